@@ -1,0 +1,69 @@
+# Everything a new machine needs, from Python 3.11+ and make alone.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+# `make run` is for a developer's machine: DEBUG on unless the caller says otherwise.
+DEV := DEBUG=$${DEBUG:-true}
+
+.PHONY: help install db run test lint stop browser messages format
+
+help:
+	@echo "make run    set up everything and serve the app at http://127.0.0.1:$(PORT)"
+	@echo "make test   set up everything and run the whole test suite"
+	@echo "make lint   ruff and mypy"
+	@echo "make stop   stop the embedded PostgreSQL"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Starts the embedded server under var/ unless DATABASE_URL names one.
+db: install
+	$(MANAGE) embedded_db start
+
+run: install
+	$(DEV) $(MANAGE) check_port $(PORT)
+	$(DEV) $(MANAGE) embedded_db start
+	$(DEV) $(MANAGE) migrate --noinput
+	$(DEV) $(MANAGE) seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop the app; make stop ends the database)"
+	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: install browser
+	$(DEV) $(MANAGE) embedded_db start
+	$(BIN)/pytest
+
+# Browser tests drive Debian's Chromium; install it when we are root with apt.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "Could not install chromium: browser tests will be skipped (or fail under CI=true)."; \
+	else \
+		echo "No /usr/bin/chromium and no root apt-get: browser tests will be skipped (or fail under CI=true)."; \
+	fi
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(DEV) $(BIN)/mypy .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract strings into locale/*/django.po, then compile to the committed .mo files.
+messages: install
+	$(DEV) $(MANAGE) makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(DEV) $(MANAGE) compilemessages --locale zh_Hans --ignore '.venv/*'
+
+stop:
+	@if [ -x $(BIN)/python ]; then $(DEV) $(MANAGE) embedded_db stop; else echo "Nothing installed, nothing to stop."; fi

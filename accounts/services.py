@@ -1,0 +1,114 @@
+"""Every change to budget units and users, with its history event.
+
+Who may call these is decided by the caller's permission check (Django admin
+for system admins; ``seed_demo`` as the system, actor None).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Organization, Role, User
+from audit.services import record_event
+
+ORGANIZATION_FIELDS = [
+    "code",
+    "name",
+    "level",
+    "parent_id",
+    "administrative_level",
+    "is_finance_department",
+    "is_data_administration",
+    "is_active",
+]
+USER_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "organization_id",
+    "roles",
+    "is_active",
+]
+
+
+def save_organization(unit: Organization, *, actor: User | None) -> Organization:
+    """Create or update a budget unit after full validation, recording what changed.
+
+    Raises ``ValidationError`` (nothing written) when the unit breaks a rule,
+    e.g. a secondary unit without a primary unit.
+    """
+    with transaction.atomic():
+        before = _locked_values(Organization, unit.pk, ORGANIZATION_FIELDS)
+        unit.full_clean()
+        unit.save()
+        _record_change(
+            "accounts.organization",
+            unit,
+            unit.code,
+            before=before,
+            fields=ORGANIZATION_FIELDS,
+            actor=actor,
+        )
+    return unit
+
+
+def save_user(user: User, *, actor: User | None) -> User:
+    """Create or update a user's profile, unit and roles after full validation.
+
+    The password is not touched here; roles decide admin access (see ``User.save``).
+    Raises ``ValidationError`` (nothing written) on a role the unit may not hold.
+    """
+    with transaction.atomic():
+        before = _locked_values(User, user.pk, USER_FIELDS)
+        user.full_clean(exclude=["password"])
+        user.save()
+        _record_change(
+            "accounts.user", user, user.username, before=before, fields=USER_FIELDS, actor=actor
+        )
+    return user
+
+
+def create_user(
+    *,
+    username: str,
+    organization: Organization,
+    roles: Iterable[Role],
+    password: str,
+    actor: User | None,
+    **profile: Any,
+) -> User:
+    """Create an active user with a password (hashed) and roles."""
+    user = User(username=username, organization=organization, roles=list(roles), **profile)
+    user.set_password(password)
+    return save_user(user, actor=actor)
+
+
+def _locked_values(model: type[Any], pk: int | None, fields: list[str]) -> dict[str, Any] | None:
+    """The stored values of an existing row, locked until the transaction ends."""
+    if pk is None:
+        return None
+    row = model.objects.select_for_update().filter(pk=pk).values(*fields).first()
+    return row
+
+
+def _record_change(
+    prefix: str,
+    target: Any,
+    key: str,
+    *,
+    before: dict[str, Any] | None,
+    fields: list[str],
+    actor: User | None,
+) -> None:
+    after = {field: getattr(target, field) for field in fields}
+    if before is None:
+        record_event(f"{prefix}.created", actor=actor, target=target, target_key=key, data=after)
+        return
+    changes = {
+        field: [before[field], after[field]] for field in fields if before[field] != after[field]
+    }
+    if changes:
+        record_event(f"{prefix}.changed", actor=actor, target=target, target_key=key, data=changes)

@@ -1,0 +1,34 @@
+from typing import Any
+
+from django.db import models
+
+from audit.models import Event
+
+
+def record_event(
+    event_type: str,
+    *,
+    actor: Any,
+    target: models.Model,
+    target_key: str,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Append one history event; call it inside the transaction of the change it records.
+
+    ``target_key`` is the object's public key (a code or username), so the
+    record stays readable without joins. ``actor`` None means the system.
+    """
+    return Event.objects.create(
+        event_type=event_type,
+        actor=actor if getattr(actor, "pk", None) else None,
+        target_type=target._meta.label_lower,
+        target_key=target_key,
+        target_label=str(target)[:200],
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data or {},
+    )

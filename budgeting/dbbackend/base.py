@@ -1,0 +1,12 @@
+from typing import Any
+
+from django.db.backends.postgresql import base
+
+from budgeting import embedded_db
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        params["host"] = embedded_db.ensure_running()
+        return params

@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts import demo
+from accounts.models import Role
+
+
+class Command(BaseCommand):
+    help = "Load demo budget units and accounts. Safe to run again: existing rows are kept."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = settings.DEMO_PASSWORD
+        units, users = demo.seed_units_and_users(password)
+        self.stdout.write(f"Demo data: {units} budget units and {users} users created.")
+        self.stdout.write("")
+        self.stdout.write(f"Demo accounts (password: {password}):")
+        for person in demo.USERS:
+            roles = ", ".join(str(Role(role).label) for role in person.roles)
+            self.stdout.write(f"  {person.username:<18} {person.unit_code:<8} {roles}")

@@ -1,0 +1,48 @@
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import Organization, Role, User
+from accounts.permissions import sees_all_units, units_visible_to
+
+ROLE_DUTIES = {
+    Role.SUBMITTER: _("Register your unit's IT projects and price their budgets by the standards."),
+    Role.DEPARTMENT_APPROVER: _("Sign off your unit's requests before they go to review."),
+    Role.DATA_REVIEWER: _("Give the technical review of projects under the data administration."),
+    Role.FINANCE_REVIEWER: _(
+        "Review requests against the standards and cut what is not justified."
+    ),
+    Role.FINANCE_APPROVER: _("Give the final approval of reviewed budgets."),
+    Role.SYSTEM_ADMIN: _("Maintain budget units, users and the budget standards."),
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    unit = Organization.objects.select_related("parent").get(pk=user.organization_id)
+    units = units_visible_to(user).select_related("parent").order_by("parent__code", "code")
+    context = {
+        "unit": unit,
+        "roles": [(Role(role).label, ROLE_DUTIES[Role(role)]) for role in user.roles],
+        "sees_all_units": sees_all_units(user),
+        "units": units,
+    }
+    return render(request, "budgeting/home.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: 200 when the database answers, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
