@@ -8,5 +8,6 @@ from budgeting import embedded_db
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        params["host"] = embedded_db.ensure_running()
+        if not self.settings_dict.get("HOST"):
+            params["host"] = embedded_db.ensure_running()
         return params

@@ -1,0 +1,101 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Organization, Role, User
+from audit.models import Event
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_URLS = [
+    "admin:index",
+    "admin:accounts_organization_changelist",
+    "admin:accounts_organization_add",
+    "admin:accounts_user_changelist",
+    "admin:accounts_user_add",
+    "admin:audit_event_changelist",
+]
+
+
+@pytest.mark.parametrize("url_name", ADMIN_URLS)
+@pytest.mark.parametrize(
+    "persona", ["submitter", "department_approver", "finance_reviewer", "outsider"]
+)
+def test_non_admins_are_kept_out_of_django_admin(
+    client: Client, request: pytest.FixtureRequest, persona: str, url_name: str
+) -> None:
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("url_name", ADMIN_URLS)
+def test_admin_opens_every_admin_page(client: Client, admin_user: User, url_name: str) -> None:
+    client.force_login(admin_user)
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_admin_lists_keep_a_constant_query_count(
+    client: Client, admin_user: User, education: Organization, django_assert_max_num_queries
+) -> None:
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_user_changelist")
+    with django_assert_max_num_queries(12):
+        client.get(url)
+    for number in range(30):
+        User.objects.create(
+            username=f"bulk{number}", organization=education, roles=[Role.SUBMITTER]
+        )
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
+
+
+def test_adding_a_unit_in_admin_goes_through_the_service(
+    client: Client, admin_user: User, education: Organization
+) -> None:
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:accounts_organization_add"),
+        {
+            "code": "EDULIB",
+            "name": "省教育图书馆",
+            "level": "secondary",
+            "parent": education.pk,
+            "administrative_level": "province",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    unit = Organization.objects.get(code="EDULIB")
+    assert unit.parent == education
+    event = Event.objects.get(event_type="accounts.organization.created", target_key="EDULIB")
+    assert event.actor == admin_user
+
+
+def test_admin_refuses_a_secondary_unit_without_parent_and_says_why(
+    client: Client, admin_user: User
+) -> None:
+    client.force_login(admin_user)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("admin:accounts_organization_add"),
+        {
+            "code": "ORPHAN",
+            "name": "无主单位",
+            "level": "secondary",
+            "administrative_level": "province",
+        },
+    )
+    assert response.status_code == 200
+    assert not Organization.objects.filter(code="ORPHAN").exists()
+    assert "Choose the primary unit this secondary unit belongs to." in response.content.decode()
+
+
+def test_history_cannot_be_edited_or_deleted_in_admin(client: Client, admin_user: User) -> None:
+    client.force_login(admin_user)
+    Event.objects.create(event_type="test.event", target_type="x", target_key="1")
+    event = Event.objects.get()
+    assert client.get(reverse("admin:audit_event_delete", args=[event.pk])).status_code == 403
+    response = client.post(reverse("admin:audit_event_change", args=[event.pk]), {"comment": "x"})
+    assert response.status_code == 403

@@ -1,0 +1,46 @@
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Organization, User
+from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_the_users_unit_roles_and_scope(
+    client: Client, submitter: User, exam_authority: Organization, health: Organization
+) -> None:
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("home"))
+    page = response.content.decode()
+    assert "省教育厅" in page
+    assert "Submitter" in page
+    assert "省教育考试院" in page
+    assert "省卫生健康委" not in page
+
+
+def test_home_navigation_shows_admin_only_to_admins(
+    client: Client, submitter: User, admin_user: User
+) -> None:
+    client.force_login(submitter)
+    assert reverse("admin:index") not in client.get(reverse("home")).content.decode()
+    client.force_login(admin_user)
+    assert reverse("admin:index") in client.get(reverse("home")).content.decode()
+
+
+def test_home_query_count_does_not_grow_with_units(client: Client, finance_reviewer: User) -> None:
+    client.force_login(finance_reviewer)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("home"))
+    for number in range(20):
+        SecondaryUnitFactory.create(parent=OrganizationFactory.create(code=f"DEPT{number:02d}"))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("home"))
+    page = response.content.decode()
+    assert page.count("DEPT") == 20
+    assert page.count("测试预算单位") >= 20
+    assert len(many.captured_queries) == len(few.captured_queries) <= 8

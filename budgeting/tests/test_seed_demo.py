@@ -1,0 +1,62 @@
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.models import Organization, Role, UnitLevel, User
+from audit.models import Event
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERS = {
+    "admin": [Role.SYSTEM_ADMIN],
+    "edu_clerk": [Role.SUBMITTER],
+    "edu_head": [Role.DEPARTMENT_APPROVER],
+    "health_clerk": [Role.SUBMITTER],
+    "data_reviewer": [Role.DATA_REVIEWER],
+    "finance_reviewer": [Role.FINANCE_REVIEWER],
+    "finance_director": [Role.FINANCE_APPROVER],
+}
+
+
+def _snapshot() -> tuple[list[tuple], list[tuple], int]:
+    units = list(Organization.objects.order_by("code").values_list())
+    users = list(User.objects.order_by("username").values_list("username", "password", "roles"))
+    return units, users, Event.objects.count()
+
+
+def test_seed_demo_creates_the_province(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("seed_demo")
+    assert Organization.objects.get(is_finance_department=True).code == "CZT"
+    assert Organization.objects.get(is_data_administration=True).level == UnitLevel.PRIMARY
+    departments = Organization.objects.filter(
+        level=UnitLevel.PRIMARY, is_finance_department=False, is_data_administration=False
+    )
+    assert departments.count() >= 4
+    for department in departments:
+        assert 1 <= department.secondary_units.count() <= 2
+    for username, roles in DEMO_USERS.items():
+        user = User.objects.get(username=username)
+        assert user.roles == roles
+        assert user.check_password(settings.DEMO_PASSWORD)
+    assert User.objects.get(username="edu_clerk").organization.name == "广东省教育厅"
+    assert User.objects.get(username="admin").is_superuser
+    output = capsys.readouterr().out
+    assert settings.DEMO_PASSWORD in output
+    assert "finance_director" in output
+
+
+def test_seed_demo_twice_changes_nothing() -> None:
+    call_command("seed_demo")
+    before = _snapshot()
+    call_command("seed_demo")
+    assert _snapshot() == before
+
+
+def test_seed_demo_keeps_a_changed_password() -> None:
+    call_command("seed_demo")
+    clerk = User.objects.get(username="edu_clerk")
+    clerk.set_password("my-own-password-42")
+    clerk.save(update_fields=["password"])
+    call_command("seed_demo")
+    clerk.refresh_from_db()
+    assert clerk.check_password("my-own-password-42")

@@ -1,0 +1,97 @@
+"""Personas shared by every app's tests: one per role, plus an outsider.
+
+The province: a finance department (CZT), the data administration (ZSJ), the
+education department (EDU) with a secondary unit (EDUEXAM), and the health
+department (HEALTH), whose clerk is the outsider to everything of EDU.
+"""
+
+import pytest
+
+from accounts.models import Organization, Role, UnitLevel, User
+from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory, UserFactory
+
+
+@pytest.fixture
+def finance_department(db: None) -> Organization:
+    return OrganizationFactory.create(code="CZT", name="省财政厅", is_finance_department=True)
+
+
+@pytest.fixture
+def data_administration(db: None) -> Organization:
+    return OrganizationFactory.create(
+        code="ZSJ", name="省政务服务数据管理局", is_data_administration=True
+    )
+
+
+@pytest.fixture
+def education(db: None) -> Organization:
+    return OrganizationFactory.create(code="EDU", name="省教育厅")
+
+
+@pytest.fixture
+def exam_authority(education: Organization) -> Organization:
+    return SecondaryUnitFactory.create(
+        code="EDUEXAM", name="省教育考试院", parent=education, level=UnitLevel.SECONDARY
+    )
+
+
+@pytest.fixture
+def health(db: None) -> Organization:
+    return OrganizationFactory.create(code="HEALTH", name="省卫生健康委")
+
+
+@pytest.fixture
+def submitter(education: Organization) -> User:
+    return UserFactory.create(username="edu_clerk", organization=education, roles=[Role.SUBMITTER])
+
+
+@pytest.fixture
+def secondary_submitter(exam_authority: Organization) -> User:
+    return UserFactory.create(
+        username="exam_clerk", organization=exam_authority, roles=[Role.SUBMITTER]
+    )
+
+
+@pytest.fixture
+def department_approver(education: Organization) -> User:
+    return UserFactory.create(
+        username="edu_head", organization=education, roles=[Role.DEPARTMENT_APPROVER]
+    )
+
+
+@pytest.fixture
+def data_reviewer(data_administration: Organization) -> User:
+    return UserFactory.create(
+        username="data_reviewer", organization=data_administration, roles=[Role.DATA_REVIEWER]
+    )
+
+
+@pytest.fixture
+def finance_reviewer(finance_department: Organization) -> User:
+    return UserFactory.create(
+        username="finance_reviewer",
+        organization=finance_department,
+        roles=[Role.FINANCE_REVIEWER],
+    )
+
+
+@pytest.fixture
+def finance_approver(finance_department: Organization) -> User:
+    return UserFactory.create(
+        username="finance_director",
+        organization=finance_department,
+        roles=[Role.FINANCE_APPROVER],
+    )
+
+
+@pytest.fixture
+def admin_user(data_administration: Organization) -> User:
+    return UserFactory.create(
+        username="admin", organization=data_administration, roles=[Role.SYSTEM_ADMIN]
+    )
+
+
+@pytest.fixture
+def outsider(health: Organization) -> User:
+    """A submitter of another department: must never see or touch EDU's data."""
+    return UserFactory.create(username="health_clerk", organization=health, roles=[Role.SUBMITTER])
