@@ -191,5 +191,15 @@ class User(AbstractUser):
                 }
             )
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first, with no space (李明); others "Ada Lovelace"."""
+        if _is_cjk(self.last_name) or _is_cjk(self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
     def role_labels(self) -> list[str]:
         return [str(Role(role).label) for role in self.roles]
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= character <= "\u9fff" for character in text)

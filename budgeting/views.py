@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,12 @@ ROLE_DUTIES = {
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     unit = Organization.objects.select_related("parent").get(pk=user.organization_id)
-    units = units_visible_to(user).select_related("parent").order_by("parent__code", "code")
+    # Each primary unit followed by its secondary units.
+    units = (
+        units_visible_to(user)
+        .select_related("parent")
+        .order_by(Coalesce("parent__code", "code"), "level", "code")
+    )
     context = {
         "unit": unit,
         "roles": [(Role(role).label, ROLE_DUTIES[Role(role)]) for role in user.roles],

@@ -95,3 +95,16 @@ def test_createsuperuser_gets_the_admin_role(data_administration: Organization) 
     )
     assert user.roles == [Role.SYSTEM_ADMIN]
     assert user.is_superuser
+
+
+def test_chinese_names_read_family_name_first(education: Organization) -> None:
+    assert (
+        UserFactory.create(organization=education, last_name="李", first_name="明").get_full_name()
+        == "李明"
+    )
+    assert (
+        UserFactory.create(
+            organization=education, last_name="Lovelace", first_name="Ada"
+        ).get_full_name()
+        == "Ada Lovelace"
+    )

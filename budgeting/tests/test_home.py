@@ -44,3 +44,12 @@ def test_home_query_count_does_not_grow_with_units(client: Client, finance_revie
     assert page.count("DEPT") == 20
     assert page.count("测试预算单位") >= 20
     assert len(many.captured_queries) == len(few.captured_queries) <= 8
+
+
+def test_units_are_listed_primary_first_then_its_secondary_units(
+    client: Client, finance_reviewer: User, exam_authority: Organization, health: Organization
+) -> None:
+    client.force_login(finance_reviewer)
+    codes = [unit.code for unit in client.get(reverse("home")).context["units"]]
+    assert codes.index("EDU") + 1 == codes.index("EDUEXAM")
+    assert codes.index("EDUEXAM") < codes.index("HEALTH")
