@@ -40,58 +40,46 @@ def health(db: None) -> Organization:
     return OrganizationFactory.create(code="HEALTH", name="省卫生健康委")
 
 
+def _persona(username: str, unit: Organization, role: Role) -> User:
+    return UserFactory.create(username=username, organization=unit, roles=[role])
+
+
 @pytest.fixture
 def submitter(education: Organization) -> User:
-    return UserFactory.create(username="edu_clerk", organization=education, roles=[Role.SUBMITTER])
+    return _persona("edu_clerk", education, Role.SUBMITTER)
 
 
 @pytest.fixture
 def secondary_submitter(exam_authority: Organization) -> User:
-    return UserFactory.create(
-        username="exam_clerk", organization=exam_authority, roles=[Role.SUBMITTER]
-    )
+    return _persona("exam_clerk", exam_authority, Role.SUBMITTER)
 
 
 @pytest.fixture
 def department_approver(education: Organization) -> User:
-    return UserFactory.create(
-        username="edu_head", organization=education, roles=[Role.DEPARTMENT_APPROVER]
-    )
+    return _persona("edu_head", education, Role.DEPARTMENT_APPROVER)
 
 
 @pytest.fixture
 def data_reviewer(data_administration: Organization) -> User:
-    return UserFactory.create(
-        username="data_reviewer", organization=data_administration, roles=[Role.DATA_REVIEWER]
-    )
+    return _persona("data_reviewer", data_administration, Role.DATA_REVIEWER)
 
 
 @pytest.fixture
 def finance_reviewer(finance_department: Organization) -> User:
-    return UserFactory.create(
-        username="finance_reviewer",
-        organization=finance_department,
-        roles=[Role.FINANCE_REVIEWER],
-    )
+    return _persona("finance_reviewer", finance_department, Role.FINANCE_REVIEWER)
 
 
 @pytest.fixture
 def finance_approver(finance_department: Organization) -> User:
-    return UserFactory.create(
-        username="finance_director",
-        organization=finance_department,
-        roles=[Role.FINANCE_APPROVER],
-    )
+    return _persona("finance_director", finance_department, Role.FINANCE_APPROVER)
 
 
 @pytest.fixture
 def admin_user(data_administration: Organization) -> User:
-    return UserFactory.create(
-        username="admin", organization=data_administration, roles=[Role.SYSTEM_ADMIN]
-    )
+    return _persona("admin", data_administration, Role.SYSTEM_ADMIN)
 
 
 @pytest.fixture
 def outsider(health: Organization) -> User:
     """A submitter of another department: must never see or touch EDU's data."""
-    return UserFactory.create(username="health_clerk", organization=health, roles=[Role.SUBMITTER])
+    return _persona("health_clerk", health, Role.SUBMITTER)
