@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import forms, template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -18,3 +21,30 @@ def accessible_widget(field: forms.BoundField) -> SafeString:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def yuan(value: Decimal | None) -> str:
+    """1234567.8 -> 1,234,567.80 (元, two places; the amounts are already rounded per line)."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}"
+
+
+@register.simple_tag
+def sortable_th(label: str, key: str, current: str, query: str, css_class: str = "") -> SafeString:
+    """A column heading that sorts by ``key``; a second click reverses the order."""
+    state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+    target = f"-{key}" if state == "ascending" else key
+    arrow = {"ascending": " ▲", "descending": " ▼", "none": ""}[state]
+    separator = "&" if query else ""
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a href="?{}{}sort={}">{}{}</a></th>',
+        css_class,
+        state,
+        query,
+        separator,
+        target,
+        label,
+        arrow,
+    )

@@ -1,0 +1,29 @@
+"""Possible duplicate construction (重复建设): similar project names of other units.
+
+PostgreSQL's pg_trgm compares names by shared three-character runs, which
+works on Chinese names too when the database's character type is UTF-8
+aware (C.UTF-8 or a zh_CN/en_US.UTF-8 locale). The GIN trigram index on
+``Project.name`` keeps this an index scan at any size.
+"""
+
+from django.contrib.postgres.search import TrigramSimilarity
+
+from projects.models import Project, ProjectState
+
+# pg_trgm's own default for its % operator; lowering it floods the list with
+# names that merely share words like 平台 or 系统.
+SIMILARITY_THRESHOLD = 0.3
+IGNORED_STATES = [ProjectState.REJECTED, ProjectState.WITHDRAWN]
+
+
+def similar_projects(project: Project, limit: int = 10) -> list[Project]:
+    """Projects of other units in the same budget year with similar names, most similar first."""
+    return list(
+        Project.objects.filter(budget_year=project.budget_year, name__trigram_similar=project.name)
+        .exclude(organization_id=project.organization_id)
+        .exclude(state__in=IGNORED_STATES)
+        .annotate(similarity=TrigramSimilarity("name", project.name))
+        .filter(similarity__gte=SIMILARITY_THRESHOLD)
+        .select_related("organization")
+        .order_by("-similarity", "code")[:limit]
+    )

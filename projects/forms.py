@@ -1,0 +1,200 @@
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, User
+from accounts.permissions import units_visible_to
+from projects.models import (
+    INDICATORS_BY_TIER,
+    AttachmentKind,
+    BudgetCategory,
+    Continuity,
+    PerformanceTarget,
+    ProcurementMethod,
+    Project,
+    ProjectKind,
+    ProjectState,
+    TargetIndicator,
+    TargetTier,
+)
+from projects.permissions import projects_visible_to
+from projects.services import PROJECT_FIELDS
+
+PLAN_YEARS = 3
+YES_NO = [(True, _("Managed (已纳入)")), (False, _("Not managed (未纳入)"))]
+
+
+class ProjectForm(forms.ModelForm):
+    """Registration and classification. The three-year plan starts at the budget year."""
+
+    managed_by_data_admin = forms.TypedChoiceField(
+        label=_("Managed by the data administration"),
+        choices=YES_NO,
+        coerce=lambda value: value in {True, "True"},
+        widget=forms.RadioSelect,
+        help_text=_("Projects under its management pass its technical review."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Project
+        fields = PROJECT_FIELDS
+        widgets = {
+            "kind": forms.RadioSelect,
+            "continuity": forms.RadioSelect,
+            "budget_category": forms.RadioSelect,
+            "background": forms.Textarea(attrs={"rows": 4}),
+            "content": forms.Textarea(attrs={"rows": 4}),
+            "expected_results": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = units_visible_to(user).filter(is_active=True)
+        self.fields["organization"].queryset = units  # type: ignore[attr-defined]
+        self.fields["organization"].empty_label = None  # type: ignore[attr-defined]
+        self.fields["predecessor"].queryset = (  # type: ignore[attr-defined]
+            projects_visible_to(user)
+            .filter(organization__in=units)
+            .select_related("organization")
+            .order_by("-budget_year", "code")
+        )
+        self.fields["predecessor"].help_text = _(
+            "Required for a continuing project: its earlier project of the same unit."
+        )
+        next_year = timezone.localdate().year + 1
+        if not self.instance.pk:
+            self.initial.setdefault("budget_year", next_year)
+            self.initial.setdefault("start_year", next_year)
+            self.initial.setdefault("end_year", next_year)
+            self.initial.setdefault("organization", user.organization_id)
+        else:
+            self.initial["version"] = self.instance.version
+            for plan in self.instance.year_plans.all():
+                offset = plan.year - self.instance.budget_year
+                if 0 <= offset < PLAN_YEARS:
+                    self.initial[f"plan_{offset}"] = plan.amount
+        for offset in range(PLAN_YEARS):
+            self.fields[f"plan_{offset}"] = forms.DecimalField(
+                label=_("Plan, budget year + %(offset)s (yuan)") % {"offset": offset}
+                if offset
+                else _("Plan, budget year (yuan)"),
+                min_value=Decimal("0"),
+                max_digits=14,
+                decimal_places=2,
+                required=offset == 0,
+            )
+        for year_field in ("budget_year", "start_year", "end_year"):
+            self.fields[year_field].widget.attrs.update({"min": 2000, "max": 2100})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for year_field in ("budget_year", "start_year", "end_year"):
+            year = cleaned.get(year_field)
+            if year is not None and not 2000 <= year <= 2100:
+                self.add_error(year_field, _("Enter a year between 2000 and 2100."))
+        start, end = cleaned.get("start_year"), cleaned.get("end_year")
+        if start and end and end < start:
+            self.add_error("end_year", _("The end year cannot be before the start year."))
+        continuity, predecessor = cleaned.get("continuity"), cleaned.get("predecessor")
+        if continuity == "continuing" and predecessor is None:
+            self.add_error("predecessor", _("A continuing project must name its earlier project."))
+        if continuity == "new" and predecessor is not None:
+            self.add_error("predecessor", _("A new project has no earlier project."))
+        unit: Organization | None = cleaned.get("organization")
+        if predecessor is not None and unit is not None:
+            if predecessor.organization_id != unit.pk:
+                self.add_error(
+                    "predecessor", _("The earlier project must belong to the same budget unit.")
+                )
+            year = cleaned.get("budget_year")
+            if year is not None and predecessor.budget_year >= year:
+                self.add_error(
+                    "predecessor", _("The earlier project must be from an earlier budget year.")
+                )
+        return cleaned
+
+    def project_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
+
+    def plan(self) -> dict[int, Decimal]:
+        year = self.cleaned_data["budget_year"]
+        return {
+            year + offset: self.cleaned_data[f"plan_{offset}"]
+            for offset in range(PLAN_YEARS)
+            if self.cleaned_data.get(f"plan_{offset}") is not None
+        }
+
+
+class TargetForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = PerformanceTarget
+        fields = ["tier", "indicator", "name", "target_value", "unit"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Group the second-level indicators under their tier.
+        self.fields["indicator"].choices = [  # type: ignore[attr-defined]
+            ("", "---------"),
+            *[
+                (TargetTier(tier).label, [(i.value, i.label) for i in indicators])
+                for tier, indicators in INDICATORS_BY_TIER.items()
+            ],
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        tier, indicator = cleaned.get("tier"), cleaned.get("indicator")
+        if tier and indicator and TargetIndicator(indicator) not in INDICATORS_BY_TIER[tier]:
+            self.add_error("indicator", _("This indicator does not belong to the chosen tier."))
+        return cleaned
+
+    def target_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=AttachmentKind.choices)
+    file = forms.FileField(label=_("File"), help_text=_("PDF, DOCX or XLSX, at most 20 MB."))
+
+
+def _any(choices: Any) -> list[tuple[str, Any]]:
+    return [("", _("All")), *choices]
+
+
+class ProjectFilterForm(forms.Form):
+    """The list's filters; every field optional, invalid values simply ignored."""
+
+    q = forms.CharField(label=_("Code or name"), required=False)
+    year = forms.IntegerField(label=_("Budget year"), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Budget unit"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("All"),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_any(ProjectKind.choices))
+    continuity = forms.ChoiceField(
+        label=_("New or continuing"), required=False, choices=_any(Continuity.choices)
+    )
+    managed = forms.ChoiceField(
+        label=_("Data administration"),
+        required=False,
+        choices=_any([("yes", _("Managed")), ("no", _("Not managed"))]),
+    )
+    category = forms.ChoiceField(
+        label=_("Budget category"), required=False, choices=_any(BudgetCategory.choices)
+    )
+    procurement = forms.ChoiceField(
+        label=_("Procurement method"), required=False, choices=_any(ProcurementMethod.choices)
+    )
+    state = forms.ChoiceField(label=_("State"), required=False, choices=_any(ProjectState.choices))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_visible_to(user)  # type: ignore[attr-defined]

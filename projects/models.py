@@ -1,0 +1,264 @@
+"""IT projects (政务信息化项目): registration, classification, targets, attachments."""
+
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalField:
+    """Yuan with two places, large enough for any provincial total."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
+
+
+class ProjectKind(models.TextChoices):
+    CONSTRUCTION = "construction", _("Construction")
+    OPERATION = "operation", _("Operation and maintenance")
+
+
+class Continuity(models.TextChoices):
+    NEW = "new", _("New")
+    CONTINUING = "continuing", _("Continuing")
+
+
+class BudgetCategory(models.TextChoices):
+    OPERATING = "operating", _("Operating expenditure")
+    SPECIFIC_PURPOSE = "specific_purpose", _("Specific-purpose project")
+
+
+class ProcurementMethod(models.TextChoices):
+    PUBLIC_TENDER = "public_tender", _("Public tender")
+    INVITED_TENDER = "invited_tender", _("Invited tender")
+    COMPETITIVE_NEGOTIATION = "competitive_negotiation", _("Competitive negotiation")
+    COMPETITIVE_CONSULTATION = "competitive_consultation", _("Competitive consultation")
+    PRICE_INQUIRY = "price_inquiry", _("Price inquiry")
+    SINGLE_SOURCE = "single_source", _("Single source")
+    FRAMEWORK_AGREEMENT = "framework_agreement", _("Framework agreement")
+
+
+class ProjectState(models.TextChoices):
+    """The states of a request; the transitions between them belong to the workflow."""
+
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    RETURNED = "returned", _("Returned for revision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED})
+
+
+class Project(models.Model):
+    code = models.CharField(_("project code"), max_length=40, unique=True, editable=False)
+    name = models.CharField(_("project name"), max_length=200)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("budget unit"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    budget_year = models.PositiveSmallIntegerField(_("budget year"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ProjectKind.choices)
+    continuity = models.CharField(_("new or continuing"), max_length=20, choices=Continuity.choices)
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("earlier project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successors",
+    )
+    managed_by_data_admin = models.BooleanField(
+        _("managed by the data administration"),
+        help_text=_("Projects under its management pass its technical review."),
+    )
+    budget_category = models.CharField(
+        _("budget project category"), max_length=20, choices=BudgetCategory.choices
+    )
+    procurement_method = models.CharField(
+        _("procurement method"), max_length=30, choices=ProcurementMethod.choices
+    )
+    start_year = models.PositiveSmallIntegerField(_("start year"))
+    end_year = models.PositiveSmallIntegerField(_("end year"))
+    background = models.TextField(_("background and necessity"))
+    content = models.TextField(_("content"))
+    expected_results = models.TextField(_("expected results"))
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    state = models.CharField(
+        _("state"), max_length=20, choices=ProjectState.choices, default=ProjectState.DRAFT
+    )
+    # Optimistic concurrency: every save increments it, a form carries the
+    # version it was loaded at, and a save from a stale form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    requested_amount = money_field(_("requested amount"), default=Decimal("0.00"), editable=False)
+    approved_amount = money_field(_("approved amount"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-budget_year", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")), name="project_period_in_order"
+            ),
+            models.CheckConstraint(
+                condition=(Q(continuity=Continuity.CONTINUING) & Q(predecessor__isnull=False))
+                | (Q(continuity=Continuity.NEW) & Q(predecessor__isnull=True)),
+                name="project_continuing_has_predecessor",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["budget_year", "organization", "state"]),
+            models.Index(fields=["state"]),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="project_name_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_editable_state(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+
+class ProjectCodeCounter(models.Model):
+    """The last sequence number used for a unit's projects in a year (2027-EDU-0042)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    budget_year = models.PositiveSmallIntegerField()
+    last_sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "budget_year"], name="one_counter_per_unit_and_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_year}-{self.organization_id}: {self.last_sequence}"
+
+
+class YearPlan(models.Model):
+    """One year of the rolling three-year plan of amounts."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="year_plans")
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = money_field(_("planned amount (yuan)"), validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="one_plan_per_project_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.amount}"
+
+
+class TargetTier(models.TextChoices):
+    OUTPUT = "output", _("Output")
+    BENEFIT = "benefit", _("Benefit")
+    SATISFACTION = "satisfaction", _("Satisfaction")
+
+
+class TargetIndicator(models.TextChoices):
+    QUANTITY = "quantity", _("Quantity")
+    QUALITY = "quality", _("Quality")
+    TIMELINESS = "timeliness", _("Timeliness")
+    COST = "cost", _("Cost")
+    ECONOMIC = "economic", _("Economic")
+    SOCIAL = "social", _("Social")
+    ECOLOGICAL = "ecological", _("Ecological")
+    SUSTAINABLE = "sustainable", _("Sustainable")
+    SERVICE_USERS = "service_users", _("Satisfaction of service users")
+
+
+INDICATORS_BY_TIER = {
+    TargetTier.OUTPUT: [
+        TargetIndicator.QUANTITY,
+        TargetIndicator.QUALITY,
+        TargetIndicator.TIMELINESS,
+        TargetIndicator.COST,
+    ],
+    TargetTier.BENEFIT: [
+        TargetIndicator.ECONOMIC,
+        TargetIndicator.SOCIAL,
+        TargetIndicator.ECOLOGICAL,
+        TargetIndicator.SUSTAINABLE,
+    ],
+    TargetTier.SATISFACTION: [TargetIndicator.SERVICE_USERS],
+}
+
+
+class PerformanceTarget(models.Model):
+    """A performance target (绩效目标): tier, second-level indicator, name, value, unit."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="targets")
+    tier = models.CharField(_("tier"), max_length=20, choices=TargetTier.choices)
+    indicator = models.CharField(_("indicator"), max_length=20, choices=TargetIndicator.choices)
+    name = models.CharField(_("indicator name"), max_length=200)
+    target_value = models.CharField(_("target value"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("performance target")
+        verbose_name_plural = _("performance targets")
+        ordering = ["tier", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.target_value}{self.unit}"
+
+
+class AttachmentKind(models.TextChoices):
+    FEASIBILITY_STUDY = "feasibility_study", _("Feasibility study report")
+    IMPLEMENTATION_PLAN = "implementation_plan", _("Construction or implementation plan")
+    PERFORMANCE_FORM = "performance_form", _("Performance target form")
+    APPLICATION_FORM = "application_form", _("Project application form")
+    OTHER = "other", _("Other")
+
+
+class Attachment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("document"), max_length=30, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    # Attachments are never deleted (they are evidence of what was submitted); removing
+    # one from a draft hides it.
+    is_removed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,56 @@
+"""Filtering and sorting of the project list (read-only)."""
+
+from django.db.models import Q, QuerySet
+
+from projects.forms import ProjectFilterForm
+from projects.models import Project
+
+# Public sort keys -> ORM ordering; anything else falls back to the default.
+SORTS = {
+    "code": ("code",),
+    "name": ("name", "code"),
+    "unit": ("organization__code", "code"),
+    "year": ("budget_year", "code"),
+    "amount": ("requested_amount", "code"),
+    "state": ("state", "code"),
+    "updated": ("updated_at", "code"),
+}
+DEFAULT_SORT = "-updated"
+
+
+def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> QuerySet[Project]:
+    if not form.is_valid():
+        return projects
+    data = form.cleaned_data
+    if data["q"]:
+        text = data["q"].strip()
+        projects = projects.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    if data["year"]:
+        projects = projects.filter(budget_year=data["year"])
+    if data["unit"]:
+        projects = projects.filter(
+            Q(organization=data["unit"]) | Q(organization__parent=data["unit"])
+        )
+    simple = {
+        "kind": "kind",
+        "continuity": "continuity",
+        "category": "budget_category",
+        "procurement": "procurement_method",
+        "state": "state",
+    }
+    for field, column in simple.items():
+        if data[field]:
+            projects = projects.filter(**{column: data[field]})
+    if data["managed"]:
+        projects = projects.filter(managed_by_data_admin=data["managed"] == "yes")
+    return projects
+
+
+def sort_projects(projects: QuerySet[Project], sort: str) -> tuple[QuerySet[Project], str]:
+    """Order by a public sort key (``amount`` or ``-amount``); returns the key used."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
+    descending = sort.startswith("-")
+    ordering = [f"-{column}" if descending else column for column in SORTS[key]]
+    return projects.order_by(*ordering), sort

@@ -1,0 +1,297 @@
+"""Every change to a project, its plan, targets and attachments, with its history.
+
+Each function locks the project row, checks who may act and in what state,
+writes, and records an ``audit.Event`` in one transaction. Refusals raise
+``ProjectError`` with a message for the user; nothing is written then.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, User
+from accounts.permissions import can_submit_for_unit
+from audit.services import record_event
+from projects.errors import ProjectError
+from projects.models import (
+    INDICATORS_BY_TIER,
+    Attachment,
+    Continuity,
+    PerformanceTarget,
+    Project,
+    ProjectCodeCounter,
+    YearPlan,
+)
+from projects.uploads import check_document
+
+# Fields a submitter edits on the registration form.
+PROJECT_FIELDS = [
+    "name",
+    "organization",
+    "budget_year",
+    "kind",
+    "continuity",
+    "predecessor",
+    "managed_by_data_admin",
+    "budget_category",
+    "procurement_method",
+    "start_year",
+    "end_year",
+    "background",
+    "content",
+    "expected_results",
+    "contact_name",
+    "contact_phone",
+]
+
+
+def register_project(
+    *, actor: User, fields: Mapping[str, Any], plan: Mapping[int, Decimal]
+) -> Project:
+    """Register a new draft project for one of the actor's units, with a new public code.
+
+    Raises ProjectError when the actor may not submit for the unit, or the
+    classification breaks a rule (a continuing project needs an earlier
+    project of the same unit).
+    """
+    unit: Organization = fields["organization"]
+    if not can_submit_for_unit(actor, unit):
+        raise ProjectError(_("You may not register projects for %(unit)s.") % {"unit": unit})
+    _check_classification(fields, project=None)
+    with transaction.atomic():
+        project = Project(**fields, created_by=actor)
+        project.code = _next_code(unit, project.budget_year)
+        project.save()
+        _save_plan(project, plan)
+        record_event(
+            "projects.project.registered",
+            actor=actor,
+            target=project,
+            target_key=project.code,
+            to_state=project.state,
+            data={"fields": _snapshot(project), "plan": {str(y): a for y, a in plan.items()}},
+        )
+    return project
+
+
+def update_project(
+    project: Project,
+    *,
+    actor: User,
+    fields: Mapping[str, Any],
+    plan: Mapping[int, Decimal],
+    expected_version: int,
+) -> Project:
+    """Save the registration form of a draft or returned project.
+
+    Refused (ProjectError) when someone saved it since the form was loaded
+    (``expected_version``), when it is not editable, or on a broken rule.
+    """
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        if fields["organization"] != locked.organization and not can_submit_for_unit(
+            actor, fields["organization"]
+        ):
+            raise ProjectError(
+                _("You may not register projects for %(unit)s.") % {"unit": fields["organization"]}
+            )
+        _check_classification(fields, project=locked)
+        before = _snapshot(locked)
+        plan_before = {plan.year: plan.amount for plan in locked.year_plans.all()}
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _bump(locked)
+        locked.save()
+        _save_plan(locked, plan)
+        after = _snapshot(locked)
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        if plan_before != dict(plan):
+            changes["plan"] = [
+                {str(y): a for y, a in plan_before.items()},
+                {str(y): a for y, a in plan.items()},
+            ]
+        record_event(
+            "projects.project.changed",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={"changes": changes, "version": locked.version},
+        )
+    return locked
+
+
+def add_target(project: Project, *, actor: User, expected_version: int, **values: Any) -> Project:
+    """Add a performance target to an editable project."""
+    tier, indicator = values["tier"], values["indicator"]
+    if indicator not in INDICATORS_BY_TIER.get(tier, []):
+        raise ProjectError(_("This indicator does not belong to the chosen tier."))
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        target = PerformanceTarget.objects.create(project=locked, **values)
+        _bump(locked)
+        locked.save(update_fields=["version", "updated_at"])
+        record_event(
+            "projects.target.added",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={"target": {**values, "id": target.pk}},
+        )
+    return locked
+
+
+def remove_target(
+    project: Project, *, actor: User, target_id: int, expected_version: int
+) -> Project:
+    """Remove a performance target from an editable project."""
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        target = locked.targets.filter(pk=target_id).first()
+        if target is None:
+            raise ProjectError(_("That performance target no longer exists."))
+        removed = {
+            "tier": target.tier,
+            "indicator": target.indicator,
+            "name": target.name,
+            "target_value": target.target_value,
+            "unit": target.unit,
+        }
+        target.delete()
+        _bump(locked)
+        locked.save(update_fields=["version", "updated_at"])
+        record_event(
+            "projects.target.removed",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={"target": removed},
+        )
+    return locked
+
+
+def attach_document(
+    project: Project, *, actor: User, kind: str, upload: UploadedFile
+) -> Attachment:
+    """Store a checked document with the project (PDF, DOCX or XLSX, at most 20 MB).
+
+    Raises ValidationError for a file that is not what it claims, ProjectError
+    when the project is not editable by the actor.
+    """
+    content_type = check_document(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=None)
+        attachment = Attachment(
+            project=locked,
+            kind=kind,
+            original_name=upload.name or "document",
+            size=upload.size or 0,
+            content_type=content_type,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        # The stored name is random: the original name is user input.
+        attachment.file.save(f"{locked.code}-{digest.hexdigest()[:16]}", upload, save=False)
+        attachment.save()
+        record_event(
+            "projects.attachment.added",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={"kind": kind, "name": attachment.original_name, "sha256": attachment.sha256},
+        )
+    return attachment
+
+
+def remove_attachment(project: Project, *, actor: User, attachment_id: int) -> None:
+    """Hide a document from an editable project; the file itself is kept as evidence."""
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=None)
+        attachment = locked.attachments.filter(pk=attachment_id, is_removed=False).first()
+        if attachment is None:
+            raise ProjectError(_("That document no longer exists."))
+        attachment.is_removed = True
+        attachment.save(update_fields=["is_removed"])
+        record_event(
+            "projects.attachment.removed",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={"kind": attachment.kind, "name": attachment.original_name},
+        )
+
+
+def _lock_for_edit(project: Project, *, actor: User, expected_version: int | None) -> Project:
+    locked = Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
+    if not can_submit_for_unit(actor, locked.organization):
+        raise ProjectError(_("You may not change this project."))
+    if not locked.is_editable_state:
+        raise ProjectError(
+            _("This project is %(state)s and can no longer be changed.")
+            % {"state": locked.get_state_display()}
+        )
+    if expected_version is not None and locked.version != expected_version:
+        raise ProjectError(
+            _(
+                "Someone saved this project after you opened it. Your changes were not "
+                "saved: reload the page to see the current version, then make them again."
+            )
+        )
+    return locked
+
+
+def _bump(project: Project) -> None:
+    project.version += 1
+    project.updated_at = timezone.now()
+
+
+def _check_classification(fields: Mapping[str, Any], *, project: Project | None) -> None:
+    if fields["end_year"] < fields["start_year"]:
+        raise ProjectError(_("The end year cannot be before the start year."))
+    predecessor: Project | None = fields.get("predecessor")
+    if fields["continuity"] == Continuity.NEW:
+        if predecessor is not None:
+            raise ProjectError(_("A new project has no earlier project."))
+        return
+    if predecessor is None:
+        raise ProjectError(_("A continuing project must name its earlier project."))
+    if predecessor.organization_id != fields["organization"].pk:
+        raise ProjectError(_("The earlier project must belong to the same budget unit."))
+    if predecessor.budget_year >= fields["budget_year"]:
+        raise ProjectError(_("The earlier project must be from an earlier budget year."))
+    if project is not None and predecessor.pk == project.pk:
+        raise ProjectError(_("A project cannot continue itself."))
+
+
+def _next_code(unit: Organization, year: int) -> str:
+    # The counter row is locked, so two clerks registering at once get
+    # consecutive numbers rather than a unique-constraint error.
+    counter, _created = ProjectCodeCounter.objects.select_for_update().get_or_create(
+        organization=unit, budget_year=year
+    )
+    counter.last_sequence += 1
+    counter.save(update_fields=["last_sequence"])
+    return f"{year}-{unit.code}-{counter.last_sequence:04d}"
+
+
+def _save_plan(project: Project, plan: Mapping[int, Decimal]) -> None:
+    project.year_plans.exclude(year__in=list(plan)).delete()
+    for year, amount in plan.items():
+        YearPlan.objects.update_or_create(project=project, year=year, defaults={"amount": amount})
+
+
+def _snapshot(project: Project) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in PROJECT_FIELDS:
+        value = getattr(project, name)
+        values[name] = value.pk if hasattr(value, "pk") else value
+    return values

@@ -1,0 +1,256 @@
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.models import Organization, User
+from projects import services
+from projects.models import AttachmentKind, Project, ProjectState
+from projects.tests import documents
+from projects.tests.factories import register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project(submitter: User) -> Project:
+    return register(submitter)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _codes(response) -> list[str]:
+    return [project.code for project in response.context["page"].object_list]
+
+
+def test_list_shows_only_what_the_user_may_see(
+    client: Client, submitter: User, outsider: User, secondary_submitter: User, exam_authority
+) -> None:
+    own = register(submitter)
+    secondary = register(secondary_submitter)
+    foreign = register(outsider)
+    client.force_login(submitter)
+    assert set(_codes(client.get(reverse("projects:list")))) == {own.code, secondary.code}
+    client.force_login(secondary_submitter)
+    assert _codes(client.get(reverse("projects:list"))) == [secondary.code]
+    client.force_login(outsider)
+    assert _codes(client.get(reverse("projects:list"))) == [foreign.code]
+
+
+def test_reviewers_do_not_see_drafts_but_see_submitted_projects(
+    client: Client, submitter: User, finance_reviewer: User, data_reviewer: User
+) -> None:
+    draft = register(submitter, name="草稿项目")
+    managed = register(submitter, name="已纳入项目")
+    unmanaged = register(submitter, name="未纳入项目", managed_by_data_admin=False)
+    Project.objects.filter(pk__in=[managed.pk, unmanaged.pk]).update(state=ProjectState.IN_REVIEW)
+    client.force_login(finance_reviewer)
+    assert set(_codes(client.get(reverse("projects:list")))) == {managed.code, unmanaged.code}
+    client.force_login(data_reviewer)
+    assert _codes(client.get(reverse("projects:list"))) == [managed.code]
+    assert client.get(reverse("projects:detail", args=[draft.code])).status_code == 404
+
+
+def test_list_query_count_does_not_grow_with_projects(
+    client: Client, submitter: User, exam_authority: Organization
+) -> None:
+    client.force_login(submitter)
+    register(submitter)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("projects:list"))
+    for number in range(30):
+        register(submitter, exam_authority if number % 2 else None, name=f"项目{number}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("projects:list"))
+    assert len(_codes(response)) == 31
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_list_filters_search_and_sort(client: Client, submitter: User) -> None:
+    school = register(submitter, name="智慧校园平台", kind="operation")
+    exam = register(submitter, name="考试报名系统", managed_by_data_admin=False)
+    client.force_login(submitter)
+    url = reverse("projects:list")
+    assert _codes(client.get(url, {"kind": "operation"})) == [school.code]
+    assert _codes(client.get(url, {"managed": "no"})) == [exam.code]
+    assert _codes(client.get(url, {"q": "考试"})) == [exam.code]
+    assert _codes(client.get(url, {"q": school.code})) == [school.code]
+    assert _codes(client.get(url, {"sort": "name"})) == sorted(
+        [school.code, exam.code], key=lambda code: Project.objects.get(code=code).name
+    )
+    assert _codes(client.get(url, {"sort": "-code"})) == [exam.code, school.code]
+    assert client.get(url, {"sort": "password", "year": "x"}).status_code == 200
+
+
+def test_detail_is_404_for_an_outsider(client: Client, project: Project, outsider: User) -> None:
+    client.force_login(outsider)
+    assert client.get(reverse("projects:detail", args=[project.code])).status_code == 404
+    assert client.get(reverse("projects:edit", args=[project.code])).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client: Client, project: Project) -> None:
+    for url in [reverse("projects:list"), reverse("projects:detail", args=[project.code])]:
+        assert client.get(url)["Location"].startswith(reverse("login"))
+
+
+def test_approver_may_see_but_not_edit(
+    client: Client, project: Project, department_approver: User
+) -> None:
+    client.force_login(department_approver)
+    assert client.get(reverse("projects:detail", args=[project.code])).status_code == 200
+    assert client.get(reverse("projects:edit", args=[project.code])).status_code == 403
+    assert client.get(reverse("projects:create")).status_code == 403
+    response = client.post(reverse("projects:target_add", args=[project.code]), {})
+    assert response.status_code == 403
+
+
+def test_detail_query_count_does_not_grow_with_targets_and_documents(
+    client: Client, project: Project, submitter: User
+) -> None:
+    client.force_login(submitter)
+    url = reverse("projects:detail", args=[project.code])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for number in range(5):
+        services.add_target(
+            project, actor=submitter, expected_version=project.version + number,
+            tier="output", indicator="quantity", name=f"指标{number}", target_value="1", unit="个",
+        )  # fmt: skip
+        services.attach_document(
+            project, actor=submitter, kind=AttachmentKind.OTHER, upload=documents.pdf()
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def _form_data(unit: Organization, **overrides: str) -> dict[str, str]:
+    data = {
+        "name": "省教育数据共享平台",
+        "organization": str(unit.pk),
+        "budget_year": "2027",
+        "kind": "construction",
+        "continuity": "new",
+        "managed_by_data_admin": "True",
+        "budget_category": "specific_purpose",
+        "procurement_method": "public_tender",
+        "start_year": "2027",
+        "end_year": "2027",
+        "plan_0": "500000",
+        "plan_1": "",
+        "plan_2": "",
+        "background": "背景",
+        "content": "内容",
+        "expected_results": "成效",
+        "contact_name": "李明",
+        "contact_phone": "020-1",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_register_through_the_form(client: Client, submitter: User, education) -> None:
+    client.force_login(submitter)
+    response = client.post(reverse("projects:create"), _form_data(education))
+    project = Project.objects.get()
+    assert response["Location"] == reverse("projects:detail", args=[project.code])
+    assert project.managed_by_data_admin is True
+    assert project.year_plans.get().amount == Decimal("500000.00")
+
+
+def test_form_errors_name_the_field(client: Client, submitter: User, education) -> None:
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("projects:create"),
+        _form_data(education, continuity="continuing", end_year="2026", plan_0="-5"),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "A continuing project must name its earlier project." in errors["predecessor"]
+    assert "The end year cannot be before the start year." in errors["end_year"]
+    assert "plan_0" in errors
+    assert not Project.objects.exists()
+
+
+def test_outsider_cannot_register_for_another_unit_through_the_form(
+    client: Client, outsider: User, education: Organization
+) -> None:
+    client.force_login(outsider)
+    response = client.post(reverse("projects:create"), _form_data(education))
+    assert response.status_code == 200
+    assert "organization" in response.context["form"].errors
+    assert not Project.objects.exists()
+
+
+def test_stale_form_is_refused_with_a_message(client: Client, submitter: User, project) -> None:
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    url = reverse("projects:edit", args=[project.code])
+    first = client.post(url, _form_data(project.organization, name="甲", version="1"))
+    assert first.status_code == 302
+    second = client.post(url, _form_data(project.organization, name="乙", version="1"))
+    assert second.status_code == 200
+    assert "Someone saved this project after you opened it" in second.content.decode()
+    project.refresh_from_db()
+    assert project.name == "甲"
+
+
+def test_export_is_scoped_and_safe_from_formula_injection(
+    client: Client, submitter: User, outsider: User
+) -> None:
+    register(submitter, name='=HYPERLINK("http://evil","点我")')
+    register(submitter, name="普通项目")
+    register(outsider, name="他人项目")
+    client.force_login(submitter)
+    response = client.get(reverse("projects:export"))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "项目编号"
+    names = {row[1] for row in rows[1:]}
+    assert names == {'=HYPERLINK("http://evil","点我")', "普通项目"}
+    for row in sheet.iter_rows(min_row=2):
+        assert row[1].data_type == "s"
+        assert isinstance(row[10].value, (int, float))
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:L3"
+
+
+def test_document_download_only_for_those_who_see_the_project(
+    client: Client, submitter: User, outsider: User, finance_reviewer: User, project: Project
+) -> None:
+    attachment = services.attach_document(
+        project, actor=submitter, kind=AttachmentKind.FEASIBILITY_STUDY, upload=documents.pdf()
+    )
+    url = reverse("projects:attachment", args=[project.code, attachment.public_id])
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    client.force_login(finance_reviewer)
+    assert client.get(url).status_code == 404  # still a draft
+    client.force_login(submitter)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.getvalue() == documents.PDF_BYTES
+    assert "attachment;" in response["Content-Disposition"]
+
+
+def test_upload_through_the_page_and_refusal_names_the_field(
+    client: Client, submitter: User, project: Project
+) -> None:
+    client.force_login(submitter)
+    url = reverse("projects:attachment_add", args=[project.code])
+    ok = client.post(url, {"kind": "feasibility_study", "file": documents.pdf()})
+    assert ok.status_code == 302
+    bad = client.post(url, {"kind": "other", "file": documents.pdf("x.exe")})
+    assert bad.status_code == 400
+    assert "file" in bad.context["attachment_form"].errors
+    assert project.attachments.count() == 1

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("export.xlsx", views.project_export, name="export"),
+    path("new/", views.project_create, name="create"),
+    path("<str:code>/", views.project_detail, name="detail"),
+    path("<str:code>/edit/", views.project_edit, name="edit"),
+    path("<str:code>/targets/", views.target_add, name="target_add"),
+    path("<str:code>/targets/<int:target_id>/remove/", views.target_remove, name="target_remove"),
+    path("<str:code>/documents/", views.attachment_add, name="attachment_add"),
+    path("<str:code>/documents/<uuid:public_id>/", views.attachment_download, name="attachment"),
+    path(
+        "<str:code>/documents/<uuid:public_id>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
+]

@@ -1,0 +1,302 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from audit.models import Event
+from projects import services
+from projects.duplicates import similar_projects
+from projects.errors import ProjectError
+from projects.excel import write_table
+from projects.forms import AttachmentForm, ProjectFilterForm, ProjectForm, TargetForm
+from projects.models import Project
+from projects.permissions import (
+    can_edit_project,
+    can_register_projects,
+    get_project_for_user,
+    projects_visible_to,
+)
+from projects.queries import filter_projects, sort_projects
+
+PAGE_SIZE = 50
+HISTORY_LABELS = {
+    "projects.project.registered": gettext_lazy("Registered"),
+    "projects.project.changed": gettext_lazy("Changed"),
+    "projects.target.added": gettext_lazy("Performance target added"),
+    "projects.target.removed": gettext_lazy("Performance target removed"),
+    "projects.attachment.added": gettext_lazy("Document uploaded"),
+    "projects.attachment.removed": gettext_lazy("Document removed"),
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
+    form = ProjectFilterForm(request.GET, user=_user(request))
+    projects = filter_projects(projects_visible_to(request.user), form)
+    projects, sort = sort_projects(projects, request.GET.get("sort", ""))
+    return projects.select_related("organization"), form, sort
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects, form, sort = _filtered(request)
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "page": page,
+            "filter_form": form,
+            "sort": sort,
+            "query": query.urlencode(),
+            "can_register": can_register_projects(request.user),
+        },
+    )
+
+
+@login_required
+def project_export(request: HttpRequest) -> HttpResponse:
+    projects, _form, _sort = _filtered(request)
+    headers = [
+        _("Project code"), _("Project name"), _("Budget unit"), _("Budget year"), _("Kind"),
+        _("New or continuing"), _("Data administration"), _("Budget category"),
+        _("Procurement method"), _("State"), _("Requested amount (yuan)"),
+        _("Approved amount (yuan)"),
+    ]  # fmt: skip
+    rows = (
+        [
+            project.code,
+            project.name,
+            project.organization.name,
+            project.budget_year,
+            project.get_kind_display(),
+            project.get_continuity_display(),
+            _("Managed") if project.managed_by_data_admin else _("Not managed"),
+            project.get_budget_category_display(),
+            project.get_procurement_method_display(),
+            project.get_state_display(),
+            project.requested_amount,
+            project.approved_amount,
+        ]
+        for project in projects.iterator(chunk_size=2000)
+    )
+    content = write_table(
+        _("Projects"),
+        headers,
+        rows,
+        money_columns=frozenset({10, 11}),
+        widths=[16, 40, 24, 10, 12, 12, 12, 14, 14, 12, 16, 16],
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="projects-{stamp}.xlsx"'
+    return response
+
+
+@login_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can_register_projects(user):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.register_project(
+                actor=user, fields=form.project_fields(), plan=form.plan()
+            )
+        except ProjectError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Project %(code)s registered.") % {"code": project.code})
+            return redirect("projects:detail", code=project.code)
+    return render(request, "projects/project_form.html", {"form": form, "project": None})
+
+
+@login_required
+def project_edit(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request)
+    project = get_project_for_user(user, code)
+    if not can_edit_project(user, project):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, instance=project, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_project(
+                project,
+                actor=user,
+                fields=form.project_fields(),
+                plan=form.plan(),
+                expected_version=form.cleaned_data["version"] or 0,
+            )
+        except ProjectError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("projects:detail", code=project.code)
+    return render(request, "projects/project_form.html", {"form": form, "project": project})
+
+
+@login_required
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    project = get_project_for_user(request.user, code)
+    return _render_detail(request, project)
+
+
+def _render_detail(
+    request: HttpRequest,
+    project: Project,
+    *,
+    target_form: TargetForm | None = None,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    visible = projects_visible_to(user)
+    similar = similar_projects(project)
+    visible_similar = set(
+        visible.filter(pk__in=[p.pk for p in similar]).values_list("pk", flat=True)
+    )
+    predecessor = (
+        visible.select_related("organization").filter(pk=project.predecessor_id).first()
+        if project.predecessor_id
+        else None
+    )
+    context = {
+        "project": project,
+        "plans": list(project.year_plans.all()),
+        "targets": list(project.targets.all()),
+        "attachments": list(
+            project.attachments.filter(is_removed=False).select_related("uploaded_by")
+        ),
+        "similar": [(other, other.pk in visible_similar) for other in similar],
+        "predecessor": predecessor,
+        "history": [
+            (event, HISTORY_LABELS.get(event.event_type, event.event_type))
+            for event in Event.objects.filter(
+                target_type="projects.project", target_key=project.code
+            )
+            .select_related("actor")
+            .order_by("-occurred_at", "-id")[:50]
+        ],
+        "can_edit": can_edit_project(user, project),
+        "target_form": target_form or TargetForm(initial={"version": project.version}),
+        "attachment_form": attachment_form or AttachmentForm(),
+    }
+    return render(request, "projects/project_detail.html", context, status=status)
+
+
+def _get_editable(request: HttpRequest, code: str) -> Project:
+    project = get_project_for_user(request.user, code)
+    if not can_edit_project(request.user, project):
+        raise PermissionDenied
+    return project
+
+
+@login_required
+@require_POST
+def target_add(request: HttpRequest, code: str) -> HttpResponse:
+    project = _get_editable(request, code)
+    form = TargetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_target(
+                project,
+                actor=_user(request),
+                expected_version=form.cleaned_data["version"],
+                **form.target_values(),
+            )
+        except ProjectError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Performance target added."))
+        return redirect(f"{project_url(project)}#targets")
+    return _render_detail(request, project, target_form=form, status=400)
+
+
+@login_required
+@require_POST
+def target_remove(request: HttpRequest, code: str, target_id: int) -> HttpResponse:
+    project = _get_editable(request, code)
+    try:
+        services.remove_target(
+            project,
+            actor=_user(request),
+            target_id=target_id,
+            expected_version=int(request.POST.get("version", "0") or 0),
+        )
+    except ProjectError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Performance target removed."))
+    return redirect(f"{project_url(project)}#targets")
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, code: str) -> HttpResponse:
+    project = _get_editable(request, code)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attach_document(
+                project,
+                actor=_user(request),
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        except ProjectError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Document uploaded."))
+            return redirect(f"{project_url(project)}#attachments")
+    return _render_detail(request, project, attachment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, code: str, public_id: str) -> HttpResponse:
+    project = _get_editable(request, code)
+    attachment = get_object_or_404(project.attachments, public_id=public_id, is_removed=False)
+    try:
+        services.remove_attachment(project, actor=_user(request), attachment_id=attachment.pk)
+    except ProjectError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Document removed."))
+    return redirect(f"{project_url(project)}#attachments")
+
+
+@login_required
+def attachment_download(request: HttpRequest, code: str, public_id: str) -> FileResponse:
+    project = get_project_for_user(request.user, code)
+    attachment = get_object_or_404(project.attachments, public_id=public_id, is_removed=False)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+def project_url(project: Project) -> str:
+    from django.urls import reverse
+
+    return reverse("projects:detail", kwargs={"code": project.code})
