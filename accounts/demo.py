@@ -53,6 +53,8 @@ USERS = (
     DemoUser("edu_head", "EDU", (Role.DEPARTMENT_APPROVER,), "王", "芳"),
     DemoUser("edu_exam_clerk", "EDUEXAM", (Role.SUBMITTER,), "陈", "静"),
     DemoUser("health_clerk", "HEALTH", (Role.SUBMITTER,), "张", "伟"),
+    DemoUser("police_clerk", "POLICE", (Role.SUBMITTER,), "周", "强"),
+    DemoUser("natres_clerk", "NATRES", (Role.SUBMITTER,), "吴", "婷"),
     DemoUser("data_reviewer", "ZSJ", (Role.DATA_REVIEWER,), "刘", "洋"),
     DemoUser("finance_reviewer", "CZT", (Role.FINANCE_REVIEWER,), "赵", "敏"),
     DemoUser("finance_director", "CZT", (Role.FINANCE_APPROVER,), "黄", "磊"),

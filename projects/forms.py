@@ -24,6 +24,11 @@ from projects.permissions import projects_visible_to
 from projects.services import PROJECT_FIELDS
 
 PLAN_YEARS = 3
+RADIO_CHOICES = {
+    "kind": ProjectKind.choices,
+    "continuity": Continuity.choices,
+    "budget_category": BudgetCategory.choices,
+}
 YES_NO = [(True, _("Managed (已纳入)")), (False, _("Not managed (未纳入)"))]
 
 
@@ -65,6 +70,9 @@ class ProjectForm(forms.ModelForm):
         self.fields["predecessor"].help_text = _(
             "Required for a continuing project: its earlier project of the same unit."
         )
+        # Radio buttons need no empty "---------" choice: every dimension is required.
+        for name, choices in RADIO_CHOICES.items():
+            self.fields[name].choices = choices  # type: ignore[attr-defined]
         next_year = timezone.localdate().year + 1
         if not self.instance.pk:
             self.initial.setdefault("budget_year", next_year)

@@ -173,3 +173,14 @@ def test_target_indicator_must_belong_to_its_tier(submitter: User) -> None:
             unit="",
         )
     assert not project.targets.exists()
+
+
+def test_demo_projects_are_seeded_once(submitter: User) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    count = Project.objects.count()
+    assert count >= 25
+    assert Project.objects.filter(continuity=Continuity.CONTINUING).count() >= 4
+    call_command("seed_demo")
+    assert Project.objects.count() == count

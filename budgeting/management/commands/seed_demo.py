@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo
 from accounts.models import Role
+from projects import demo as demo_projects
 
 
 class Command(BaseCommand):
@@ -13,7 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password = settings.DEMO_PASSWORD
         units, users = demo.seed_units_and_users(password)
-        self.stdout.write(f"Demo data: {units} budget units and {users} users created.")
+        projects = demo_projects.seed_projects()
+        self.stdout.write(
+            f"Demo data: {units} budget units, {users} users and {projects} projects created."
+        )
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")
         for person in demo.USERS:

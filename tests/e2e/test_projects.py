@@ -1,0 +1,75 @@
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from projects.models import Project
+from projects.tests.factories import register
+from tests.e2e.test_smoke import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_clerk_registers_a_continuing_operation_project(
+    page: Page, live_server, submitter: User, tmp_path, settings
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    earlier = register(submitter, name="教育政务服务平台建设", budget_year=2026, start_year=2026)
+    log_in(page, live_server.url, "edu_clerk")
+    page.get_by_role("link", name="项目", exact=True).click()
+    page.get_by_role("link", name="登记项目").click()
+
+    page.get_by_label("项目名称").fill("教育政务服务平台运维")
+    page.get_by_label("预算年度", exact=True).fill("2027")
+    page.get_by_label("运维类").check()
+    page.get_by_label("续建", exact=True).check()
+    page.get_by_label("前期项目").select_option(label=str(earlier))
+    page.get_by_label("已纳入").check()
+    page.get_by_label("运转类").check()
+    page.get_by_label("采购方式").select_option(label="竞争性磋商")
+    page.get_by_label("开始年度").fill("2027")
+    page.get_by_label("结束年度").fill("2027")
+    page.get_by_label("规划金额，预算年度（元）").fill("860000")
+    page.get_by_label("项目背景及必要性").fill("平台已上线两年，需持续运维。")
+    page.get_by_label("建设内容").fill("应用运维、安全运维、数据库运维。")
+    page.get_by_label("预期成效").fill("系统可用率不低于99.9%。")
+    page.get_by_label("联系人").fill("李明")
+    page.get_by_label("联系电话").fill("020-83134000")
+    page.get_by_role("button", name="登记").click()
+
+    expect(page.get_by_text("项目 2027-EDU-0001 已登记。")).to_be_visible()
+    expect(page.get_by_role("heading", name="教育政务服务平台运维")).to_be_visible()
+    expect(page.get_by_role("link", name=str(earlier))).to_be_visible()
+
+    targets = page.locator("#targets")
+    targets.get_by_label("一级指标").select_option(label="产出指标")
+    targets.get_by_label("二级指标").select_option(label="质量指标")
+    targets.get_by_label("三级指标名称").fill("系统可用率")
+    targets.get_by_label("指标值").fill("≥ 99.9")
+    targets.get_by_label("计量单位").fill("%")
+    targets.get_by_role("button", name="添加绩效目标").click()
+    expect(page.get_by_role("cell", name="系统可用率", exact=True)).to_be_visible()
+
+    pdf = tmp_path / "可行性研究报告.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    documents = page.locator("#attachments")
+    documents.get_by_label("文件").set_input_files(str(pdf))
+    documents.get_by_role("button", name="上传").click()
+    expect(page.get_by_role("link", name="可行性研究报告.pdf")).to_be_visible()
+
+    project = Project.objects.get(code="2027-EDU-0001")
+    assert project.predecessor == earlier
+    assert project.targets.count() == 1
+    assert project.attachments.count() == 1
+
+
+def test_form_errors_are_shown_next_to_their_fields(
+    page: Page, live_server, submitter: User
+) -> None:
+    log_in(page, live_server.url, "edu_clerk")
+    page.goto(f"{live_server.url}/projects/new/")
+    page.get_by_role("button", name="登记").click()
+    name = page.get_by_label("项目名称")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    error_id = name.get_attribute("aria-describedby")
+    assert error_id
+    expect(page.locator(f"#{error_id.split()[-1]}")).to_contain_text("这个字段是必填项")
