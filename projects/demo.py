@@ -21,7 +21,7 @@ from projects.models import (
 
 BUDGET_YEAR = 2027
 
-C, O = ProjectKind.CONSTRUCTION, ProjectKind.OPERATION
+BUILD, RUN = ProjectKind.CONSTRUCTION, ProjectKind.OPERATION
 OPER, SPEC = BudgetCategory.OPERATING, BudgetCategory.SPECIFIC_PURPOSE
 P = ProcurementMethod
 
@@ -39,41 +39,41 @@ class DemoProject:
 
 
 EARLIER = (
-    DemoProject("edu_clerk", "EDU", "教育政务服务平台建设", C, True, P.PUBLIC_TENDER, 4_800_000),
-    DemoProject("edu_clerk", "EDUEXAM", "考试报名系统建设", C, True, P.PUBLIC_TENDER, 2_600_000),
+    DemoProject("edu_clerk", "EDU", "教育政务服务平台建设", BUILD, True, P.PUBLIC_TENDER, 4_800_000),
+    DemoProject("edu_clerk", "EDUEXAM", "考试报名系统建设", BUILD, True, P.PUBLIC_TENDER, 2_600_000),
     DemoProject(
-        "health_clerk", "HEALTH", "全民健康信息平台建设", C, True, P.PUBLIC_TENDER, 9_500_000
+        "health_clerk", "HEALTH", "全民健康信息平台建设", BUILD, True, P.PUBLIC_TENDER, 9_500_000
     ),
     DemoProject(
-        "police_clerk", "POLICE", "公安大数据平台建设", C, False, P.SINGLE_SOURCE, 12_000_000
+        "police_clerk", "POLICE", "公安大数据平台建设", BUILD, False, P.SINGLE_SOURCE, 12_000_000
     ),
     DemoProject(
-        "natres_clerk", "NATRES", "国土空间基础信息平台建设", C, True, P.PUBLIC_TENDER, 7_300_000
+        "natres_clerk", "NATRES", "国土空间基础信息平台建设", BUILD, True, P.PUBLIC_TENDER, 7_300_000
     ),
 )
 
 CURRENT = (
-    DemoProject("edu_clerk", "EDU", "教育政务服务平台运维", O, True, P.COMPETITIVE_CONSULTATION, 860_000, "教育政务服务平台建设"),
-    DemoProject("edu_clerk", "EDU", "智慧教育云平台建设", C, True, P.PUBLIC_TENDER, 6_200_000),
-    DemoProject("edu_clerk", "EDU", "教育数据共享交换平台建设", C, True, P.PUBLIC_TENDER, 3_100_000),
-    DemoProject("edu_clerk", "EDU", "办公自动化系统升级", C, False, P.PRICE_INQUIRY, 420_000),
-    DemoProject("edu_clerk", "EDUEXAM", "考试报名系统运维", O, True, P.COMPETITIVE_NEGOTIATION, 380_000, "考试报名系统建设"),
-    DemoProject("edu_exam_clerk", "EDUEXAM", "标准化考点视频巡查系统建设", C, True, P.PUBLIC_TENDER, 5_400_000),
-    DemoProject("edu_clerk", "EDUTECH", "数字教育资源公共服务平台运维", O, False, P.FRAMEWORK_AGREEMENT, 650_000),
-    DemoProject("health_clerk", "HEALTH", "全民健康信息平台运维", O, True, P.COMPETITIVE_CONSULTATION, 1_450_000, "全民健康信息平台建设"),
-    DemoProject("health_clerk", "HEALTH", "健康医疗数据共享交换平台建设", C, True, P.PUBLIC_TENDER, 4_200_000),
-    DemoProject("health_clerk", "HEALTH", "互联网医院监管平台建设", C, True, P.INVITED_TENDER, 2_300_000),
-    DemoProject("health_clerk", "HEALTHCDC", "传染病监测预警系统建设", C, True, P.SINGLE_SOURCE, 3_900_000),
-    DemoProject("health_clerk", "HEALTHCDC", "疾控业务系统运维", O, False, P.COMPETITIVE_NEGOTIATION, 520_000),
-    DemoProject("police_clerk", "POLICE", "公安大数据平台运维", O, False, P.SINGLE_SOURCE, 2_800_000, "公安大数据平台建设"),
-    DemoProject("police_clerk", "POLICE", "政务数据共享交换平台公安节点建设", C, True, P.PUBLIC_TENDER, 1_900_000),
-    DemoProject("police_clerk", "POLICETRAFFIC", "交通违法处理系统升级", C, False, P.COMPETITIVE_CONSULTATION, 1_250_000),
-    DemoProject("police_clerk", "POLICETRAFFIC", "道路视频监控设备运维", O, False, P.FRAMEWORK_AGREEMENT, 3_300_000),
-    DemoProject("natres_clerk", "NATRES", "国土空间基础信息平台运维", O, True, P.COMPETITIVE_CONSULTATION, 990_000, "国土空间基础信息平台建设"),
-    DemoProject("natres_clerk", "NATRES", "自然资源一张图建设", C, True, P.PUBLIC_TENDER, 5_600_000),
-    DemoProject("natres_clerk", "NATRESSURVEY", "卫星遥感影像统筹服务", O, True, P.SINGLE_SOURCE, 2_100_000),
-    DemoProject("natres_clerk", "NATRESINFO", "不动产登记信息系统升级", C, True, P.COMPETITIVE_NEGOTIATION, 1_700_000),
-    DemoProject("natres_clerk", "NATRESINFO", "机房基础设施运维", O, False, P.PRICE_INQUIRY, 310_000),
+    DemoProject("edu_clerk", "EDU", "教育政务服务平台运维", RUN, True, P.COMPETITIVE_CONSULTATION, 860_000, "教育政务服务平台建设"),
+    DemoProject("edu_clerk", "EDU", "智慧教育云平台建设", BUILD, True, P.PUBLIC_TENDER, 6_200_000),
+    DemoProject("edu_clerk", "EDU", "教育数据共享交换平台建设", BUILD, True, P.PUBLIC_TENDER, 3_100_000),
+    DemoProject("edu_clerk", "EDU", "办公自动化系统升级", BUILD, False, P.PRICE_INQUIRY, 420_000),
+    DemoProject("edu_clerk", "EDUEXAM", "考试报名系统运维", RUN, True, P.COMPETITIVE_NEGOTIATION, 380_000, "考试报名系统建设"),
+    DemoProject("edu_exam_clerk", "EDUEXAM", "标准化考点视频巡查系统建设", BUILD, True, P.PUBLIC_TENDER, 5_400_000),
+    DemoProject("edu_clerk", "EDUTECH", "数字教育资源公共服务平台运维", RUN, False, P.FRAMEWORK_AGREEMENT, 650_000),
+    DemoProject("health_clerk", "HEALTH", "全民健康信息平台运维", RUN, True, P.COMPETITIVE_CONSULTATION, 1_450_000, "全民健康信息平台建设"),
+    DemoProject("health_clerk", "HEALTH", "健康医疗数据共享交换平台建设", BUILD, True, P.PUBLIC_TENDER, 4_200_000),
+    DemoProject("health_clerk", "HEALTH", "互联网医院监管平台建设", BUILD, True, P.INVITED_TENDER, 2_300_000),
+    DemoProject("health_clerk", "HEALTHCDC", "传染病监测预警系统建设", BUILD, True, P.SINGLE_SOURCE, 3_900_000),
+    DemoProject("health_clerk", "HEALTHCDC", "疾控业务系统运维", RUN, False, P.COMPETITIVE_NEGOTIATION, 520_000),
+    DemoProject("police_clerk", "POLICE", "公安大数据平台运维", RUN, False, P.SINGLE_SOURCE, 2_800_000, "公安大数据平台建设"),
+    DemoProject("police_clerk", "POLICE", "政务数据共享交换平台公安节点建设", BUILD, True, P.PUBLIC_TENDER, 1_900_000),
+    DemoProject("police_clerk", "POLICETRAFFIC", "交通违法处理系统升级", BUILD, False, P.COMPETITIVE_CONSULTATION, 1_250_000),
+    DemoProject("police_clerk", "POLICETRAFFIC", "道路视频监控设备运维", RUN, False, P.FRAMEWORK_AGREEMENT, 3_300_000),
+    DemoProject("natres_clerk", "NATRES", "国土空间基础信息平台运维", RUN, True, P.COMPETITIVE_CONSULTATION, 990_000, "国土空间基础信息平台建设"),
+    DemoProject("natres_clerk", "NATRES", "自然资源一张图建设", BUILD, True, P.PUBLIC_TENDER, 5_600_000),
+    DemoProject("natres_clerk", "NATRESSURVEY", "卫星遥感影像统筹服务", RUN, True, P.SINGLE_SOURCE, 2_100_000),
+    DemoProject("natres_clerk", "NATRESINFO", "不动产登记信息系统升级", BUILD, True, P.COMPETITIVE_NEGOTIATION, 1_700_000),
+    DemoProject("natres_clerk", "NATRESINFO", "机房基础设施运维", RUN, False, P.PRICE_INQUIRY, 310_000),
 )  # fmt: skip
 
 TARGETS = (
@@ -127,10 +127,10 @@ def _ensure(
             "continuity": Continuity.CONTINUING if predecessor else Continuity.NEW,
             "predecessor": predecessor,
             "managed_by_data_admin": demo.managed,
-            "budget_category": OPER if demo.kind == O else SPEC,
+            "budget_category": OPER if demo.kind == RUN else SPEC,
             "procurement_method": demo.procurement,
             "start_year": year,
-            "end_year": year + (0 if demo.kind == O else 1),
+            "end_year": year + (0 if demo.kind == RUN else 1),
             "background": f"{unit.name}现有信息化基础难以支撑业务发展需要，{demo.name}列入本单位数字政府建设规划。",
             "content": f"{demo.name}：完成需求分析、系统设计、开发实施、测试上线及运行保障。",
             "expected_results": "提升业务协同效率，减少重复录入，群众和企业办事更便捷。",
