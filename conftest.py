@@ -5,10 +5,19 @@ education department (EDU) with a secondary unit (EDUEXAM), and the health
 department (HEALTH), whose clerk is the outsider to everything of EDU.
 """
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from accounts.models import Organization, Role, UnitLevel, User
 from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_directory(settings: Any, tmp_path: Path) -> None:
+    """Tests never write into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

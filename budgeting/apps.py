@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class BudgetingConfig(AppConfig):
     name = "budgeting"
     verbose_name = _("Budgeting")
+
+    def ready(self) -> None:
+        from audit.labels import register
+
+        register(
+            {
+                "budgeting.project.submit": _("Submitted"),
+                "budgeting.project.pass": _("Passed to the next stage"),
+                "budgeting.project.return": _("Returned for revision"),
+                "budgeting.project.reject": _("Rejected"),
+                "budgeting.project.withdraw": _("Withdrawn"),
+                "budgeting.project.approve": _("Approved"),
+            }
+        )

@@ -28,6 +28,7 @@ def items_for(request: HttpRequest) -> list[NavItem]:
     items = [
         NavItem(_("Home"), reverse("home"), "home"),
         NavItem(_("Projects"), reverse("projects:list"), "projects"),
+        NavItem(_("My tasks"), reverse("budgeting:tasks"), "budgeting"),
     ]
     if is_system_admin(user):
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Organization, Role, User
 from accounts.permissions import sees_all_units, units_visible_to
+from budgeting.review_views import tasks_for
 
 ROLE_DUTIES = {
     Role.SUBMITTER: _("Register your unit's IT projects and price their budgets by the standards."),
@@ -37,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "roles": [(Role(role).label, ROLE_DUTIES[Role(role)]) for role in user.roles],
         "sees_all_units": sees_all_units(user),
         "units": units,
+        "task_count": tasks_for(user).count(),
     }
     return render(request, "budgeting/home.html", context)
 

@@ -7,3 +7,17 @@ class ProjectsConfig(AppConfig):
 
     name = "projects"
     verbose_name = _("Projects")
+
+    def ready(self) -> None:
+        from audit.labels import register
+
+        register(
+            {
+                "projects.project.registered": _("Registered"),
+                "projects.project.changed": _("Changed"),
+                "projects.target.added": _("Performance target added"),
+                "projects.target.removed": _("Performance target removed"),
+                "projects.attachment.added": _("Document uploaded"),
+                "projects.attachment.removed": _("Document removed"),
+            }
+        )

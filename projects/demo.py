@@ -39,8 +39,12 @@ class DemoProject:
 
 
 EARLIER = (
-    DemoProject("edu_clerk", "EDU", "教育政务服务平台建设", BUILD, True, P.PUBLIC_TENDER, 4_800_000),
-    DemoProject("edu_clerk", "EDUEXAM", "考试报名系统建设", BUILD, True, P.PUBLIC_TENDER, 2_600_000),
+    DemoProject(
+        "edu_clerk", "EDU", "教育政务服务平台建设", BUILD, True, P.PUBLIC_TENDER, 4_800_000
+    ),
+    DemoProject(
+        "edu_clerk", "EDUEXAM", "考试报名系统建设", BUILD, True, P.PUBLIC_TENDER, 2_600_000
+    ),
     DemoProject(
         "health_clerk", "HEALTH", "全民健康信息平台建设", BUILD, True, P.PUBLIC_TENDER, 9_500_000
     ),
@@ -48,7 +52,13 @@ EARLIER = (
         "police_clerk", "POLICE", "公安大数据平台建设", BUILD, False, P.SINGLE_SOURCE, 12_000_000
     ),
     DemoProject(
-        "natres_clerk", "NATRES", "国土空间基础信息平台建设", BUILD, True, P.PUBLIC_TENDER, 7_300_000
+        "natres_clerk",
+        "NATRES",
+        "国土空间基础信息平台建设",
+        BUILD,
+        True,
+        P.PUBLIC_TENDER,
+        7_300_000,
     ),
 )
 

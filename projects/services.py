@@ -231,7 +231,11 @@ def remove_attachment(project: Project, *, actor: User, attachment_id: int) -> N
 
 
 def _lock_for_edit(project: Project, *, actor: User, expected_version: int | None) -> Project:
-    locked = Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
+    locked = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=project.pk)
+    )
     if not can_submit_for_unit(actor, locked.organization):
         raise ProjectError(_("You may not change this project."))
     if not locked.is_editable_state:

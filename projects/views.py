@@ -8,10 +8,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from audit.labels import label_for
 from audit.models import Event
 from projects import services
 from projects.duplicates import similar_projects
@@ -28,14 +28,7 @@ from projects.permissions import (
 from projects.queries import filter_projects, sort_projects
 
 PAGE_SIZE = 50
-HISTORY_LABELS = {
-    "projects.project.registered": gettext_lazy("Registered"),
-    "projects.project.changed": gettext_lazy("Changed"),
-    "projects.target.added": gettext_lazy("Performance target added"),
-    "projects.target.removed": gettext_lazy("Performance target removed"),
-    "projects.attachment.added": gettext_lazy("Document uploaded"),
-    "projects.attachment.removed": gettext_lazy("Document removed"),
-}
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -187,7 +180,7 @@ def _render_detail(
         "similar": [(other, other.pk in visible_similar) for other in similar],
         "predecessor": predecessor,
         "history": [
-            (event, HISTORY_LABELS.get(event.event_type, event.event_type))
+            (event, label_for(event.event_type))
             for event in Event.objects.filter(
                 target_type="projects.project", target_key=project.code
             )

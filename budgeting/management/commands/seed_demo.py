@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo
 from accounts.models import Role
+from budgeting import demo as demo_review
 from projects import demo as demo_projects
 
 
@@ -15,8 +16,10 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD
         units, users = demo.seed_units_and_users(password)
         projects = demo_projects.seed_projects()
+        cycles, moved = demo_review.seed_review()
         self.stdout.write(
-            f"Demo data: {units} budget units, {users} users and {projects} projects created."
+            f"Demo data: {units} budget units, {users} users, {projects} projects and "
+            f"{cycles} budget cycle created; {moved} projects moved through the review."
         )
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")

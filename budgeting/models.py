@@ -1,0 +1,155 @@
+"""Budget cycles and the multi-stage review that joins departments, the data
+administration and the finance department.
+
+The stages of a cycle are data (``ReviewStage``), so admins can change them
+for a new cycle; the states and the transitions between them are code
+(``budgeting.workflow``), one table in one place.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, Role
+from projects.models import Project, money_field
+
+
+class CycleState(models.TextChoices):
+    PREPARING = "preparing", _("Preparing")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    ARCHIVED = "archived", _("Archived")
+
+
+class BudgetCycle(models.Model):
+    """A budget year's submission round (预算年度 / 编报批次)."""
+
+    year = models.PositiveSmallIntegerField(_("budget year"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    opens_at = models.DateTimeField(_("submission opens"))
+    closes_at = models.DateTimeField(_("submission closes"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=CycleState.choices, default=CycleState.PREPARING
+    )
+
+    class Meta:
+        verbose_name = _("budget cycle")
+        verbose_name_plural = _("budget cycles")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="cycle_window_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def accepts_submissions(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.state == CycleState.OPEN and self.opens_at <= now <= self.closes_at
+
+
+class StageCondition(models.TextChoices):
+    ALWAYS = "always", _("Every project")
+    MANAGED_BY_DATA_ADMIN = "managed", _("Only projects managed by the data administration")
+
+
+# Names of the default stages in the user's language; a stage an admin adds
+# under another code shows the name it was given.
+DEFAULT_STAGE_LABELS = {
+    "department": _("Department review"),
+    "technical": _("Technical review"),
+    "finance": _("Finance review"),
+    "final": _("Final approval"),
+}
+
+
+class ReviewStage(models.Model):
+    """One stage of a cycle's review: who decides, for which projects, with what powers."""
+
+    cycle = models.ForeignKey(BudgetCycle, on_delete=models.CASCADE, related_name="stages")
+    order = models.PositiveSmallIntegerField(_("order"))
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("reviewer role"), max_length=32, choices=Role.choices)
+    condition = models.CharField(
+        _("applies to"),
+        max_length=20,
+        choices=StageCondition.choices,
+        default=StageCondition.ALWAYS,
+    )
+    may_change_amounts = models.BooleanField(_("reviewers may change amounts"), default=False)
+    is_final = models.BooleanField(
+        _("final approval"), default=False, help_text=_("Passing this stage approves the budget.")
+    )
+
+    class Meta:
+        verbose_name = _("review stage")
+        verbose_name_plural = _("review stages")
+        ordering = ["cycle", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "order"], name="one_stage_per_position"),
+            models.UniqueConstraint(fields=["cycle", "code"], name="stage_code_unique_in_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return str(DEFAULT_STAGE_LABELS.get(self.code, self.name))
+
+    def applies_to(self, project: Project) -> bool:
+        if self.condition == StageCondition.MANAGED_BY_DATA_ADMIN:
+            return project.managed_by_data_admin
+        return True
+
+
+class Review(models.Model):
+    """Where a project stands in its cycle's review. Written only by ``budgeting.services``."""
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="review")
+    cycle = models.ForeignKey(BudgetCycle, on_delete=models.PROTECT, related_name="reviews")
+    stage = models.ForeignKey(
+        ReviewStage, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
+    # When the project reached its current stage: "My tasks" is oldest first by it.
+    stage_entered_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # True until a reviewer decides at the stage the project was submitted to;
+    # only then may the submitter still withdraw it.
+    awaiting_first_decision = models.BooleanField(default=False)
+    submissions = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{self.project.code} @ {self.stage or '-'}"
+
+
+class ControlFigure(models.Model):
+    """The ceiling (控制数) finance sets for a primary unit in a cycle."""
+
+    cycle = models.ForeignKey(BudgetCycle, on_delete=models.CASCADE, related_name="control_figures")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="control_figures"
+    )
+    amount = money_field(_("control figure (yuan)"))
+
+    class Meta:
+        verbose_name = _("control figure")
+        verbose_name_plural = _("control figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "organization"], name="one_control_figure_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle}: {self.organization} {self.amount}"

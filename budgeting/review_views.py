@@ -1,0 +1,138 @@
+"""The review pages: my tasks, a project's review, and the workflow actions."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, User
+from audit.labels import label_for
+from audit.models import Event
+from budgeting import services, workflow
+from budgeting.forms import ActionForm
+from budgeting.models import Review
+from budgeting.permissions import can_decide_at, can_submit
+from budgeting.workflow import Action, WorkflowError
+from projects.models import Project, ProjectState
+from projects.permissions import get_project_for_user, projects_visible_to
+from projects.readiness import submission_problems
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def tasks_for(user: User) -> QuerySet[Review]:
+    """Reviews waiting at a stage this user decides, oldest first."""
+    roles = set(user.roles)
+    at_my_stage = Q(stage__role__in=roles - {Role.DEPARTMENT_APPROVER})
+    if Role.DEPARTMENT_APPROVER in roles:
+        at_my_stage |= Q(stage__role=Role.DEPARTMENT_APPROVER) & (
+            Q(project__organization_id=user.organization_id)
+            | Q(project__organization__parent_id=user.organization_id)
+        )
+    return (
+        Review.objects.filter(
+            at_my_stage,
+            project__state=ProjectState.IN_REVIEW,
+            project__in=projects_visible_to(user),
+        )
+        .select_related("project", "project__organization", "stage")
+        .order_by("stage_entered_at", "project__code")
+    )
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    return render(request, "budgeting/tasks.html", {"reviews": tasks_for(_user(request))})
+
+
+@login_required
+def review_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request)
+    project = get_project_for_user(user, code)
+    review = Review.objects.select_related("cycle", "stage").filter(project=project).first()
+    stages = list(review.cycle.stages.order_by("order")) if review else []
+    stage = review.stage if review else None
+    decides = project.state == ProjectState.IN_REVIEW and can_decide_at(user, project, stage)
+    may_submit = can_submit(user, project)
+    actions = []
+    if may_submit and project.state in workflow.TRANSITIONS[Action.SUBMIT].sources:
+        actions.append(Action.SUBMIT)
+    if (
+        may_submit
+        and review
+        and review.awaiting_first_decision
+        and project.state == ProjectState.IN_REVIEW
+    ):
+        actions.append(Action.WITHDRAW)
+    if decides and stage:
+        actions += [Action.APPROVE if stage.is_final else Action.PASS, Action.RETURN, Action.REJECT]
+    history = [
+        (event, label_for(event.event_type))
+        for event in Event.objects.filter(target_type="projects.project", target_key=project.code)
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:100]
+    ]
+    context: dict[str, Any] = {
+        "project": project,
+        "review": review,
+        "path": [s for s in stages if s.applies_to(project)],
+        "actions": [(action, ActionForm(action=action, project=project)) for action in actions],
+        "problems": submission_problems(project) if Action.SUBMIT in actions else [],
+        "history": history,
+    }
+    return render(request, "budgeting/review.html", context)
+
+
+ACTIONS: dict[Action, Callable[..., Project]] = {
+    Action.SUBMIT: services.submit,
+    Action.PASS: services.pass_stage,
+    Action.RETURN: services.return_for_revision,
+    Action.REJECT: services.reject,
+    Action.WITHDRAW: services.withdraw,
+    Action.APPROVE: services.approve,
+}
+SUCCESS = {  # lazy: translated per request
+    Action.SUBMIT: gettext_lazy("Submitted for review."),
+    Action.PASS: gettext_lazy("Passed to the next stage."),
+    Action.RETURN: gettext_lazy("Returned for revision."),
+    Action.REJECT: gettext_lazy("Rejected."),
+    Action.WITHDRAW: gettext_lazy("Withdrawn."),
+    Action.APPROVE: gettext_lazy("Approved."),
+}
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    """Every workflow action is a POST of the confirmation form on the review page."""
+    if action not in Action.values:
+        raise Http404
+    chosen = Action(action)
+    user = _user(request)
+    project = get_project_for_user(user, code)
+    form = ActionForm(request.POST, action=chosen, project=project)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("budgeting:review", code=project.code)
+    options: dict[str, Any] = {"actor": user, "expected_version": form.cleaned_data["version"]}
+    if chosen != Action.SUBMIT:
+        options["comment"] = form.cleaned_data.get("comment", "")
+    if chosen == Action.RETURN:
+        options["to_previous_stage"] = form.cleaned_data.get("to_previous_stage", False)
+    try:
+        ACTIONS[chosen](project, **options)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, str(SUCCESS[chosen]))
+    return redirect("budgeting:review", code=project.code)

@@ -1,0 +1,332 @@
+"""Every workflow action: submit, pass, return, reject, withdraw, approve.
+
+Each one, in a single transaction: locks the project row, checks the
+transition table, the actor's right at the current stage and the version the
+actor saw (so of two reviewers acting at once exactly one succeeds), writes
+the new state and stage, and appends the history event with the totals.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.services import record_event
+from budgeting import workflow
+from budgeting.models import BudgetCycle, Review, ReviewStage
+from budgeting.permissions import can_decide_at, can_submit
+from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
+from projects.models import Project, ProjectState
+from projects.readiness import submission_problems
+
+
+def submit(project: Project, *, actor: User, expected_version: int) -> Project:
+    """Send a draft, returned or withdrawn request to the first stage that applies.
+
+    Only the unit's submitters, only while the cycle's window is open, and only
+    when nothing is missing: refused with every reason listed.
+    """
+    with transaction.atomic():
+        locked, review = _lock(project, expected_version)
+        transition = workflow.check_transition(locked, Action.SUBMIT)
+        if not can_submit(actor, locked):
+            raise WorkflowError(_("Only the unit's submitters may submit this project."))
+        cycle = BudgetCycle.objects.filter(year=locked.budget_year).first()
+        problems = submission_problems(locked)
+        if cycle is None:
+            problems.insert(
+                0, _("There is no budget cycle for %(year)s.") % {"year": locked.budget_year}
+            )
+        elif not cycle.accepts_submissions():
+            problems.insert(
+                0, _("The submission window of %(cycle)s is not open.") % {"cycle": cycle}
+            )
+        if problems:
+            raise WorkflowError(" ".join(problems))
+        assert cycle is not None
+        stages = _stages(cycle)
+        first = workflow.next_stage(stages, locked, None)
+        if first is None:
+            raise WorkflowError(_("The cycle has no review stage for this project."))
+        if review is None:
+            review = Review(project=locked, cycle=cycle)
+        review.cycle = cycle
+        review.submitted_at = timezone.now()
+        review.submitted_by = actor
+        review.submissions += 1
+        review.awaiting_first_decision = True
+        return _move(
+            locked,
+            review,
+            actor=actor,
+            action=Action.SUBMIT,
+            state=transition.target,
+            stage=first,
+            comment="",
+        )
+
+
+def pass_stage(
+    project: Project, *, actor: User, expected_version: int, comment: str = ""
+) -> Project:
+    """The current stage's reviewer passes the project to the next stage that applies."""
+    with transaction.atomic():
+        locked, review = _lock(project, expected_version)
+        transition = workflow.check_transition(locked, Action.PASS)
+        review, stage = _decidable_stage(locked, review, actor)
+        if stage.is_final:
+            raise WorkflowError(_("This is the final stage: approve the budget instead."))
+        following = workflow.next_stage(_stages(review.cycle), locked, stage)
+        if following is None:
+            raise WorkflowError(_("There is no later stage to pass the project to."))
+        review.awaiting_first_decision = False
+        return _move(
+            locked,
+            review,
+            actor=actor,
+            action=Action.PASS,
+            state=transition.target,
+            stage=following,
+            comment=comment,
+        )
+
+
+def return_for_revision(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    comment: str,
+    to_previous_stage: bool = False,
+) -> Project:
+    """Send the project back to the submitter (or to the previous stage), with a reason."""
+    with transaction.atomic():
+        locked, review = _lock(project, expected_version)
+        transition = workflow.check_transition(locked, Action.RETURN)
+        review, stage = _decidable_stage(locked, review, actor)
+        _require_comment(Action.RETURN, comment)
+        review.awaiting_first_decision = False
+        if to_previous_stage:
+            previous = workflow.previous_stage(_stages(review.cycle), locked, stage)
+            if previous is None:
+                raise WorkflowError(_("There is no previous stage to return the project to."))
+            return _move(
+                locked,
+                review,
+                actor=actor,
+                action=Action.RETURN,
+                state=ProjectState.IN_REVIEW,
+                stage=previous,
+                comment=comment,
+            )
+        return _move(
+            locked,
+            review,
+            actor=actor,
+            action=Action.RETURN,
+            state=transition.target,
+            stage=None,
+            comment=comment,
+        )
+
+
+def reject(project: Project, *, actor: User, expected_version: int, comment: str) -> Project:
+    """Refuse the request (不予安排) at the current stage, with a reason."""
+    with transaction.atomic():
+        locked, review = _lock(project, expected_version)
+        transition = workflow.check_transition(locked, Action.REJECT)
+        review, _stage = _decidable_stage(locked, review, actor)
+        _require_comment(Action.REJECT, comment)
+        review.awaiting_first_decision = False
+        return _move(
+            locked,
+            review,
+            actor=actor,
+            action=Action.REJECT,
+            state=transition.target,
+            stage=None,
+            comment=comment,
+        )
+
+
+def withdraw(project: Project, *, actor: User, expected_version: int, comment: str = "") -> Project:
+    """The submitter takes the request back, until a reviewer has decided on it."""
+    with transaction.atomic():
+        locked, review = _lock(project, expected_version)
+        transition = workflow.check_transition(locked, Action.WITHDRAW)
+        if not can_submit(actor, locked):
+            raise WorkflowError(_("Only the unit's submitters may withdraw this project."))
+        if review is None or not review.awaiting_first_decision:
+            raise WorkflowError(
+                _("A reviewer has already decided on this project; it can no longer be withdrawn.")
+            )
+        review.awaiting_first_decision = False
+        return _move(
+            locked,
+            review,
+            actor=actor,
+            action=Action.WITHDRAW,
+            state=transition.target,
+            stage=None,
+            comment=comment,
+        )
+
+
+def approve(project: Project, *, actor: User, expected_version: int, comment: str = "") -> Project:
+    """Final approval (批复) at the final stage; the approved amount is fixed."""
+    with transaction.atomic():
+        locked, review = _lock(project, expected_version)
+        transition = workflow.check_transition(locked, Action.APPROVE)
+        review, stage = _decidable_stage(locked, review, actor)
+        if not stage.is_final:
+            raise WorkflowError(_("Only the final stage approves; pass the project on instead."))
+        if locked.approved_amount is None:
+            locked.approved_amount = locked.requested_amount
+        review.awaiting_first_decision = False
+        return _move(
+            locked,
+            review,
+            actor=actor,
+            action=Action.APPROVE,
+            state=transition.target,
+            stage=None,
+            comment=comment,
+        )
+
+
+def _lock(project: Project, expected_version: int) -> tuple[Project, Review | None]:
+    # Lock the project row first, always: every action takes its locks in the
+    # same order, so two actions on one project queue instead of deadlocking.
+    locked = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=project.pk)
+    )
+    if locked.version != expected_version:
+        raise WorkflowError(
+            _(
+                "Someone acted on this project after you opened it; nothing was changed. "
+                "Reload the page to see its current state."
+            )
+        )
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("cycle", "stage")
+        .filter(project=locked)
+        .first()
+    )
+    return locked, review
+
+
+def _decidable_stage(
+    project: Project, review: Review | None, actor: User
+) -> tuple[Review, ReviewStage]:
+    stage = review.stage if review else None
+    if review is None or stage is None or not can_decide_at(actor, project, stage):
+        raise WorkflowError(_("You may not decide on this project at its current stage."))
+    return review, stage
+
+
+def _require_comment(action: Action, comment: str) -> None:
+    if action in COMMENT_REQUIRED and not comment.strip():
+        raise WorkflowError(
+            _("Give a reason: it is sent to the submitter and kept in the history.")
+        )
+
+
+def _stages(cycle: BudgetCycle) -> list[ReviewStage]:
+    return list(cycle.stages.order_by("order"))
+
+
+def _move(
+    project: Project,
+    review: Review,
+    *,
+    actor: User,
+    action: Action,
+    state: ProjectState,
+    stage: ReviewStage | None,
+    comment: str,
+) -> Project:
+    from_state, from_stage = project.state, review.stage
+    project.state = state
+    project.version += 1
+    project.updated_at = timezone.now()
+    project.save(update_fields=["state", "version", "updated_at", "approved_amount"])
+    review.stage = stage
+    review.stage_entered_at = timezone.now() if stage else None
+    review.save()
+    data: dict[str, Any] = {
+        "from_stage": from_stage.code if from_stage else "",
+        "to_stage": stage.code if stage else "",
+        "requested_amount": project.requested_amount,
+        "approved_amount": project.approved_amount,
+        "version": project.version,
+    }
+    record_event(
+        f"budgeting.project.{action.value}",
+        actor=actor,
+        target=project,
+        target_key=project.code,
+        from_state=from_state,
+        to_state=project.state,
+        comment=comment.strip(),
+        data=data,
+    )
+    return project
+
+
+DEFAULT_STAGES = [
+    # code, name, role, condition, may change amounts, final
+    ("department", "部门审核", "department_approver", "always", False, False),
+    ("technical", "技术审核", "data_reviewer", "managed", False, False),
+    ("finance", "财政审核", "finance_reviewer", "always", True, False),
+    ("final", "终审", "finance_approver", "always", False, True),
+]
+
+
+def create_cycle(
+    *,
+    actor: User | None,
+    year: int,
+    name: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    state: str,
+) -> BudgetCycle:
+    """Create a budget cycle with the default review stages (admins may change them)."""
+    with transaction.atomic():
+        cycle = BudgetCycle(
+            year=year, name=name, opens_at=opens_at, closes_at=closes_at, state=state
+        )
+        cycle.full_clean()
+        cycle.save()
+        for order, (code, stage_name, role, condition, may_change, final) in enumerate(
+            DEFAULT_STAGES, start=1
+        ):
+            ReviewStage.objects.create(
+                cycle=cycle,
+                order=order,
+                code=code,
+                name=stage_name,
+                role=role,
+                condition=condition,
+                may_change_amounts=may_change,
+                is_final=final,
+            )
+        record_event(
+            "budgeting.cycle.created",
+            actor=actor,
+            target=cycle,
+            target_key=str(cycle.year),
+            to_state=cycle.state,
+            data={
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+                "stages": [s[0] for s in DEFAULT_STAGES],
+            },
+        )
+    return cycle

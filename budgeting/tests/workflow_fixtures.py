@@ -1,0 +1,49 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from budgeting import services
+from budgeting.models import BudgetCycle, CycleState
+from projects import services as project_services
+from projects.models import AttachmentKind, Project
+from projects.tests import documents
+from projects.tests.factories import register
+
+
+@pytest.fixture
+def cycle(db: None) -> BudgetCycle:
+    now = timezone.now()
+    return services.create_cycle(
+        actor=None,
+        year=2027,
+        name="2027年度部门预算",
+        opens_at=now - timedelta(days=10),
+        closes_at=now + timedelta(days=20),
+        state=CycleState.OPEN,
+    )
+
+
+def make_ready(project: Project, clerk: User) -> Project:
+    """Add what submission requires: an output and a benefit target, the documents."""
+    for tier, indicator in (("output", "quantity"), ("benefit", "social")):
+        project = project_services.add_target(
+            project,
+            actor=clerk,
+            expected_version=project.version,
+            tier=tier,
+            indicator=indicator,
+            name=f"{tier}指标",
+            target_value="1",
+            unit="项",
+        )
+    for kind in (AttachmentKind.FEASIBILITY_STUDY, AttachmentKind.IMPLEMENTATION_PLAN):
+        project_services.attach_document(project, actor=clerk, kind=kind, upload=documents.pdf())
+    project.refresh_from_db()
+    return project
+
+
+@pytest.fixture
+def ready_project(cycle: BudgetCycle, submitter: User) -> Project:
+    return make_ready(register(submitter), submitter)

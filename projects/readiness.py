@@ -1,0 +1,30 @@
+"""What a project still lacks before it can be submitted for review."""
+
+from django.utils.translation import gettext as _
+
+from projects.models import AttachmentKind, Project, ProjectKind, TargetTier
+
+REQUIRED_DOCUMENTS = {
+    ProjectKind.CONSTRUCTION: [
+        AttachmentKind.FEASIBILITY_STUDY,
+        AttachmentKind.IMPLEMENTATION_PLAN,
+    ],
+    ProjectKind.OPERATION: [AttachmentKind.IMPLEMENTATION_PLAN],
+}
+
+
+def submission_problems(project: Project) -> list[str]:
+    """Every reason the project cannot be submitted yet, in the user's language; empty if ready."""
+    problems = []
+    tiers = set(project.targets.values_list("tier", flat=True))
+    if TargetTier.OUTPUT not in tiers:
+        problems.append(_("Add at least one output target (产出指标)."))
+    if TargetTier.BENEFIT not in tiers:
+        problems.append(_("Add at least one benefit target (效益指标)."))
+    present = set(project.attachments.filter(is_removed=False).values_list("kind", flat=True))
+    problems.extend(
+        _("Upload the %(document)s.") % {"document": AttachmentKind(kind).label}
+        for kind in REQUIRED_DOCUMENTS[ProjectKind(project.kind)]
+        if kind not in present
+    )
+    return problems
