@@ -1,3 +1,0 @@
-from budgeting.tests.workflow_fixtures import cycle, ready_project
-
-__all__ = ["cycle", "ready_project"]
