@@ -2,8 +2,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from budgeting.navigation import current_section, items_for
+from budgeting.navigation import current_item, items_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {"nav_items": items_for(request), "current_section": current_section(request)}
+    items = items_for(request)
+    return {"nav_items": items, "current_nav_item": current_item(request, items)}

@@ -6,6 +6,7 @@ for a new cycle; the states and the transitions between them are code
 (``budgeting.workflow``), one table in one place.
 """
 
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -124,6 +125,9 @@ class Review(models.Model):
     # only then may the submitter still withdraw it.
     awaiting_first_decision = models.BooleanField(default=False)
     submissions = models.PositiveSmallIntegerField(default=0)
+    batch = models.ForeignKey(
+        "ApprovalBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
 
     class Meta:
         verbose_name = _("review")
@@ -153,3 +157,26 @@ class ControlFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle}: {self.organization} {self.amount}"
+
+
+class ApprovalBatch(models.Model):
+    """Projects given final approval together (批次批复), e.g. "2027年第一批"."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cycle = models.ForeignKey(BudgetCycle, on_delete=models.PROTECT, related_name="batches")
+    name = models.CharField(_("batch name"), max_length=100)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("approval batch")
+        verbose_name_plural = _("approval batches")
+        ordering = ["-approved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "name"], name="batch_name_unique_in_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

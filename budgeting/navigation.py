@@ -11,14 +11,16 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.permissions import active_user, is_system_admin
+from accounts.models import Role
+from accounts.permissions import active_user, has_role, is_system_admin
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str | Promise
     url: str
-    section: str  # the URL namespace (or name) whose pages mark this item current
+    # The view names (or whole URL namespaces) whose pages mark this item current.
+    sections: frozenset[str]
 
 
 def items_for(request: HttpRequest) -> list[NavItem]:
@@ -26,17 +28,32 @@ def items_for(request: HttpRequest) -> list[NavItem]:
     if user is None:
         return []
     items = [
-        NavItem(_("Home"), reverse("home"), "home"),
-        NavItem(_("Projects"), reverse("projects:list"), "projects"),
-        NavItem(_("My tasks"), reverse("budgeting:tasks"), "budgeting"),
+        NavItem(_("Home"), reverse("home"), frozenset({"home"})),
+        NavItem(_("Projects"), reverse("projects:list"), frozenset({"projects"})),
+        NavItem(
+            _("My tasks"),
+            reverse("budgeting:tasks"),
+            frozenset({"budgeting:tasks", "budgeting:review"}),
+        ),
     ]
+    if has_role(user, Role.FINANCE_APPROVER):
+        items.append(
+            NavItem(
+                _("Batch approval"),
+                reverse("budgeting:batches"),
+                frozenset({"budgeting:batches", "budgeting:batch"}),
+            )
+        )
     if is_system_admin(user):
-        items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
+        items.append(NavItem(_("Administration"), reverse("admin:index"), frozenset({"admin"})))
     return items
 
 
-def current_section(request: HttpRequest) -> str:
+def current_item(request: HttpRequest, items: list[NavItem]) -> NavItem | None:
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return ""
-    return match.namespace or match.url_name or ""
+        return None
+    for item in items:
+        if match.view_name in item.sections or match.namespace in item.sections:
+            return item
+    return None

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from budgeting import review_views
+from budgeting import batch_views, review_views
 
 app_name = "budgeting"
 
 urlpatterns = [
     path("", review_views.my_tasks, name="tasks"),
+    path("batches/", batch_views.batch_list, name="batches"),
+    path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
+    path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),
     path("<str:code>/", review_views.review_detail, name="review"),
     path("<str:code>/<str:action>/", review_views.act, name="act"),
 ]

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import record_event
 from budgeting import workflow
-from budgeting.models import BudgetCycle, Review, ReviewStage
+from budgeting.models import ApprovalBatch, BudgetCycle, Review, ReviewStage
+from budgeting.notifications import notify_after_commit
 from budgeting.permissions import can_decide_at, can_submit
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
 from projects.models import Project, ProjectState
@@ -175,7 +176,14 @@ def withdraw(project: Project, *, actor: User, expected_version: int, comment: s
         )
 
 
-def approve(project: Project, *, actor: User, expected_version: int, comment: str = "") -> Project:
+def approve(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    comment: str = "",
+    batch: ApprovalBatch | None = None,
+) -> Project:
     """Final approval (批复) at the final stage; the approved amount is fixed."""
     with transaction.atomic():
         locked, review = _lock(project, expected_version)
@@ -186,6 +194,7 @@ def approve(project: Project, *, actor: User, expected_version: int, comment: st
         if locked.approved_amount is None:
             locked.approved_amount = locked.requested_amount
         review.awaiting_first_decision = False
+        review.batch = batch
         return _move(
             locked,
             review,
@@ -195,6 +204,53 @@ def approve(project: Project, *, actor: User, expected_version: int, comment: st
             stage=None,
             comment=comment,
         )
+
+
+def approve_batch(
+    projects: list[Project], *, actor: User, name: str, versions: dict[int, int]
+) -> ApprovalBatch:
+    """Approve several projects at the final stage in one transaction, as a named batch.
+
+    All or nothing: if any project cannot be approved (wrong stage, changed
+    since the page was loaded), none is, and every reason is listed.
+    ``versions`` maps each project's id to the version the approver saw.
+    """
+    name = name.strip()
+    if not name:
+        raise WorkflowError(_("Name the batch, e.g. “2027年第一批”."))
+    if not projects:
+        raise WorkflowError(_("Choose at least one project for the batch."))
+    with transaction.atomic():
+        cycles = {project.budget_year for project in projects}
+        if len(cycles) != 1:
+            raise WorkflowError(_("A batch holds projects of one budget year only."))
+        cycle = BudgetCycle.objects.get(year=cycles.pop())
+        if ApprovalBatch.objects.filter(cycle=cycle, name=name).exists():
+            raise WorkflowError(_("A batch named “%(name)s” exists already.") % {"name": name})
+        batch = ApprovalBatch.objects.create(cycle=cycle, name=name, approved_by=actor)
+        problems = []
+        # Lock in id order, like every other action, so batches never deadlock.
+        for project in sorted(projects, key=lambda p: p.pk):
+            try:
+                approve(
+                    project,
+                    actor=actor,
+                    expected_version=versions.get(project.pk, -1),
+                    batch=batch,
+                )
+            except WorkflowError as error:
+                problems.append(f"{project.code}: {error.message}")
+        if problems:
+            # Raising inside the atomic block undoes the batch and every approval.
+            raise WorkflowError(" ".join(problems))
+        record_event(
+            "budgeting.batch.approved",
+            actor=actor,
+            target=batch,
+            target_key=str(batch.public_id),
+            data={"name": name, "projects": [p.code for p in projects]},
+        )
+    return batch
 
 
 def _lock(project: Project, expected_version: int) -> tuple[Project, Review | None]:
@@ -266,6 +322,7 @@ def _move(
         "approved_amount": project.approved_amount,
         "version": project.version,
     }
+    notify_after_commit(project, action=action, stage=stage, comment=comment)
     record_event(
         f"budgeting.project.{action.value}",
         actor=actor,

@@ -53,3 +53,11 @@ def test_units_are_listed_primary_first_then_its_secondary_units(
     codes = [unit.code for unit in client.get(reverse("home")).context["units"]]
     assert codes.index("EDU") + 1 == codes.index("EDUEXAM")
     assert codes.index("EDUEXAM") < codes.index("HEALTH")
+
+
+def test_navigation_marks_the_current_section(client: Client, finance_approver: User) -> None:
+    client.force_login(finance_approver)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("budgeting:batches")).content.decode()
+    assert f'<a href="{reverse("budgeting:batches")}" aria-current="page">' in page
+    assert f'<a href="{reverse("budgeting:tasks")}">' in page

@@ -1,0 +1,110 @@
+"""Batch approval (批次批复): the finance approver approves several projects at once."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.permissions import has_role
+from budgeting import services
+from budgeting.models import ApprovalBatch, Review
+from budgeting.workflow import WorkflowError
+from projects.excel import write_table
+from projects.models import Project, ProjectState
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _finance_approver(request: HttpRequest) -> User:
+    if not has_role(request.user, Role.FINANCE_APPROVER):
+        raise PermissionDenied
+    return request.user  # type: ignore[return-value]
+
+
+def _awaiting_final_approval() -> list[Review]:
+    return list(
+        Review.objects.filter(stage__is_final=True, project__state=ProjectState.IN_REVIEW)
+        .select_related("project", "project__organization", "stage")
+        .order_by("stage_entered_at", "project__code")
+    )
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    user = _finance_approver(request)
+    if request.method == "POST":
+        chosen = request.POST.getlist("project")
+        projects = list(Project.objects.filter(code__in=chosen))
+        versions = {}
+        for project in projects:
+            raw = request.POST.get(f"version-{project.code}", "")
+            versions[project.pk] = int(raw) if raw.isdigit() else -1
+        try:
+            batch = services.approve_batch(
+                projects, actor=user, name=request.POST.get("name", ""), versions=versions
+            )
+        except WorkflowError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Batch %(name)s approved.") % {"name": batch.name})
+            return redirect("budgeting:batch", public_id=batch.public_id)
+    batches = ApprovalBatch.objects.annotate(
+        project_count=Count("reviews"), total=Sum("reviews__project__approved_amount")
+    ).select_related("cycle")
+    return render(
+        request,
+        "budgeting/batch_list.html",
+        {"waiting": _awaiting_final_approval(), "batches": batches},
+    )
+
+
+def _batch_with_projects(public_id: str) -> tuple[ApprovalBatch, list[Project]]:
+    batch = get_object_or_404(
+        ApprovalBatch.objects.select_related("approved_by"), public_id=public_id
+    )
+    projects = list(
+        Project.objects.filter(review__batch=batch)
+        .select_related("organization")
+        .order_by("organization__code", "code")
+    )
+    return batch, projects
+
+
+@login_required
+def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    _finance_approver(request)
+    batch, projects = _batch_with_projects(public_id)
+    context = {
+        "batch": batch,
+        "projects": projects,
+        "unit_count": len({project.organization_id for project in projects}),
+        "total": sum((project.approved_amount or 0 for project in projects), start=0),
+    }
+    return render(request, "budgeting/batch_detail.html", context)
+
+
+@login_required
+def batch_export(request: HttpRequest, public_id: str) -> HttpResponse:
+    _finance_approver(request)
+    batch, projects = _batch_with_projects(public_id)
+    headers = [
+        _("Project code"),
+        _("Project name"),
+        _("Budget unit"),
+        _("Requested amount (yuan)"),
+        _("Approved amount (yuan)"),
+    ]
+    rows = [
+        [p.code, p.name, p.organization.name, p.requested_amount, p.approved_amount]
+        for p in projects
+    ]
+    content = write_table(
+        batch.name, headers, rows, money_columns=frozenset({3, 4}), widths=[18, 40, 28, 18, 18]
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.public_id}.xlsx"'
+    return response

@@ -1,0 +1,169 @@
+from collections.abc import Iterator
+
+import pytest
+from django.core import mail
+from django.utils import translation
+
+from accounts.models import User
+from audit.models import Event
+from budgeting import services
+from budgeting.models import ApprovalBatch, BudgetCycle, Review
+from budgeting.tests.workflow_fixtures import make_ready
+from budgeting.workflow import WorkflowError
+from projects.models import Project, ProjectState
+from projects.tests.factories import register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+def _at_final_stage(project: Project, reviewers: list[User]) -> Project:
+    clerk = project.created_by
+    project = services.submit(project, actor=clerk, expected_version=project.version)
+    for reviewer in reviewers:
+        project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
+    return project
+
+
+@pytest.fixture
+def reviewers(department_approver: User, data_reviewer: User, finance_reviewer: User) -> list[User]:
+    return [department_approver, data_reviewer, finance_reviewer]
+
+
+def test_batch_approves_every_project_in_one_go(
+    cycle: BudgetCycle, submitter: User, reviewers: list[User], finance_approver: User
+) -> None:
+    projects = [
+        _at_final_stage(make_ready(register(submitter, name=f"项目{n}"), submitter), reviewers)
+        for n in range(3)
+    ]
+    batch = services.approve_batch(
+        projects,
+        actor=finance_approver,
+        name="2027年第一批",
+        versions={p.pk: p.version for p in projects},
+    )
+    assert Review.objects.filter(batch=batch).count() == 3
+    assert set(Project.objects.values_list("state", flat=True)) == {ProjectState.APPROVED}
+    assert Event.objects.filter(event_type="budgeting.batch.approved").count() == 1
+
+
+def test_batch_is_all_or_nothing(
+    cycle: BudgetCycle, submitter: User, reviewers: list[User], finance_approver: User
+) -> None:
+    ready = _at_final_stage(make_ready(register(submitter, name="可批复"), submitter), reviewers)
+    early = services.submit(
+        make_ready(register(submitter, name="仍在部门审核"), submitter),
+        actor=submitter,
+        expected_version=3,
+    )
+    with pytest.raises(WorkflowError) as refused:
+        services.approve_batch(
+            [ready, early],
+            actor=finance_approver,
+            name="第一批",
+            versions={ready.pk: ready.version, early.pk: early.version},
+        )
+    assert early.code in refused.value.message
+    assert not ApprovalBatch.objects.exists()
+    ready.refresh_from_db()
+    assert ready.state == ProjectState.IN_REVIEW
+    assert not Event.objects.filter(event_type="budgeting.project.approve").exists()
+
+
+def test_batch_needs_a_name_and_projects(cycle: BudgetCycle, finance_approver: User) -> None:
+    with pytest.raises(WorkflowError, match="Name the batch"):
+        services.approve_batch([], actor=finance_approver, name=" ", versions={})
+    with pytest.raises(WorkflowError, match="at least one project"):
+        services.approve_batch([], actor=finance_approver, name="第一批", versions={})
+
+
+def test_next_stage_hears_of_a_submission_after_commit(
+    cycle: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    django_capture_on_commit_callbacks,
+) -> None:
+    department_approver.email = "head@edu.example.gov.cn"
+    department_approver.save(update_fields=["email"])
+    project = make_ready(register(submitter), submitter)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit(project, actor=submitter, expected_version=project.version)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["head@edu.example.gov.cn"]
+    assert project.code in mail.outbox[0].subject
+
+
+def test_submitter_hears_of_a_return_with_the_reason(
+    cycle: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    django_capture_on_commit_callbacks,
+) -> None:
+    submitter.email = "clerk@edu.example.gov.cn"
+    submitter.save(update_fields=["email"])
+    project = make_ready(register(submitter), submitter)
+    project = services.submit(project, actor=submitter, expected_version=project.version)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_for_revision(
+            project, actor=department_approver, expected_version=project.version, comment="请补充"
+        )
+    assert [message.to for message in mail.outbox] == [["clerk@edu.example.gov.cn"]]
+    assert "请补充" in mail.outbox[0].body
+
+
+def test_no_mail_for_a_refused_action(
+    cycle: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    django_capture_on_commit_callbacks,
+) -> None:
+    department_approver.email = "head@edu.example.gov.cn"
+    department_approver.save(update_fields=["email"])
+    project = register(submitter)  # not ready: submission is refused
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkflowError):
+        services.submit(project, actor=submitter, expected_version=project.version)
+    assert mail.outbox == []
+
+
+def test_batch_pages_are_for_the_finance_approver_only(
+    client,
+    cycle: BudgetCycle,
+    submitter: User,
+    reviewers: list[User],
+    finance_approver: User,
+    finance_reviewer: User,
+) -> None:
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    project = _at_final_stage(make_ready(register(submitter), submitter), reviewers)
+    for person in (submitter, finance_reviewer):
+        client.force_login(person)
+        assert client.get(reverse("budgeting:batches")).status_code == 403
+    client.force_login(finance_approver)
+    response = client.post(
+        reverse("budgeting:batches"),
+        {
+            "name": "2027年第一批",
+            "project": [project.code],
+            f"version-{project.code}": str(project.version),
+        },
+    )
+    batch = ApprovalBatch.objects.get()
+    assert response["Location"] == reverse("budgeting:batch", args=[batch.public_id])
+    page = client.get(response["Location"])
+    assert page.context["unit_count"] == 1
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("budgeting:batch_export", args=[batch.public_id])).content)
+    ).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [project.code]
+    client.force_login(finance_reviewer)
+    assert client.get(reverse("budgeting:batch", args=[batch.public_id])).status_code == 403
