@@ -1,5 +1,7 @@
 """Budget units (预算单位) and the people who work in them."""
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -7,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -93,7 +96,7 @@ class Organization(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Promise] = {}
         if self.level == UnitLevel.PRIMARY and self.parent_id:
             errors["parent"] = _("A primary unit cannot have a primary unit above it.")
         if self.level == UnitLevel.SECONDARY:
@@ -122,7 +125,7 @@ class Role(models.TextChoices):
 
 
 class BudgetUserManager(UserManager["User"]):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("roles", [Role.SYSTEM_ADMIN])
         return super().create_superuser(username, email, password, **extra_fields)
 
@@ -149,14 +152,14 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
     REQUIRED_FIELDS = ["email", "organization"]
-    objects = BudgetUserManager()
+    objects: ClassVar[BudgetUserManager] = BudgetUserManager()
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         indexes = [GinIndex(fields=["roles"], name="user_roles_gin")]
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         self.roles = sorted(set(self.roles))
         self.is_staff = self.is_superuser = Role.SYSTEM_ADMIN in self.roles
         update_fields = kwargs.get("update_fields")

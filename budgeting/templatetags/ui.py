@@ -12,7 +12,9 @@ def accessible_widget(field: forms.BoundField) -> SafeString:
         described_by.append(f"{field.auto_id}_helptext")
     if field.errors:
         described_by.append(f"{field.auto_id}_error")
-    attrs = {"aria-describedby": " ".join(described_by)} if described_by else {}
+    attrs: dict[str, str | bool] = (
+        {"aria-describedby": " ".join(described_by)} if described_by else {}
+    )
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)

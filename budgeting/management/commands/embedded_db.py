@@ -37,9 +37,9 @@ class Command(BaseCommand):
                 else "Embedded PostgreSQL was not running."
             )
         else:
-            socket_dir = embedded_db.running_socket_dir()
+            running_dir = embedded_db.running_socket_dir()
             self.stdout.write(
-                f"Embedded PostgreSQL running, socket in {socket_dir}."
-                if socket_dir
+                f"Embedded PostgreSQL running, socket in {running_dir}."
+                if running_dir
                 else "Embedded PostgreSQL is not running."
             )
