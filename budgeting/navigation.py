@@ -25,7 +25,10 @@ def items_for(request: HttpRequest) -> list[NavItem]:
     user = active_user(request.user)
     if user is None:
         return []
-    items = [NavItem(_("Home"), reverse("home"), "home")]
+    items = [
+        NavItem(_("Home"), reverse("home"), "home"),
+        NavItem(_("Budget standards"), reverse("standards:index"), "standards:index"),
+    ]
     if is_system_admin(user):
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin:index"))
     return items

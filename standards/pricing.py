@@ -363,6 +363,24 @@ PARAMETERS: dict[str, dict[str, tuple[str, bool]]] = {
 }
 
 
+PARAMETER_LABELS = {
+    "category_factors": gettext_lazy("Category factors"),
+    "reuse_factors": gettext_lazy("Reuse factors"),
+    "productivity": gettext_lazy("Productivity (hours per function point)"),
+    "productivity_float": gettext_lazy("Allowed productivity float"),
+    "hours_per_person_month": gettext_lazy("Hours per person-month"),
+    "person_month_rate": gettext_lazy("Person-month rate (yuan)"),
+    "stages": gettext_lazy("Stages"),
+    "rate_min": gettext_lazy("Lowest rate"),
+    "rate_max": gettext_lazy("Highest rate"),
+    "rate_default": gettext_lazy("Rate when unknown"),
+    "min_years": gettext_lazy("Shortest amortisation (years)"),
+    "default_years": gettext_lazy("Usual amortisation (years)"),
+    "adjustment": gettext_lazy("Adjustment W"),
+    "om_rate": gettext_lazy("Annual O&M rate"),
+}
+
+
 def validate_parameters(method: str, parameters: Any) -> dict[str, Any]:
     """Check an item's JSON parameters against its method; return them, or raise PricingError.
 

@@ -94,3 +94,18 @@ def filled_set(items: int = 2, *, status: str = SetStatus.PUBLISHED, **fields) -
         StandardSet.objects.filter(pk=standard_set.pk).update(status=status)
         standard_set.refresh_from_db()
     return standard_set
+
+
+def derived_set(base: StandardSet, code: str = "GZ-2020") -> StandardSet:
+    """A draft city standard inheriting from ``base`` (published)."""
+    from standards import services
+
+    return services.derive_set(
+        base,
+        code=code,
+        name="广州市政务信息化服务预算编制标准",
+        region="广州市",
+        version_label="2020",
+        effective_from=datetime.date(2020, 1, 1),
+        actor=None,
+    )

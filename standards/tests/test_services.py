@@ -16,6 +16,7 @@ from standards.tests.factories import (
     GradeFactory,
     ServiceItemFactory,
     StandardSetFactory,
+    derived_set,
     filled_set,
 )
 
@@ -223,15 +224,7 @@ def test_copy_keeps_the_category_tree():
 
 def test_derived_set_inherits_and_overrides(system_admin):
     province = filled_set(3, code="GD-2019")
-    city = services.derive_set(
-        province,
-        code="GZ-2020",
-        name="广州市政务信息化服务预算编制标准",
-        region="广州市",
-        version_label="2020",
-        effective_from=datetime.date(2020, 1, 1),
-        actor=system_admin,
-    )
+    city = derived_set(province, "GZ-2020")
     assert [i.code for i in catalogue.effective_items(city)] == ["2.01", "2.02", "2.03"]
     override = services.override_item(city, "2.02", actor=system_admin)
     grade = override.grades.get(code="A")
@@ -247,15 +240,7 @@ def test_derived_set_inherits_and_overrides(system_admin):
 
 def test_override_refuses_unknown_or_repeated_items(system_admin):
     province = filled_set(1)
-    city = services.derive_set(
-        province,
-        code="GZ",
-        name="广州",
-        region="广州市",
-        version_label="2020",
-        effective_from=TODAY,
-        actor=system_admin,
-    )
+    city = derived_set(province, "GZ")
     with pytest.raises(services.StandardsError):
         services.override_item(city, "nope", actor=system_admin)
     services.override_item(city, "2.01", actor=system_admin)
@@ -265,15 +250,7 @@ def test_override_refuses_unknown_or_repeated_items(system_admin):
 
 def test_only_published_sets_can_be_derived_from():
     with pytest.raises(services.StandardsError):
-        services.derive_set(
-            filled_set(1, status=SetStatus.DRAFT),
-            code="GZ",
-            name="广州",
-            region="广州市",
-            version_label="2020",
-            effective_from=TODAY,
-            actor=None,
-        )
+        derived_set(filled_set(1, status=SetStatus.DRAFT))
 
 
 def test_a_draft_set_can_be_deleted(system_admin):
