@@ -70,7 +70,7 @@ def save_set(standard_set: StandardSet, *, actor: User | None) -> StandardSet:
     with transaction.atomic():
         before = None
         if standard_set.pk is not None:
-            locked = _lock_draft(standard_set.pk)
+            locked = lock_draft(standard_set.pk)
             before = _values(locked, SET_FIELDS)
         else:
             standard_set.status = SetStatus.DRAFT
@@ -255,7 +255,7 @@ def override_item(derived: StandardSet, item_code: str, *, actor: User | None) -
     from standards.catalogue import effective_items
 
     with transaction.atomic():
-        locked = _lock_draft(derived.pk)
+        locked = lock_draft(derived.pk)
         if locked.base is None:
             raise StandardsError(_("Only a derived standard overrides items."))
         if ServiceItem.objects.filter(standard_set=locked, code=item_code).exists():
@@ -287,7 +287,7 @@ def override_item(derived: StandardSet, item_code: str, *, actor: User | None) -
 def delete_set(standard_set: StandardSet, *, actor: User | None) -> None:
     """Delete a draft set with its contents. Published sets are history: never deleted."""
     with transaction.atomic():
-        locked = _lock_draft(standard_set.pk)
+        locked = lock_draft(standard_set.pk)
         if locked.derived_sets.exists() or locked.next_versions.exists():
             raise StandardsError(_("Other standards refer to this one."))
         record_event("standards.set.deleted", actor=actor, target=locked, target_key=locked.code)
@@ -324,7 +324,7 @@ def delete_member(member: FeeCategory | ServiceItem | Grade, *, actor: User | No
     """Delete a fee class, item or grade of a draft set."""
     set_id = member.item.standard_set_id if isinstance(member, Grade) else member.standard_set_id
     with transaction.atomic():
-        standard_set = _lock_draft(set_id)
+        standard_set = lock_draft(set_id)
         prefix = {FeeCategory: "category", ServiceItem: "item", Grade: "grade"}[type(member)]
         record_event(
             f"standards.{prefix}.deleted",
@@ -342,7 +342,7 @@ def _save_member(
     member: Any, set_id: int, prefix: str, fields: list[str], actor: User | None
 ) -> Any:
     with transaction.atomic():
-        standard_set = _lock_draft(set_id)
+        standard_set = lock_draft(set_id)
         before = None
         if member.pk is not None:
             row = type(member).objects.select_for_update().filter(pk=member.pk).first()
@@ -364,7 +364,8 @@ def _lock(pk: int) -> StandardSet:
     return StandardSet.objects.select_for_update(of=("self",)).select_related("base").get(pk=pk)
 
 
-def _lock_draft(pk: int) -> StandardSet:
+def lock_draft(pk: int) -> StandardSet:
+    """Lock the set's row until the transaction ends; StandardsError unless it is a draft."""
     standard_set = _lock(pk)
     if standard_set.status != SetStatus.DRAFT:
         raise StandardsError(
