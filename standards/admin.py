@@ -4,16 +4,24 @@ Every write goes through ``standards.services``; a published or retired set
 and its contents are shown read-only.
 """
 
+import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from standards import services
+from standards import excel, import_service, services
+from standards.forms import ImportForm
 from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
 from standards.permissions import can_manage_standards
 
@@ -77,6 +85,70 @@ class StandardSetAdmin(StandardsAdminMixin, admin.ModelAdmin):
 
     def owning_set(self, obj: StandardSet) -> StandardSet:
         return obj
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="standards_standardset_import",
+            ),
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="standards_standardset_export",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def export_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Download the set as a workbook (the same file export_standards writes)."""
+        if not can_manage_standards(request.user):
+            raise PermissionDenied
+        standard_set = get_object_or_404(StandardSet.objects.select_related("base"), pk=object_id)
+        buffer = io.BytesIO()
+        excel.write_workbook(standard_set, buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{standard_set.code}.xlsx"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> TemplateResponse:
+        """Upload a workbook into a draft: a dry run shows the changes, a real run makes them."""
+        if not can_manage_standards(request.user):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        report = issues = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = Path(upload.name).suffix.lower()
+            with tempfile.NamedTemporaryFile(suffix=suffix) as temporary:
+                for chunk in upload.chunks():
+                    temporary.write(chunk)
+                temporary.flush()
+                try:
+                    report = import_service.import_catalogue(
+                        form.cleaned_data["code"],
+                        excel.read_workbook(temporary.name),
+                        actor=_actor(request),
+                        dry_run=form.cleaned_data["dry_run"],
+                        source=upload.name,
+                    )
+                except excel.WorkbookError as error:
+                    issues = error.issues
+                except services.StandardsError as error:
+                    form.add_error("code", error.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a standard from Excel"),
+            "form": form,
+            "report": report,
+            "issues": issues,
+        }
+        return TemplateResponse(request, "admin/standards/standardset/import.html", context)
 
     def save_model(self, request: HttpRequest, obj: StandardSet, form: Any, change: bool) -> None:
         services.save_set(obj, actor=_actor(request))

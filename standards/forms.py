@@ -4,7 +4,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from standards.models import StandardSet
+from standards.excel import MAX_FILE_BYTES
+from standards.models import CODE_VALIDATOR, StandardSet
 
 
 class SetChoiceField(forms.ModelChoiceField):
@@ -33,3 +34,24 @@ class CompareForm(forms.Form):
         if data.get("old") and data.get("old") == data.get("new"):
             raise forms.ValidationError(_("Choose two different versions."))
         return data
+
+
+class ImportForm(forms.Form):
+    """Upload a workbook into a draft set (new or existing); a dry run by default."""
+
+    file = forms.FileField(label=_("Workbook (.xlsx)"))
+    code = forms.CharField(
+        label=_("Into the draft standard"),
+        max_length=32,
+        validators=[CODE_VALIDATOR],
+        help_text=_("An existing draft, or a new code to create a draft."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Dry run: show what would change, write nothing"), required=False, initial=True
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload

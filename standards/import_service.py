@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.services import record_event
@@ -31,6 +32,16 @@ from standards.models import (
 )
 from standards.services import GRADE_FIELDS, ITEM_FIELDS, lock_draft
 
+LABELS = {
+    "added": gettext_lazy("added"),
+    "changed": gettext_lazy("changed"),
+    "removed": gettext_lazy("removed"),
+    "set": gettext_lazy("standard version"),
+    "categories": gettext_lazy("fee classes"),
+    "items": gettext_lazy("service items"),
+    "grades": gettext_lazy("grades"),
+}
+
 
 @dataclass
 class ImportReport:
@@ -47,6 +58,19 @@ class ImportReport:
     def is_empty(self) -> bool:
         lists = [*self.added.values(), *self.changed.values(), *self.removed.values()]
         return not self.created_set and not any(lists)
+
+    def lines(self) -> list[tuple[str, str, list[str]]]:
+        """(change, table, codes), labels translated, for every table with rows."""
+        return [
+            (str(LABELS[change]), str(LABELS[table]), codes)
+            for change, part in (
+                ("added", self.added),
+                ("changed", self.changed),
+                ("removed", self.removed),
+            )
+            for table, codes in part.items()
+            if codes
+        ]
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {

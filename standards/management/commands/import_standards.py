@@ -43,13 +43,7 @@ def describe(report: import_service.ImportReport) -> str:
     if report.is_empty:
         return f"{report.standard_set}: nothing to change."
     lines = [f"{verb} {report.standard_set}" + (" (new draft)" if report.created_set else "") + ":"]
-    for label, part in (
-        ("added", report.added),
-        ("changed", report.changed),
-        ("removed", report.removed),
-    ):
-        for table, codes in part.items():
-            if codes:
-                shown = ", ".join(codes[:20]) + (" ..." if len(codes) > 20 else "")
-                lines.append(f"  {label} {table}: {len(codes)} ({shown})")
+    for change, table, codes in report.lines():
+        shown = ", ".join(codes[:20]) + (" ..." if len(codes) > 20 else "")
+        lines.append(f"  {change} {table}: {len(codes)} ({shown})")
     return "\n".join(lines)
