@@ -425,3 +425,117 @@ def _check_parameter(name: str, kind: str, value: Any) -> None:
             non_negative(factor, f"{name}.{key}")
     elif not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
         raise PricingError(_("The parameter %(name)s must list names.") % {"name": name})
+
+
+# --- From an item's data to a price ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeFigures:
+    """The figures of one grade, as plain values (no model), for ``quote``."""
+
+    unit_price: Decimal | None = None
+    coefficient: Decimal | None = None
+    range_min: Decimal | None = None
+    range_max: Decimal | None = None
+
+
+def quote(
+    method: str,
+    parameters: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    grade: GradeFigures | None = None,
+) -> PriceResult:
+    """Price one line: the item's method and parameters (and grade), the line's inputs.
+
+    Inputs by method: unit_price ``quantity`` [``coefficient``] (needs a grade);
+    function_points ``ufp``, ``category``, ``reuse`` [``productivity``,
+    ``direct_non_labour_cost``]; workload ``stages`` [``reuse_factor``];
+    percentage ``base`` [``rate``]; amortised ``one_off_cost`` [``recurring_costs``,
+    ``years``, ``annual_om``]. A missing default or an unknown choice is a PricingError.
+    """
+    validate_parameters(method, dict(parameters))
+    if method == Method.UNIT_PRICE:
+        return _quote_unit_price(inputs, grade)
+    if method == Method.FUNCTION_POINTS:
+        return price_by_function_points(
+            ufp=_required(inputs, "ufp"),
+            category_factor=_choice(parameters["category_factors"], inputs.get("category")),
+            reuse_factor=_choice(parameters["reuse_factors"], inputs.get("reuse")),
+            productivity=inputs.get("productivity", parameters["productivity"]),
+            productivity_baseline=parameters["productivity"],
+            productivity_float=parameters.get("productivity_float", "0.20"),
+            hours_per_person_month=parameters["hours_per_person_month"],
+            person_month_rate=parameters["person_month_rate"],
+            direct_non_labour_cost=inputs.get("direct_non_labour_cost", ZERO),
+        )
+    if method == Method.WORKLOAD:
+        stages = _required(inputs, "stages")
+        unknown = set(stages) - set(parameters["stages"])
+        if unknown:
+            raise PricingError(
+                _("Unknown stage %(stage)s; the standard has %(stages)s.")
+                % {"stage": ", ".join(sorted(unknown)), "stages": "、".join(parameters["stages"])}
+            )
+        return price_by_workload(
+            stages=stages,
+            person_month_rate=parameters["person_month_rate"],
+            reuse_factor=inputs.get("reuse_factor", ONE),
+        )
+    if method == Method.PERCENTAGE:
+        rate = inputs.get("rate", parameters.get("rate_default"))
+        return price_by_percentage(
+            base=_required(inputs, "base"),
+            rate=_required({"rate": rate} if rate is not None else {}, "rate"),
+            rate_min=parameters.get("rate_min", ZERO),
+            rate_max=parameters["rate_max"],
+        )
+    return _quote_amortised(parameters, inputs)
+
+
+def _quote_unit_price(inputs: Mapping[str, Any], grade: GradeFigures | None) -> PriceResult:
+    if grade is None or grade.unit_price is None:
+        raise PricingError(_("Choose a grade with a unit price."))
+    bounds = (grade.range_min, grade.range_max)
+    if grade.coefficient is None:
+        # A range on a grade without coefficient bounds the unit price itself.
+        check_range(grade.unit_price, _("Unit price"), *bounds)
+        return price_by_unit(unit_price=grade.unit_price, quantity=_required(inputs, "quantity"))
+    return price_by_unit(
+        unit_price=grade.unit_price,
+        quantity=_required(inputs, "quantity"),
+        coefficient=inputs.get("coefficient", grade.coefficient),
+        coefficient_range=bounds,
+    )
+
+
+def _quote_amortised(parameters: Mapping[str, Any], inputs: Mapping[str, Any]) -> PriceResult:
+    one_off = _required(inputs, "one_off_cost")
+    annual_om = inputs.get("annual_om")
+    if annual_om is None and "om_rate" in parameters:
+        annual_om = to_decimal(one_off, _("One-off cost")) * to_decimal(
+            parameters["om_rate"], "om_rate"
+        )
+    years = inputs.get("years", parameters.get("default_years"))
+    return price_amortised(
+        one_off_cost=one_off,
+        recurring_costs=inputs.get("recurring_costs", ZERO),
+        years=_required({"years": years} if years is not None else {}, "years"),
+        min_years=parameters["min_years"],
+        adjustment=parameters.get("adjustment", ZERO),
+        annual_om=annual_om if annual_om is not None else ZERO,
+    )
+
+
+def _required(inputs: Mapping[str, Any], name: str) -> Any:
+    if inputs.get(name) is None:
+        raise PricingError(_("Give %(name)s.") % {"name": name})
+    return inputs[name]
+
+
+def _choice(factors: Mapping[str, Any], key: Any) -> Any:
+    if key not in factors:
+        raise PricingError(
+            _("Choose one of %(choices)s.") % {"choices": "、".join(str(k) for k in factors)}
+        )
+    return factors[key]

@@ -247,3 +247,71 @@ def test_amortised_rounds_never_negative_and_grows_with_cost(cost, extra, years,
     high = pricing.price_amortised(one_off_cost=cost + extra, years=years, adjustment=w)
     assert_cents(low.amount)
     assert low.amount <= high.amount
+
+
+# --- quote: from an item's parameters and grade to a price ---------------------------------
+
+FP_PARAMETERS = {
+    "category_factors": {"业务处理": "1.0", "应用集成和科学计算": "1.2"},
+    "reuse_factors": {"高": "1/3", "中": "2/3", "低": "1"},
+    "productivity": "6.51",
+    "productivity_float": "0.20",
+    "hours_per_person_month": "174",
+    "person_month_rate": "24000",
+}
+
+
+def test_quote_function_points_by_category_and_reuse_names():
+    result = pricing.quote(
+        Method.FUNCTION_POINTS, FP_PARAMETERS, {"ufp": 1000, "category": "业务处理", "reuse": "低"}
+    )
+    assert result.amount == D("897931.03")
+
+
+def test_quote_function_points_refuses_unknown_category_and_productivity_out_of_band():
+    with pytest.raises(PricingError) as error:
+        pricing.quote(
+            Method.FUNCTION_POINTS, FP_PARAMETERS, {"ufp": 1, "category": "游戏", "reuse": "低"}
+        )
+    assert "业务处理" in error.value.message
+    with pytest.raises(PricingError):
+        pricing.quote(
+            Method.FUNCTION_POINTS,
+            FP_PARAMETERS,
+            {"ufp": 1, "category": "业务处理", "reuse": "低", "productivity": "9"},
+        )
+
+
+def test_quote_unit_price_with_coefficient_range_from_the_grade():
+    level_3 = pricing.GradeFigures(D("100000.00"), D("1.0"), D("1.0"), D("1.3"))
+    result = pricing.quote(Method.UNIT_PRICE, {}, {"quantity": 1, "coefficient": "1.3"}, level_3)
+    assert result.amount == D("130000.00")
+    with pytest.raises(PricingError):
+        pricing.quote(Method.UNIT_PRICE, {}, {"quantity": 1, "coefficient": "1.5"}, level_3)
+    with pytest.raises(PricingError):
+        pricing.quote(Method.UNIT_PRICE, {}, {"quantity": 1})
+
+
+def test_quote_workload_checks_stage_names():
+    parameters = {"stages": ["需求设计", "编码"], "person_month_rate": "24000"}
+    result = pricing.quote(Method.WORKLOAD, parameters, {"stages": {"编码": "2.5"}})
+    assert result.amount == D("60000.00")
+    with pytest.raises(PricingError):
+        pricing.quote(Method.WORKLOAD, parameters, {"stages": {"运维": "1"}})
+
+
+def test_quote_percentage_uses_the_default_rate_when_unknown():
+    parameters = {"rate_max": "0.30", "rate_default": "0.15"}
+    assert pricing.quote(Method.PERCENTAGE, parameters, {"base": "1000000"}).amount == D(
+        "150000.00"
+    )
+    with pytest.raises(PricingError):
+        pricing.quote(Method.PERCENTAGE, {"rate_max": "0.30"}, {"base": "1000000"})
+
+
+def test_quote_amortised_hardware_adds_om_as_a_share_of_original_value():
+    parameters = {"min_years": "6", "default_years": "6", "om_rate": "0.05"}
+    result = pricing.quote(
+        Method.AMORTISED, parameters, {"one_off_cost": "600000", "recurring_costs": "36000"}
+    )
+    assert result.amount == D("136000.00")
