@@ -18,12 +18,14 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
 
 from accounts.models import User
 from standards import excel, import_service, services
 from standards.forms import ImportForm
 from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
 from standards.permissions import can_manage_standards
+from standards.resources import FeeCategoryResource, GradeResource, ServiceItemResource
 
 
 class StandardsAdminMixin:
@@ -48,6 +50,12 @@ class StandardsAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_change_permission(request, obj)
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return can_manage_standards(request.user)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return can_manage_standards(request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         # One by one through the services, so each deletion is checked and recorded.
@@ -193,7 +201,8 @@ class StandardSetAdmin(StandardsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FeeCategory)
-class FeeCategoryAdmin(StandardsAdminMixin, admin.ModelAdmin):
+class FeeCategoryAdmin(StandardsAdminMixin, ImportExportModelAdmin):
+    resource_classes = [FeeCategoryResource]
     list_display = ["code", "name", "parent", "standard_set", "position"]
     list_filter = ["standard_set"]
     search_fields = ["code", "name"]
@@ -210,7 +219,8 @@ class FeeCategoryAdmin(StandardsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(StandardsAdminMixin, admin.ModelAdmin):
+class ServiceItemAdmin(StandardsAdminMixin, ImportExportModelAdmin):
+    resource_classes = [ServiceItemResource]
     list_display = ["code", "name", "category", "unit", "pricing_method", "standard_set"]
     list_filter = ["standard_set", "pricing_method", "unit"]
     search_fields = ["code", "name"]
@@ -248,3 +258,23 @@ def _free_code(code: str) -> str:
     while f"{stem}-V{number}" in taken:
         number += 1
     return f"{stem}-V{number}"
+
+
+@admin.register(Grade)
+class GradeAdmin(StandardsAdminMixin, ImportExportModelAdmin):
+    """Grades are edited with their item; this list is for import and export."""
+
+    resource_classes = [GradeResource]
+    list_display = ["code", "name", "item", "unit_price", "coefficient", "range_min", "range_max"]
+    list_filter = ["item__standard_set"]
+    search_fields = ["code", "name", "item__code", "item__name"]
+    list_select_related = ["item__standard_set"]
+
+    def owning_set(self, obj: Grade) -> StandardSet:
+        return obj.item.standard_set
+
+    def save_model(self, request: HttpRequest, obj: Grade, form: Any, change: bool) -> None:
+        services.save_grade(obj, actor=_actor(request))
+
+    def delete_model(self, request: HttpRequest, obj: Grade) -> None:
+        services.delete_member(obj, actor=_actor(request))
