@@ -24,6 +24,8 @@ CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$",
     _("Use up to 32 letters, digits, dots, dashes or underscores; start with a letter or digit."),
 )
+# Path segments of the standards pages that a set's code must not shadow.
+RESERVED_CODES = frozenset({"compare"})
 # Province -> city -> county: a derived set's base may itself be derived, once.
 MAX_LINEAGE = 3
 
@@ -116,6 +118,8 @@ class StandardSet(models.Model):
         return self.status == SetStatus.DRAFT
 
     def clean(self) -> None:
+        if self.code.lower() in RESERVED_CODES:
+            raise ValidationError({"code": _("This code is reserved; choose another.")})
         if self.base_id is not None:
             depth, ancestor = 1, self.base
             while ancestor is not None:

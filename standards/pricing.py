@@ -363,6 +363,22 @@ PARAMETERS: dict[str, dict[str, tuple[str, bool]]] = {
 }
 
 
+FORMULAS: dict[str, Any] = {
+    Method.UNIT_PRICE: gettext_lazy("amount = unit price of the grade × coefficient × quantity"),
+    Method.FUNCTION_POINTS: gettext_lazy(
+        "amount = UFP × category factor × reuse factor × productivity (hours per function point)"
+        " ÷ hours per person-month × person-month rate + direct non-labour cost"
+    ),
+    Method.WORKLOAD: gettext_lazy(
+        "amount = Σ person-months of each stage × person-month rate × reuse factor"
+    ),
+    Method.PERCENTAGE: gettext_lazy("amount = base amount × rate, the rate within the range"),
+    Method.AMORTISED: gettext_lazy(
+        "annual amount = (one-off cost + Σ O&M or capital cost) ÷ amortisation years × (1 + W)"
+        " + annual O&M"
+    ),
+}
+
 PARAMETER_LABELS = {
     "category_factors": gettext_lazy("Category factors"),
     "reuse_factors": gettext_lazy("Reuse factors"),

@@ -11,7 +11,7 @@ from standards import catalogue
 from standards.forms import CompareForm
 from standards.models import StandardSet
 from standards.permissions import can_manage_standards, sets_visible_to
-from standards.pricing import PARAMETER_LABELS
+from standards.pricing import FORMULAS, PARAMETER_LABELS
 
 
 @require_GET
@@ -54,6 +54,7 @@ def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse
         "grades": list(item.grades.all()),
         "inherited_from": item.standard_set if item.standard_set_id != standard_set.pk else None,
         "parameters": _parameter_rows(item.parameters),
+        "formula": FORMULAS.get(item.pricing_method, ""),
     }
     return render(request, "standards/item_detail.html", context)
 
@@ -63,7 +64,8 @@ def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse
 def compare(request: HttpRequest) -> HttpResponse:
     """Two versions side by side: items added, removed, and changed prices."""
     visible = sets_visible_to(request.user)
-    form = CompareForm(request.GET or None, sets=visible)
+    defaults = {} if request.GET else _compare_defaults()
+    form = CompareForm(request.GET or None, sets=visible, initial=defaults)
     comparison = None
     old_set = new_set = None
     if form.is_bound and form.is_valid():
@@ -71,6 +73,15 @@ def compare(request: HttpRequest) -> HttpResponse:
         comparison = catalogue.compare(old_set, new_set)
     context = {"form": form, "comparison": comparison, "old_set": old_set, "new_set": new_set}
     return render(request, "standards/set_compare.html", context)
+
+
+def _compare_defaults() -> dict[str, str]:
+    """Offer the provincial standard in force against the version it replaced."""
+    current = catalogue.provincial_set_in_force()
+    if current is None or current.previous_version_id is None:
+        return {}
+    previous = StandardSet.objects.filter(pk=current.previous_version_id).first()
+    return {"old": previous.code, "new": current.code} if previous else {}
 
 
 def _get_set(visible: Any, code: str) -> StandardSet:

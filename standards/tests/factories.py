@@ -109,3 +109,16 @@ def derived_set(base: StandardSet, code: str = "GZ-2020") -> StandardSet:
         effective_from=datetime.date(2020, 1, 1),
         actor=None,
     )
+
+
+def new_version(source: StandardSet, code: str = "GD-2021") -> StandardSet:
+    """A draft copy of ``source`` in force from 2021."""
+    from standards import services
+
+    return services.copy_to_new_version(
+        source,
+        code=code,
+        version_label="2021",
+        effective_from=datetime.date(2021, 1, 1),
+        actor=None,
+    )

@@ -269,3 +269,8 @@ def test_grade_of_a_derived_item_uses_inherited_category(system_admin):
     services.save_item(item, actor=system_admin)
     GradeFactory.create(item=item)
     assert [i.code for i in catalogue.effective_items(city)] == ["2.01", "2.99"]
+
+
+def test_a_set_code_may_not_shadow_a_page():
+    with pytest.raises(ValidationError):
+        services.save_set(StandardSetFactory.build(code="compare"), actor=None)

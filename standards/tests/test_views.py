@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from standards import services
 from standards.models import Grade, SetStatus
-from standards.tests.factories import derived_set, filled_set
+from standards.tests.factories import derived_set, filled_set, new_version
 
 pytestmark = pytest.mark.django_db
 
@@ -105,13 +105,7 @@ def test_item_of_a_derived_set_says_where_it_is_inherited_from(clerk_client, pro
 
 
 def test_compare_lists_added_removed_and_changed_prices(clerk_client, province):
-    newer = services.copy_to_new_version(
-        province,
-        code="GD-2021",
-        version_label="2021",
-        effective_from=datetime.date(2021, 1, 1),
-        actor=None,
-    )
+    newer = new_version(province)
     Grade.objects.filter(item__standard_set=newer, item__code="2.01", code="A").update(
         unit_price=Decimal("90000.00")
     )
@@ -174,3 +168,16 @@ def test_pages_keep_a_constant_query_count(clerk_client, django_assert_max_num_q
         for standard_set in (old, new):
             services.retire_set(standard_set, actor=None, effective_to=datetime.date(2018, 1, 1))
     assert counts[0] == counts[1]
+
+
+def test_compare_offers_the_standard_in_force_against_the_one_it_replaced(clerk_client):
+    older = filled_set(1, code="GD-2019", effective_from=datetime.date(2019, 1, 1))
+    newer = new_version(older)
+    services.publish_set(newer, actor=None)
+    form = clerk_client.get(reverse("standards:compare")).context["form"]
+    assert form.initial == {"old": "GD-2019", "new": "GD-2021"}
+
+
+def test_item_detail_states_the_formula(clerk_client, province):
+    response = clerk_client.get(reverse("standards:item", args=[province.code, "2.01"]))
+    assert str(response.context["formula"]).startswith("amount = unit price")
