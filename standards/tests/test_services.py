@@ -1,11 +1,12 @@
 """Services: the status table, immutability (services and database), copies, derivation."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from audit.models import Event
 from standards import catalogue, services
@@ -274,3 +275,28 @@ def test_grade_of_a_derived_item_uses_inherited_category(system_admin):
 def test_a_set_code_may_not_shadow_a_page():
     with pytest.raises(ValidationError):
         services.save_set(StandardSetFactory.build(code="compare"), actor=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_publishing_at_once_cannot_both_succeed():
+    draft = filled_set(1, status=SetStatus.DRAFT)
+    outcomes: list[str] = []
+
+    def second_admin() -> None:
+        try:
+            services.publish_set(draft, actor=None)
+            outcomes.append("published")
+        except services.StandardsError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        services.publish_set(draft, actor=None)
+        other = threading.Thread(target=second_admin)
+        other.start()
+        other.join(timeout=0.5)
+        assert other.is_alive(), "the second publish must wait for the first one's lock"
+    other.join(timeout=10)
+    assert outcomes == ["refused"]
+    assert Event.objects.filter(event_type="standards.set.published").count() == 1
