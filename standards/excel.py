@@ -485,59 +485,63 @@ def _check_rows(parsed: ParsedWorkbook, issues: list[Issue]) -> None:
     category_codes = _unique(parsed.categories, CATEGORY_SHEET, ("code",), issues)
     item_codes = _unique(parsed.items, ITEM_SHEET, ("code",), issues)
     _unique(parsed.grades, GRADE_SHEET, ("item_code", "code"), issues)
-    for row in parsed.categories:
+    _check_categories(parsed.categories, category_codes, issues)
+    _check_items(parsed.items, issues)
+    _check_grades(parsed.grades, item_codes, issues)
+
+
+def _check_categories(rows: list[Row], codes: set[Any], issues: list[Issue]) -> None:
+    parents = {row.get("code"): row.get("parent_code") for row in rows}
+    for row in rows:
         parent = row.get("parent_code")
-        if parent and (parent not in category_codes or parent == row["code"]):
-            issues.append(_issue(CATEGORY_SHEET, row, "parent_code", _("Unknown parent class.")))
-    for row in parsed.items:
+        if parent and (parent not in codes or parent == row["code"]):
+            issues.append(issue_at(CATEGORY_SHEET, row, "parent_code", _("Unknown parent class.")))
+        elif parent and parents.get(parent):
+            message = _("Fee classes have two levels at most.")
+            issues.append(issue_at(CATEGORY_SHEET, row, "parent_code", message))
+
+
+def _check_items(rows: list[Row], issues: list[Issue]) -> None:
+    for row in rows:
         if "unit" in row and row["unit"] not in Unit.values:
-            issues.append(
-                _issue(
-                    ITEM_SHEET,
-                    row,
-                    "unit",
-                    _("Unknown unit %(unit)s; use one of %(units)s.")
-                    % {"unit": row.get("unit"), "units": "、".join(Unit.values)},
-                )
-            )
+            message = _("Unknown unit %(unit)s; use one of %(units)s.") % {
+                "unit": row["unit"],
+                "units": "、".join(Unit.values),
+            }
+            issues.append(issue_at(ITEM_SHEET, row, "unit", message))
         if "pricing_method" not in row or "parameters" not in row:
             continue
         if row["pricing_method"] not in Method.values:
-            issues.append(
-                _issue(
-                    ITEM_SHEET,
-                    row,
-                    "pricing_method",
-                    _("Unknown pricing method; use one of %s.") % ", ".join(Method.values),
-                )
-            )
-        else:
-            try:
-                validate_parameters(row["pricing_method"], row["parameters"])
-            except PricingError as error:
-                issues.append(_issue(ITEM_SHEET, row, "parameters", error.message))
-    for row in parsed.grades:
+            message = _("Unknown pricing method; use one of %s.") % ", ".join(Method.values)
+            issues.append(issue_at(ITEM_SHEET, row, "pricing_method", message))
+            continue
+        try:
+            validate_parameters(row["pricing_method"], row["parameters"])
+        except PricingError as error:
+            issues.append(issue_at(ITEM_SHEET, row, "parameters", error.message))
+
+
+def _check_grades(rows: list[Row], item_codes: set[Any], issues: list[Issue]) -> None:
+    for row in rows:
         if "item_code" in row and row["item_code"] not in item_codes:
-            issues.append(_issue(GRADE_SHEET, row, "item_code", _("Unknown service item.")))
+            issues.append(issue_at(GRADE_SHEET, row, "item_code", _("Unknown service item.")))
         # A cell that failed to convert is absent from the row and already reported.
         if row.keys() >= {"unit_price", "coefficient"} and (
             row["unit_price"] is None and row["coefficient"] is None
         ):
-            issues.append(
-                _issue(GRADE_SHEET, row, "unit_price", _("Give a unit price or a coefficient."))
-            )
+            message = _("Give a unit price or a coefficient.")
+            issues.append(issue_at(GRADE_SHEET, row, "unit_price", message))
         low, high = row.get("range_min"), row.get("range_max")
         if low is not None and high is not None and low > high:
-            issues.append(
-                _issue(GRADE_SHEET, row, "range_min", _("The minimum exceeds the maximum."))
-            )
+            message = _("The minimum exceeds the maximum.")
+            issues.append(issue_at(GRADE_SHEET, row, "range_min", message))
 
 
 def check_category_references(parsed: ParsedWorkbook, inherited: Iterable[str]) -> list[Issue]:
     """Items must name a fee class of the file or of the standards it inherits from."""
     known = {row["code"] for row in parsed.categories} | set(inherited)
     return [
-        _issue(ITEM_SHEET, row, "category_code", _("Unknown fee class."))
+        issue_at(ITEM_SHEET, row, "category_code", _("Unknown fee class."))
         for row in parsed.items
         if row["category_code"] not in known
     ]
@@ -550,11 +554,13 @@ def _unique(rows: list[Row], sheet: Sheet, keys: tuple[str, ...], issues: list[I
             continue
         key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
         if key in seen:
-            issues.append(_issue(sheet, row, keys[-1], _("Duplicate code %s.") % (key,)))
+            issues.append(issue_at(sheet, row, keys[-1], _("Duplicate code %s.") % (key,)))
         seen.add(key)
     return seen
 
 
-def _issue(sheet: Sheet, row: Row, key: str, message: str) -> Issue:
-    index = next(i for i, column in enumerate(sheet.columns) if column.key == key)
-    return Issue(sheet.title, row["_row"], get_column_letter(index + 1), message)
+def issue_at(sheet: Sheet, row: Row, key: str, message: str) -> Issue:
+    """An issue at the cell of column ``key`` in ``row`` (the whole row if no such column)."""
+    keys = [column.key for column in sheet.columns]
+    column = get_column_letter(keys.index(key) + 1) if key in keys else ""
+    return Issue(sheet.title, row["_row"], column, message)

@@ -16,11 +16,17 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from audit.services import record_event
 from standards.excel import (
+    CATEGORY_SHEET,
+    GRADE_SHEET,
+    ITEM_SHEET,
     SET_SHEET,
     Issue,
     ParsedWorkbook,
+    Row,
+    Sheet,
     WorkbookError,
     check_category_references,
+    issue_at,
 )
 from standards.models import (
     FeeCategory,
@@ -84,6 +90,8 @@ class ImportReport:
 
 
 HEADER_FIELDS = ["name", "region", "version_label", "effective_from", "effective_to"]
+# Model fields whose workbook column has another name.
+COLUMN_KEYS = {"parent": "parent_code", "category": "category_code", "item": "item_code"}
 ITEM_VALUES = [f for f in ITEM_FIELDS if f != "category_id"]
 GRADE_VALUES = [f for f in GRADE_FIELDS if f != "code"]
 
@@ -169,10 +177,17 @@ def _new_set_from_header(code: str, parsed: ParsedWorkbook) -> StandardSet:
 
 
 def _apply_rows(standard_set: StandardSet, parsed: ParsedWorkbook, report: ImportReport) -> None:
-    """Diff the workbook against the draft and write the difference in bulk."""
-    categories = _sync_categories(standard_set, parsed, report)
-    items = _sync_items(standard_set, parsed, report, categories)
-    _sync_grades(standard_set, parsed, report, items)
+    """Diff the workbook against the draft and write the difference in bulk.
+
+    Rows the models refuse are collected with their sheet, row and column and
+    raised together as ``WorkbookError``, which rolls everything back.
+    """
+    issues: list[Issue] = []
+    categories = _sync_categories(standard_set, parsed, report, issues)
+    items = _sync_items(standard_set, parsed, report, categories, issues)
+    _sync_grades(standard_set, parsed, report, items, issues)
+    if issues:
+        raise WorkbookError(issues)
     # Removals, from the leaves up: grades went in _sync_grades, then items, then classes.
     keep_items = {row["code"] for row in parsed.items}
     gone_items = [i for code, i in items.items() if code not in keep_items]
@@ -185,8 +200,17 @@ def _apply_rows(standard_set: StandardSet, parsed: ParsedWorkbook, report: Impor
     report.removed["categories"] = [c.code for c in gone]
 
 
+def _clean(instance: Any, sheet: Sheet, row: Row, issues: list[Issue], **options: Any) -> None:
+    """Full model validation; each refusal becomes an issue at the row's cell."""
+    try:
+        instance.full_clean(validate_unique=False, **options)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            issues.append(issue_at(sheet, row, COLUMN_KEYS.get(name, name), " ".join(messages)))
+
+
 def _sync_categories(
-    standard_set: StandardSet, parsed: ParsedWorkbook, report: ImportReport
+    standard_set: StandardSet, parsed: ParsedWorkbook, report: ImportReport, issues: list[Issue]
 ) -> dict[str, FeeCategory]:
     """Create and update fee classes (parents linked after all exist); return them by code."""
     categories = {c.code: c for c in standard_set.categories.select_related("parent")}
@@ -204,8 +228,7 @@ def _sync_categories(
         ):
             changed.append(category)
         category.name, category.position = row["name"], row["position"]
-    for category in [*new, *changed]:
-        category.full_clean(exclude=["parent", "standard_set"], validate_unique=False)
+        _clean(category, CATEGORY_SHEET, row, issues, exclude=["parent", "standard_set"])
     FeeCategory.objects.bulk_create(new)
     parents = {row["code"]: row["parent_code"] for row in parsed.categories}
     for category in [*new, *changed]:
@@ -222,6 +245,7 @@ def _sync_items(
     parsed: ParsedWorkbook,
     report: ImportReport,
     categories: dict[str, FeeCategory],
+    issues: list[Issue],
 ) -> dict[str, ServiceItem]:
     """Create and update items; return every item of the set (old and new) by code."""
     lineage = set_lineage_ids(standard_set)
@@ -248,8 +272,9 @@ def _sync_items(
             item.category = category
             _assign(item, values)
             changed.append(item)
-    for item in [*new, *changed]:
-        item.full_clean(exclude=["standard_set", "category"], validate_unique=False)
+        else:
+            continue
+        _clean(item, ITEM_SHEET, row, issues, exclude=["standard_set", "category"])
     ServiceItem.objects.bulk_create(new)
     ServiceItem.objects.bulk_update(changed, ["category", *ITEM_VALUES])
     report.added["items"] = [i.code for i in new]
@@ -262,6 +287,7 @@ def _sync_grades(
     parsed: ParsedWorkbook,
     report: ImportReport,
     items: dict[str, ServiceItem],
+    issues: list[Issue],
 ) -> None:
     """Create, update and delete grades to match the workbook."""
     grades = {
@@ -280,7 +306,7 @@ def _sync_grades(
             changed.append(grade)
         else:
             continue
-        grade.full_clean(exclude=["item"], validate_unique=False, validate_constraints=False)
+        _clean(grade, GRADE_SHEET, row, issues, exclude=["item"], validate_constraints=False)
     keep = {(row["item_code"], row["code"]) for row in parsed.grades}
     gone = [g for key, g in grades.items() if key not in keep]
     Grade.objects.filter(pk__in=[g.pk for g in gone]).delete()

@@ -297,3 +297,23 @@ def test_a_derived_set_round_trips_with_inherited_fee_classes(tmp_path):
     copy = import_service.import_catalogue("GZ-2", excel.read_workbook(path), actor=None)
     assert copy.added["items"] == ["2.01"]
     assert StandardSet.objects.get(code="GZ-2").base == province
+
+
+def test_model_rules_are_reported_at_their_cell(draft, exported):
+    # A price outside the grade's own range, a code the validator refuses, a name too long.
+    edit(exported, "等次", {"F2": 1, "G2": 2})
+    edit(exported, "服务内容", {"B3": "名" * 201})
+    edit(exported, "费用类别", {"A2": "坏 编码"})
+    edit(exported, "服务内容", {"C2": "坏 编码", "C3": "坏 编码", "C4": "坏 编码"})
+    found = issues_of(exported)
+    assert ("等次", 2, "") in found  # the rule spans price and range: the whole row
+    assert ("服务内容", 3, "B") in found
+    assert ("费用类别", 2, "A") in found
+
+
+def test_fee_classes_have_two_levels_at_most(exported):
+    book = load_workbook(exported)
+    book["费用类别"].append(["2.1", "软件运维", "2"])
+    book["费用类别"].append(["2.1.1", "驻场", "2.1"])
+    book.save(exported)
+    assert ("费用类别", 4, "C") in issues_of(exported)
