@@ -57,6 +57,17 @@ class StandardsAdminMixin:
     def has_export_permission(self, request: HttpRequest) -> bool:
         return can_manage_standards(request.user)
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Offer only what the services accept: drafts to add to, published sets to derive from.
+        choices = {
+            "standard_set": StandardSet.objects.filter(status=SetStatus.DRAFT),
+            "base": StandardSet.objects.filter(status=SetStatus.PUBLISHED),
+            "item": ServiceItem.objects.filter(standard_set__status=SetStatus.DRAFT),
+        }
+        if db_field.name in choices:
+            kwargs["queryset"] = choices[db_field.name]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         # One by one through the services, so each deletion is checked and recorded.
         for obj in queryset:

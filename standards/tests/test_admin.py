@@ -182,3 +182,21 @@ def test_admin_import_lists_problems_and_refuses_published_sets(system_admin_cli
         url, {"file": SimpleUploadedFile("pub.xlsx", export.content), "code": "PUB"}
     )
     assert "code" in refused.context["form"].errors
+
+
+def test_add_forms_offer_only_drafts_to_add_to(system_admin_client):
+    filled_set(1, code="PUB")
+    draft = filled_set(1, code="DRAFT", status=SetStatus.DRAFT)
+    for model in ("feecategory", "serviceitem"):
+        form = (
+            system_admin_client.get(reverse(f"admin:standards_{model}_add"))
+            .context["adminform"]
+            .form
+        )
+        assert list(form.fields["standard_set"].queryset) == [draft]
+    set_form = (
+        system_admin_client.get(reverse("admin:standards_standardset_add"))
+        .context["adminform"]
+        .form
+    )
+    assert [s.code for s in set_form.fields["base"].queryset] == ["PUB"]
