@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from standards import services
-from standards.models import Grade, SetStatus
+from standards.models import Grade, SetStatus, Unit
 from standards.tests.factories import derived_set, filled_set, new_version
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_item_detail_shows_grades_method_unit_and_basis(clerk_client, province):
     assert [g.code for g in response.context["grades"]] == ["A", "B"]
     body = response.content.decode()
     assert "83,900.00" in body
-    assert "人年" in body
+    assert str(Unit.PERSON_YEAR.label) in body
 
 
 def test_item_of_a_derived_set_says_where_it_is_inherited_from(clerk_client, province):
