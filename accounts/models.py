@@ -1,5 +1,7 @@
 """Budget units (预算单位) and the people who work in them."""
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -150,7 +152,7 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
     REQUIRED_FIELDS = ["email", "organization"]
-    objects = BudgetUserManager()  # type: ignore[misc]
+    objects: ClassVar[BudgetUserManager] = BudgetUserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -30,6 +30,7 @@ def items_for(request: HttpRequest) -> list[NavItem]:
     items = [
         NavItem(_("Home"), reverse("home"), frozenset({"home"})),
         NavItem(_("Projects"), reverse("projects:list"), frozenset({"projects"})),
+        NavItem(_("Budget standards"), reverse("standards:index"), frozenset({"standards"})),
         NavItem(
             _("My tasks"),
             reverse("budgeting:tasks"),

@@ -25,4 +25,5 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("standards/", include("standards.urls")),
 ]

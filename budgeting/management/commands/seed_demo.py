@@ -7,6 +7,7 @@ from accounts import demo
 from accounts.models import Role
 from budgeting import demo as demo_review
 from projects import demo as demo_projects
+from standards import demo as standards_demo
 
 
 class Command(BaseCommand):
@@ -15,11 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password = settings.DEMO_PASSWORD
         units, users = demo.seed_units_and_users(password)
+        standards = standards_demo.seed_standards()
         projects = demo_projects.seed_projects()
         cycles, moved = demo_review.seed_review()
         self.stdout.write(
-            f"Demo data: {units} budget units, {users} users, {projects} projects and "
-            f"{cycles} budget cycle created; {moved} projects moved through the review."
+            f"Demo data: {units} budget units, {users} users, {standards} sample standards "
+            f"({standards_demo.PROVINCE_CODE}, {standards_demo.CITY_CODE}), {projects} projects "
+            f"and {cycles} budget cycle created; {moved} projects moved through the review."
         )
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")

@@ -1,0 +1,300 @@
+"""A sample provincial standard and a derived city standard, loaded by ``seed_demo``.
+
+SAMPLE DATA, not the official text: the structure follows 粤财行〔2019〕82号
+as BRIEF.md describes it, the figures come from BRIEF.md (function points,
+O&M staff, 等保, hardware O&M) and, where no public figure was found (cloud
+compute and storage), are invented and labelled so. Idempotent: a set whose
+code exists is left as it is.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from standards import services
+from standards.models import FeeCategory, Grade, ProjectKind, ServiceItem, StandardSet, Unit
+from standards.pricing import Method
+
+PROVINCE_CODE = "DEMO-GD-2019"
+CITY_CODE = "DEMO-GZ-2020"
+SAMPLE = "（示例数据）"
+BUILD: list[str] = [ProjectKind.CONSTRUCTION.value]
+RUN: list[str] = [ProjectKind.OPERATION.value]
+FP_BASIS = (
+    "粤财行〔2019〕82号 软件开发服务分册 5.1.1；GB/T 36964-2018。生产率取 CSBMK P50（示例）。"
+)
+
+
+@dataclass(frozen=True)
+class DemoGrade:
+    code: str
+    name: str
+    unit_price: str | None = None
+    coefficient: str | None = None
+    range_min: str | None = None
+    range_max: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoItem:
+    code: str
+    name: str
+    unit: str
+    method: str
+    kinds: list[str]
+    basis: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    grades: tuple[DemoGrade, ...] = ()
+
+
+FEE_CLASSES: tuple[tuple[str, str, tuple[DemoItem, ...]], ...] = (
+    (
+        "1",
+        "软件开发服务费",
+        (
+            DemoItem(
+                "1.1",
+                "定制软件开发服务（功能点估算法）",
+                Unit.FUNCTION_POINT,
+                Method.FUNCTION_POINTS,
+                BUILD,
+                FP_BASIS,
+                {
+                    "category_factors": {
+                        "业务处理": "1.0",
+                        "应用集成和科学计算": "1.2",
+                        "大数据多媒体": "1.3",
+                        "人工智能": "1.5",
+                    },
+                    "reuse_factors": {"高": "1/3", "中": "2/3", "低": "1"},
+                    "productivity": "6.51",
+                    "productivity_float": "0.20",
+                    "hours_per_person_month": "174",
+                    "person_month_rate": "24000",
+                },
+            ),
+            DemoItem(
+                "1.2",
+                "定制软件开发服务（工作量估算法）",
+                Unit.PERSON_MONTH,
+                Method.WORKLOAD,
+                BUILD,
+                "粤财行〔2019〕82号 软件开发服务分册 5.1.2。",
+                {"stages": ["需求设计", "编码", "测试", "部署"], "person_month_rate": "24000"},
+            ),
+            DemoItem(
+                "1.3",
+                "定制软件升级服务",
+                Unit.ITEM,
+                Method.PERCENTAGE,
+                BUILD,
+                "升级服务费 = 实际开发服务费 × 升级功能变化率（≤30%，无法确定时取 15%）。",
+                {"rate_max": "0.30", "rate_default": "0.15"},
+            ),
+            DemoItem(
+                "1.4",
+                "定制软件租赁服务",
+                Unit.YEAR,
+                Method.AMORTISED,
+                RUN,
+                "年租赁费 = 综合租赁费 ÷ 分摊年数 × (1 + W)，预算编制时 W = 0。",
+                {"min_years": "1", "default_years": "3", "adjustment": "0"},
+            ),
+        ),
+    ),
+    (
+        "2",
+        "运行维护服务费",
+        (
+            DemoItem(
+                "2.1",
+                "软件运维服务（驻场人员）",
+                Unit.PERSON_YEAR,
+                Method.UNIT_PRICE,
+                RUN,
+                "软件运维 83,900–125,900 元/人年（柳财审〔2020〕16号，参考）。",
+                grades=(
+                    DemoGrade("L1", "一般", "83900.00", range_min="83900", range_max="125900"),
+                    DemoGrade("L2", "较高", "104900.00", range_min="83900", range_max="125900"),
+                    DemoGrade("L3", "高", "125900.00", range_min="83900", range_max="125900"),
+                ),
+            ),
+            DemoItem(
+                "2.2",
+                "硬件设备运维服务",
+                Unit.ITEM,
+                Method.PERCENTAGE,
+                RUN,
+                "年运维费按设备原值的 5%（一般）至 8%（分散部署）计取。",
+                {"rate_min": "0.05", "rate_max": "0.08", "rate_default": "0.05"},
+            ),
+        ),
+    ),
+    (
+        "3",
+        "系统业务运营服务费",
+        (
+            DemoItem(
+                "3.1",
+                "业务运营支撑服务（人员）",
+                Unit.PERSON_YEAR,
+                Method.UNIT_PRICE,
+                RUN,
+                f"按运维人员标准参照执行{SAMPLE}。",
+                grades=(DemoGrade("STD", "标准", "83900.00"),),
+            ),
+        ),
+    ),
+    (
+        "4",
+        "基础设施服务费",
+        (
+            DemoItem(
+                "4.1",
+                "云计算服务（计算资源）",
+                Unit.CORE_YEAR,
+                Method.UNIT_PRICE,
+                RUN,
+                f"政务云计算资源按 核·年 计价{SAMPLE}。",
+                grades=(
+                    DemoGrade("GEN", "通用型", "1200.00"),
+                    DemoGrade("HPC", "计算增强型", "1600.00"),
+                ),
+            ),
+            DemoItem(
+                "4.2",
+                "云存储服务",
+                Unit.TB_YEAR,
+                Method.UNIT_PRICE,
+                RUN,
+                f"政务云存储按 TB·年 计价{SAMPLE}。",
+                grades=(
+                    DemoGrade("BLOCK", "块存储", "3000.00"),
+                    DemoGrade("OBJECT", "对象存储", "1500.00"),
+                ),
+            ),
+            DemoItem(
+                "4.3",
+                "硬件设备服务（以租代购）",
+                Unit.DEVICE_YEAR,
+                Method.AMORTISED,
+                RUN,
+                "年服务费 = (设备采购成本 + 资金成本) ÷ 分摊年限（计算机设备不少于 6 年）"
+                " + 年运维费（设备原值的 5%）。",
+                {"min_years": "6", "default_years": "6", "om_rate": "0.05"},
+            ),
+        ),
+    ),
+    (
+        "5",
+        "其他服务费",
+        (
+            DemoItem(
+                "5.1",
+                "网络安全等级保护测评",
+                Unit.TIME,
+                Method.UNIT_PRICE,
+                BUILD + RUN,
+                "等保二级 80,000 元；三级 100,000 元 × 1.0–1.3（柳财审〔2020〕16号，参考）。",
+                grades=(
+                    DemoGrade("L2", "二级", "80000.00"),
+                    DemoGrade("L3", "三级", "100000.00", "1.0", "1.0", "1.3"),
+                ),
+            ),
+        ),
+    ),
+)
+
+# The city pays its O&M staff and cloud cores a little less.
+CITY_OVERRIDES = {
+    "2.1": {"L2": "98000.00", "L3": "118000.00"},
+    "4.1": {"GEN": "1100.00"},
+}
+
+
+def seed_standards() -> int:
+    """Create and publish the sample standards that are missing; return how many were made."""
+    created = 0
+    with transaction.atomic():
+        province = StandardSet.objects.filter(code=PROVINCE_CODE).first()
+        if province is None:
+            province = _seed_province()
+            created += 1
+        if not StandardSet.objects.filter(code=CITY_CODE).exists():
+            _seed_city(province)
+            created += 1
+    return created
+
+
+def _seed_province() -> StandardSet:
+    province = services.save_set(
+        StandardSet(
+            code=PROVINCE_CODE,
+            name=f"广东省省级政务信息化服务预算编制标准{SAMPLE}",
+            region="广东省",
+            version_label="2019 试行",
+            effective_from=datetime.date(2019, 1, 1),
+        ),
+        actor=None,
+    )
+    for position, (code, name, items) in enumerate(FEE_CLASSES, start=1):
+        category = services.save_category(
+            FeeCategory(standard_set=province, code=code, name=name, position=position),
+            actor=None,
+        )
+        for item_position, demo in enumerate(items, start=1):
+            item = services.save_item(
+                ServiceItem(
+                    standard_set=province,
+                    category=category,
+                    code=demo.code,
+                    name=demo.name,
+                    unit=demo.unit,
+                    project_kinds=list(demo.kinds),
+                    basis=demo.basis,
+                    pricing_method=demo.method,
+                    parameters=demo.parameters,
+                    position=item_position,
+                ),
+                actor=None,
+            )
+            for grade_position, grade in enumerate(demo.grades, start=1):
+                services.save_grade(
+                    Grade(
+                        item=item,
+                        code=grade.code,
+                        name=grade.name,
+                        unit_price=_decimal(grade.unit_price),
+                        coefficient=_decimal(grade.coefficient),
+                        range_min=_decimal(grade.range_min),
+                        range_max=_decimal(grade.range_max),
+                        position=grade_position,
+                    ),
+                    actor=None,
+                )
+    return services.publish_set(province, actor=None)
+
+
+def _seed_city(province: StandardSet) -> StandardSet:
+    city = services.derive_set(
+        province,
+        code=CITY_CODE,
+        name=f"广州市政务信息化服务预算编制标准{SAMPLE}",
+        region="广州市",
+        version_label="2020",
+        effective_from=datetime.date(2020, 1, 1),
+        actor=None,
+    )
+    for item_code, prices in CITY_OVERRIDES.items():
+        item = services.override_item(city, item_code, actor=None)
+        for grade in item.grades.filter(code__in=prices):
+            grade.unit_price = Decimal(prices[grade.code])
+            services.save_grade(grade, actor=None)
+    return services.publish_set(city, actor=None)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)

@@ -1,0 +1,566 @@
+"""The Excel round trip of a standard set: one workbook, one sheet per table.
+
+``write_workbook`` exports a set's own rows. ``read_workbook`` checks a file
+before parsing it (size, zip, uncompressed size, macros; ``defusedxml``
+guards openpyxl against entity expansion), then reads every sheet and
+collects *every* problem by sheet, row and column, so one report lists them
+all. Writing the parsed rows to the database is ``services.import_catalogue``.
+
+Sheet and column names are the file format, in Chinese as the finance
+departments' own tables; they are not translated.
+"""
+
+import datetime
+import json
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+from standards.models import FeeCategory, Grade, ProjectKind, ServiceItem, StandardSet, Unit
+from standards.pricing import Method, PricingError, validate_parameters
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 100_000
+MONEY_FORMAT = "#,##0.00"
+FACTOR_FORMAT = "0.0000"
+KIND_NAMES: dict[str, str] = {"建设类": ProjectKind.CONSTRUCTION, "运维类": ProjectKind.OPERATION}
+KIND_CODES: dict[str, str] = {value: name for name, value in KIND_NAMES.items()}
+
+TEXT, CODE, INT, MONEY, FACTOR, DATE, JSON, KINDS = (
+    "text",
+    "code",
+    "int",
+    "money",
+    "factor",
+    "date",
+    "json",
+    "kinds",
+)
+PLACES = {MONEY: 2, FACTOR: 4}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    kind: str = TEXT
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    columns: tuple[Column, ...]
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+
+SET_SHEET = Sheet(
+    "标准版本",
+    (
+        Column("编码", "code", CODE),
+        Column("名称", "name"),
+        Column("发布地区", "region"),
+        Column("版本", "version_label"),
+        Column("生效日期", "effective_from", DATE),
+        Column("失效日期", "effective_to", DATE, required=False),
+        Column("基础标准编码", "base_code", CODE, required=False),
+    ),
+)
+CATEGORY_SHEET = Sheet(
+    "费用类别",
+    (
+        Column("编码", "code", CODE),
+        Column("名称", "name"),
+        Column("上级编码", "parent_code", CODE, required=False),
+        Column("排序", "position", INT, required=False),
+    ),
+)
+ITEM_SHEET = Sheet(
+    "服务内容",
+    (
+        Column("编码", "code", CODE),
+        Column("名称", "name"),
+        Column("费用类别编码", "category_code", CODE),
+        Column("计量单位", "unit"),
+        Column("适用项目类型", "project_kinds", KINDS, required=False),
+        Column("计价方法", "pricing_method"),
+        Column("计价参数", "parameters", JSON, required=False),
+        Column("说明", "description", required=False),
+        Column("依据", "basis", required=False),
+        Column("排序", "position", INT, required=False),
+    ),
+)
+GRADE_SHEET = Sheet(
+    "等次",
+    (
+        Column("服务内容编码", "item_code", CODE),
+        Column("等次编码", "code", CODE),
+        Column("等次名称", "name"),
+        Column("单价(元)", "unit_price", MONEY, required=False),
+        Column("系数", "coefficient", FACTOR, required=False),
+        Column("下限", "range_min", FACTOR, required=False),
+        Column("上限", "range_max", FACTOR, required=False),
+        Column("排序", "position", INT, required=False),
+    ),
+)
+SHEETS = (SET_SHEET, CATEGORY_SHEET, ITEM_SHEET, GRADE_SHEET)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in the file; row and column are 1-based as Excel shows them."""
+
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.column}{self.row}" if self.row else self.sheet
+        return f"{where}: {self.message}"
+
+
+class WorkbookError(Exception):
+    """The file is refused; ``issues`` says every reason, by sheet, row and column."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("\n".join(str(issue) for issue in issues))
+        self.issues = issues
+
+
+Row = dict[str, Any]
+
+
+@dataclass
+class ParsedWorkbook:
+    """Rows as plain values, each with ``_row`` (its Excel row) for error reports."""
+
+    header: Row
+    categories: list[Row] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)
+    grades: list[Row] = field(default_factory=list)
+
+
+# --- Export --------------------------------------------------------------------------------
+
+
+def write_workbook(standard_set: StandardSet, target: str | Path | BinaryIO) -> int:
+    """Write the set's own categories, items and grades; return the number of rows."""
+    book = Workbook(write_only=True)
+    base = standard_set.base.code if standard_set.base else ""
+    header = {
+        "code": standard_set.code,
+        "name": standard_set.name,
+        "region": standard_set.region,
+        "version_label": standard_set.version_label,
+        "effective_from": standard_set.effective_from,
+        "effective_to": standard_set.effective_to,
+        "base_code": base,
+    }
+    categories = FeeCategory.objects.filter(standard_set=standard_set).select_related("parent")
+    items = ServiceItem.objects.filter(standard_set=standard_set).select_related("category")
+    grades = Grade.objects.filter(item__standard_set=standard_set).select_related("item")
+    tables: list[tuple[Sheet, Iterable[Row]]] = [
+        (SET_SHEET, [header]),
+        (
+            CATEGORY_SHEET,
+            (
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "parent_code": c.parent.code if c.parent else "",
+                    "position": c.position,
+                }
+                for c in categories.order_by("position", "code")
+            ),
+        ),
+        (
+            ITEM_SHEET,
+            (
+                {
+                    "code": i.code,
+                    "name": i.name,
+                    "category_code": i.category.code,
+                    "unit": i.unit,
+                    "project_kinds": "、".join(KIND_CODES[k] for k in i.project_kinds),
+                    "pricing_method": i.pricing_method,
+                    "parameters": json.dumps(i.parameters, ensure_ascii=False, sort_keys=True)
+                    if i.parameters
+                    else "",
+                    "description": i.description,
+                    "basis": i.basis,
+                    "position": i.position,
+                }
+                for i in items.order_by("category__position", "category__code", "position", "code")
+            ),
+        ),
+        (
+            GRADE_SHEET,
+            (
+                {
+                    "item_code": g.item.code,
+                    "code": g.code,
+                    "name": g.name,
+                    "unit_price": g.unit_price,
+                    "coefficient": g.coefficient,
+                    "range_min": g.range_min,
+                    "range_max": g.range_max,
+                    "position": g.position,
+                }
+                for g in grades.order_by(
+                    "item__category__position",
+                    "item__category__code",
+                    "item__position",
+                    "item__code",
+                    "position",
+                    "code",
+                )
+            ),
+        ),
+    ]
+    count = 0
+    for sheet, rows in tables:
+        worksheet = book.create_sheet(sheet.title)
+        worksheet.append(sheet.headers)
+        for row in rows:
+            worksheet.append([_export_cell(worksheet, c, row[c.key]) for c in sheet.columns])
+            count += 1
+    book.save(target)
+    return count
+
+
+def _export_cell(worksheet: Any, column: Column, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if column.kind in (MONEY, FACTOR):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = MONEY_FORMAT if column.kind == MONEY else FACTOR_FORMAT
+        return cell
+    if column.kind == DATE:
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if column.kind == CODE:
+        # Text format, so Excel keeps "2.10" from becoming the number 2.1.
+        cell = WriteOnlyCell(worksheet, value=str(value))
+        cell.number_format = "@"
+        return cell
+    return value
+
+
+# --- Import: refusing hostile files before parsing ---------------------------------------
+
+
+def check_file(path: Path) -> None:
+    """Refuse files that are too big, not a zip, zip bombs, or carry macros."""
+    sheet = _("file")
+    if path.suffix.lower() == ".xlsm":
+        raise WorkbookError(
+            [Issue(sheet, 0, "", _("Macro-enabled workbooks (.xlsm) are refused."))]
+        )
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise WorkbookError(
+            [
+                Issue(
+                    sheet,
+                    0,
+                    "",
+                    _("The file is larger than 10 MB (%(size)d bytes).") % {"size": size},
+                )
+            ]
+        )
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError([Issue(sheet, 0, "", _("This is not an .xlsx workbook."))])
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        # zipfile stops reading a member at its declared size, so the sum is a true bound.
+        if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES:
+            raise WorkbookError(
+                [Issue(sheet, 0, "", _("The workbook uncompresses to more than 100 MB."))]
+            )
+        if any(member.filename.lower().endswith("vbaproject.bin") for member in members):
+            raise WorkbookError([Issue(sheet, 0, "", _("Workbooks with macros are refused."))])
+
+
+# --- Import: parsing and checking every cell --------------------------------------------------
+
+
+def read_workbook(path: str | Path) -> ParsedWorkbook:
+    """Parse a workbook, or raise ``WorkbookError`` listing every problem found."""
+    path = Path(path)
+    check_file(path)
+    try:
+        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception as error:  # openpyxl raises many kinds on a damaged or unsafe file
+        raise WorkbookError(
+            [Issue(_("file"), 0, "", _("The workbook is damaged or contains unsafe XML."))]
+        ) from error
+    issues: list[Issue] = []
+    tables: dict[str, list[Row]] = {}
+    try:
+        for sheet in SHEETS:
+            if sheet.title not in book.sheetnames:
+                issues.append(Issue(sheet.title, 0, "", _("The sheet is missing.")))
+                tables[sheet.title] = []
+                continue
+            tables[sheet.title] = _read_sheet(book[sheet.title], sheet, issues)
+    finally:
+        book.close()
+    # Missing sheets and wrong headers are reported at row 0 or 1; cell problems below.
+    readable = all(issue.row > 1 for issue in issues)
+    headers = tables[SET_SHEET.title]
+    if readable and len(headers) != 1:
+        issues.append(Issue(SET_SHEET.title, 2, "", _("Give exactly one standard version.")))
+    parsed = ParsedWorkbook(
+        header=headers[0] if headers else {},
+        categories=tables[CATEGORY_SHEET.title],
+        items=tables[ITEM_SHEET.title],
+        grades=tables[GRADE_SHEET.title],
+    )
+    if readable:
+        _check_rows(parsed, issues)
+    if issues:
+        raise WorkbookError(issues)
+    return parsed
+
+
+def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
+    rows = worksheet.iter_rows()
+    first = next(rows, ())
+    found = [_header_text(cell.value) for cell in first][: len(sheet.columns)]
+    if found != sheet.headers:
+        for index, expected in enumerate(sheet.headers):
+            got = found[index] if index < len(found) else ""
+            if got != expected:
+                issues.append(
+                    Issue(
+                        sheet.title,
+                        1,
+                        get_column_letter(index + 1),
+                        _("Expected the header %(expected)s, found %(found)s.")
+                        % {"expected": expected, "found": got or "—"},
+                    )
+                )
+        return []
+    parsed = []
+    for number, cells in enumerate(rows, start=2):
+        if number > MAX_ROWS:
+            issues.append(Issue(sheet.title, number, "", _("Too many rows.")))
+            break
+        values = list(cells)[: len(sheet.columns)]
+        if all(cell.value in (None, "") for cell in values):
+            continue
+        row: Row = {"_row": number}
+        for index, column in enumerate(sheet.columns):
+            cell = values[index] if index < len(values) else None
+            letter = get_column_letter(index + 1)
+            try:
+                row[column.key] = _convert(cell, column)
+            except ValueError as error:
+                issues.append(Issue(sheet.title, number, letter, str(error)))
+        parsed.append(row)
+    return parsed
+
+
+def _header_text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def _convert(cell: Any, column: Column) -> Any:
+    """A cell's value as the column's type; ValueError (translated) says what is wrong."""
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f" or (
+        isinstance(value, str) and value.startswith("=")
+    ):
+        raise ValueError(_("Formulas are not accepted; enter the value itself."))
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if column.required:
+            raise ValueError(_("%(header)s is required.") % {"header": column.header})
+        return _EMPTY.get(column.kind, "")
+    return _CONVERTERS[column.kind](value, column)
+
+
+def _text(value: Any, column: Column) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _integer(value: Any, column: Column) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ValueError(_("%(header)s must be a whole number.") % {"header": column.header})
+    if value < 0:
+        raise ValueError(_("%(header)s cannot be negative.") % {"header": column.header})
+    return int(value)
+
+
+def _number(value: Any, column: Column) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(
+            _("%(header)s must be a number, not text: %(value)s.")
+            % {"header": column.header, "value": value}
+        )
+    try:
+        # repr gives the shortest decimal that round-trips: 0.1, not 0.1000000000000000055.
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation as error:
+        raise ValueError(_("%(header)s is not a number.") % {"header": column.header}) from error
+    if not number.is_finite():
+        raise ValueError(_("%(header)s is not a number.") % {"header": column.header})
+    if number < 0:
+        raise ValueError(_("%(header)s cannot be negative.") % {"header": column.header})
+    places = PLACES[column.kind]
+    if -number.normalize().as_tuple().exponent > places:  # type: ignore[operator]
+        raise ValueError(
+            _("%(header)s has more than %(places)d decimal places: %(value)s.")
+            % {"header": column.header, "places": places, "value": number}
+        )
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _date(value: Any, column: Column) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError as error:
+        raise ValueError(
+            _("%(header)s must be a date such as 2019-01-01.") % {"header": column.header}
+        ) from error
+
+
+def _json(value: Any, column: Column) -> Any:
+    try:
+        # Numbers stay exact: JSON floats become Decimal, then text, as items store them.
+        return json.loads(str(value), parse_float=str, parse_int=str)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            _("%(header)s is not valid JSON: %(error)s") % {"header": column.header, "error": error}
+        ) from error
+
+
+def _kinds(value: Any, column: Column) -> list[str]:
+    names = [n.strip() for n in str(value).replace(",", "、").replace("，", "、").split("、")]
+    kinds = []
+    for name in filter(None, names):
+        if name not in KIND_NAMES:
+            raise ValueError(
+                _("Unknown project kind %(name)s; use %(allowed)s.")
+                % {"name": name, "allowed": "、".join(KIND_NAMES)}
+            )
+        kinds.append(str(KIND_NAMES[name]))
+    return kinds
+
+
+_CONVERTERS: dict[str, Callable[[Any, Column], Any]] = {
+    TEXT: _text,
+    CODE: _text,
+    INT: _integer,
+    MONEY: _number,
+    FACTOR: _number,
+    DATE: _date,
+    JSON: _json,
+    KINDS: _kinds,
+}
+_EMPTY: dict[str, Any] = {INT: 0, MONEY: None, FACTOR: None, DATE: None, JSON: {}, KINDS: []}
+
+
+def _check_rows(parsed: ParsedWorkbook, issues: list[Issue]) -> None:
+    """Rules across rows: unique codes, known units, methods and references, valid grades."""
+    category_codes = _unique(parsed.categories, CATEGORY_SHEET, ("code",), issues)
+    item_codes = _unique(parsed.items, ITEM_SHEET, ("code",), issues)
+    _unique(parsed.grades, GRADE_SHEET, ("item_code", "code"), issues)
+    _check_categories(parsed.categories, category_codes, issues)
+    _check_items(parsed.items, issues)
+    _check_grades(parsed.grades, item_codes, issues)
+
+
+def _check_categories(rows: list[Row], codes: set[Any], issues: list[Issue]) -> None:
+    parents = {row.get("code"): row.get("parent_code") for row in rows}
+    for row in rows:
+        parent = row.get("parent_code")
+        if parent and (parent not in codes or parent == row["code"]):
+            issues.append(issue_at(CATEGORY_SHEET, row, "parent_code", _("Unknown parent class.")))
+        elif parent and parents.get(parent):
+            message = _("Fee classes have two levels at most.")
+            issues.append(issue_at(CATEGORY_SHEET, row, "parent_code", message))
+
+
+def _check_items(rows: list[Row], issues: list[Issue]) -> None:
+    for row in rows:
+        if "unit" in row and row["unit"] not in Unit.values:
+            message = _("Unknown unit %(unit)s; use one of %(units)s.") % {
+                "unit": row["unit"],
+                "units": "、".join(Unit.values),
+            }
+            issues.append(issue_at(ITEM_SHEET, row, "unit", message))
+        if "pricing_method" not in row or "parameters" not in row:
+            continue
+        if row["pricing_method"] not in Method.values:
+            message = _("Unknown pricing method; use one of %s.") % ", ".join(Method.values)
+            issues.append(issue_at(ITEM_SHEET, row, "pricing_method", message))
+            continue
+        try:
+            validate_parameters(row["pricing_method"], row["parameters"])
+        except PricingError as error:
+            issues.append(issue_at(ITEM_SHEET, row, "parameters", error.message))
+
+
+def _check_grades(rows: list[Row], item_codes: set[Any], issues: list[Issue]) -> None:
+    for row in rows:
+        if "item_code" in row and row["item_code"] not in item_codes:
+            issues.append(issue_at(GRADE_SHEET, row, "item_code", _("Unknown service item.")))
+        # A cell that failed to convert is absent from the row and already reported.
+        if row.keys() >= {"unit_price", "coefficient"} and (
+            row["unit_price"] is None and row["coefficient"] is None
+        ):
+            message = _("Give a unit price or a coefficient.")
+            issues.append(issue_at(GRADE_SHEET, row, "unit_price", message))
+        low, high = row.get("range_min"), row.get("range_max")
+        if low is not None and high is not None and low > high:
+            message = _("The minimum exceeds the maximum.")
+            issues.append(issue_at(GRADE_SHEET, row, "range_min", message))
+
+
+def check_category_references(parsed: ParsedWorkbook, inherited: Iterable[str]) -> list[Issue]:
+    """Items must name a fee class of the file or of the standards it inherits from."""
+    known = {row["code"] for row in parsed.categories} | set(inherited)
+    return [
+        issue_at(ITEM_SHEET, row, "category_code", _("Unknown fee class."))
+        for row in parsed.items
+        if row["category_code"] not in known
+    ]
+
+
+def _unique(rows: list[Row], sheet: Sheet, keys: tuple[str, ...], issues: list[Issue]) -> set[Any]:
+    seen: set[Any] = set()
+    for row in rows:
+        if not all(k in row for k in keys):
+            continue
+        key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
+        if key in seen:
+            issues.append(issue_at(sheet, row, keys[-1], _("Duplicate code %s.") % (key,)))
+        seen.add(key)
+    return seen
+
+
+def issue_at(sheet: Sheet, row: Row, key: str, message: str) -> Issue:
+    """An issue at the cell of column ``key`` in ``row`` (the whole row if no such column)."""
+    keys = [column.key for column in sheet.columns]
+    column = get_column_letter(keys.index(key) + 1) if key in keys else ""
+    return Issue(sheet.title, row["_row"], column, message)

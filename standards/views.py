@@ -1,0 +1,105 @@
+"""Browsing the standards: the set in force, an item's prices, two versions compared."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from standards import catalogue
+from standards.forms import CompareForm
+from standards.models import StandardSet
+from standards.permissions import can_manage_standards, sets_visible_to
+from standards.pricing import FORMULAS, PARAMETER_LABELS
+
+
+@require_GET
+@login_required
+def browse(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """One set's effective items grouped by fee class, filtered by code or name.
+    Without a code: the provincial set in force today."""
+    visible = sets_visible_to(request.user)
+    standard_set = _get_set(visible, code) if code else catalogue.provincial_set_in_force()
+    query = request.GET.get("q", "").strip()[:100]
+    groups: list[catalogue.FeeClassGroup] = []
+    total = 0
+    if standard_set is not None:
+        items = catalogue.search(catalogue.effective_items(standard_set), query)
+        total = len(items)
+        groups = catalogue.group_by_fee_class(items)
+    context = {
+        "standard_set": standard_set,
+        "sets": list(visible.order_by("base_id", "-effective_from", "code")),
+        "groups": groups,
+        "query": query,
+        "total": total,
+        "can_manage": can_manage_standards(request.user),
+    }
+    return render(request, "standards/set_browse.html", context)
+
+
+@require_GET
+@login_required
+def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse:
+    """An item as ``code`` prices it: grades with prices, method, unit and basis."""
+    standard_set = _get_set(sets_visible_to(request.user), code)
+    items = [i for i in catalogue.effective_items(standard_set) if i.code == item_code]
+    if not items:
+        raise Http404
+    item = items[0]
+    context = {
+        "standard_set": standard_set,
+        "item": item,
+        "grades": list(item.grades.all()),
+        "inherited_from": item.standard_set if item.standard_set_id != standard_set.pk else None,
+        "parameters": _parameter_rows(item.parameters),
+        "formula": FORMULAS.get(item.pricing_method, ""),
+    }
+    return render(request, "standards/item_detail.html", context)
+
+
+@require_GET
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two versions side by side: items added, removed, and changed prices."""
+    visible = sets_visible_to(request.user)
+    defaults = {} if request.GET else _compare_defaults()
+    form = CompareForm(request.GET or None, sets=visible, initial=defaults)
+    comparison = None
+    old_set = new_set = None
+    if form.is_bound and form.is_valid():
+        old_set, new_set = form.cleaned_data["old"], form.cleaned_data["new"]
+        comparison = catalogue.compare(old_set, new_set)
+    context = {"form": form, "comparison": comparison, "old_set": old_set, "new_set": new_set}
+    return render(request, "standards/set_compare.html", context)
+
+
+def _compare_defaults() -> dict[str, str]:
+    """Offer the provincial standard in force against the version it replaced."""
+    current = catalogue.provincial_set_in_force()
+    if current is None or current.previous_version_id is None:
+        return {}
+    previous = StandardSet.objects.filter(pk=current.previous_version_id).first()
+    return {"old": previous.code, "new": current.code} if previous else {}
+
+
+def _get_set(visible: Any, code: str) -> StandardSet:
+    """The set with ``code`` if the user may see it; 404 otherwise (drafts stay unseen)."""
+    standard_set = visible.filter(code=code).first()
+    if standard_set is None:
+        raise Http404
+    return standard_set
+
+
+def _parameter_rows(parameters: dict[str, Any]) -> list[tuple[Any, str]]:
+    rows = []
+    for name, value in parameters.items():
+        if isinstance(value, dict):
+            shown = "; ".join(f"{key} {factor}" for key, factor in value.items())
+        elif isinstance(value, list):
+            shown = "、".join(str(v) for v in value)
+        else:
+            shown = str(value)
+        rows.append((PARAMETER_LABELS.get(name, name), shown))
+    return rows
