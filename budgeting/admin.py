@@ -46,7 +46,7 @@ class BudgetCycleAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.has_changed():
             record_event(
-                f"budgeting.cycle.{formset.model._meta.model_name}s_changed",
+                f"budgeting.cycle.{formset.model._meta.model_name}s_changed",  # type: ignore[union-attr]
                 actor=request.user,
                 target=form.instance,
                 target_key=str(form.instance.year),

@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl.xml
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import load_workbook
 
 from audit.models import Event
@@ -245,7 +246,7 @@ def test_entity_expansion_is_refused(tmp_path, exported):
 
 
 def _refusal(path: Path) -> str:
-    with pytest.raises(excel.WorkbookError) as error:
+    with translation.override("en"), pytest.raises(excel.WorkbookError) as error:
         excel.read_workbook(path)
     return " ".join(str(issue) for issue in error.value.issues)
 
@@ -276,7 +277,7 @@ def test_import_command_refuses_a_published_set(tmp_path):
     published = filled_set(1, code="PUB")
     path = tmp_path / "pub.xlsx"
     excel.write_workbook(published, path)
-    with pytest.raises(CommandError, match="copy it to a new version"):
+    with translation.override("en"), pytest.raises(CommandError, match="copy it to a new version"):
         call_command("import_standards", str(path), "--set", "PUB")
 
 

@@ -179,5 +179,6 @@ def test_compare_offers_the_standard_in_force_against_the_one_it_replaced(clerk_
 
 
 def test_item_detail_states_the_formula(clerk_client, province):
+    clerk_client.cookies["django_language"] = "en"
     response = clerk_client.get(reverse("standards:item", args=[province.code, "2.01"]))
     assert str(response.context["formula"]).startswith("amount = unit price")
