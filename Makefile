@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # `make run` is for a developer's machine: DEBUG on unless the caller says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help install db run test lint stop browser messages format
+.PHONY: help install db run test lint stop browser messages format bench
 
 help:
 	@echo "make run    set up everything and serve the app at http://127.0.0.1:$(PORT)"
@@ -39,6 +39,12 @@ run: install
 test: install browser
 	$(DEV) $(MANAGE) embedded_db start
 	$(BIN)/pytest
+
+# Benchmarks (not timed tests): each prints a line "BENCH {json}"; figures in docs/performance.md.
+bench: install
+	$(DEV) $(MANAGE) embedded_db start
+	@$(BIN)/pytest benchmarks -q -p no:cacheprovider --create-db | sed -n 's/^BENCH //p' \
+		| $(BIN)/python -c "import json,sys; r={}; [r.update(json.loads(l)) for l in sys.stdin]; print(json.dumps(r, indent=2))"
 
 # Browser tests drive Debian's Chromium; install it when we are root with apt.
 browser:

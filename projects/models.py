@@ -130,6 +130,8 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["budget_year", "organization", "state"]),
             models.Index(fields=["state"]),
+            # The list's default order (newest change first), walked backwards.
+            models.Index(fields=["updated_at", "code"], name="project_updated_code"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="project_name_trgm"),
         ]
 

@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from projects.scale import seed_scale
+
+
+class Command(BaseCommand):
+    help = "Add synthetic projects for benchmarks (bulk insert; not for real data)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--projects", type=int, default=10_000)
+        parser.add_argument("--year", type=int, default=2027)
+
+    def handle(self, *args: Any, projects: int, year: int, **options: Any) -> None:
+        if projects < 1:
+            raise CommandError("--projects must be at least 1.")
+        try:
+            made = seed_scale(projects, year=year)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"{made} synthetic projects of {year} added.")
