@@ -1,0 +1,81 @@
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from budgeting.gunicorn_conf import worker_count
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_gunicorn_workers_follow_the_core_count() -> None:
+    assert worker_count({}) == 2 * (os.cpu_count() or 1) + 1
+
+
+def test_web_concurrency_overrides_the_worker_count() -> None:
+    assert worker_count({"WEB_CONCURRENCY": "3"}) == 3
+    assert worker_count({"WEB_CONCURRENCY": " "}) == 2 * (os.cpu_count() or 1) + 1
+
+
+def _storages_with(**overrides: str) -> str:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "STATIC_MANIFEST", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update({"SECRET_KEY": "x" * 50, **overrides})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from budgeting import settings; print(settings.STORAGES['staticfiles']['BACKEND'])",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_production_serves_hashed_compressed_static_files() -> None:
+    assert _storages_with(DEBUG="false").endswith("CompressedManifestStaticFilesStorage")
+
+
+def test_static_storage_is_an_explicit_switch_not_debug() -> None:
+    assert _storages_with(DEBUG="false", STATIC_MANIFEST="false").endswith(
+        "storage.StaticFilesStorage"
+    )
+
+
+@pytest.mark.django_db
+def test_one_log_line_per_request_with_user_and_duration(
+    client: Client, submitter: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.force_login(submitter)
+    with caplog.at_level(logging.INFO, logger="budgeting.requests"):
+        client.get(reverse("home"))
+    [record] = [r for r in caplog.records if r.name == "budgeting.requests"]
+    method, path, status, username, duration = record.getMessage().split(" ")
+    assert (method, path, status, username) == ("GET", "/", "200", "edu_clerk")
+    assert duration.endswith("ms")
+    assert int(duration.removesuffix("ms")) >= 0
+
+
+@pytest.mark.django_db
+def test_anonymous_requests_log_a_dash_and_crafted_paths_stay_on_one_line(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="budgeting.requests"):
+        client.get("/no-such-page%0AGET%20/%20200%20admin%201ms")
+    [record] = [r for r in caplog.records if r.name == "budgeting.requests"]
+    message = record.getMessage()
+    assert "\n" not in message
+    assert message.startswith("GET /no-such-page%0AGET%20/%20200%20admin%201ms 404 - ")
