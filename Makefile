@@ -42,6 +42,7 @@ run: install
 
 # Production serving: gunicorn, whitenoise static files, one log line per request.
 serve: install
+	$(PROD) $(MANAGE) check --deploy --fail-level WARNING
 	$(PROD) $(MANAGE) check_port $(PORT)
 	$(PROD) $(MANAGE) embedded_db start
 	$(PROD) $(MANAGE) migrate --noinput

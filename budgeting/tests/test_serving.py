@@ -1,8 +1,5 @@
 import logging
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -10,8 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from budgeting.gunicorn_conf import worker_count
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from budgeting.tests.helpers import run_python
 
 
 def test_gunicorn_workers_follow_the_core_count() -> None:
@@ -24,24 +20,9 @@ def test_web_concurrency_overrides_the_worker_count() -> None:
 
 
 def _storages_with(**overrides: str) -> str:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "STATIC_MANIFEST", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update({"SECRET_KEY": "x" * 50, **overrides})
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from budgeting import settings; print(settings.STORAGES['staticfiles']['BACKEND'])",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    code = "from budgeting import settings; print(settings.STORAGES['staticfiles']['BACKEND'])"
+    result = run_python({"SECRET_KEY": "x" * 50, **overrides}, "-c", code)
+    assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
