@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BudgetingConfig(AppConfig):
     name = "budgeting"
     verbose_name = _("Budgeting")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from budgeting.middleware import remember_login_time
+
+        user_logged_in.connect(remember_login_time, dispatch_uid="budgeting.login_time")

@@ -1,15 +1,20 @@
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import escape_uri_path
+from django.utils.translation import gettext as _
 
 request_log = logging.getLogger("budgeting.requests")
+LOGIN_AT_SESSION_KEY = "_budgeting_login_at"
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -63,3 +68,33 @@ def _username(request: HttpRequest) -> str:
     except DatabaseError:
         # The session or user could not be loaded (e.g. /healthz during an outage).
         return "-"
+
+
+class AbsoluteSessionLifetimeMiddleware:
+    """End a session SESSION_ABSOLUTE_SECONDS (12 hours) after login, however active it is.
+
+    The idle limit (SESSION_COOKIE_AGE renewed on every request) alone would let
+    a busy or stolen session live for ever (ASVS 7.3.2). The login time is
+    stored at login (``remember_login_time``); a session from before this
+    middleware gets the time of its first request. After AuthenticationMiddleware
+    and MessageMiddleware, so the login page can say why the user is there.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            now = timezone.now().timestamp()
+            logged_in_at = request.session.setdefault(LOGIN_AT_SESSION_KEY, now)
+            if now - logged_in_at > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(
+                    request, _("Your session has reached its time limit. Please log in again.")
+                )
+        return self.get_response(request)
+
+
+def remember_login_time(sender: Any, request: HttpRequest, **kwargs: Any) -> None:
+    """user_logged_in receiver: start the absolute session clock at every login."""
+    request.session[LOGIN_AT_SESSION_KEY] = timezone.now().timestamp()
