@@ -20,21 +20,13 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from accounts.models import Organization, User
 from audit.models import Event
 from audit.services import record_event
+from tests.personas import MEMBERS
 
 pytestmark = pytest.mark.django_db
 
 ANONYMOUS = "anonymous"
 ADMIN = "admin_user"
-PERSONAS = (
-    ANONYMOUS,
-    "submitter",
-    "outsider",
-    "department_approver",
-    "data_reviewer",
-    "finance_reviewer",
-    "finance_approver",
-    ADMIN,
-)
+PERSONAS = (ANONYMOUS, *MEMBERS)
 
 
 @dataclass(frozen=True)
