@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
+PACKAGES := accounts audit budgeting projects standards
 # `make run` is for a developer's machine: DEBUG on unless the caller says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 # `make serve` is production: DEBUG off whatever the shell says, SECRET_KEY from
@@ -17,7 +18,7 @@ help:
 	@echo "make run    set up everything and serve the app at http://127.0.0.1:$(PORT)"
 	@echo "make serve  production settings under gunicorn on 127.0.0.1:$(PORT) (needs SECRET_KEY)"
 	@echo "make test   set up everything and run the whole test suite"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   ruff, mypy and bandit"
 	@echo "make stop   stop the embedded PostgreSQL"
 
 $(STAMP): pyproject.toml
@@ -65,10 +66,12 @@ browser:
 		echo "No /usr/bin/chromium and no root apt-get: browser tests will be skipped (or fail under CI=true)."; \
 	fi
 
+# bandit: any medium or high finding fails (the low ones are asserts in tests).
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(DEV) $(BIN)/mypy .
+	$(BIN)/bandit --recursive --severity-level medium --quiet $(PACKAGES)
 
 format: install
 	$(BIN)/ruff format .
