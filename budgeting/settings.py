@@ -94,6 +94,8 @@ else:
         "USER": embedded_db.SUPERUSER,
         "OPTIONS": {},
     }
+# pg_dump and pg_restore for backup_db and restore_drill (the embedded server ships its own).
+PG_BIN_DIR = env_str("PG_BIN_DIR")
 default_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 default_database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": default_database}
