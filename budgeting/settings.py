@@ -146,6 +146,16 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "budget-demo-2026")
 
+# Optional Redis (pip install '.[redis]'): a cache shared by every app server,
+# and sessions read from it first. cached_db keeps them in PostgreSQL too, so a
+# Redis restart logs nobody out.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Internationalisation: Simplified Chinese first, English complete ----------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -60,3 +60,18 @@ def test_anonymous_requests_log_a_dash_and_crafted_paths_stay_on_one_line(
     message = record.getMessage()
     assert "\n" not in message
     assert message.startswith("GET /no-such-page%0AGET%20/%20200%20admin%201ms 404 - ")
+
+
+def test_redis_url_moves_the_cache_and_sessions_to_redis() -> None:
+    code = (
+        "from budgeting import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'], s.SESSION_ENGINE)"
+    )
+    result = run_python(
+        {"SECRET_KEY": "x" * 50, "REDIS_URL": "redis://cache.internal:6379/0"}, "-c", code
+    )
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.internal:6379/0",
+        "django.contrib.sessions.backends.cached_db",
+    ], result.stderr
