@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "audit",
     "standards",
@@ -55,8 +57,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "budgeting.middleware.AbsoluteSessionLifetimeMiddleware",
+    "budgeting.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -120,6 +124,11 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "budgeting.throttling.client_ip"
 AXES_LOCKOUT_CALLABLE = "budgeting.throttling.locked_out"
+# TOTP two-factor authentication for reviewers and admins (ASVS 6.3.2), when on.
+ENFORCE_2FA = env_bool("ENFORCE_2FA", default=False)
+OTP_TOTP_ISSUER = "IT project budgeting"
+# Admins can remove a lost device but never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

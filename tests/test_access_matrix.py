@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organization, User
 from audit.models import Event
@@ -40,6 +41,7 @@ class World:
     access_log: AccessLog
     failure_log: AccessFailureLog
     event: Event
+    device: TOTPDevice
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ MATRIX: dict[str, Row] = {
     "password_change": Row(logged_in(200)),
     "password_change_done": Row(logged_in(200)),
     "set_language": Row(everyone(302)),
+    # Only with ENFORCE_2FA, for reviewers and admins; off here (see test_two_factor).
+    "two_factor_setup": Row(logged_in(404)),
+    "two_factor_verify": Row(logged_in(404)),
     "admin:index": Row(admin_site(200)),
     "admin:login": Row({**everyone(200), ADMIN: 302}),
     "admin:logout": Row(admin_site(405)),
@@ -110,6 +115,10 @@ MATRIX: dict[str, Row] = {
     **admin_model("axes_accessattempt", lambda w: [w.attempt.pk], add=403),
     **admin_model("axes_accesslog", lambda w: [w.access_log.pk], add=403),
     **admin_model("axes_accessfailurelog", lambda w: [w.failure_log.pk], add=403),
+    # Admins may remove a lost device, never read its secret (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    **admin_model("otp_totp_totpdevice", lambda w: [w.device.pk]),
+    "admin:otp_totp_totpdevice_config": Row(admin_site(403), lambda w: [w.device.pk]),
+    "admin:otp_totp_totpdevice_qrcode": Row(admin_site(403), lambda w: [w.device.pk]),
 }
 
 
@@ -161,6 +170,7 @@ def world(submitter: User, education: Organization) -> World:
         event=record_event(
             "accounts.user.created", actor=None, target=submitter, target_key="edu_clerk"
         ),
+        device=TOTPDevice.objects.create(user=submitter, name="phone"),
     )
 
 

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import ConsoleMessage, Page, expect
+from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from tests.personas import MEMBERS
@@ -98,6 +100,25 @@ def test_lockout_page_is_accessible(
     expect(page.get_by_label("密码")).to_have_count(0)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page, "lockout")
+
+
+def test_two_factor_pages_are_accessible(
+    page: Page, live_server, settings: Settings, data_reviewer: User, finance_reviewer: User
+) -> None:
+    settings.ENFORCE_2FA = True  # the live server runs in this process: it sees the change
+    log_in(page, live_server.url, "data_reviewer")
+    expect(page.locator("img.qr-code")).to_be_visible()
+    assert_accessible(page, "two-factor set-up")
+    page.get_by_role("button").last.click()
+    expect(page.locator(".field__error")).to_be_visible()
+    assert_accessible(page, "two-factor set-up with errors")
+
+    TOTPDevice.objects.create(user=finance_reviewer, name="phone", confirmed=True)
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "finance_reviewer")
+    page.get_by_role("button").last.click()
+    expect(page.locator(".field__error")).to_be_visible()
+    assert_accessible(page, "two-factor code with errors")
 
 
 def _scrolls_sideways(page: Page) -> bool:
