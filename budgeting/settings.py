@@ -268,5 +268,6 @@ LOGGING = {
         # RequestLogMiddleware logs every request; this would repeat 4xx/5xx lines.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # a banner at every start of every worker
     },
 }
