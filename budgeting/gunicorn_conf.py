@@ -27,3 +27,7 @@ graceful_timeout = 30
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# gunicorn 25+ opens a control socket at one path per system user, which a
+# second instance (make serve beside a test run) would take over; we reload
+# with HUP (systemctl reload) and need none.
+control_socket_disable = True

@@ -180,7 +180,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 # --- Static files: vendored, served by whitenoise, no CDN ----------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Hashed names and compressed copies from collectstatic (make serve runs it).
 # An explicit switch, not DEBUG: the test suite runs with DEBUG off but
 # without collectstatic, and sets STATIC_MANIFEST=false.

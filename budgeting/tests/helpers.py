@@ -1,4 +1,5 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -12,15 +13,33 @@ SUITE_ONLY = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "STATIC_MANIFEST",
+    "STATIC_ROOT",
     "SECURE_COOKIES",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "budget.example.gov.cn",
+}
+
+
+def clean_environment(overrides: dict[str, str]) -> dict[str, str]:
+    """This process's environment without the suite's settings, plus ``overrides``."""
+    env = {key: value for key, value in os.environ.items() if key not in SUITE_ONLY}
+    env.update(overrides)
+    return env
+
+
 def run_python(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Run the project's Python in a fresh process with a clean settings environment."""
-    env = {key: value for key, value in os.environ.items() if key not in SUITE_ONLY}
-    env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=clean_environment(env_overrides),
+        capture_output=True,
+        text=True,
+        check=False,
     )

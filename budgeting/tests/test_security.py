@@ -1,24 +1,16 @@
 """Security headers, cookies and Django's deployment checks (ASVS V3)."""
 
-import secrets
-
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from budgeting.tests.helpers import run_python
-
-PRODUCTION_ENV = {
-    "DEBUG": "false",
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "budget.example.gov.cn",
-}
+from budgeting.tests.helpers import PRODUCTION, run_python
 
 
 def test_deploy_checks_pass_with_production_settings() -> None:
-    result = run_python(PRODUCTION_ENV, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    result = run_python(PRODUCTION, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
 
@@ -27,7 +19,7 @@ def test_cookies_have_plain_names_where_they_are_not_secure() -> None:
     code = "from budgeting import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME)"
     result = run_python({"DEBUG": "true"}, "-c", code)
     assert result.stdout.split() == ["sessionid", "csrftoken"], result.stderr
-    result = run_python(PRODUCTION_ENV, "-c", code)
+    result = run_python(PRODUCTION, "-c", code)
     assert result.stdout.split() == ["__Host-sessionid", "__Host-csrftoken"], result.stderr
 
 
