@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django.fixtures import Settings
 
 from accounts.models import Organization, User
 from audit.models import Event
@@ -225,3 +226,24 @@ def test_a_post_with_the_token_gets_through(submitter: User) -> None:
         {"username": "edu_clerk", "password": "wrong", "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 200  # the form's own error, past the CSRF check
+
+
+@pytest.mark.parametrize("persona", ["data_reviewer", ADMIN])
+def test_with_2fa_enforced_an_unverified_reviewer_reaches_only_the_code_pages(
+    persona: str, world: World, request: pytest.FixtureRequest, settings: Settings
+) -> None:
+    settings.ENFORCE_2FA = True
+    client = _client_for(persona, request)
+    verify = reverse("two_factor_verify")
+    reached = {}
+    for name in URL_NAMES:
+        response = client.get(_url(name, world))
+        if not response.get("Location", "").startswith(f"{verify}?next="):
+            reached[name] = response.status_code
+    assert reached == {
+        "healthz": 200,
+        "logout": 405,
+        "set_language": 302,
+        "two_factor_setup": 200,
+        "two_factor_verify": 302,  # no device yet: on to the set-up page
+    }
