@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
@@ -28,3 +30,35 @@ class UserAdminCreationForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "organization", "roles", "email")
+
+
+class OneTimeCodeForm(forms.Form):
+    """The six-digit code of a TOTP device; valid only if the device accepts it.
+
+    django-otp refuses a code already used (single use) and slows down
+    guessing: after each wrong code the next try must wait longer.
+    """
+
+    code = forms.CharField(
+        label=_("Six-digit code"),
+        help_text=_("The code your authenticator app shows now."),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, device: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.device = device
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        allowed, _details = self.device.verify_is_allowed()
+        if not allowed:
+            raise forms.ValidationError(
+                _("Too many wrong codes. Wait a minute, then enter the current code.")
+            )
+        if not self.device.verify_token(code):
+            raise forms.ValidationError(
+                _("That code is wrong or has expired. Enter the code your app shows now.")
+            )
+        return code

@@ -14,6 +14,8 @@ from accounts.models import Organization, Role, User
 AnyUser = User | AnonymousUser
 
 REVIEWER_ROLES = frozenset({Role.DATA_REVIEWER, Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER})
+# Whoever sees every unit's data; these accounts are also the ones worth most to steal.
+PROVINCE_WIDE_ROLES = REVIEWER_ROLES | {Role.SYSTEM_ADMIN}
 
 
 def active_user(user: AnyUser) -> User | None:
@@ -34,12 +36,19 @@ def is_system_admin(user: AnyUser) -> bool:
     return has_role(user, Role.SYSTEM_ADMIN)
 
 
+def needs_two_factor(user: AnyUser) -> bool:
+    """Reviewers and system admins must pass a TOTP check when ENFORCE_2FA is on."""
+    return _holds_any(user, PROVINCE_WIDE_ROLES)
+
+
 def sees_all_units(user: AnyUser) -> bool:
     """Reviewers of the data administration and the finance department, and admins."""
+    return _holds_any(user, PROVINCE_WIDE_ROLES)
+
+
+def _holds_any(user: AnyUser, roles: frozenset[Role]) -> bool:
     member = active_user(user)
-    if member is None:
-        return False
-    return bool(REVIEWER_ROLES.intersection(member.roles)) or Role.SYSTEM_ADMIN in member.roles
+    return member is not None and bool(roles.intersection(member.roles))
 
 
 def units_visible_to(user: AnyUser) -> QuerySet[Organization]:

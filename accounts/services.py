@@ -55,6 +55,24 @@ def save_organization(unit: Organization, *, actor: User | None) -> Organization
     return unit
 
 
+def enable_two_factor(device: Any, *, actor: User) -> Any:
+    """Confirm a user's new TOTP device once they have entered a valid code from it.
+
+    Called by the two-factor set-up view for the device's own user. From then
+    on, with ENFORCE_2FA, every login of that user asks for a code. Raises nothing.
+    """
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        record_event(
+            "accounts.user.two_factor_enabled",
+            actor=actor,
+            target=device.user,
+            target_key=device.user.username,
+        )
+    return device
+
+
 def save_user(user: User, *, actor: User | None) -> User:
     """Create or update a user's profile, unit and roles after full validation.
 

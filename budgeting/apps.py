@@ -7,6 +7,12 @@ class BudgetingConfig(AppConfig):
     verbose_name = _("Budgeting")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from budgeting.middleware import remember_login_time
+
+        user_logged_in.connect(remember_login_time, dispatch_uid="budgeting.login_time")
+
         from audit.labels import register
 
         register(

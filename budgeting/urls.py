@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import views as accounts_views
 from budgeting import views
 
 admin.site.site_header = _("IT project budgeting · administration")
@@ -15,6 +16,8 @@ account_patterns = [
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
+    path("two-factor/", accounts_views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify/", accounts_views.two_factor_verify, name="two_factor_verify"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,341 @@
+"""Every URL name x every persona → the expected status code (ASVS 8.2.1 and 8.2.2).
+
+The URL names come from the resolver, so a new view fails
+``test_every_url_name_has_a_row`` until someone decides, here, who may reach
+it. A URL that takes arguments needs an ``args`` function building them from
+the ``World`` (objects of EDU, the unit the outsider must never see).
+Only GETs here; every POST is also checked for CSRF below.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django.fixtures import Settings
+
+from accounts.models import Organization, User
+from audit.models import Event
+from audit.services import record_event
+from budgeting import services as budgeting_services
+from budgeting.models import ApprovalBatch, BudgetCycle
+from projects.models import Attachment, AttachmentKind, PerformanceTarget, Project
+from standards.models import ServiceItem, StandardSet
+from standards.tests.factories import filled_set
+from tests.personas import MEMBERS
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+ADMIN = "admin_user"
+PERSONAS = (ANONYMOUS, *MEMBERS)
+
+
+@dataclass(frozen=True)
+class World:
+    """The objects the URLs with arguments point at: all of EDU's or about EDU."""
+
+    user: User
+    unit: Organization
+    group: Group
+    attempt: AccessAttempt
+    access_log: AccessLog
+    failure_log: AccessFailureLog
+    event: Event
+    device: TOTPDevice
+    project: Project  # EDU's, submitted: waiting at the department review
+    attachment: Attachment
+    target: PerformanceTarget
+    batch: ApprovalBatch
+    standard: StandardSet
+    item: ServiceItem
+    cycle: BudgetCycle
+
+
+@dataclass(frozen=True)
+class Row:
+    expected: dict[str, int]
+    args: Callable[[World], list[object]] | None = None
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+def logged_in(status: int) -> dict[str, int]:
+    """Anonymous visitors are sent to the login page."""
+    return {**everyone(status), ANONYMOUS: 302}
+
+
+def admin_site(status: int) -> dict[str, int]:
+    """Only system admins (is_staff) get in; everyone else goes to the admin login."""
+    return {**everyone(302), ADMIN: status}
+
+
+def admin_model(
+    model: str,
+    args: Callable[[World], list[object]],
+    *,
+    add: int = 200,
+    change: int = 200,
+    delete: int = 200,
+) -> dict[str, Row]:
+    """The five admin URLs of one registered model, with what a system admin gets."""
+    return {
+        f"admin:{model}_changelist": Row(admin_site(200)),
+        f"admin:{model}_add": Row(admin_site(add)),
+        f"admin:{model}_change": Row(admin_site(change), args),
+        f"admin:{model}_history": Row(admin_site(200), args),
+        f"admin:{model}_delete": Row(admin_site(delete), args),
+    }
+
+
+def seen_by_reviewers(status: int) -> dict[str, int]:
+    """EDU's submitted project: its department, the reviewing bodies and admins see it;
+    the outsider of another department gets 404, never a hint that it exists."""
+    return {**logged_in(status), "outsider": 404}
+
+
+def only(persona: str, status: int = 200, others: int = 403) -> dict[str, int]:
+    return {**logged_in(others), persona: status}
+
+
+PROJECT = lambda w: [w.project.code]  # noqa: E731
+MATRIX: dict[str, Row] = {
+    "home": Row(logged_in(200)),
+    "healthz": Row(everyone(200)),
+    "login": Row({**everyone(302), ANONYMOUS: 200}),
+    "logout": Row(everyone(405)),
+    "password_change": Row(logged_in(200)),
+    "password_change_done": Row(logged_in(200)),
+    "set_language": Row(everyone(302)),
+    # Only with ENFORCE_2FA, for reviewers and admins; off here (see test_two_factor).
+    "two_factor_setup": Row(logged_in(404)),
+    "two_factor_verify": Row(logged_in(404)),
+    "admin:index": Row(admin_site(200)),
+    "admin:login": Row({**everyone(200), ADMIN: 302}),
+    "admin:logout": Row(admin_site(405)),
+    "admin:password_change": Row(admin_site(200)),
+    "admin:password_change_done": Row(admin_site(200)),
+    "admin:autocomplete": Row(admin_site(403)),
+    "admin:jsi18n": Row(admin_site(200)),
+    "admin:app_list": Row(admin_site(200), lambda w: ["accounts"]),
+    "admin:view_on_site": Row(
+        admin_site(404), lambda w: [ContentType.objects.get_for_model(User).pk, w.user.pk]
+    ),
+    "admin:auth_user_password_change": Row(admin_site(200), lambda w: [w.user.pk]),
+    # Users and units carry history: deactivated, never deleted.
+    **admin_model("accounts_user", lambda w: [w.user.pk], delete=403),
+    **admin_model("accounts_organization", lambda w: [w.unit.pk], delete=403),
+    **admin_model("auth_group", lambda w: [w.group.pk]),
+    # History is read-only, even for admins.
+    **admin_model("audit_event", lambda w: [w.event.pk], add=403, delete=403),
+    # Lockouts are seen and lifted (deleted) in the admin, never made by hand.
+    **admin_model("axes_accessattempt", lambda w: [w.attempt.pk], add=403),
+    **admin_model("axes_accesslog", lambda w: [w.access_log.pk], add=403),
+    **admin_model("axes_accessfailurelog", lambda w: [w.failure_log.pk], add=403),
+    # Admins may remove a lost device, never read its secret (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    **admin_model("otp_totp_totpdevice", lambda w: [w.device.pk]),
+    "admin:otp_totp_totpdevice_config": Row(admin_site(403), lambda w: [w.device.pk]),
+    "admin:otp_totp_totpdevice_qrcode": Row(admin_site(403), lambda w: [w.device.pk]),
+    # Projects: submitters register; a project in review is nobody's to edit.
+    "projects:list": Row(logged_in(200)),
+    "projects:export": Row(logged_in(200)),
+    "projects:create": Row({**logged_in(403), "submitter": 200, "outsider": 200}),
+    "projects:detail": Row(seen_by_reviewers(200), PROJECT),
+    "projects:edit": Row({**seen_by_reviewers(403)}, PROJECT),
+    "projects:attachment": Row(
+        seen_by_reviewers(200), lambda w: [w.project.code, w.attachment.public_id]
+    ),
+    # Writes are POSTs only.
+    "projects:target_add": Row(logged_in(405), PROJECT),
+    "projects:target_remove": Row(logged_in(405), lambda w: [w.project.code, w.target.pk]),
+    "projects:attachment_add": Row(logged_in(405), PROJECT),
+    "projects:attachment_remove": Row(
+        logged_in(405), lambda w: [w.project.code, w.attachment.public_id]
+    ),
+    # Review: anyone who may see the project sees its review; actions are POSTs.
+    "budgeting:tasks": Row(logged_in(200)),
+    "budgeting:review": Row(seen_by_reviewers(200), PROJECT),
+    "budgeting:act": Row(logged_in(405), lambda w: [w.project.code, "pass"]),
+    "budgeting:batches": Row(only("finance_approver")),
+    "budgeting:batch": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
+    "budgeting:batch_export": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
+    # Standards: every logged-in user reads the published standards.
+    "standards:index": Row(logged_in(200)),
+    "standards:compare": Row(logged_in(200)),
+    "standards:set": Row(logged_in(200), lambda w: [w.standard.code]),
+    "standards:item": Row(logged_in(200), lambda w: [w.standard.code, w.item.code]),
+    **admin_model("budgeting_budgetcycle", lambda w: [w.cycle.pk]),
+    # Batches are made by batch approval, never by hand.
+    **admin_model("budgeting_approvalbatch", lambda w: [w.batch.pk], add=403, delete=403),
+    # A published standard is read-only: changes go into a new version.
+    **admin_model("standards_standardset", lambda w: [w.standard.pk], delete=403),
+    "admin:standards_standardset_export": Row(admin_site(200), lambda w: [w.standard.pk]),
+    "admin:standards_standardset_import": Row(admin_site(200)),
+    **{
+        name: row
+        for model, args in (
+            ("feecategory", lambda w: [w.item.category.pk]),
+            ("serviceitem", lambda w: [w.item.pk]),
+            ("grade", lambda w: [w.item.grades.first().pk]),
+        )
+        for name, row in {
+            **admin_model(f"standards_{model}", args, delete=403),
+            f"admin:standards_{model}_import": Row(admin_site(200)),
+            f"admin:standards_{model}_process_import": Row(admin_site(405)),
+            f"admin:standards_{model}_export": Row(admin_site(200)),
+        }.items()
+    },
+}
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> Iterator[str]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name
+
+
+URL_NAMES = sorted(set(_url_names(get_resolver())))
+
+
+def test_every_url_name_has_a_row() -> None:
+    missing = sorted(set(URL_NAMES) - set(MATRIX))
+    assert not missing, (
+        f"New URL names {missing}: add a row to MATRIX in {__file__} saying which "
+        "persona gets which status (and an args function if the URL takes arguments)."
+    )
+    stale = sorted(set(MATRIX) - set(URL_NAMES))
+    assert not stale, f"MATRIX rows for URL names that no longer exist: {stale}"
+
+
+def test_urls_with_arguments_say_how_to_build_them() -> None:
+    lacking = []
+    for name, row in MATRIX.items():
+        if row.args is None:
+            try:
+                reverse(name)
+            except NoReverseMatch:
+                lacking.append(name)
+    assert not lacking, f"{lacking} take arguments: give their MATRIX rows an args function."
+
+
+@pytest.fixture
+def world(
+    submitter: User,
+    education: Organization,
+    cycle: BudgetCycle,
+    ready_project: Project,
+    finance_approver: User,
+) -> World:
+    project = budgeting_services.submit(
+        ready_project, actor=submitter, expected_version=ready_project.version
+    )
+    batch = ApprovalBatch.objects.create(cycle=cycle, name="第一批", approved_by=finance_approver)
+    standard = filled_set(1, code="GD-2019")
+    item = ServiceItem.objects.filter(standard_set=standard).exclude(grades=None).first()
+    assert item is not None
+    client_data = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "edu_clerk"}
+    return World(
+        user=submitter,
+        unit=education,
+        group=Group.objects.create(name="reviewers"),
+        attempt=AccessAttempt.objects.create(
+            **client_data, get_data="", post_data="", failures_since_start=1
+        ),
+        access_log=AccessLog.objects.create(**client_data),
+        failure_log=AccessFailureLog.objects.create(**client_data),
+        event=record_event(
+            "accounts.user.created", actor=None, target=submitter, target_key="edu_clerk"
+        ),
+        device=TOTPDevice.objects.create(user=submitter, name="phone"),
+        project=project,
+        attachment=project.attachments.get(kind=AttachmentKind.FEASIBILITY_STUDY),
+        target=project.targets.first(),  # type: ignore[arg-type]
+        batch=batch,
+        standard=standard,
+        item=item,
+        cycle=cycle,
+    )
+
+
+def _client_for(
+    persona: str, request: pytest.FixtureRequest, *, enforce_csrf_checks: bool = False
+) -> Client:
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
+    if persona != ANONYMOUS:
+        client.force_login(request.getfixturevalue(persona))
+    return client
+
+
+def _url(name: str, world: World) -> str:
+    row = MATRIX[name]
+    return reverse(name, args=row.args(world) if row.args else None)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_the_expected_status_everywhere(
+    persona: str, world: World, request: pytest.FixtureRequest
+) -> None:
+    client = _client_for(persona, request)
+    expected, actual = {}, {}
+    for name in URL_NAMES:
+        response = client.get(_url(name, world))
+        expected[name] = MATRIX[name].expected[persona]
+        actual[name] = response.status_code
+        assert "object-src 'none'" in response["Content-Security-Policy"], name
+    assert actual == expected
+
+
+@pytest.mark.parametrize("persona", [ANONYMOUS, "submitter", "outsider", ADMIN])
+def test_every_post_without_a_csrf_token_is_refused(
+    persona: str, world: World, request: pytest.FixtureRequest
+) -> None:
+    client = _client_for(persona, request, enforce_csrf_checks=True)
+    client.cookies["django_language"] = "en"  # to recognise Django's CSRF failure page
+    accepted = []
+    for name in URL_NAMES:
+        response = client.post(_url(name, world), {"username": "edu_clerk"})
+        if response.status_code != 403 or b"CSRF verification failed" not in response.content:
+            accepted.append((name, response.status_code))
+    assert not accepted, f"POSTs without a CSRF token that were not refused: {accepted}"
+
+
+def test_a_post_with_the_token_gets_through(submitter: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.get(reverse("login"))
+    token = next(cookie.value for name, cookie in client.cookies.items() if "csrftoken" in name)
+    response = client.post(
+        reverse("login"),
+        {"username": "edu_clerk", "password": "wrong", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 200  # the form's own error, past the CSRF check
+
+
+@pytest.mark.parametrize("persona", ["data_reviewer", ADMIN])
+def test_with_2fa_enforced_an_unverified_reviewer_reaches_only_the_code_pages(
+    persona: str, world: World, request: pytest.FixtureRequest, settings: Settings
+) -> None:
+    settings.ENFORCE_2FA = True
+    client = _client_for(persona, request)
+    verify = reverse("two_factor_verify")
+    reached = {}
+    for name in URL_NAMES:
+        response = client.get(_url(name, world))
+        if not response.get("Location", "").startswith(f"{verify}?next="):
+            reached[name] = response.status_code
+    assert reached == {
+        "healthz": 200,
+        "logout": 405,
+        "set_language": 302,
+        "two_factor_setup": 200,
+        "two_factor_verify": 302,  # no device yet: on to the set-up page
+    }
