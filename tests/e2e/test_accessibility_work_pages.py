@@ -1,0 +1,93 @@
+"""axe-core (WCAG 2.1 A/AA) and 320 px reflow on the pages people work in:
+projects (list empty and full, form with errors, detail), review, tasks,
+batches and the standards."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from budgeting import services
+from budgeting.models import BudgetCycle
+from budgeting.tests.workflow_fixtures import make_ready
+from projects.tests.factories import register
+from standards.tests.factories import filled_set
+from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
+
+__all__ = ["csp_violations"]  # the fixture, shared
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("csp_violations"),
+]
+
+
+def _no_sideways_scroll(page: Page, what: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{what} scrolls sideways at 320 px ({width} px wide)"
+
+
+def test_project_pages_are_accessible_and_reflow(
+    page: Page, live_server, cycle: BudgetCycle, submitter: User
+) -> None:
+    log_in(page, live_server.url, "edu_clerk")
+    page.goto(f"{live_server.url}/projects/")
+    assert_accessible(page, "project list, empty")
+    project = make_ready(register(submitter), submitter)
+    register(submitter, name="第二个项目")
+    page.goto(f"{live_server.url}/projects/")
+    assert_accessible(page, "project list")
+    page.goto(f"{live_server.url}/projects/new/")
+    page.get_by_role("button", name="登记").click()
+    expect(page.locator(".field__error").first).to_be_visible()
+    assert_accessible(page, "project form with errors")
+    page.goto(f"{live_server.url}/projects/{project.code}/")
+    assert_accessible(page, "project detail")
+    page.goto(f"{live_server.url}/review/{project.code}/")
+    assert_accessible(page, "review page, ready to submit")
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    for path in [
+        "/projects/",
+        f"/projects/{project.code}/",
+        "/projects/new/",
+        f"/review/{project.code}/",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        _no_sideways_scroll(page, path)
+
+
+def test_review_pages_are_accessible(
+    page: Page,
+    live_server,
+    cycle: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    finance_approver: User,
+) -> None:
+    project = make_ready(register(submitter), submitter)
+    services.submit(project, actor=submitter, expected_version=project.version)
+    log_in(page, live_server.url, "edu_head")
+    page.goto(f"{live_server.url}/review/")
+    assert_accessible(page, "my tasks")
+    page.goto(f"{live_server.url}/review/{project.code}/")
+    assert_accessible(page, "review page with actions")
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "finance_director")
+    page.goto(f"{live_server.url}/review/batches/")
+    assert_accessible(page, "batch approval")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{live_server.url}/review/batches/")
+    _no_sideways_scroll(page, "batch approval")
+
+
+def test_standards_pages_are_accessible(page: Page, live_server, submitter: User) -> None:
+    standard = filled_set(2, code="GD-2019")
+    log_in(page, live_server.url, "edu_clerk")
+    for path in [
+        "/standards/",
+        f"/standards/{standard.code}/",
+        f"/standards/{standard.code}/items/2.01/",
+        "/standards/compare/",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        assert_accessible(page, path)
