@@ -1,4 +1,6 @@
 # Everything a new machine needs, from Python 3.11+ and make alone.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 PORT ?= 8000
 VENV := .venv
@@ -58,7 +60,7 @@ test: install browser
 # Benchmarks (not timed tests): each prints a line "BENCH {json}"; figures in docs/performance.md.
 bench: install
 	$(DEV) $(MANAGE) embedded_db start
-	@$(BIN)/pytest benchmarks -q -p no:cacheprovider --create-db | sed -n 's/^BENCH //p' \
+	@$(BIN)/pytest benchmarks -q -p no:cacheprovider --create-db | sed -n 's/^.*BENCH //p' \
 		| $(BIN)/python -c "import json,sys; r={}; [r.update(json.loads(l)) for l in sys.stdin]; print(json.dumps(r, indent=2))"
 
 # Browser tests drive Debian's Chromium; install it when we are root with apt.

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 
+# One definition of the kinds: a standard item says which kinds it may price.
+from standards.models import ProjectKind
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -21,11 +24,6 @@ if TYPE_CHECKING:
 def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalField:
     """Yuan with two places, large enough for any provincial total."""
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
-
-
-class ProjectKind(models.TextChoices):
-    CONSTRUCTION = "construction", _("Construction")
-    OPERATION = "operation", _("Operation and maintenance")
 
 
 class Continuity(models.TextChoices):

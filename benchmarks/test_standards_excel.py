@@ -1,0 +1,108 @@
+"""Benchmark: a standard of 10,000 grade (item-price) rows through Excel.
+
+Figures (printed as one "BENCH" JSON line, collected by ``make bench``):
+- import time (parse + checks + all-or-nothing write into a new draft) ÷ the
+  time openpyxl needs just to read the same file in read-only mode (target ≤ 2.0);
+- the import's peak Python memory (tracemalloc; target ≤ 200 MB);
+- export time ÷ a bare openpyxl write-only dump of the same rows (target ≤ 1.5).
+"""
+
+import json
+import time
+import tracemalloc
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from standards import excel, import_service
+from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
+from standards.tests.factories import StandardSetFactory
+
+ITEMS = 5_000  # two grades each: 10,000 item-price rows
+
+
+def _big_set() -> StandardSet:
+    standard = StandardSetFactory.create(code="BENCH-SRC", status=SetStatus.DRAFT)
+    category = FeeCategory.objects.create(standard_set=standard, code="2", name="运行维护服务费")
+    items = ServiceItem.objects.bulk_create(
+        ServiceItem(
+            standard_set=standard,
+            category=category,
+            code=f"2.{number:05d}",
+            name=f"运维服务{number}",
+            unit="人年",
+            pricing_method="unit_price",
+            parameters={},
+            position=number,
+        )
+        for number in range(ITEMS)
+    )
+    Grade.objects.bulk_create(
+        Grade(item=item, code=code, name=name, unit_price=Decimal(price))
+        for item in items
+        for code, name, price in (("A", "一级", "83900.00"), ("B", "二级", "125900.00"))
+    )
+    return standard
+
+
+def _bare_read(path: Path) -> float:
+    start = time.perf_counter()
+    book = load_workbook(path, read_only=True)
+    for sheet in book.worksheets:
+        for _row in sheet.iter_rows(values_only=True):
+            pass
+    book.close()
+    return time.perf_counter() - start
+
+
+def _bare_dump(path: Path, rows: list[tuple[object, ...]]) -> float:
+    start = time.perf_counter()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("等次")
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return time.perf_counter() - start
+
+
+@pytest.mark.django_db
+def test_standard_excel_round_trip_speed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _big_set()
+    exported = tmp_path / "standard.xlsx"
+    start = time.perf_counter()
+    rows = excel.write_workbook(source, exported)
+    export_time = time.perf_counter() - start
+    # The same rows the export writes (every sheet), as bare tuples.
+    reread = load_workbook(exported, read_only=True)
+    same_rows = [row for sheet in reread.worksheets for row in sheet.iter_rows(values_only=True)]
+    reread.close()
+    dump_time = _bare_dump(tmp_path / "dump.xlsx", same_rows)
+    read_time = _bare_read(exported)
+
+    start = time.perf_counter()
+    report = import_service.import_catalogue("BENCH-NEW", excel.read_workbook(exported), actor=None)
+    import_time = time.perf_counter() - start
+    # Memory in a second run: tracemalloc slows Python down several times.
+    tracemalloc.start()
+    import_service.import_catalogue("BENCH-MEM", excel.read_workbook(exported), actor=None)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    assert Grade.objects.filter(item__standard_set__code="BENCH-NEW").count() == 2 * ITEMS
+    figures = {
+        "standards_rows_exported": rows,
+        "standards_import_s": round(import_time, 2),
+        "standards_bare_read_s": round(read_time, 2),
+        "standards_import_ratio": round(import_time / read_time, 2),
+        "standards_import_peak_mb": round(peak / 1024 / 1024, 1),
+        "standards_export_s": round(export_time, 2),
+        "standards_bare_dump_s": round(dump_time, 2),
+        "standards_export_ratio": round(export_time / dump_time, 2),
+    }
+    assert report is not None
+    with capsys.disabled():
+        print("BENCH " + json.dumps(figures))
