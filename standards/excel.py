@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -169,64 +170,65 @@ def write_workbook(standard_set: StandardSet, target: str | Path | BinaryIO) -> 
         "effective_to": standard_set.effective_to,
         "base_code": base,
     }
-    categories = FeeCategory.objects.filter(standard_set=standard_set).select_related("parent")
-    items = ServiceItem.objects.filter(standard_set=standard_set).select_related("category")
-    grades = Grade.objects.filter(item__standard_set=standard_set).select_related("item")
+    # Plain values, not model instances: an export of 10,000 rows spent a third
+    # of its time building models it only read three fields of.
+    categories = FeeCategory.objects.filter(standard_set=standard_set).order_by("position", "code")
+    items = ServiceItem.objects.filter(standard_set=standard_set).order_by(
+        "category__position", "category__code", "position", "code"
+    )
+    grades = Grade.objects.filter(item__standard_set=standard_set).order_by(
+        "item__category__position", "item__category__code", "item__position", "item__code",
+        "position", "code",
+    )  # fmt: skip
     tables: list[tuple[Sheet, Iterable[Row]]] = [
         (SET_SHEET, [header]),
         (
             CATEGORY_SHEET,
             (
-                {
-                    "code": c.code,
-                    "name": c.name,
-                    "parent_code": c.parent.code if c.parent else "",
-                    "position": c.position,
-                }
-                for c in categories.order_by("position", "code")
+                {**row, "parent_code": row["parent_code"] or ""}
+                for row in categories.values(
+                    "code", "name", "position", parent_code=F("parent__code")
+                ).iterator(chunk_size=2000)
             ),
         ),
         (
             ITEM_SHEET,
             (
                 {
-                    "code": i.code,
-                    "name": i.name,
-                    "category_code": i.category.code,
-                    "unit": i.unit,
-                    "project_kinds": "、".join(KIND_CODES[k] for k in i.project_kinds),
-                    "pricing_method": i.pricing_method,
-                    "parameters": json.dumps(i.parameters, ensure_ascii=False, sort_keys=True)
-                    if i.parameters
+                    **row,
+                    "project_kinds": "、".join(KIND_CODES[k] for k in row["project_kinds"]),
+                    "parameters": json.dumps(row["parameters"], ensure_ascii=False, sort_keys=True)
+                    if row["parameters"]
                     else "",
-                    "description": i.description,
-                    "basis": i.basis,
-                    "position": i.position,
                 }
-                for i in items.order_by("category__position", "category__code", "position", "code")
+                for row in items.values(
+                    "code",
+                    "name",
+                    "unit",
+                    "project_kinds",
+                    "pricing_method",
+                    "parameters",
+                    "description",
+                    "basis",
+                    "position",
+                    category_code=F("category__code"),
+                ).iterator(chunk_size=2000)
             ),
         ),
         (
             GRADE_SHEET,
             (
-                {
-                    "item_code": g.item.code,
-                    "code": g.code,
-                    "name": g.name,
-                    "unit_price": g.unit_price,
-                    "coefficient": g.coefficient,
-                    "range_min": g.range_min,
-                    "range_max": g.range_max,
-                    "position": g.position,
-                }
-                for g in grades.order_by(
-                    "item__category__position",
-                    "item__category__code",
-                    "item__position",
-                    "item__code",
-                    "position",
+                dict(row)
+                for row in grades.values(
                     "code",
-                )
+                    "name",
+                    "unit_price",
+                    "coefficient",
+                    "range_min",
+                    "range_max",
+                    "position",
+                    item_code=F("item__code"),
+                ).iterator(chunk_size=2000)
             ),
         ),
     ]
@@ -338,9 +340,11 @@ def read_workbook(path: str | Path) -> ParsedWorkbook:
 
 
 def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
-    rows = worksheet.iter_rows()
+    # Values only: no cell objects, which roughly halves the parse. A formula
+    # still shows, as text beginning with "=" (the workbook is read with data_only off).
+    rows = worksheet.iter_rows(values_only=True)
     first = next(rows, ())
-    found = [_header_text(cell.value) for cell in first][: len(sheet.columns)]
+    found = [_header_text(value) for value in first][: len(sheet.columns)]
     if found != sheet.headers:
         for index, expected in enumerate(sheet.headers):
             got = found[index] if index < len(found) else ""
@@ -355,20 +359,20 @@ def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
                     )
                 )
         return []
+    width = len(sheet.columns)
+    letters = [get_column_letter(index + 1) for index in range(width)]
     parsed = []
     for number, cells in enumerate(rows, start=2):
         if number > MAX_ROWS:
             issues.append(Issue(sheet.title, number, "", _("Too many rows.")))
             break
-        values = list(cells)[: len(sheet.columns)]
-        if all(cell.value in (None, "") for cell in values):
+        values = list(cells[:width]) + [None] * (width - len(cells))
+        if all(value in (None, "") for value in values):
             continue
         row: Row = {"_row": number}
-        for index, column in enumerate(sheet.columns):
-            cell = values[index] if index < len(values) else None
-            letter = get_column_letter(index + 1)
+        for column, letter, value in zip(sheet.columns, letters, values, strict=True):
             try:
-                row[column.key] = _convert(cell, column)
+                row[column.key] = _convert(value, column)
             except ValueError as error:
                 issues.append(Issue(sheet.title, number, letter, str(error)))
         parsed.append(row)
@@ -379,12 +383,9 @@ def _header_text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _convert(cell: Any, column: Column) -> Any:
+def _convert(value: Any, column: Column) -> Any:
     """A cell's value as the column's type; ValueError (translated) says what is wrong."""
-    value = getattr(cell, "value", None)
-    if getattr(cell, "data_type", None) == "f" or (
-        isinstance(value, str) and value.startswith("=")
-    ):
+    if isinstance(value, str) and value.startswith("="):
         raise ValueError(_("Formulas are not accepted; enter the value itself."))
     if value is None or (isinstance(value, str) and not value.strip()):
         if column.required:
