@@ -19,6 +19,7 @@ from budgeting.forms import ActionForm
 from budgeting.models import Review
 from budgeting.permissions import can_decide_at, can_submit
 from budgeting.workflow import Action, WorkflowError
+from projects.duplicates import similar_for_user
 from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.readiness import submission_problems
@@ -87,6 +88,7 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "actions": [(action, ActionForm(action=action, project=project)) for action in actions],
         "problems": submission_problems(project) if Action.SUBMIT in actions else [],
         "history": history,
+        "similar": similar_for_user(project, projects_visible_to(user)),
     }
     return render(request, "budgeting/review.html", context)
 

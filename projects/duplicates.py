@@ -7,6 +7,7 @@ aware (C.UTF-8 or a zh_CN/en_US.UTF-8 locale). The GIN trigram index on
 """
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import QuerySet
 
 from projects.models import Project, ProjectState
 
@@ -27,3 +28,10 @@ def similar_projects(project: Project, limit: int = 10) -> list[Project]:
         .select_related("organization")
         .order_by("-similarity", "code")[:limit]
     )
+
+
+def similar_for_user(project: Project, visible: QuerySet[Project]) -> list[tuple[Project, bool]]:
+    """Similar projects, each with whether the user may open it (others are named only)."""
+    similar = similar_projects(project)
+    may_open = set(visible.filter(pk__in=[p.pk for p in similar]).values_list("pk", flat=True))
+    return [(other, other.pk in may_open) for other in similar]

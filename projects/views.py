@@ -14,7 +14,7 @@ from accounts.models import User
 from audit.labels import label_for
 from audit.models import Event
 from projects import services
-from projects.duplicates import similar_projects
+from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
 from projects.excel import write_table
 from projects.forms import AttachmentForm, ProjectFilterForm, ProjectForm, TargetForm
@@ -161,10 +161,6 @@ def _render_detail(
 ) -> HttpResponse:
     user = _user(request)
     visible = projects_visible_to(user)
-    similar = similar_projects(project)
-    visible_similar = set(
-        visible.filter(pk__in=[p.pk for p in similar]).values_list("pk", flat=True)
-    )
     predecessor = (
         visible.select_related("organization").filter(pk=project.predecessor_id).first()
         if project.predecessor_id
@@ -177,7 +173,7 @@ def _render_detail(
         "attachments": list(
             project.attachments.filter(is_removed=False).select_related("uploaded_by")
         ),
-        "similar": [(other, other.pk in visible_similar) for other in similar],
+        "similar": similar_for_user(project, visible),
         "predecessor": predecessor,
         "history": [
             (event, label_for(event.event_type))

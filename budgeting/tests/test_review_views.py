@@ -145,3 +145,14 @@ def test_my_tasks_hold_only_what_awaits_my_stage(
         response = client.get(reverse("budgeting:tasks"))
     assert len(response.context["reviews"]) == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_reviewers_see_possible_duplicates_of_other_units(
+    client: Client, submitter: User, outsider: User, finance_reviewer: User, ready_project: Project
+) -> None:
+    register(outsider, name=ready_project.name.replace("平台", "系统"))
+    services.submit(ready_project, actor=submitter, expected_version=ready_project.version)
+    client.force_login(finance_reviewer)
+    similar = client.get(reverse("budgeting:review", args=[ready_project.code])).context["similar"]
+    assert [other.organization.code for other, _visible in similar] == ["HEALTH"]
+    assert similar[0][1] is False  # a draft of another unit: named, not linked
