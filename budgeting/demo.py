@@ -7,12 +7,13 @@ each stage, one is returned, one rejected, two approved.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organization, User
 from budgeting import services
 from budgeting.models import BudgetCycle, CycleState
 from projects import services as project_services
@@ -26,6 +27,9 @@ from projects.models import (
     TargetTier,
 )
 from projects.readiness import REQUIRED_DOCUMENTS
+
+# 万元, set by finance for the primary units (一下).
+CONTROL_FIGURES = {"EDU": 1500, "HEALTH": 1200, "POLICE": 2000, "NATRES": 1000}
 
 SAMPLE_PDF = b"%PDF-1.4\n% sample document of the demo data\n%%EOF\n"
 
@@ -65,6 +69,14 @@ def seed_review() -> tuple[int, int]:
                 state=CycleState.OPEN,
             )
             created = 1
+            cycle = BudgetCycle.objects.get(year=BUDGET_YEAR)
+            for code, ten_thousands in CONTROL_FIGURES.items():
+                services.set_control_figure(
+                    cycle,
+                    Organization.objects.get(code=code),
+                    Decimal(ten_thousands) * 10000,
+                    actor=users.get("finance_reviewer"),
+                )
         moved = 0
         for name, journey in JOURNEYS.items():
             project = Project.objects.filter(

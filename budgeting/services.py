@@ -7,16 +7,17 @@ the new state and stage, and appends the history event with the totals.
 """
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Organization, User
 from audit.services import record_event
 from budgeting import workflow
-from budgeting.models import ApprovalBatch, BudgetCycle, Review, ReviewStage
+from budgeting.models import ApprovalBatch, BudgetCycle, ControlFigure, Review, ReviewStage
 from budgeting.notifications import notify_after_commit
 from budgeting.permissions import can_decide_at, can_submit
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
@@ -387,3 +388,30 @@ def create_cycle(
             },
         )
     return cycle
+
+
+def set_control_figure(
+    cycle: BudgetCycle, unit: Organization, amount: Decimal, *, actor: User | None
+) -> ControlFigure:
+    """Set (or change) a primary unit's control figure for a cycle, recording the change."""
+    if unit.parent_id is not None:
+        raise WorkflowError(_("Control figures are set for primary units."))
+    if amount < 0:
+        raise WorkflowError(_("A control figure cannot be negative."))
+    with transaction.atomic():
+        figure = (
+            ControlFigure.objects.select_for_update().filter(cycle=cycle, organization=unit).first()
+        )
+        before = figure.amount if figure else None
+        if figure is None:
+            figure = ControlFigure(cycle=cycle, organization=unit, amount=amount)
+        figure.amount = amount.quantize(Decimal("0.01"))
+        figure.save()
+        record_event(
+            "budgeting.control_figure.set",
+            actor=actor,
+            target=cycle,
+            target_key=f"{cycle.year}-{unit.code}",
+            data={"unit": unit.code, "before": before, "after": figure.amount},
+        )
+    return figure

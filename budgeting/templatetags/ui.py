@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms, template
 from django.utils.html import format_html
@@ -29,6 +29,14 @@ def yuan(value: Decimal | None) -> str:
     if value is None or value == "":
         return "—"
     return f"{Decimal(value):,.2f}"
+
+
+@register.filter
+def wan(value: Decimal | None) -> str:
+    """Yuan shown in 万元 (10,000 yuan) with two places, as summary tables do."""
+    if value is None or value == "":
+        return "—"
+    return f"{(Decimal(value) / 10000).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
 
 
 @register.simple_tag

@@ -1,0 +1,92 @@
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Organization, User
+from budgeting.figures import control_rows
+from budgeting.models import BudgetCycle, ControlFigure
+from budgeting.templatetags.ui import wan
+from projects.models import Project, ProjectState
+from projects.tests.factories import register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def amounts(
+    cycle: BudgetCycle, submitter: User, outsider: User, exam_authority: Organization
+) -> None:
+    """EDU asks 3,000,000 (two units), 500,000 rejected; HEALTH asks 800,000."""
+    for unit, amount, state in (
+        (None, "1000000.00", ProjectState.IN_REVIEW),
+        (exam_authority, "2000000.00", ProjectState.DRAFT),
+        (None, "500000.00", ProjectState.REJECTED),
+    ):
+        project = register(submitter, unit, name=f"项目{amount}")
+        Project.objects.filter(pk=project.pk).update(requested_amount=Decimal(amount), state=state)
+    foreign = register(outsider)
+    Project.objects.filter(pk=foreign.pk).update(requested_amount=Decimal("800000.00"))
+    ControlFigure.objects.create(
+        cycle=cycle, organization=submitter.organization, amount=Decimal("2500000.00")
+    )
+
+
+@pytest.mark.usefixtures("amounts")
+def test_totals_include_secondary_units_and_leave_out_rejected(
+    cycle: BudgetCycle, education: Organization, health: Organization
+) -> None:
+    edu, health_row = control_rows(cycle, [education, health])
+    assert edu.requested == Decimal("3000000.00")
+    assert edu.control == Decimal("2500000.00")
+    assert edu.over
+    assert health_row.requested == Decimal("800000.00")
+    assert health_row.control is None
+    assert not health_row.over
+
+
+@pytest.mark.usefixtures("amounts")
+def test_department_sees_its_own_row_and_finance_sees_all(
+    client: Client, department_approver: User, finance_reviewer: User, outsider: User
+) -> None:
+    client.force_login(department_approver)
+    rows = client.get(reverse("home")).context["control_rows"]
+    assert [row.unit.code for row in rows] == ["EDU"]
+    client.force_login(outsider)
+    assert [row.unit.code for row in client.get(reverse("home")).context["control_rows"]] == [
+        "HEALTH"
+    ]
+    client.force_login(finance_reviewer)
+    page = client.get(reverse("home"))
+    assert {row.unit.code for row in page.context["control_rows"]} == {"EDU", "HEALTH"}
+    assert "row--over" in page.content.decode()
+
+
+def test_wan_shows_ten_thousands_with_two_places() -> None:
+    assert wan(Decimal("12345678.00")) == "1,234.57"
+    assert wan(None) == "—"
+
+
+def test_setting_a_control_figure_is_recorded(
+    cycle: BudgetCycle, education: Organization, finance_reviewer: User
+) -> None:
+    from audit.models import Event
+    from budgeting import services
+
+    services.set_control_figure(cycle, education, Decimal("1000000"), actor=finance_reviewer)
+    services.set_control_figure(cycle, education, Decimal("1200000"), actor=finance_reviewer)
+    assert ControlFigure.objects.get().amount == Decimal("1200000.00")
+    events = Event.objects.filter(event_type="budgeting.control_figure.set").order_by("id")
+    assert [e.data["after"] for e in events] == ["1000000.00", "1200000.00"]
+    assert events[1].data["before"] == "1000000.00"
+
+
+def test_control_figures_only_for_primary_units(
+    cycle: BudgetCycle, exam_authority: Organization
+) -> None:
+    from budgeting import services
+    from budgeting.workflow import WorkflowError
+
+    with pytest.raises(WorkflowError):
+        services.set_control_figure(cycle, exam_authority, Decimal("1"), actor=None)
