@@ -69,8 +69,9 @@ def seed_review() -> tuple[int, int]:
                 state=CycleState.OPEN,
             )
             created = 1
-            cycle = BudgetCycle.objects.get(year=BUDGET_YEAR)
-            for code, ten_thousands in CONTROL_FIGURES.items():
+        cycle = BudgetCycle.objects.get(year=BUDGET_YEAR)
+        for code, ten_thousands in CONTROL_FIGURES.items():
+            if not cycle.control_figures.filter(organization__code=code).exists():
                 services.set_control_figure(
                     cycle,
                     Organization.objects.get(code=code),
