@@ -224,7 +224,15 @@ class PerformanceTarget(models.Model):
     class Meta:
         verbose_name = _("performance target")
         verbose_name_plural = _("performance targets")
-        ordering = ["tier", "id"]
+        # The order of the 绩效目标表: output, then benefit, then satisfaction.
+        ordering = [
+            models.Case(
+                models.When(tier="output", then=0),
+                models.When(tier="benefit", then=1),
+                default=2,
+            ).asc(),
+            "id",
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.target_value}{self.unit}"

@@ -184,3 +184,21 @@ def test_demo_projects_are_seeded_once(submitter: User) -> None:
     assert Project.objects.filter(continuity=Continuity.CONTINUING).count() >= 4
     call_command("seed_demo")
     assert Project.objects.count() == count
+
+
+def test_targets_are_listed_output_benefit_satisfaction(submitter: User) -> None:
+    project = register(submitter)
+    for tier, indicator in (
+        (TargetTier.SATISFACTION, TargetIndicator.SERVICE_USERS),
+        (TargetTier.BENEFIT, TargetIndicator.SOCIAL),
+        (TargetTier.OUTPUT, TargetIndicator.QUANTITY),
+    ):
+        project = services.add_target(
+            project, actor=submitter, expected_version=project.version,
+            tier=tier, indicator=indicator, name=tier, target_value="1", unit="",
+        )  # fmt: skip
+    assert list(project.targets.values_list("tier", flat=True)) == [
+        "output",
+        "benefit",
+        "satisfaction",
+    ]
