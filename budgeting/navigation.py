@@ -37,6 +37,13 @@ def items_for(request: HttpRequest) -> list[NavItem]:
             frozenset({"budgeting:tasks", "budgeting:review"}),
         ),
     ]
+    items.append(
+        NavItem(
+            _("Summary"),
+            reverse("budgeting:summary"),
+            frozenset({"budgeting:summary"}),
+        )
+    )
     if has_role(user, Role.FINANCE_APPROVER):
         items.append(
             NavItem(

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from budgeting import batch_views, review_views
+from budgeting import batch_views, report_views, review_views
 
 app_name = "budgeting"
 
 urlpatterns = [
     path("", review_views.my_tasks, name="tasks"),
+    path("summary/", report_views.summary, name="summary"),
+    path("summary/export.xlsx", report_views.summary_export, name="summary_export"),
     path("batches/", batch_views.batch_list, name="batches"),
     path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
     path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),

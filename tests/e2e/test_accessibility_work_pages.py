@@ -69,6 +69,8 @@ def test_review_pages_are_accessible(
     log_in(page, live_server.url, "edu_head")
     page.goto(f"{live_server.url}/review/")
     assert_accessible(page, "my tasks")
+    page.goto(f"{live_server.url}/review/summary/?year=2027")
+    assert_accessible(page, "summary")
     page.goto(f"{live_server.url}/review/{project.code}/")
     assert_accessible(page, "review page with actions")
     page.context.clear_cookies()

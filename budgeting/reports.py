@@ -1,0 +1,134 @@
+"""Budget summaries: totals by one classification dimension, aggregated in PostgreSQL.
+
+Each row links to the project list filtered to the same projects (drill-down),
+so the list's filters and these groupings must mean the same thing: the unit
+dimension groups by primary unit, as the list's unit filter includes a
+primary unit's secondary units.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from projects.models import BudgetCategory, Continuity, ProcurementMethod, Project, ProjectState
+from standards.models import ProjectKind
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    label: str | Promise
+    group_by: Any  # an expression to group by
+    filter_name: str  # the project list's filter for drill-down
+    choices: dict[str, str | Promise] | None  # value -> label; None: units
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    "unit": Dimension(
+        _("Budget unit"), Coalesce("organization__parent_id", "organization_id"), "unit", None
+    ),
+    "kind": Dimension(_("Kind"), F("kind"), "kind", dict(ProjectKind.choices)),
+    "continuity": Dimension(
+        _("New or continuing"), F("continuity"), "continuity", dict(Continuity.choices)
+    ),
+    "managed": Dimension(
+        _("Data administration"),
+        F("managed_by_data_admin"),
+        "managed",
+        {True: _("Managed"), False: _("Not managed")},  # type: ignore[dict-item]
+    ),
+    "category": Dimension(
+        _("Budget category"), F("budget_category"), "category", dict(BudgetCategory.choices)
+    ),
+    "procurement": Dimension(
+        _("Procurement method"),
+        F("procurement_method"),
+        "procurement",
+        dict(ProcurementMethod.choices),
+    ),
+    "state": Dimension(_("State"), F("state"), "state", dict(ProjectState.choices)),
+}
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    key: Any
+    label: str | Promise
+    projects: int
+    requested: Decimal
+    approved: Decimal
+    # Cut = requested - approved, over the projects that have an approved amount.
+    requested_of_decided: Decimal
+
+    @property
+    def cut(self) -> Decimal:
+        return self.requested_of_decided - self.approved
+
+    @property
+    def cut_rate(self) -> Decimal | None:
+        if not self.requested_of_decided:
+            return None
+        return (self.cut / self.requested_of_decided * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    def drill_value(self, dimension: Dimension) -> str:
+        if isinstance(self.key, bool):
+            return "yes" if self.key else "no"
+        return str(self.key)
+
+
+def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[SummaryRow]:
+    """One row per value of the dimension, in one aggregate query."""
+    decided = Q(approved_amount__isnull=False)
+    rows = (
+        projects.annotate(group=dimension.group_by)
+        .values("group")
+        .annotate(
+            projects=Count("pk"),
+            requested=Coalesce(Sum("requested_amount"), ZERO, output_field=MONEY),
+            approved=Coalesce(Sum("approved_amount"), ZERO, output_field=MONEY),
+            requested_of_decided=Coalesce(
+                Sum("requested_amount", filter=decided), ZERO, output_field=MONEY
+            ),
+        )
+        .order_by("group")
+    )
+    data = list(rows)
+    labels = dimension.choices
+    if labels is None:
+        names = dict(
+            Organization.objects.filter(pk__in=[row["group"] for row in data]).values_list(
+                "pk", "name"
+            )
+        )
+        labels = names  # type: ignore[assignment]
+    assert labels is not None
+    return [
+        SummaryRow(
+            key=row["group"],
+            label=labels.get(row["group"], str(row["group"])),
+            projects=row["projects"],
+            requested=row["requested"],
+            approved=row["approved"],
+            requested_of_decided=row["requested_of_decided"],
+        )
+        for row in data
+    ]
+
+
+def total(rows: list[SummaryRow]) -> SummaryRow:
+    return SummaryRow(
+        key=None,
+        label=_("Total"),
+        projects=sum(row.projects for row in rows),
+        requested=sum((row.requested for row in rows), ZERO),
+        approved=sum((row.approved for row in rows), ZERO),
+        requested_of_decided=sum((row.requested_of_decided for row in rows), ZERO),
+    )
