@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Organization, User
-from projects import services
+from projects import estimates, services
 from projects.models import (
     BudgetCategory,
     Continuity,
@@ -160,4 +160,39 @@ def _ensure(
             target_value=value,
             unit=unit_name,
         )
+    _add_demo_lines(project, clerk, plan)
     return project, True
+
+
+def _add_demo_lines(project: Project, clerk: User, plan: Decimal) -> None:
+    """Lines priced by the sample standard: software by function points and the
+    security assessment for construction, on-site staff and hardware O&M for operation."""
+    standard = estimates.standard_for(project)
+    if standard is None:
+        return
+    items = {item.code: item for item in estimates.items_for(project, standard)}
+    lines: list[tuple[str, str | None, dict[str, str]]]
+    if project.kind == BUILD:
+        ufp = max(100, int(plan / 1200))
+        lines = [
+            ("1.1", None, {"ufp": str(ufp), "category": "业务处理", "reuse": "中"}),
+            ("5.1", "L3", {"quantity": "1", "coefficient": "1.1"}),
+        ]
+    else:
+        staff = max(1, int(plan / 250_000))
+        lines = [
+            ("2.1", "L2", {"quantity": str(staff)}),
+            ("2.2", None, {"base": str((plan * 2).quantize(Decimal("1"))), "rate": "0.06"}),
+        ]
+    for code, grade_code, values in lines:
+        item = items.get(code)
+        if item is None:
+            continue
+        services.add_standard_line(
+            project,
+            actor=clerk,
+            expected_version=Project.objects.get(pk=project.pk).version,
+            item=item,
+            grade=item.grades.get(code=grade_code) if grade_code else None,
+            values=values,
+        )

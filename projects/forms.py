@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from accounts.permissions import units_visible_to
+from projects import estimates
 from projects.models import (
     INDICATORS_BY_TIER,
     AttachmentKind,
@@ -22,6 +23,7 @@ from projects.models import (
 )
 from projects.permissions import projects_visible_to
 from projects.services import PROJECT_FIELDS
+from standards.models import Grade, ServiceItem
 
 PLAN_YEARS = 3
 RADIO_CHOICES = {
@@ -206,3 +208,65 @@ class ProjectFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units_visible_to(user)  # type: ignore[attr-defined]
+
+
+class StandardLineForm(forms.Form):
+    """The inputs one standard item's pricing method needs, built from the item."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, item: ServiceItem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item = item
+        grades = list(item.grades.all())
+        if grades:
+            self.fields["grade"] = forms.ChoiceField(
+                label=_("Grade"),
+                choices=[(grade.code, _grade_label(grade)) for grade in grades],
+            )
+        for spec in estimates.input_specs(item):
+            if spec.choices:
+                self.fields[spec.name] = forms.ChoiceField(
+                    label=spec.label, choices=[(c, c) for c in spec.choices], required=spec.required
+                )
+            else:
+                self.fields[spec.name] = forms.DecimalField(
+                    label=spec.label, required=spec.required, min_value=Decimal("0"), max_digits=16
+                )
+        self.fields["justification"] = forms.CharField(
+            label=_("Justification"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("Required when the price is above the standard."),
+        )
+
+    def grade(self) -> Grade | None:
+        code = self.cleaned_data.get("grade")
+        return self.item.grades.get(code=code) if code else None
+
+    def values(self) -> dict[str, Any]:
+        skip = {"version", "grade", "justification"}
+        return {name: value for name, value in self.cleaned_data.items() if name not in skip}
+
+
+def _grade_label(grade: Grade) -> str:
+    price = f" · {grade.unit_price:,.2f}" if grade.unit_price is not None else ""
+    return f"{grade.name}{price}"
+
+
+class NonStandardLineForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    fee_class = forms.ChoiceField(
+        label=_("Fee class"), choices=[(name, name) for name in estimates.FEE_CLASSES]
+    )
+    name = forms.CharField(label=_("Service content"), max_length=200)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=16)
+    quantity = forms.DecimalField(label=_("Quantity used"), min_value=Decimal("0"), max_digits=16)
+    unit_price = forms.DecimalField(
+        label=_("Unit price (yuan)"), min_value=Decimal("0"), max_digits=16, decimal_places=4
+    )
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why no standard item fits: reviewers see it with the line."),
+    )

@@ -270,3 +270,60 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class EstimateLine(models.Model):
+    """One line of the detailed budget (预算明细), priced by a standard item or, with a
+    written justification, without one (non-standard).
+
+    Everything the price depends on is frozen on the line when it is priced: the
+    standard version, the item's method and parameters and the grade's figures, so
+    a later standard never changes a line silently.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    fee_class = models.CharField(_("fee class"), max_length=100)
+    standard_set = models.ForeignKey(
+        "standards.StandardSet", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    item = models.ForeignKey(
+        "standards.ServiceItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    item_code = models.CharField(_("item code"), max_length=32, blank=True)
+    name = models.CharField(_("content"), max_length=200)
+    unit = models.CharField(_("unit of measure"), max_length=16, blank=True)
+    pricing_method = models.CharField(max_length=32, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    grade_code = models.CharField(_("grade"), max_length=32, blank=True)
+    grade_name = models.CharField(max_length=100, blank=True)
+    grade_figures = models.JSONField(default=dict, blank=True)
+    inputs = models.JSONField(default=dict, blank=True)
+    amount = money_field(_("requested amount"))
+    explanation_zh = models.TextField(blank=True)
+    explanation_en = models.TextField(blank=True)
+    is_non_standard = models.BooleanField(_("non-standard"), default=False)
+    is_above_standard = models.BooleanField(_("above the standard"), default=False)
+    justification = models.TextField(_("justification"), blank=True)
+
+    class Meta:
+        verbose_name = _("estimate line")
+        verbose_name_plural = _("estimate lines")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="estimate_line_amount_not_negative"
+            ),
+            # A flagged line always carries its reason.
+            models.CheckConstraint(
+                condition=(Q(is_non_standard=False) & Q(is_above_standard=False))
+                | ~Q(justification=""),
+                name="flagged_line_is_justified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_code} {self.name} {self.amount}"
+
+    def explanation(self, language: str) -> str:
+        return self.explanation_en if language.startswith("en") else self.explanation_zh

@@ -16,6 +16,8 @@ REQUIRED_DOCUMENTS = {
 def submission_problems(project: Project) -> list[str]:
     """Every reason the project cannot be submitted yet, in the user's language; empty if ready."""
     problems = []
+    if not project.lines.exists():
+        problems.append(_("Add at least one estimate line."))
     tiers = set(project.targets.values_list("tier", flat=True))
     if TargetTier.OUTPUT not in tiers:
         problems.append(_("Add at least one output target (产出指标)."))

@@ -12,23 +12,28 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from accounts.permissions import can_submit_for_unit
 from audit.services import record_event
+from projects import estimates
 from projects.errors import ProjectError
 from projects.models import (
     INDICATORS_BY_TIER,
     Attachment,
     Continuity,
+    EstimateLine,
     PerformanceTarget,
     Project,
     ProjectCodeCounter,
     YearPlan,
 )
 from projects.uploads import check_document
+from standards.models import Grade, ServiceItem
+from standards.pricing import PricingError
 
 # Fields a submitter edits on the registration form.
 PROJECT_FIELDS = [
@@ -299,3 +304,143 @@ def _snapshot(project: Project) -> dict[str, Any]:
         value = getattr(project, name)
         values[name] = value.pk if hasattr(value, "pk") else value
     return values
+
+
+def add_standard_line(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    item: ServiceItem,
+    grade: Grade | None,
+    values: Mapping[str, Any],
+    justification: str = "",
+) -> EstimateLine:
+    """Price a line by a standard item and add it; the requested amount follows.
+
+    Refused (ProjectError) for an input outside the standard's range (the message
+    names the range) and for a price above the standard without a justification.
+    """
+    try:
+        priced = estimates.quote_item(item, grade, dict(values))
+    except PricingError as error:
+        raise ProjectError(error.message) from error
+    if priced.above_standard and not justification.strip():
+        raise ProjectError(_("A price above the standard needs a written justification."))
+    line = EstimateLine(
+        fee_class=estimates.top_fee_class(item),
+        standard_set=item.standard_set,
+        item=item,
+        item_code=item.code,
+        name=item.name,
+        unit=item.unit,
+        pricing_method=item.pricing_method,
+        parameters=item.parameters,
+        grade_code=grade.code if grade else "",
+        grade_name=grade.name if grade else "",
+        grade_figures=estimates.grade_figures_json(grade),
+        inputs=priced.inputs,
+        amount=priced.result.amount,
+        explanation_zh=priced.result.explanation_zh,
+        explanation_en=priced.result.explanation_en,
+        is_above_standard=priced.above_standard,
+        justification=justification.strip() if priced.above_standard else "",
+    )
+    return _add_line(project, line, actor=actor, expected_version=expected_version)
+
+
+def add_non_standard_line(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    fee_class: str,
+    name: str,
+    unit: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    justification: str,
+) -> EstimateLine:
+    """Add a line no standard item covers: allowed only with a written justification,
+    and flagged for every reviewer."""
+    if not justification.strip():
+        raise ProjectError(_("A line without a standard item needs a written justification."))
+    if quantity < 0 or unit_price < 0:
+        raise ProjectError(_("Quantity and unit price cannot be negative."))
+    priced = estimates.non_standard_quote(quantity, unit_price)
+    line = EstimateLine(
+        fee_class=fee_class,
+        name=name,
+        unit=unit,
+        inputs={"quantity": str(quantity), "unit_price": str(unit_price)},
+        amount=priced.amount,
+        explanation_zh=priced.explanation_zh,
+        explanation_en=priced.explanation_en,
+        is_non_standard=True,
+        justification=justification.strip(),
+    )
+    return _add_line(project, line, actor=actor, expected_version=expected_version)
+
+
+def remove_line(project: Project, *, actor: User, line_id: int, expected_version: int) -> Project:
+    """Remove an estimate line from an editable project; the requested amount follows."""
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        line = locked.lines.filter(pk=line_id).first()
+        if line is None:
+            raise ProjectError(_("That estimate line no longer exists."))
+        removed = _line_record(line)
+        line.delete()
+        before = _refresh_requested(locked)
+        record_event(
+            "projects.line.removed",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={"line": removed, "requested": [before, locked.requested_amount]},
+        )
+    return locked
+
+
+def _add_line(
+    project: Project, line: EstimateLine, *, actor: User, expected_version: int
+) -> EstimateLine:
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        line.project = locked
+        line.position = locked.lines.count() + 1
+        line.save()
+        before = _refresh_requested(locked)
+        record_event(
+            "projects.line.added",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={"line": _line_record(line), "requested": [before, locked.requested_amount]},
+        )
+    return line
+
+
+def _refresh_requested(project: Project) -> Decimal:
+    """The requested amount (申报数) is the sum of the lines, each rounded once."""
+    before = project.requested_amount
+    project.requested_amount = project.lines.aggregate(total=Sum("amount"))["total"] or Decimal(
+        "0.00"
+    )
+    _bump(project)
+    project.save(update_fields=["requested_amount", "version", "updated_at"])
+    return before
+
+
+def _line_record(line: EstimateLine) -> dict[str, Any]:
+    return {
+        "item": line.item_code,
+        "name": line.name,
+        "standard": line.standard_set.code if line.standard_set else "",
+        "grade": line.grade_code,
+        "inputs": line.inputs,
+        "amount": line.amount,
+        "non_standard": line.is_non_standard,
+        "above_standard": line.is_above_standard,
+        "justification": line.justification,
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import line_views, views
 
 app_name = "projects"
 
@@ -10,6 +10,13 @@ urlpatterns = [
     path("new/", views.project_create, name="create"),
     path("<str:code>/", views.project_detail, name="detail"),
     path("<str:code>/edit/", views.project_edit, name="edit"),
+    path("<str:code>/lines/new/", line_views.line_add, name="line_add"),
+    path(
+        "<str:code>/lines/new/non-standard/",
+        line_views.line_add_non_standard,
+        name="line_add_non_standard",
+    ),
+    path("<str:code>/lines/<int:line_id>/remove/", line_views.line_remove, name="line_remove"),
     path("<str:code>/targets/", views.target_add, name="target_add"),
     path("<str:code>/targets/<int:target_id>/remove/", views.target_remove, name="target_remove"),
     path("<str:code>/documents/", views.attachment_add, name="attachment_add"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -169,6 +170,12 @@ def _render_detail(
     context = {
         "project": project,
         "plans": list(project.year_plans.all()),
+        "lines": list(project.lines.select_related("standard_set")),
+        "fee_class_totals": list(
+            project.lines.values_list("fee_class")
+            .annotate(total=Sum("amount"))
+            .order_by("fee_class")
+        ),
         "targets": list(project.targets.all()),
         "attachments": list(
             project.attachments.filter(is_removed=False).select_related("uploaded_by")

@@ -152,6 +152,10 @@ MATRIX: dict[str, Row] = {
     "projects:attachment": Row(
         seen_by_reviewers(200), lambda w: [w.project.code, w.attachment.public_id]
     ),
+    # Adding lines: only the unit's submitters while editable (this project is in review).
+    "projects:line_add": Row(seen_by_reviewers(403), PROJECT),
+    "projects:line_add_non_standard": Row(seen_by_reviewers(403), PROJECT),
+    "projects:line_remove": Row(logged_in(405), lambda w: [w.project.code, 1]),
     # Writes are POSTs only.
     "projects:target_add": Row(logged_in(405), PROJECT),
     "projects:target_remove": Row(logged_in(405), lambda w: [w.project.code, w.target.pk]),

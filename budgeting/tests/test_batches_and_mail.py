@@ -57,11 +57,8 @@ def test_batch_is_all_or_nothing(
     cycle: BudgetCycle, submitter: User, reviewers: list[User], finance_approver: User
 ) -> None:
     ready = _at_final_stage(make_ready(register(submitter, name="可批复"), submitter), reviewers)
-    early = services.submit(
-        make_ready(register(submitter, name="仍在部门审核"), submitter),
-        actor=submitter,
-        expected_version=3,
-    )
+    early = make_ready(register(submitter, name="仍在部门审核"), submitter)
+    early = services.submit(early, actor=submitter, expected_version=early.version)
     with pytest.raises(WorkflowError) as refused:
         services.approve_batch(
             [ready, early],

@@ -35,6 +35,7 @@ def test_submit_lists_every_missing_thing(cycle: BudgetCycle, submitter: User) -
     with pytest.raises(WorkflowError) as refused:
         _submit(project, submitter)
     message = refused.value.message
+    assert "estimate line" in message
     assert "output target" in message
     assert "benefit target" in message
     assert "Feasibility study report" in message
@@ -64,7 +65,7 @@ def test_submit_goes_to_the_department_stage_and_is_recorded(
     assert (event.from_state, event.to_state) == ("draft", "in_review")
     assert event.actor == submitter
     assert event.data["to_stage"] == "department"
-    assert event.data["requested_amount"] == "0.00"
+    assert event.data["requested_amount"] == "500000.00"
 
 
 def test_only_the_units_submitters_may_submit(

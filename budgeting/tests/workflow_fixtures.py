@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -40,6 +41,18 @@ def make_ready(project: Project, clerk: User) -> Project:
         )
     for kind in (AttachmentKind.FEASIBILITY_STUDY, AttachmentKind.IMPLEMENTATION_PLAN):
         project_services.attach_document(project, actor=clerk, kind=kind, upload=documents.pdf())
+    project.refresh_from_db()
+    project_services.add_non_standard_line(
+        project,
+        actor=clerk,
+        expected_version=project.version,
+        fee_class="软件开发服务费",
+        name="系统开发",
+        unit="项",
+        quantity=Decimal("1"),
+        unit_price=Decimal("500000"),
+        justification="测试用非标准明细。",
+    )
     project.refresh_from_db()
     return project
 

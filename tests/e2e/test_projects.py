@@ -4,6 +4,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from projects.models import Project
 from projects.tests.factories import register
+from standards.demo import seed_standards
 from tests.e2e.test_smoke import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -13,6 +14,7 @@ def test_clerk_registers_a_continuing_operation_project(
     page: Page, live_server, submitter: User, tmp_path, settings
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
+    seed_standards()
     earlier = register(submitter, name="教育政务服务平台建设", budget_year=2026, start_year=2026)
     log_in(page, live_server.url, "edu_clerk")
     page.get_by_role("link", name="项目", exact=True).click()
@@ -56,10 +58,41 @@ def test_clerk_registers_a_continuing_operation_project(
     documents.get_by_role("button", name="上传").click()
     expect(page.get_by_role("link", name="可行性研究报告.pdf")).to_be_visible()
 
+    # Lines of three pricing methods and one without a standard item.
+    def add_line(item: str, fields: dict[str, str], grade: str = "") -> None:
+        page.get_by_role("link", name="添加预算明细").click()
+        page.get_by_role("link", name=item).click()
+        if grade:
+            page.get_by_label("等次", exact=True).select_option(label=grade)
+        for label, value in fields.items():
+            page.get_by_label(label, exact=True).fill(value)
+        page.get_by_role("button", name="测算并添加").click()
+        expect(page.get_by_text("已添加明细")).to_be_visible()
+
+    add_line("软件运维服务（驻场人员）", {"数量": "2"}, grade="一般 · 83,900.00")
+    add_line("硬件设备运维服务", {"基数金额（元）": "1000000", "费率（如 0.15）": "0.06"})
+    add_line("定制软件租赁服务", {"一次性费用（元）": "900000", "摊销年限": "3"})
+
+    page.get_by_role("link", name="添加预算明细").click()
+    page.get_by_role("link", name="不使用标准项目的明细").click()
+    page.get_by_label("服务内容", exact=True).fill("第三方安全渗透测试")
+    page.get_by_label("计量单位").fill("次")
+    page.get_by_label("数量").fill("1")
+    page.get_by_label("单价（元）").fill("45000")
+    page.get_by_label("理由").fill("预算标准未包含渗透测试服务。")
+    page.get_by_role("button", name="测算并添加").click()
+
+    lines = page.locator("#lines")
+    expect(lines.get_by_text("非标准", exact=True)).to_be_visible()
+    # 2 × 83,900 + 1,000,000 × 6% + 900,000 ÷ 3 + 45,000
+    expect(lines.locator("tr.row--total")).to_contain_text("572,800.00")
+    expect(lines).to_contain_text("运行维护服务费")
+
     project = Project.objects.get(code="2027-EDU-0001")
     assert project.predecessor == earlier
     assert project.targets.count() == 1
     assert project.attachments.count() == 1
+    assert project.lines.count() == 4
 
 
 def test_form_errors_are_shown_next_to_their_fields(

@@ -1,0 +1,181 @@
+"""Pricing a line from the standards: which inputs each method needs, the standard in
+force for a project's year, and the quote with its flags."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from projects.models import Project
+from standards import catalogue, pricing
+from standards.models import Grade, ServiceItem, StandardSet
+
+FEE_CLASSES = [
+    "软件开发服务费",
+    "运行维护服务费",
+    "系统业务运营服务费",
+    "基础设施服务费",
+    "其他服务费",
+]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input a pricing method asks of the clerk."""
+
+    name: str
+    label: Any
+    required: bool = True
+    choices: tuple[str, ...] = ()  # for a choice among the item's factors
+
+
+def input_specs(item: ServiceItem) -> list[InputSpec]:
+    """The inputs the item's pricing method needs, in the order a clerk fills them."""
+    method, parameters = item.pricing_method, item.parameters
+    if method == pricing.Method.UNIT_PRICE:
+        return [
+            InputSpec("quantity", gettext_lazy("Quantity used")),
+            InputSpec("coefficient", gettext_lazy("Coefficient (if the grade has one)"), False),
+            InputSpec(
+                "unit_price_override",
+                gettext_lazy("Own unit price, if above the standard (yuan)"),
+                False,
+            ),
+        ]
+    if method == pricing.Method.FUNCTION_POINTS:
+        return [
+            InputSpec("ufp", gettext_lazy("Unadjusted function points (UFP)")),
+            InputSpec(
+                "category",
+                gettext_lazy("Application category"),
+                choices=tuple(parameters.get("category_factors", {})),
+            ),
+            InputSpec(
+                "reuse",
+                gettext_lazy("Reuse level"),
+                choices=tuple(parameters.get("reuse_factors", {})),
+            ),
+            InputSpec(
+                "productivity", gettext_lazy("Productivity (hours per function point)"), False
+            ),
+            InputSpec(
+                "direct_non_labour_cost", gettext_lazy("Direct non-labour cost (yuan)"), False
+            ),
+        ]
+    if method == pricing.Method.WORKLOAD:
+        return [InputSpec(f"stage:{stage}", stage, False) for stage in parameters.get("stages", [])]
+    if method == pricing.Method.PERCENTAGE:
+        return [
+            InputSpec("base", gettext_lazy("Base amount (yuan)")),
+            InputSpec("rate", gettext_lazy("Rate (e.g. 0.15)"), False),
+        ]
+    return [
+        InputSpec("one_off_cost", gettext_lazy("One-off cost (yuan)")),
+        InputSpec("recurring_costs", gettext_lazy("Recurring costs (yuan)"), False),
+        InputSpec("years", gettext_lazy("Amortisation years"), False),
+        InputSpec("annual_om", gettext_lazy("Annual O&M (yuan)"), False),
+    ]
+
+
+def standard_for(project: Project) -> StandardSet | None:
+    """The provincial standard in force on 1 January of the project's budget year."""
+    return catalogue.provincial_set_in_force(datetime.date(project.budget_year, 1, 1))
+
+
+def items_for(project: Project, standard: StandardSet) -> list[ServiceItem]:
+    """The standard's items that may price this kind of project."""
+    return [
+        item
+        for item in catalogue.effective_items(standard)
+        if not item.project_kinds or project.kind in item.project_kinds
+    ]
+
+
+def top_fee_class(item: ServiceItem) -> str:
+    category = item.category
+    return category.parent.name if category.parent_id and category.parent else category.name
+
+
+@dataclass(frozen=True)
+class Quote:
+    result: pricing.PriceResult
+    inputs: dict[str, str]
+    grade: Grade | None
+    above_standard: bool
+
+
+def quote_item(item: ServiceItem, grade: Grade | None, values: dict[str, Any]) -> Quote:
+    """Price the line; raises ``pricing.PricingError`` (naming the range) on a refused input."""
+    inputs: dict[str, Any] = {}
+    stages: dict[str, Any] = {}
+    for name, value in values.items():
+        if value in (None, ""):
+            continue
+        if name.startswith("stage:"):
+            stages[name.removeprefix("stage:")] = value
+        else:
+            inputs[name] = value
+    if stages:
+        inputs["stages"] = stages
+    override = inputs.pop("unit_price_override", None)
+    figures = _figures(grade)
+    above = False
+    if override is not None and grade is not None and grade.unit_price is not None:
+        override = Decimal(override)
+        above = override > grade.unit_price
+        # The clerk's own price replaces the grade's; the range check still applies to it.
+        figures = pricing.GradeFigures(
+            unit_price=override,
+            coefficient=grade.coefficient,
+            range_min=None if above else grade.range_min,
+            range_max=None if above else grade.range_max,
+        )
+    result = pricing.quote(item.pricing_method, item.parameters, inputs, figures)
+    return Quote(result, _as_text(inputs), grade, above)
+
+
+def _figures(grade: Grade | None) -> pricing.GradeFigures | None:
+    if grade is None:
+        return None
+    return pricing.GradeFigures(
+        unit_price=grade.unit_price,
+        coefficient=grade.coefficient,
+        range_min=grade.range_min,
+        range_max=grade.range_max,
+    )
+
+
+def grade_figures_json(grade: Grade | None) -> dict[str, str]:
+    if grade is None:
+        return {}
+    values = {
+        "unit_price": grade.unit_price,
+        "coefficient": grade.coefficient,
+        "range_min": grade.range_min,
+        "range_max": grade.range_max,
+    }
+    return {key: str(value) for key, value in values.items() if value is not None}
+
+
+def _as_text(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: ({k: str(v) for k, v in value.items()} if isinstance(value, dict) else str(value))
+        for key, value in inputs.items()
+    }
+
+
+def non_standard_quote(quantity: Decimal, unit_price: Decimal) -> pricing.PriceResult:
+    amount = pricing.round_money(quantity * unit_price)
+    return pricing.PriceResult(
+        amount=amount,
+        explanation_zh=(
+            f"非标准：单价 {pricing.money(unit_price)} 元 × 数量 {pricing.fmt(quantity)}"
+            f" = {pricing.money(amount)} 元"
+        ),
+        explanation_en=(
+            f"Non-standard: unit price {pricing.money(unit_price)} × quantity "
+            f"{pricing.fmt(quantity)} = {pricing.money(amount)} yuan"
+        ),
+    )
