@@ -89,6 +89,9 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "problems": submission_problems(project) if Action.SUBMIT in actions else [],
         "history": history,
         "similar": similar_for_user(project, projects_visible_to(user)),
+        "flagged_lines": list(
+            project.lines.filter(Q(is_non_standard=True) | Q(is_above_standard=True))
+        ),
     }
     return render(request, "budgeting/review.html", context)
 

@@ -156,3 +156,13 @@ def test_reviewers_see_possible_duplicates_of_other_units(
     similar = client.get(reverse("budgeting:review", args=[ready_project.code])).context["similar"]
     assert [other.organization.code for other, _visible in similar] == ["HEALTH"]
     assert similar[0][1] is False  # a draft of another unit: named, not linked
+
+
+def test_reviewers_see_the_flagged_lines(
+    client: Client, submitter: User, department_approver: User, ready_project: Project
+) -> None:
+    services.submit(ready_project, actor=submitter, expected_version=ready_project.version)
+    client.force_login(department_approver)
+    page = client.get(reverse("budgeting:review", args=[ready_project.code]))
+    assert [line.name for line in page.context["flagged_lines"]] == ["系统开发"]
+    assert "测试用非标准明细" in page.content.decode()

@@ -121,12 +121,18 @@ def test_detail_query_count_does_not_grow_with_targets_and_documents(
         client.get(url)
     for number in range(5):
         services.add_target(
-            project, actor=submitter, expected_version=project.version + number,
+            project, actor=submitter, expected_version=Project.objects.get(pk=project.pk).version,
             tier="output", indicator="quantity", name=f"指标{number}", target_value="1", unit="个",
         )  # fmt: skip
         services.attach_document(
             project, actor=submitter, kind=AttachmentKind.OTHER, upload=documents.pdf()
         )
+        project.refresh_from_db()
+        services.add_non_standard_line(
+            project, actor=submitter, expected_version=project.version, fee_class="其他服务费",
+            name=f"明细{number}", unit="项", quantity=Decimal(1), unit_price=Decimal(1000),
+            justification="测试",
+        )  # fmt: skip
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
