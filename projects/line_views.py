@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +13,8 @@ from projects import estimates, services
 from projects.errors import ProjectError
 from projects.forms import NonStandardLineForm, StandardLineForm
 from projects.models import Project
-from projects.views import _get_editable
+from projects.permissions import get_project_for_edit
+from projects.views import project_url
 from standards import catalogue
 
 
@@ -23,12 +23,12 @@ def _user(request: HttpRequest) -> User:
 
 
 def _lines_url(project: Project) -> str:
-    return reverse("projects:detail", kwargs={"code": project.code}) + "#lines"
+    return f"{project_url(project)}#lines"
 
 
 @login_required
 def line_add(request: HttpRequest, code: str) -> HttpResponse:
-    project = _get_editable(request, code)
+    project = get_project_for_edit(request.user, code)
     standard = estimates.standard_for(project)
     if standard is None:
         messages.error(request, _("No published standard is in force for this budget year."))
@@ -81,7 +81,7 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def line_add_non_standard(request: HttpRequest, code: str) -> HttpResponse:
-    project = _get_editable(request, code)
+    project = get_project_for_edit(request.user, code)
     form = NonStandardLineForm(request.POST or None, initial={"version": project.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -112,7 +112,7 @@ def line_add_non_standard(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def line_remove(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
-    project = _get_editable(request, code)
+    project = get_project_for_edit(request.user, code)
     raw = request.POST.get("version", "")
     try:
         services.remove_line(

@@ -5,6 +5,7 @@ their stage covers once it has left the department (the data administration
 only projects under its management); system admins see everything.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -53,3 +54,12 @@ def get_project_for_user(user: AnyUser, code: str) -> Project:
         projects_visible_to(user).select_related("organization", "organization__parent"),
         code=code,
     )
+
+
+def get_project_for_edit(user: AnyUser, code: str) -> Project:
+    """The project if the user may change it: 404 if they may not even see it,
+    403 if they may see it but not change it (another role, or not editable now)."""
+    project = get_project_for_user(user, code)
+    if not can_edit_project(user, project):
+        raise PermissionDenied
+    return project

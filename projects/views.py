@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from projects.models import Project
 from projects.permissions import (
     can_edit_project,
     can_register_projects,
+    get_project_for_edit,
     get_project_for_user,
     projects_visible_to,
 )
@@ -125,9 +127,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_edit(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
-    project = get_project_for_user(user, code)
-    if not can_edit_project(user, project):
-        raise PermissionDenied
+    project = get_project_for_edit(user, code)
     form = ProjectForm(request.POST or None, instance=project, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -197,17 +197,10 @@ def _render_detail(
     return render(request, "projects/project_detail.html", context, status=status)
 
 
-def _get_editable(request: HttpRequest, code: str) -> Project:
-    project = get_project_for_user(request.user, code)
-    if not can_edit_project(request.user, project):
-        raise PermissionDenied
-    return project
-
-
 @login_required
 @require_POST
 def target_add(request: HttpRequest, code: str) -> HttpResponse:
-    project = _get_editable(request, code)
+    project = get_project_for_edit(request.user, code)
     form = TargetForm(request.POST)
     if form.is_valid():
         try:
@@ -228,7 +221,7 @@ def target_add(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def target_remove(request: HttpRequest, code: str, target_id: int) -> HttpResponse:
-    project = _get_editable(request, code)
+    project = get_project_for_edit(request.user, code)
     try:
         services.remove_target(
             project,
@@ -246,7 +239,7 @@ def target_remove(request: HttpRequest, code: str, target_id: int) -> HttpRespon
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, code: str) -> HttpResponse:
-    project = _get_editable(request, code)
+    project = get_project_for_edit(request.user, code)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -269,7 +262,7 @@ def attachment_add(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_remove(request: HttpRequest, code: str, public_id: str) -> HttpResponse:
-    project = _get_editable(request, code)
+    project = get_project_for_edit(request.user, code)
     attachment = get_object_or_404(project.attachments, public_id=public_id, is_removed=False)
     try:
         services.remove_attachment(project, actor=_user(request), attachment_id=attachment.pk)
@@ -293,6 +286,4 @@ def attachment_download(request: HttpRequest, code: str, public_id: str) -> File
 
 
 def project_url(project: Project) -> str:
-    from django.urls import reverse
-
     return reverse("projects:detail", kwargs={"code": project.code})
