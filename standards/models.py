@@ -2,7 +2,7 @@
 categories, service items and their grades.
 
 A set is edited while it is a draft, then published and never changed again
-(the services refuse, and so does a database trigger, migration 0002). A new
+(the services refuse, and so do database triggers, migrations 0002 and 0003). A new
 version starts as a copy. A city or county set names a provincial ``base``:
 it holds only the items it overrides and inherits the rest (see ``catalogue``).
 """

@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl.xml
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, transaction
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -138,6 +139,21 @@ def test_a_published_set_refuses_imports(tmp_path):
     excel.write_workbook(published, path)
     with pytest.raises(services.StandardsError):
         import_service.import_catalogue("PUB", excel.read_workbook(path), actor=None)
+
+
+def test_the_database_refuses_copied_items_into_a_published_set():
+    # The import inserts items with COPY; the insert trigger must still fire.
+    published = filled_set(1, code="PUB")
+    item = ServiceItem(
+        standard_set=published,
+        category=published.categories.first(),
+        code="NEW",
+        name="x",
+        unit="人年",
+        pricing_method="unit_price",
+    )
+    with pytest.raises(DatabaseError, match="is published"), transaction.atomic():
+        import_service._copy_items(published, [item])
 
 
 @pytest.mark.parametrize(

@@ -133,10 +133,23 @@ def test_services_refuse_changes_to_a_published_set(system_admin):
         lambda s: Grade.objects.filter(item__standard_set=s).update(unit_price=1),
         lambda s: Grade.objects.filter(item__standard_set=s).delete(),
         lambda s: FeeCategory.objects.create(standard_set=s, code="X", name="x"),
+        lambda s: ServiceItem.objects.bulk_create(
+            [ServiceItem(standard_set=s, category=s.categories.first(), code="X", name="x")]
+        ),
+        lambda s: Grade.objects.create(item=s.items.first(), code="X", name="x", unit_price=1),
         lambda s: StandardSet.objects.filter(pk=s.pk).update(name="x"),
         lambda s: StandardSet.objects.filter(pk=s.pk).update(status="draft"),
     ],
-    ids=["item", "grade", "grade-delete", "category-insert", "set", "set-back-to-draft"],
+    ids=[
+        "item",
+        "grade",
+        "grade-delete",
+        "category-insert",
+        "item-insert",
+        "grade-insert",
+        "set",
+        "set-back-to-draft",
+    ],
 )
 def test_the_database_refuses_changes_to_a_published_set(write):
     published = filled_set(1)
