@@ -180,3 +180,43 @@ class ApprovalBatch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CutReason(models.TextChoices):
+    OVER_STANDARD = "over_standard", _("Above the standard")
+    DUPLICATE = "duplicate", _("Duplicate construction")
+    WORKLOAD_HIGH = "workload_high", _("Workload too high")
+    UNNECESSARY = "unnecessary", _("Not necessary")
+    OTHER = "other", _("Other")
+
+
+class LineDecision(models.Model):
+    """The amount a stage's reviewer approves for one estimate line (审核数), with the
+    reason for a cut. One per line and stage; the latest stage's figure is the line's."""
+
+    line = models.ForeignKey(
+        "projects.EstimateLine", on_delete=models.CASCADE, related_name="decisions"
+    )
+    stage = models.ForeignKey(ReviewStage, on_delete=models.PROTECT, related_name="+")
+    approved_amount = money_field(_("approved amount"))
+    reason = models.CharField(_("cut reason"), max_length=20, choices=CutReason.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("line decision")
+        verbose_name_plural = _("line decisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "stage"], name="one_decision_per_line_and_stage"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__gte=0), name="line_decision_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}@{self.stage_id}: {self.approved_amount}"

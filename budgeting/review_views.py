@@ -1,6 +1,7 @@
 """The review pages: my tasks, a project's review, and the workflow actions."""
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -8,15 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from audit.labels import label_for
 from audit.models import Event
-from budgeting import services, workflow
+from budgeting import amounts, services, workflow
 from budgeting.forms import ActionForm
-from budgeting.models import Review
+from budgeting.models import CutReason, Review
 from budgeting.permissions import can_decide_at, can_submit
 from budgeting.workflow import Action, WorkflowError
 from projects.duplicates import similar_for_user
@@ -89,11 +91,49 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "problems": submission_problems(project) if Action.SUBMIT in actions else [],
         "history": history,
         "similar": similar_for_user(project, projects_visible_to(user)),
+        "waterfall": amounts.waterfall(project, [s for s in stages if s.applies_to(project)]),
+        "may_cut": bool(decides and stage and stage.may_change_amounts),
+        "line_rows": _line_rows(project),
+        "cut_reasons": CutReason.choices,
         "flagged_lines": list(
             project.lines.filter(Q(is_non_standard=True) | Q(is_above_standard=True))
         ),
     }
     return render(request, "budgeting/review.html", context)
+
+
+def _line_rows(project: Project) -> list[tuple[Any, Any]]:
+    current = amounts.current_amounts(project)
+    return [(line, current.get(line.pk, line.amount)) for line in project.lines.all()]
+
+
+@login_required
+@require_POST
+def cut_line(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
+    """Set one line's approved amount at the current stage (a POST from the review page)."""
+    user = _user(request)
+    project = get_project_for_user(user, code)
+    raw_version = request.POST.get("version", "")
+    try:
+        amount = Decimal(request.POST.get("approved_amount", "").replace(",", ""))
+    except InvalidOperation:
+        messages.error(request, gettext("Enter the approved amount as a number."))
+        return redirect("budgeting:review", code=project.code)
+    try:
+        services.set_line_amount(
+            project,
+            actor=user,
+            expected_version=int(raw_version) if raw_version.isdigit() else -1,
+            line_id=line_id,
+            approved_amount=amount,
+            reason=request.POST.get("reason", ""),
+            comment=request.POST.get("comment", ""),
+        )
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("Approved amount saved."))
+    return redirect(f"{reverse('budgeting:review', args=[project.code])}#lines")
 
 
 ACTIONS: dict[Action, Callable[..., Project]] = {

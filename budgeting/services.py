@@ -16,8 +16,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from audit.services import record_event
-from budgeting import workflow
-from budgeting.models import ApprovalBatch, BudgetCycle, ControlFigure, Review, ReviewStage
+from budgeting import amounts, workflow
+from budgeting.models import (
+    ApprovalBatch,
+    BudgetCycle,
+    ControlFigure,
+    CutReason,
+    LineDecision,
+    Review,
+    ReviewStage,
+)
 from budgeting.notifications import notify_after_commit
 from budgeting.permissions import can_decide_at, can_submit
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
@@ -192,8 +200,8 @@ def approve(
         review, stage = _decidable_stage(locked, review, actor)
         if not stage.is_final:
             raise WorkflowError(_("Only the final stage approves; pass the project on instead."))
-        if locked.approved_amount is None:
-            locked.approved_amount = locked.requested_amount
+        # The approved amount (审核数) is the sum of the lines as the stages left them.
+        locked.approved_amount = sum(amounts.current_amounts(locked).values(), Decimal("0.00"))
         review.awaiting_first_decision = False
         review.batch = batch
         return _move(
@@ -415,3 +423,66 @@ def set_control_figure(
             data={"unit": unit.code, "before": before, "after": figure.amount},
         )
     return figure
+
+
+def set_line_amount(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    line_id: int,
+    approved_amount: Decimal,
+    reason: str,
+    comment: str = "",
+) -> LineDecision:
+    """The current stage's reviewer sets the approved amount of one line (a cut, with a
+    reason from the list), at a stage whose reviewers may change amounts."""
+    with transaction.atomic():
+        locked, review = _lock(project, expected_version)
+        if locked.state != ProjectState.IN_REVIEW:
+            raise WorkflowError(_("Amounts change only while the project is in review."))
+        review, stage = _decidable_stage(locked, review, actor)
+        if not stage.may_change_amounts:
+            raise WorkflowError(_("Reviewers at this stage do not change amounts."))
+        line = locked.lines.filter(pk=line_id).first()
+        if line is None:
+            raise WorkflowError(_("That estimate line no longer exists."))
+        approved_amount = approved_amount.quantize(Decimal("0.01"))
+        if approved_amount < 0 or approved_amount > line.amount:
+            raise WorkflowError(
+                _("The approved amount must be between 0 and the requested %(amount)s.")
+                % {"amount": f"{line.amount:,.2f}"}
+            )
+        if approved_amount < line.amount and reason not in CutReason.values:
+            raise WorkflowError(_("Choose the reason for the cut."))
+        before = amounts.current_amounts(locked).get(line.pk, line.amount)
+        decision, _created = LineDecision.objects.update_or_create(
+            line=line,
+            stage=stage,
+            defaults={
+                "approved_amount": approved_amount,
+                "reason": reason if approved_amount < line.amount else "",
+                "comment": comment.strip(),
+                "decided_by": actor,
+                "decided_at": timezone.now(),
+            },
+        )
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["version", "updated_at"])
+        record_event(
+            "budgeting.line.amount_set",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            comment=comment.strip(),
+            data={
+                "stage": stage.code,
+                "line": line.name,
+                "requested": line.amount,
+                "before": before,
+                "after": approved_amount,
+                "reason": decision.reason,
+            },
+        )
+    return decision

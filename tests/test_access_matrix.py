@@ -167,6 +167,7 @@ MATRIX: dict[str, Row] = {
     "budgeting:tasks": Row(logged_in(200)),
     "budgeting:review": Row(seen_by_reviewers(200), PROJECT),
     "budgeting:act": Row(logged_in(405), lambda w: [w.project.code, "pass"]),
+    "budgeting:cut": Row(logged_in(405), lambda w: [w.project.code, 1]),
     # Summaries are scoped to what each user sees, so everyone logged in gets one.
     "budgeting:summary": Row(logged_in(200)),
     "budgeting:summary_export": Row(logged_in(200)),

@@ -9,6 +9,7 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import make_ready
+from projects.models import Project
 from projects.tests.factories import register
 from standards.tests.factories import filled_set
 from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
@@ -62,6 +63,8 @@ def test_review_pages_are_accessible(
     cycle: BudgetCycle,
     submitter: User,
     department_approver: User,
+    data_reviewer: User,
+    finance_reviewer: User,
     finance_approver: User,
 ) -> None:
     project = make_ready(register(submitter), submitter)
@@ -73,6 +76,17 @@ def test_review_pages_are_accessible(
     assert_accessible(page, "summary")
     page.goto(f"{live_server.url}/review/{project.code}/")
     assert_accessible(page, "review page with actions")
+    page.context.clear_cookies()
+    project = services.pass_stage(
+        project,
+        actor=department_approver,
+        expected_version=Project.objects.get(pk=project.pk).version,
+    )
+    project = services.pass_stage(project, actor=data_reviewer, expected_version=project.version)
+    log_in(page, live_server.url, "finance_reviewer")
+    page.goto(f"{live_server.url}/review/{project.code}/")
+    expect(page.locator("form.cut-form")).to_have_count(1)
+    assert_accessible(page, "review page with line cuts")
     page.context.clear_cookies()
     log_in(page, live_server.url, "finance_director")
     page.goto(f"{live_server.url}/review/batches/")
