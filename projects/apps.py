@@ -19,5 +19,7 @@ class ProjectsConfig(AppConfig):
                 "projects.target.removed": _("Performance target removed"),
                 "projects.attachment.added": _("Document uploaded"),
                 "projects.attachment.removed": _("Document removed"),
+                "projects.line.added": _("Estimate line added"),
+                "projects.line.removed": _("Estimate line removed"),
             }
         )

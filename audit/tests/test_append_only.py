@@ -33,3 +33,28 @@ def test_the_database_refuses_to_delete_history(event: Event) -> None:
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         Event.objects.filter(pk=event.pk).delete()
     assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_every_event_type_the_services_write_has_a_label() -> None:
+    """A history row should read as words, not as an event code."""
+    import re
+    from pathlib import Path
+
+    from audit.labels import label_for
+
+    root = Path(__file__).resolve().parents[2]
+    written = set()
+    for app in ("projects", "budgeting"):
+        for source in (root / app).glob("*.py"):
+            written |= set(
+                re.findall(
+                    r'"((?:projects|budgeting)\.(?:project|target|attachment|line)\.[a-z_]+)"',
+                    source.read_text(),
+                )
+            )
+    written |= {
+        f"budgeting.project.{action}"
+        for action in ("submit", "pass", "return", "reject", "withdraw", "approve")
+    }
+    unlabelled = sorted(event for event in written if label_for(event) == event)
+    assert not unlabelled, unlabelled
