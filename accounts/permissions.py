@@ -8,6 +8,7 @@ reviewer may do with a given project is decided by the workflow's stages.
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from accounts.models import Organization, Role, User
 
@@ -23,6 +24,11 @@ def active_user(user: AnyUser) -> User | None:
     if isinstance(user, User) and user.is_active:
         return user
     return None
+
+
+def request_member(request: HttpRequest) -> User:
+    """The user of a request that ``login_required`` has let through, typed as ours."""
+    return request.user  # type: ignore[return-value]
 
 
 def has_role(user: AnyUser, role: Role) -> bool:

@@ -15,6 +15,7 @@ from budgeting.models import ApprovalBatch, Review
 from budgeting.workflow import WorkflowError
 from projects.excel import write_table
 from projects.models import Project, ProjectState
+from projects.permissions import projects_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,7 +39,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     user = _finance_approver(request)
     if request.method == "POST":
         chosen = request.POST.getlist("project")
-        projects = list(Project.objects.filter(code__in=chosen))
+        projects = list(projects_visible_to(user).filter(code__in=chosen))
         versions = {}
         for project in projects:
             raw = request.POST.get(f"version-{project.code}", "")

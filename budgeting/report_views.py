@@ -37,7 +37,7 @@ def summary(request: HttpRequest) -> HttpResponse:
     dimension = DIMENSIONS[by]
     list_url = reverse("projects:list")
     links = [
-        f"{list_url}?{urlencode({'year': year, dimension.filter_name: row.drill_value(dimension)})}"
+        f"{list_url}?{urlencode({'year': year, dimension.filter_name: row.drill_value()})}"
         for row in rows
     ]
     return render(

@@ -28,7 +28,7 @@ class Dimension:
     label: str | Promise
     group_by: Any  # an expression to group by
     filter_name: str  # the project list's filter for drill-down
-    choices: dict[str, str | Promise] | None  # value -> label; None: units
+    choices: dict[Any, str | Promise] | None  # value -> label; None: units
 
 
 DIMENSIONS: dict[str, Dimension] = {
@@ -43,7 +43,7 @@ DIMENSIONS: dict[str, Dimension] = {
         _("Data administration"),
         F("managed_by_data_admin"),
         "managed",
-        {True: _("Managed"), False: _("Not managed")},  # type: ignore[dict-item]
+        {True: _("Managed"), False: _("Not managed")},
     ),
     "category": Dimension(
         _("Budget category"), F("budget_category"), "category", dict(BudgetCategory.choices)
@@ -78,7 +78,7 @@ class SummaryRow:
             return None
         return (self.cut / self.requested_of_decided * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
-    def drill_value(self, dimension: Dimension) -> str:
+    def drill_value(self) -> str:
         if isinstance(self.key, bool):
             return "yes" if self.key else "no"
         return str(self.key)
@@ -101,15 +101,15 @@ def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[Summary
         .order_by("group")
     )
     data = list(rows)
-    labels = dimension.choices
-    if labels is None:
-        names = dict(
+    labels: dict[Any, str | Promise] = (
+        dimension.choices
+        if dimension.choices is not None
+        else dict(
             Organization.objects.filter(pk__in=[row["group"] for row in data]).values_list(
                 "pk", "name"
             )
         )
-        labels = names  # type: ignore[assignment]
-    assert labels is not None
+    )
     return [
         SummaryRow(
             key=row["group"],

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
 from budgeting import amounts, services, workflow
@@ -25,10 +26,6 @@ from projects.duplicates import similar_for_user
 from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.readiness import submission_problems
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def tasks_for(user: User) -> QuerySet[Review]:
@@ -53,12 +50,12 @@ def tasks_for(user: User) -> QuerySet[Review]:
 
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    return render(request, "budgeting/tasks.html", {"reviews": tasks_for(_user(request))})
+    return render(request, "budgeting/tasks.html", {"reviews": tasks_for(request_member(request))})
 
 
 @login_required
 def review_detail(request: HttpRequest, code: str) -> HttpResponse:
-    user = _user(request)
+    user = request_member(request)
     project = get_project_for_user(user, code)
     review = Review.objects.select_related("cycle", "stage").filter(project=project).first()
     stages = list(review.cycle.stages.order_by("order")) if review else []
@@ -83,35 +80,33 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:100]
     ]
+    path = [s for s in stages if s.applies_to(project)]
+    figures = amounts.load(project)
+    current = figures.current()
     context: dict[str, Any] = {
         "project": project,
         "review": review,
-        "path": [s for s in stages if s.applies_to(project)],
+        "path": path,
         "actions": [(action, ActionForm(action=action, project=project)) for action in actions],
         "problems": submission_problems(project) if Action.SUBMIT in actions else [],
         "history": history,
         "similar": similar_for_user(project, projects_visible_to(user)),
-        "waterfall": amounts.waterfall(project, [s for s in stages if s.applies_to(project)]),
+        "waterfall": figures.waterfall(path),
         "may_cut": bool(decides and stage and stage.may_change_amounts),
-        "line_rows": _line_rows(project),
+        "line_rows": [(line, current[line.pk]) for line in figures.lines],
         "cut_reasons": CutReason.choices,
-        "flagged_lines": list(
-            project.lines.filter(Q(is_non_standard=True) | Q(is_above_standard=True))
-        ),
+        "flagged_lines": [
+            line for line in figures.lines if line.is_non_standard or line.is_above_standard
+        ],
     }
     return render(request, "budgeting/review.html", context)
-
-
-def _line_rows(project: Project) -> list[tuple[Any, Any]]:
-    current = amounts.current_amounts(project)
-    return [(line, current.get(line.pk, line.amount)) for line in project.lines.all()]
 
 
 @login_required
 @require_POST
 def cut_line(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     """Set one line's approved amount at the current stage (a POST from the review page)."""
-    user = _user(request)
+    user = request_member(request)
     project = get_project_for_user(user, code)
     raw_version = request.POST.get("version", "")
     try:
@@ -161,7 +156,7 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     if action not in Action.values:
         raise Http404
     chosen = Action(action)
-    user = _user(request)
+    user = request_member(request)
     project = get_project_for_user(user, code)
     form = ActionForm(request.POST, action=chosen, project=project)
     if not form.is_valid():

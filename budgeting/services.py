@@ -201,7 +201,7 @@ def approve(
         if not stage.is_final:
             raise WorkflowError(_("Only the final stage approves; pass the project on instead."))
         # The approved amount (审核数) is the sum of the lines as the stages left them.
-        locked.approved_amount = sum(amounts.current_amounts(locked).values(), Decimal("0.00"))
+        locked.approved_amount = sum(amounts.load(locked).current().values(), Decimal("0.00"))
         review.awaiting_first_decision = False
         review.batch = batch
         return _move(
@@ -455,7 +455,7 @@ def set_line_amount(
             )
         if approved_amount < line.amount and reason not in CutReason.values:
             raise WorkflowError(_("Choose the reason for the cut."))
-        before = amounts.current_amounts(locked).get(line.pk, line.amount)
+        before = amounts.load(locked).current()[line.pk]
         decision, _created = LineDecision.objects.update_or_create(
             line=line,
             stage=stage,

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.permissions import request_member
 from projects import estimates, services
 from projects.errors import ProjectError
 from projects.forms import NonStandardLineForm, StandardLineForm
@@ -16,10 +16,6 @@ from projects.models import Project
 from projects.permissions import get_project_for_edit
 from projects.views import project_url
 from standards import catalogue
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _lines_url(project: Project) -> str:
@@ -56,7 +52,7 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             line = services.add_standard_line(
                 project,
-                actor=_user(request),
+                actor=request_member(request),
                 expected_version=form.cleaned_data["version"],
                 item=item,
                 grade=form.grade(),
@@ -88,7 +84,7 @@ def line_add_non_standard(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.add_non_standard_line(
                 project,
-                actor=_user(request),
+                actor=request_member(request),
                 expected_version=data["version"],
                 fee_class=data["fee_class"],
                 name=data["name"],
@@ -117,7 +113,7 @@ def line_remove(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     try:
         services.remove_line(
             project,
-            actor=_user(request),
+            actor=request_member(request),
             line_id=line_id,
             expected_version=int(raw) if raw.isdigit() else -1,
         )

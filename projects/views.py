@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
 from projects import services
@@ -35,12 +35,8 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
-    form = ProjectFilterForm(request.GET, user=_user(request))
+    form = ProjectFilterForm(request.GET, user=request_member(request))
     projects = filter_projects(projects_visible_to(request.user), form)
     projects, sort = sort_projects(projects, request.GET.get("sort", ""))
     return projects.select_related("organization"), form, sort
@@ -107,7 +103,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_member(request)
     if not can_register_projects(user):
         raise PermissionDenied
     form = ProjectForm(request.POST or None, user=user)
@@ -126,7 +122,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_edit(request: HttpRequest, code: str) -> HttpResponse:
-    user = _user(request)
+    user = request_member(request)
     project = get_project_for_edit(user, code)
     form = ProjectForm(request.POST or None, instance=project, user=user)
     if request.method == "POST" and form.is_valid():
@@ -160,7 +156,7 @@ def _render_detail(
     attachment_form: AttachmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_member(request)
     visible = projects_visible_to(user)
     predecessor = (
         visible.select_related("organization").filter(pk=project.predecessor_id).first()
@@ -206,7 +202,7 @@ def target_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.add_target(
                 project,
-                actor=_user(request),
+                actor=request_member(request),
                 expected_version=form.cleaned_data["version"],
                 **form.target_values(),
             )
@@ -225,7 +221,7 @@ def target_remove(request: HttpRequest, code: str, target_id: int) -> HttpRespon
     try:
         services.remove_target(
             project,
-            actor=_user(request),
+            actor=request_member(request),
             target_id=target_id,
             expected_version=int(request.POST.get("version", "0") or 0),
         )
@@ -245,7 +241,7 @@ def attachment_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.attach_document(
                 project,
-                actor=_user(request),
+                actor=request_member(request),
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
             )
@@ -265,7 +261,9 @@ def attachment_remove(request: HttpRequest, code: str, public_id: str) -> HttpRe
     project = get_project_for_edit(request.user, code)
     attachment = get_object_or_404(project.attachments, public_id=public_id, is_removed=False)
     try:
-        services.remove_attachment(project, actor=_user(request), attachment_id=attachment.pk)
+        services.remove_attachment(
+            project, actor=request_member(request), attachment_id=attachment.pk
+        )
     except ProjectError as error:
         messages.error(request, error.message)
     else:

@@ -54,7 +54,7 @@ def test_finance_cuts_a_line_and_the_waterfall_and_approval_follow(
     project = services.pass_stage(project, actor=finance_reviewer, expected_version=project.version)
     project = services.approve(project, actor=finance_approver, expected_version=project.version)
     assert project.approved_amount == Decimal("350000.00")
-    steps = amounts.waterfall(project, list(cycle.stages.order_by("order")))
+    steps = amounts.load(project).waterfall(list(cycle.stages.order_by("order")))
     assert [step.total for step in steps] == [
         Decimal("500000.00"), Decimal("500000.00"), Decimal("500000.00"),
         Decimal("350000.00"), Decimal("350000.00"),

@@ -11,6 +11,7 @@ from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import Project
 from projects.tests.factories import register
+from standards.demo import seed_standards
 from standards.tests.factories import filled_set
 from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
 
@@ -45,6 +46,15 @@ def test_project_pages_are_accessible_and_reflow(
     assert_accessible(page, "project detail")
     page.goto(f"{live_server.url}/review/{project.code}/")
     assert_accessible(page, "review page, ready to submit")
+    seed_standards()
+    page.goto(f"{live_server.url}/projects/{project.code}/lines/new/")
+    assert_accessible(page, "choose an item")
+    page.goto(f"{live_server.url}/projects/{project.code}/lines/new/?item=1.1")
+    assert_accessible(page, "function-point line form")
+    page.goto(f"{live_server.url}/projects/{project.code}/lines/new/non-standard/")
+    page.get_by_role("button", name="测算并添加").click()
+    expect(page.locator(".field__error").first).to_be_visible()
+    assert_accessible(page, "non-standard line form with errors")
 
     page.set_viewport_size({"width": 320, "height": 800})
     for path in [
