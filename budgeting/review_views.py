@@ -95,9 +95,7 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "may_cut": bool(decides and stage and stage.may_change_amounts),
         "line_rows": [(line, current[line.pk]) for line in figures.lines],
         "cut_reasons": CutReason.choices,
-        "flagged_lines": [
-            line for line in figures.lines if line.is_non_standard or line.is_above_standard
-        ],
+        "flagged_lines": [line for line in figures.lines if line.flag_labels],
     }
     return render(request, "budgeting/review.html", context)
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.permissions import can_submit_for_unit
 from audit.services import record_event
-from projects import estimates
+from projects import estimates, repricing
 from projects.errors import ProjectError
 from projects.models import (
     INDICATORS_BY_TIER,
@@ -318,35 +318,29 @@ def add_standard_line(
 ) -> EstimateLine:
     """Price a line by a standard item and add it; the requested amount follows.
 
-    Refused (ProjectError) for an input outside the standard's range (the message
-    names the range) and for a price above the standard without a justification.
+    A price above the standard or an input outside the standard's range is priced
+    as given but flagged, and refused (ProjectError) without a written justification;
+    inputs that cannot price at all are refused with the engine's message.
     """
     try:
         priced = estimates.quote_item(item, grade, dict(values))
     except PricingError as error:
         raise ProjectError(error.message) from error
-    if priced.above_standard and not justification.strip():
-        raise ProjectError(_("A price above the standard needs a written justification."))
-    line = EstimateLine(
-        fee_class=estimates.top_fee_class(item),
-        standard_set=item.standard_set,
-        item=item,
-        item_code=item.code,
-        name=item.name,
-        unit=item.unit,
-        pricing_method=item.pricing_method,
-        parameters=item.parameters,
-        grade_code=grade.code if grade else "",
-        grade_name=grade.name if grade else "",
-        grade_figures=estimates.grade_figures_json(grade),
-        inputs=priced.inputs,
-        amount=priced.result.amount,
-        explanation_zh=priced.result.explanation_zh,
-        explanation_en=priced.result.explanation_en,
-        is_above_standard=priced.above_standard,
-        justification=justification.strip() if priced.above_standard else "",
-    )
+    _check_justified(priced, justification)
+    line = estimates.price_line(EstimateLine(), item, priced, justification)
     return _add_line(project, line, actor=actor, expected_version=expected_version)
+
+
+def _check_justified(priced: estimates.Quote, justification: str) -> None:
+    if justification.strip():
+        return
+    if priced.above_standard:
+        raise ProjectError(_("A price above the standard needs a written justification."))
+    if priced.out_of_range:
+        raise ProjectError(
+            _("An input outside the standard's allowed range needs a written justification: %s")
+            % " ".join(breach.message() for breach in priced.result.out_of_range)
+        )
 
 
 def add_non_standard_line(
@@ -402,6 +396,55 @@ def remove_line(project: Project, *, actor: User, line_id: int, expected_version
     return locked
 
 
+def reprice_lines(
+    project: Project, *, actor: User, expected_version: int, standard_code: str
+) -> Project:
+    """Price again, with the standard in force for the project's year, every line priced
+    by an earlier standard; the requested amount follows. All or nothing.
+
+    Lines the current standard cannot price (item or grade gone, inputs refused, a new
+    flag without a justification) stay as they are. For the unit's submitters while the
+    project is a draft or returned. Refused (ProjectError) when someone saved the project
+    since the differences were shown (``expected_version``), when the standard in force
+    is no longer ``standard_code``, or when no line can be re-priced.
+    """
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        # Priced again under the lock: what is written is what the rows say now.
+        changes = repricing.plan(locked)
+        if changes is None or changes.standard.code != standard_code:
+            raise ProjectError(
+                _(
+                    "The standard in force has changed since the differences were shown: "
+                    "look at them again."
+                )
+            )
+        if not changes.repriced:
+            raise ProjectError(_("No line can be re-priced with the current standard."))
+        lines = []
+        for row in changes.repriced:
+            if row.item is None or row.quote is None:  # never: repriced rows have both
+                continue
+            before = _line_record(row.line)
+            estimates.price_line(row.line, row.item, row.quote, row.line.justification)
+            row.line.save()
+            lines.append({"before": before, "after": _line_record(row.line)})
+        requested_before = _refresh_requested(locked)
+        record_event(
+            "projects.lines.repriced",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={
+                "standard": standard_code,
+                "lines": lines,
+                "kept": [row.line.item_code for row in changes.kept],
+                "requested": [requested_before, locked.requested_amount],
+            },
+        )
+    return locked
+
+
 def _add_line(
     project: Project, line: EstimateLine, *, actor: User, expected_version: int
 ) -> EstimateLine:
@@ -442,5 +485,6 @@ def _line_record(line: EstimateLine) -> dict[str, Any]:
         "amount": line.amount,
         "non_standard": line.is_non_standard,
         "above_standard": line.is_above_standard,
+        "out_of_range": line.is_out_of_range,
         "justification": line.justification,
     }

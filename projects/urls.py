@@ -17,6 +17,8 @@ urlpatterns = [
         name="line_add_non_standard",
     ),
     path("<str:code>/lines/<int:line_id>/remove/", line_views.line_remove, name="line_remove"),
+    path("<str:code>/lines/preview/", line_views.line_preview, name="line_preview"),
+    path("<str:code>/lines/reprice/", line_views.line_reprice, name="line_reprice"),
     path("<str:code>/targets/", views.target_add, name="target_add"),
     path("<str:code>/targets/<int:target_id>/remove/", views.target_remove, name="target_remove"),
     path("<str:code>/documents/", views.attachment_add, name="attachment_add"),

@@ -156,6 +156,9 @@ MATRIX: dict[str, Row] = {
     "projects:line_add": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_add_non_standard": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_remove": Row(logged_in(405), lambda w: [w.project.code, 1]),
+    # The live price of the line form: checked like the form, though it writes nothing.
+    "projects:line_preview": Row(seen_by_reviewers(403), PROJECT),
+    "projects:line_reprice": Row(seen_by_reviewers(403), PROJECT),
     # Writes are POSTs only.
     "projects:target_add": Row(logged_in(405), PROJECT),
     "projects:target_remove": Row(logged_in(405), lambda w: [w.project.code, w.target.pk]),

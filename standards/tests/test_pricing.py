@@ -1,6 +1,7 @@
 """The pricing engine: worked examples from BRIEF.md, range errors and properties."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ money_values = st.decimals(min_value=0, max_value=10**9, places=2)
 quantities = st.decimals(min_value=0, max_value=10**6, places=2)
 factors = st.decimals(min_value=D("0.01"), max_value=D(5), places=4)
 
-GUANGDONG_FP = {
+GUANGDONG_FP: dict[str, Any] = {
     "category_factor": "1.0",
     "reuse_factor": "1",
     "productivity": "6.51",
