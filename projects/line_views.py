@@ -111,8 +111,8 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
                 justification=form.cleaned_data["justification"],
             )
         except ProjectError as error:
+            preview = _preview(form)  # before the error makes the form invalid
             form.add_error(None, error.message)
-            preview = _preview(form)
         else:
             messages.success(
                 request,
