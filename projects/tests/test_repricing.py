@@ -184,7 +184,8 @@ def test_a_stale_page_or_another_standard_is_refused_and_changes_nothing(
     url = reverse("projects:line_reprice", args=[project.code])
     response = client.post(url, {"version": project.version - 1, "standard": NEW_CODE})
     assert response.status_code == 302 and response["Location"] == url
-    assert "Someone saved this project" in str(list(get_messages(response.wsgi_request))[0])
+    [message] = list(get_messages(response.wsgi_request))
+    assert "Someone saved this project" in str(message)
     with pytest.raises(ProjectError, match="standard in force has changed"):
         services.reprice_lines(
             project, actor=submitter, expected_version=project.version, standard_code=PROVINCE_CODE
