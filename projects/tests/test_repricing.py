@@ -1,7 +1,6 @@
 """Re-pricing with the current standard: a line keeps its frozen standard until the clerk
 has seen the differences and confirms; then all re-priceable lines change at once."""
 
-import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -18,14 +17,12 @@ from audit.models import Event
 from projects import repricing, services
 from projects.errors import ProjectError
 from projects.models import EstimateLine, Project
-from projects.tests.factories import register
-from standards import services as standards_services
+from projects.tests.factories import NEWER_DEMO_CODE as NEW_CODE
+from projects.tests.factories import publish_newer_version, register
 from standards.demo import PROVINCE_CODE, seed_standards
-from standards.models import Grade, ServiceItem, StandardSet
+from standards.models import ServiceItem, StandardSet
 
 pytestmark = pytest.mark.django_db
-
-NEW_CODE = "DEMO-GD-2026"
 
 
 @pytest.fixture(autouse=True)
@@ -70,33 +67,13 @@ def project(submitter: User) -> Project:
     return project
 
 
-def publish_newer_version() -> StandardSet:
-    """2026: O&M staff L1 dearer, hardware O&M capped at 5 %, hardware as a service gone."""
-    draft = standards_services.copy_to_new_version(
-        StandardSet.objects.get(code=PROVINCE_CODE),
-        code=NEW_CODE,
-        version_label="2026",
-        effective_from=datetime.date(2026, 1, 1),
-        actor=None,
-    )
-    grade = Grade.objects.get(item__standard_set=draft, item__code="2.1", code="L1")
-    grade.unit_price = Decimal("90000.00")
-    standards_services.save_grade(grade, actor=None)
-    hardware = ServiceItem.objects.get(standard_set=draft, code="2.2")
-    hardware.parameters = {**hardware.parameters, "rate_max": "0.05"}
-    standards_services.save_item(hardware, actor=None)
-    standards_services.delete_member(
-        ServiceItem.objects.get(standard_set=draft, code="4.3"), actor=None
-    )
-    return standards_services.publish_set(draft, actor=None)
-
-
 def test_nothing_to_reprice_while_the_lines_follow_the_standard_in_force(
     client: Client, submitter: User, project: Project
 ) -> None:
     changes = repricing.plan(project)
     assert changes is not None and changes.rows == []
     client.force_login(submitter)
+    client.cookies["django_language"] = "en"
     detail = client.get(reverse("projects:detail", args=[project.code]))
     assert detail.context["reprice_offered"] is False
     page = client.get(reverse("projects:line_reprice", args=[project.code]))

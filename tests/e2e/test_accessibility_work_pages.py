@@ -9,9 +9,11 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import make_ready
+from projects import services as project_services
 from projects.models import Project
-from projects.tests.factories import register
-from standards.demo import seed_standards
+from projects.tests.factories import publish_newer_version, register
+from standards.demo import PROVINCE_CODE, seed_standards
+from standards.models import ServiceItem
 from standards.tests.factories import filled_set
 from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
 
@@ -51,10 +53,27 @@ def test_project_pages_are_accessible_and_reflow(
     assert_accessible(page, "choose an item")
     page.goto(f"{live_server.url}/projects/{project.code}/lines/new/?item=1.1")
     assert_accessible(page, "function-point line form")
+    page.get_by_label("未调整功能点数（UFP）").fill("1000")
+    page.get_by_label("生产率（人时/功能点）").fill("9")
+    expect(page.locator("#line-preview")).to_contain_text("超出标准允许范围")
+    assert_accessible(page, "line form with a live price outside the range")
     page.goto(f"{live_server.url}/projects/{project.code}/lines/new/non-standard/")
     page.get_by_role("button", name="测算并添加").click()
     expect(page.locator(".field__error").first).to_be_visible()
     assert_accessible(page, "non-standard line form with errors")
+
+    operation = register(submitter, name="运维项目", kind="operation")
+    staff = ServiceItem.objects.get(standard_set__code=PROVINCE_CODE, code="2.1")
+    for item, values in ((staff, {"quantity": "2"}), (staff.standard_set.items.get(code="4.3"),
+                                                          {"one_off_cost": "600000"})):  # fmt: skip
+        project_services.add_standard_line(
+            operation, actor=submitter, item=item, grade=item.grades.first(), values=values,
+            expected_version=Project.objects.get(pk=operation.pk).version,
+        )  # fmt: skip
+    publish_newer_version()
+    page.goto(f"{live_server.url}/projects/{operation.code}/lines/reprice/")
+    expect(page.get_by_role("button", name="重新测算")).to_be_visible()
+    assert_accessible(page, "re-price with the current standard")
 
     page.set_viewport_size({"width": 320, "height": 800})
     for path in [
@@ -62,6 +81,8 @@ def test_project_pages_are_accessible_and_reflow(
         f"/projects/{project.code}/",
         "/projects/new/",
         f"/review/{project.code}/",
+        f"/projects/{project.code}/lines/new/?item=1.1",
+        f"/projects/{operation.code}/lines/reprice/",
     ]:
         page.goto(f"{live_server.url}{path}")
         _no_sideways_scroll(page, path)
