@@ -1,0 +1,97 @@
+"""Benchmark: the largest upload each import accepts finishes well inside the 30 s request limit.
+
+gunicorn kills a request after 30 s (``budgeting/gunicorn_conf.py``). Rather
+than a job queue, every import caps its file, and this benchmark proves the
+cap: it builds the largest file each import accepts and times the request
+that handles it (target ≤ 10 s, a third of the limit, for slower servers).
+
+- The standards workbook (admin, "Import a standard from Excel"): excel.MAX_ROWS
+  items and excel.MAX_ROWS grades, posted to the admin view for real (not a dry run).
+- django-import-export's admin import of grades, one row at a time through
+  the services: resources.MAX_IMPORT_ROWS rows, a dry run and the confirmed
+  run, each one request of the admin's two.
+"""
+
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import tablib
+from django.test import Client
+
+from accounts.models import User
+from standards import excel, resources
+from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
+from standards.tests.factories import StandardSetFactory
+
+
+def _largest_set(items: int, code: str) -> StandardSet:
+    standard = StandardSetFactory.create(code=code, status=SetStatus.DRAFT)
+    category = FeeCategory.objects.create(standard_set=standard, code="2", name="运行维护服务费")
+    made = ServiceItem.objects.bulk_create(
+        ServiceItem(
+            standard_set=standard,
+            category=category,
+            code=f"2.{number:05d}",
+            name=f"运维服务{number}",
+            unit="人年",
+            pricing_method="unit_price",
+            parameters={},
+            position=number,
+        )
+        for number in range(items)
+    )
+    Grade.objects.bulk_create(
+        Grade(item=item, code="A", name="一级", unit_price=Decimal("83900.00")) for item in made
+    )
+    return standard
+
+
+@pytest.mark.django_db
+def test_largest_uploads_finish_well_inside_the_request_limit(
+    tmp_path: Path, admin_user: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A workbook at the limit: MAX_ROWS items (header row aside) with one grade each.
+    source = _largest_set(excel.MAX_ROWS - 1, "LARGEST-SRC")
+    workbook = tmp_path / "largest.xlsx"
+    excel.write_workbook(source, workbook)
+    client = Client()
+    client.force_login(admin_user)
+    with workbook.open("rb") as upload:
+        start = time.perf_counter()
+        response = client.post(
+            "/admin/standards/standardset/import/",
+            {"file": upload, "code": "LARGEST-NEW"},
+        )
+        workbook_seconds = time.perf_counter() - start
+    assert response.status_code == 200
+    assert Grade.objects.filter(item__standard_set__code="LARGEST-NEW").count() == (
+        excel.MAX_ROWS - 1
+    )
+
+    # import-export: MAX_IMPORT_ROWS grades of the draft above, new prices.
+    dataset = tablib.Dataset(headers=["标准编码", "服务内容编码", "code", "name", "unit_price"])
+    for number in range(resources.MAX_IMPORT_ROWS):
+        dataset.append(["LARGEST-NEW", f"2.{number:05d}", "B", "二级", "125900.00"])
+    timings = {}
+    for dry_run in (True, False):
+        start = time.perf_counter()
+        result = resources.GradeResource().import_data(
+            dataset, dry_run=dry_run, user=admin_user, use_transactions=True
+        )
+        timings[dry_run] = time.perf_counter() - start
+        assert not result.has_errors() and not result.has_validation_errors()
+    assert Grade.objects.filter(code="B").count() == resources.MAX_IMPORT_ROWS
+
+    figures = {
+        "largest_workbook_items": excel.MAX_ROWS - 1,
+        "largest_workbook_grades": excel.MAX_ROWS - 1,
+        "largest_workbook_import_s": round(workbook_seconds, 2),
+        "largest_resource_rows": resources.MAX_IMPORT_ROWS,
+        "largest_resource_dry_run_s": round(timings[True], 2),
+        "largest_resource_import_s": round(timings[False], 2),
+    }
+    with capsys.disabled():
+        print("BENCH " + json.dumps(figures))
