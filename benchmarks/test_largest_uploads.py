@@ -14,7 +14,6 @@ that handles it (target ≤ 10 s, a third of the limit, for slower servers).
 
 import json
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,31 +21,9 @@ import tablib
 from django.test import Client
 
 from accounts.models import User
+from benchmarks.standards_data import large_set
 from standards import excel, resources
-from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
-from standards.tests.factories import StandardSetFactory
-
-
-def _largest_set(items: int, code: str) -> StandardSet:
-    standard = StandardSetFactory.create(code=code, status=SetStatus.DRAFT)
-    category = FeeCategory.objects.create(standard_set=standard, code="2", name="运行维护服务费")
-    made = ServiceItem.objects.bulk_create(
-        ServiceItem(
-            standard_set=standard,
-            category=category,
-            code=f"2.{number:05d}",
-            name=f"运维服务{number}",
-            unit="人年",
-            pricing_method="unit_price",
-            parameters={},
-            position=number,
-        )
-        for number in range(items)
-    )
-    Grade.objects.bulk_create(
-        Grade(item=item, code="A", name="一级", unit_price=Decimal("83900.00")) for item in made
-    )
-    return standard
+from standards.models import Grade
 
 
 @pytest.mark.django_db
@@ -54,7 +31,7 @@ def test_largest_uploads_finish_well_inside_the_request_limit(
     tmp_path: Path, admin_user: User, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A workbook at the limit: MAX_ROWS items (header row aside) with one grade each.
-    source = _largest_set(excel.MAX_ROWS - 1, "LARGEST-SRC")
+    source = large_set("LARGEST-SRC", excel.MAX_ROWS - 1, grades_per_item=1)
     workbook = tmp_path / "largest.xlsx"
     excel.write_workbook(source, workbook)
     client = Client()
