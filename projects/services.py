@@ -367,7 +367,7 @@ def price_standard_line(
         grade_code=grade.code if grade else "",
         grade_name=grade.name if grade else "",
         grade_figures=estimates.grade_figures_json(grade),
-        inputs=priced.inputs,
+        inputs=_with_own_price(priced.inputs, values),
         amount=priced.result.amount,
         explanation_zh=priced.result.explanation_zh,
         explanation_en=priced.result.explanation_en,
@@ -375,6 +375,12 @@ def price_standard_line(
         justification=justification.strip() if priced.above_standard else "",
     )
     return line
+
+
+def _with_own_price(inputs: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The clerk's own unit price is an input the amount depends on: keep it on the line."""
+    own = values.get("unit_price_override")
+    return inputs if own in (None, "") else {**inputs, "unit_price_override": str(own)}
 
 
 def add_non_standard_line(

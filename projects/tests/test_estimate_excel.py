@@ -153,17 +153,17 @@ def clerk_media() -> str:
 def test_the_template_holds_the_current_lines_and_they_import_unchanged(
     clerk: Client, project: Project
 ) -> None:
-    clerk.post(
-        _preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS[:4]))
-    )
-    before = list(project.lines.values_list("item_code", "grade_code", "inputs", "amount"))
+    clerk.post(_preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS)))
+    fields = ("item_code", "grade_code", "name", "inputs", "amount", "justification")
+    before = list(project.lines.values_list(*fields))
+    assert before[4][3]["unit_price_override"] == "90000"  # the own price is kept
     template = _template(clerk, project)
     sheet = load_workbook(io.BytesIO(template))["预算明细"]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
-        "1.1", "1.2", "1.3", "5.1",
+        "1.1", "1.2", "1.3", "5.1", "5.1", None,
     ]  # fmt: skip
     clerk.post(_preview_url(clerk, project, template))
-    after = list(project.lines.values_list("item_code", "grade_code", "inputs", "amount"))
+    after = list(project.lines.values_list(*fields))
     assert after == before
     assert Event.objects.filter(event_type="projects.lines.imported").count() == 2
 
