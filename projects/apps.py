@@ -21,5 +21,6 @@ class ProjectsConfig(AppConfig):
                 "projects.attachment.removed": _("Document removed"),
                 "projects.line.added": _("Estimate line added"),
                 "projects.line.removed": _("Estimate line removed"),
+                "projects.lines.imported": _("Estimate lines imported from Excel"),
             }
         )
