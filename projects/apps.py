@@ -22,5 +22,6 @@ class ProjectsConfig(AppConfig):
                 "projects.line.added": _("Estimate line added"),
                 "projects.line.removed": _("Estimate line removed"),
                 "projects.lines.repriced": _("Estimate lines re-priced with the current standard"),
+                "projects.lines.imported": _("Estimate lines imported from Excel"),
             }
         )

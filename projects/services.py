@@ -6,7 +6,8 @@ writes, and records an ``audit.Event`` in one transaction. Refusals raise
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -306,6 +307,22 @@ def _snapshot(project: Project) -> dict[str, Any]:
     return values
 
 
+@dataclass(frozen=True)
+class LineSpec:
+    """One line to price: a standard item with its grade and inputs, or (no item) a
+    non-standard line with its own name, figures and justification."""
+
+    item: ServiceItem | None = None
+    grade: Grade | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    justification: str = ""
+    fee_class: str = ""
+    name: str = ""
+    unit: str = ""
+    quantity: Decimal = Decimal(0)
+    unit_price: Decimal = Decimal(0)
+
+
 def add_standard_line(
     project: Project,
     *,
@@ -322,13 +339,23 @@ def add_standard_line(
     as given but flagged, and refused (ProjectError) without a written justification;
     inputs that cannot price at all are refused with the engine's message.
     """
+    line = price_standard_line(item, grade, values, justification)
+    return _add_line(project, line, actor=actor, expected_version=expected_version)
+
+
+def price_standard_line(
+    item: ServiceItem, grade: Grade | None, values: Mapping[str, Any], justification: str = ""
+) -> EstimateLine:
+    """An unsaved line priced by a standard item, with everything it depends on frozen.
+
+    Raises ProjectError as ``add_standard_line`` does; writes nothing.
+    """
     try:
         priced = estimates.quote_item(item, grade, dict(values))
     except PricingError as error:
         raise ProjectError(error.message) from error
     _check_justified(priced, justification)
-    line = estimates.price_line(EstimateLine(), item, priced, justification)
-    return _add_line(project, line, actor=actor, expected_version=expected_version)
+    return estimates.price_line(EstimateLine(), item, priced, justification)
 
 
 def _check_justified(priced: estimates.Quote, justification: str) -> None:
@@ -357,23 +384,85 @@ def add_non_standard_line(
 ) -> EstimateLine:
     """Add a line no standard item covers: allowed only with a written justification,
     and flagged for every reviewer."""
-    if not justification.strip():
-        raise ProjectError(_("A line without a standard item needs a written justification."))
-    if quantity < 0 or unit_price < 0:
-        raise ProjectError(_("Quantity and unit price cannot be negative."))
-    priced = estimates.non_standard_quote(quantity, unit_price)
-    line = EstimateLine(
+    spec = LineSpec(
         fee_class=fee_class,
         name=name,
         unit=unit,
-        inputs={"quantity": str(quantity), "unit_price": str(unit_price)},
+        quantity=quantity,
+        unit_price=unit_price,
+        justification=justification,
+    )
+    line = price_line(spec)
+    return _add_line(project, line, actor=actor, expected_version=expected_version)
+
+
+def _price_non_standard_line(spec: LineSpec) -> EstimateLine:
+    """An unsaved non-standard line; ProjectError without a justification or with a
+    negative figure. Writes nothing."""
+    if not spec.justification.strip():
+        raise ProjectError(_("A line without a standard item needs a written justification."))
+    if spec.quantity < 0 or spec.unit_price < 0:
+        raise ProjectError(_("Quantity and unit price cannot be negative."))
+    priced = estimates.non_standard_quote(spec.quantity, spec.unit_price)
+    line = EstimateLine(
+        fee_class=spec.fee_class,
+        name=spec.name,
+        unit=spec.unit,
+        inputs={"quantity": str(spec.quantity), "unit_price": str(spec.unit_price)},
         amount=priced.amount,
         explanation_zh=priced.explanation_zh,
         explanation_en=priced.explanation_en,
         is_non_standard=True,
-        justification=justification.strip(),
+        justification=spec.justification.strip(),
     )
-    return _add_line(project, line, actor=actor, expected_version=expected_version)
+    return line
+
+
+def price_line(spec: LineSpec) -> EstimateLine:
+    """The unsaved line for ``spec``, priced as the line forms price them (ProjectError)."""
+    if spec.item is not None:
+        return price_standard_line(spec.item, spec.grade, spec.values, spec.justification)
+    return _price_non_standard_line(spec)
+
+
+def replace_lines(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    lines: Sequence[LineSpec],
+    source: str = "",
+) -> Project:
+    """Replace every estimate line of a draft or returned project (an Excel import), all or
+    nothing; the requested amount follows.
+
+    Each line is priced as the line forms price it. Refused (ProjectError, nothing
+    written) for any refused line, when the project changed since
+    ``expected_version``, is no longer editable, or the actor may not submit for its unit.
+    """
+    priced = [price_line(spec) for spec in lines]
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        removed = [_line_record(line) for line in locked.lines.select_related("standard_set")]
+        locked.lines.all().delete()
+        for position, line in enumerate(priced, start=1):
+            line.project = locked
+            line.position = position
+        EstimateLine.objects.bulk_create(priced)
+        before = _refresh_requested(locked)
+        record_event(
+            "projects.lines.imported",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={
+                "source": source,
+                "removed": removed,
+                "added": [_line_record(line) for line in priced],
+                "requested": [before, locked.requested_amount],
+            },
+        )
+    return locked
 
 
 def remove_line(project: Project, *, actor: User, line_id: int, expected_version: int) -> Project:

@@ -2,6 +2,8 @@
 projects (list empty and full, form with errors, detail), review, tasks,
 batches and the standards."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -9,8 +11,10 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import make_ready
+from projects import estimate_excel, estimates
 from projects import services as project_services
 from projects.models import Project
+from projects.tests.estimate_files import fill_template
 from projects.tests.factories import publish_newer_version, register
 from standards.demo import PROVINCE_CODE, seed_standards
 from standards.models import ServiceItem
@@ -31,7 +35,7 @@ def _no_sideways_scroll(page: Page, what: str) -> None:
 
 
 def test_project_pages_are_accessible_and_reflow(
-    page: Page, live_server, cycle: BudgetCycle, submitter: User
+    page: Page, live_server, cycle: BudgetCycle, submitter: User, tmp_path: Path
 ) -> None:
     log_in(page, live_server.url, "edu_clerk")
     page.goto(f"{live_server.url}/projects/")
@@ -61,6 +65,23 @@ def test_project_pages_are_accessible_and_reflow(
     page.get_by_role("button", name="测算并添加").click()
     expect(page.locator(".field__error").first).to_be_visible()
     assert_accessible(page, "non-standard line form with errors")
+    page.goto(f"{live_server.url}/projects/{project.code}/estimate/import/")
+    assert_accessible(page, "estimate import")
+    standard = estimates.standard_for(project)
+    assert standard is not None
+    template = estimate_excel.write_template(standard, estimates.items_for(project, standard), [])
+    filled = tmp_path / "预算明细.xlsx"
+    filled.write_bytes(
+        fill_template(
+            template,
+            [{"服务内容编码": "5.1", "等次编码": "L2", "数量": 1}, {"服务内容编码": "9.9"}],
+        )
+    )
+    page.get_by_label("已填写的预算明细模板").set_input_files(filled)
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_role("heading", name="导入预览")).to_be_visible()
+    assert_accessible(page, "estimate import preview with a line and an error")
+    preview = page.url
 
     operation = register(submitter, name="运维项目", kind="operation")
     staff = ServiceItem.objects.get(standard_set__code=PROVINCE_CODE, code="2.1")
@@ -83,6 +104,7 @@ def test_project_pages_are_accessible_and_reflow(
         f"/review/{project.code}/",
         f"/projects/{project.code}/lines/new/?item=1.1",
         f"/projects/{operation.code}/lines/reprice/",
+        preview.removeprefix(live_server.url),
     ]:
         page.goto(f"{live_server.url}{path}")
         _no_sideways_scroll(page, path)
