@@ -17,7 +17,7 @@ WIDTHS = [18, 36, 24, 12, 20, 12, 36, 10, 12, 16, 16, 10, 10]
 def line_headers() -> list[str]:
     return [
         _("Project code"), _("Project name"), _("Budget unit"), _("State"), _("Fee class"),
-        _("Item code"), _("Content"), _("Unit of measure"), _("Grade"),
+        _("Item code"), _("Service content"), _("Unit of measure"), _("Grade"),
         _("Requested amount (yuan)"), _("Approved amount (yuan)"), _("Non-standard"),
         _("Above the standard"),
     ]  # fmt: skip

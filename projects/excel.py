@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,7 +27,14 @@ PERCENT_FORMAT = "0.00"
 HEADER_FONT = Font(bold=True)
 
 
+def clean_text(value: str) -> str:
+    """Drop the control characters an .xlsx file cannot hold (NUL and the like)."""
+    return value if value.isprintable() else ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def safe_cell(sheet: Worksheet, value: Any, *, number_format: str | None = None) -> WriteOnlyCell:
+    if isinstance(value, str):
+        value = clean_text(value)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
@@ -118,6 +126,7 @@ def _exporter(sheet: Worksheet, number_format: str | None) -> Callable[[Any], An
 
     def export(value: Any) -> Any:
         if isinstance(value, str):
+            value = clean_text(value)
             return safe_cell(sheet, value) if value.startswith(FORMULA_TRIGGERS) else value
         if number_format is None or value is None or isinstance(value, bool):
             return value
