@@ -126,8 +126,9 @@ def _exporter(sheet: Worksheet, number_format: str | None) -> Callable[[Any], An
 
     def export(value: Any) -> Any:
         if isinstance(value, str):
-            value = clean_text(value)
-            return safe_cell(sheet, value) if value.startswith(FORMULA_TRIGGERS) else value
+            if value.isprintable() and not value.startswith(FORMULA_TRIGGERS):
+                return value  # the common case, kept short: it runs for every text cell
+            return safe_cell(sheet, value)
         if number_format is None or value is None or isinstance(value, bool):
             return value
         template.value = value
