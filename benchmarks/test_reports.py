@@ -76,13 +76,13 @@ def test_reports_at_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     export_times, dump_times = [], []
     for run in range(RUNS):
         start = time.perf_counter()
-        written = exports.write_lines(projects, tmp_path / f"lines{run}.xlsx", "预算明细")
+        written = exports.write_lines(projects, str(tmp_path / f"lines{run}.xlsx"), "预算明细")
         export_times.append(time.perf_counter() - start)
         dump_times.append(_bare_dump(tmp_path / f"dump{run}.xlsx", same_rows))
     del same_rows
     export_time, dump_time = min(export_times), min(dump_times)
     tracemalloc.start()
-    exports.write_lines(projects, tmp_path / "lines-again.xlsx", "预算明细")
+    exports.write_lines(projects, str(tmp_path / "lines-again.xlsx"), "预算明细")
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
