@@ -41,7 +41,7 @@ def items_for(request: HttpRequest) -> list[NavItem]:
         NavItem(
             _("Summary"),
             reverse("budgeting:summary"),
-            frozenset({"budgeting:summary"}),
+            frozenset({"budgeting:summary", "budgeting:review_figures"}),
         )
     )
     if has_role(user, Role.FINANCE_APPROVER):

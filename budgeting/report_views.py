@@ -1,19 +1,32 @@
-"""The budget summary: totals by any classification dimension, with drill-down and Excel."""
+"""Reports: the budget summary by any dimension, the cycle's review waterfall and cuts by
+reason, with charts, drill-down, Excel exports and the open-data package.
 
+Every figure is scoped by ``projects_visible_to``: a department sees its own units.
+"""
+
+from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from budgeting.reports import DIMENSIONS, SummaryRow, summarise, total
-from projects.excel import write_table
+from budgeting import charts, exports, open_data, review_totals
+from budgeting.amounts import Step
+from budgeting.models import BudgetCycle
+from budgeting.reports import DIMENSIONS, Dimension, SummaryRow, summarise, total
+from budgeting.review_totals import ReasonRow
+from projects.excel import PERCENT_FORMAT, WAN_FORMAT, write_table
+from projects.models import Project
 from projects.permissions import projects_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WAN = Decimal(10000)
 
 
 def _year(request: HttpRequest) -> int:
@@ -21,25 +34,30 @@ def _year(request: HttpRequest) -> int:
     return int(raw) if raw.isdigit() else timezone.localdate().year + 1
 
 
+def _projects(request: HttpRequest, year: int) -> QuerySet[Project]:
+    return projects_visible_to(request.user).filter(budget_year=year)
+
+
 def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryRow]:
     by = request.GET.get("by", "unit")
     if by not in DIMENSIONS:
         by = "unit"
     year = _year(request)
-    projects = projects_visible_to(request.user).filter(budget_year=year)
+    projects = _projects(request, year)
     rows = summarise(projects, DIMENSIONS[by])
-    return by, year, rows, total(rows)
+    return by, year, rows, total(rows, projects, DIMENSIONS[by])
+
+
+def _drill(year: int, dimension: Dimension, row: SummaryRow) -> str:
+    query = {"year": year, dimension.filter_name: row.drill_value()}
+    return f"{reverse('projects:list')}?{urlencode(query)}"
 
 
 @login_required
 def summary(request: HttpRequest) -> HttpResponse:
     by, year, rows, totals = _summary(request)
     dimension = DIMENSIONS[by]
-    list_url = reverse("projects:list")
-    links = [
-        f"{list_url}?{urlencode({'year': year, dimension.filter_name: row.drill_value()})}"
-        for row in rows
-    ]
+    fee_classes = summarise(_projects(request, year), DIMENSIONS["fee_class"])
     return render(
         request,
         "budgeting/summary.html",
@@ -48,11 +66,34 @@ def summary(request: HttpRequest) -> HttpResponse:
             "year": year,
             "dimension": dimension,
             "dimensions": DIMENSIONS,
-            "rows": list(zip(rows, links, strict=True)),
+            "rows": [(row, _drill(year, dimension, row)) for row in rows],
             "totals": totals,
-            "all_link": f"{list_url}?{urlencode({'year': year})}",
+            "all_link": f"{reverse('projects:list')}?{urlencode({'year': year})}",
+            "bars": charts.bars(
+                _("Requested and approved by %(dimension)s (10k yuan)")
+                % {"dimension": dimension.label},
+                [(str(row.label), (row.requested, row.approved)) for row in rows],
+                (_("Requested"), _("Approved")),
+            ),
+            "fee_classes": [
+                (row, _drill(year, DIMENSIONS["fee_class"], row)) for row in fee_classes
+            ],
+            "fee_chart": charts.shares(
+                _("Shares of the requested amount by fee class"),
+                [(str(row.label), row.requested) for row in fee_classes],
+            ),
         },
     )
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _wan(value: Decimal) -> Decimal:
+    return value / WAN
 
 
 @login_required
@@ -61,21 +102,116 @@ def summary_export(request: HttpRequest) -> HttpResponse:
     headers = [
         str(DIMENSIONS[by].label),
         _("Projects"),
-        _("Requested (yuan)"),
-        _("Approved (yuan)"),
-        _("Cut (yuan)"),
+        _("Requested (10k yuan)"),
+        _("Approved (10k yuan)"),
+        _("Cut (10k yuan)"),
         _("Cut rate (%)"),
     ]
+
+    def cells(row: SummaryRow) -> list[Any]:
+        return [
+            str(row.label), row.projects, _wan(row.requested), _wan(row.approved),
+            _wan(row.cut), row.cut_rate,
+        ]  # fmt: skip
+
     content = write_table(
         _("Summary %(year)s") % {"year": year},
         headers,
-        [
-            [str(row.label), row.projects, row.requested, row.approved, row.cut, row.cut_rate]
-            for row in [*rows, totals]
-        ],
-        money_columns=frozenset({2, 3, 4}),
+        [cells(row) for row in rows],
+        formats={2: WAN_FORMAT, 3: WAN_FORMAT, 4: WAN_FORMAT, 5: PERCENT_FORMAT},
         widths=[30, 10, 18, 18, 18, 12],
+        totals=cells(totals),
     )
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="summary-{year}-{by}.xlsx"'
+    return _xlsx(content, f"summary-{year}-{by}.xlsx")
+
+
+def _review_figures(
+    request: HttpRequest,
+) -> tuple[int, BudgetCycle | None, list[Step], list[ReasonRow]]:
+    year = _year(request)
+    cycle = BudgetCycle.objects.filter(year=year).first()
+    if cycle is None:
+        return year, None, [], []
+    projects = projects_visible_to(request.user)
+    return (
+        year,
+        cycle,
+        review_totals.waterfall(projects, cycle),
+        review_totals.cut_reasons(projects, cycle),
+    )
+
+
+@login_required
+def review_figures(request: HttpRequest) -> HttpResponse:
+    """The cycle's waterfall and its cuts by reason, each as a chart and a table."""
+    year, cycle, steps, reasons = _review_figures(request)
+    context: dict[str, Any] = {"year": year, "cycle": cycle, "steps": steps, "reasons": reasons}
+    if steps:
+        context["waterfall_chart"] = charts.waterfall(
+            _("Review waterfall %(year)s (10k yuan)") % {"year": year},
+            [(step.label, step.total) for step in steps],
+            (_("Total after the stage"), _("Cut at the stage")),
+        )
+    if reasons:
+        context["reasons_total"] = sum((row.amount for row in reasons), Decimal("0.00"))
+        context["reasons_count"] = sum(row.decisions for row in reasons)
+        context["reasons_chart"] = charts.bars(
+            _("Cuts by reason (10k yuan)"),
+            [(str(row.label), (row.amount,)) for row in reasons],
+            (_("Cut"),),
+        )
+    return render(request, "budgeting/review_figures.html", context)
+
+
+@login_required
+def waterfall_export(request: HttpRequest) -> HttpResponse:
+    year, _cycle, steps, _reasons = _review_figures(request)
+    content = write_table(
+        _("Waterfall %(year)s") % {"year": year},
+        [_("Stage"), _("Total (10k yuan)"), _("Cut (10k yuan)"), _("Cut rate (%)")],
+        [[step.label, _wan(step.total), _wan(step.cut), step.cut_rate] for step in steps],
+        formats={1: WAN_FORMAT, 2: WAN_FORMAT, 3: PERCENT_FORMAT},
+        widths=[24, 18, 18, 12],
+    )
+    return _xlsx(content, f"waterfall-{year}.xlsx")
+
+
+@login_required
+def cut_reasons_export(request: HttpRequest) -> HttpResponse:
+    year, _cycle, _steps, reasons = _review_figures(request)
+    rows = [[str(row.label), row.decisions, _wan(row.amount)] for row in reasons]
+    content = write_table(
+        _("Cut reasons %(year)s") % {"year": year},
+        [_("Cut reason"), _("Line decisions"), _("Cut (10k yuan)")],
+        rows,
+        formats={2: WAN_FORMAT},
+        widths=[28, 14, 18],
+        totals=[
+            _("Total"),
+            sum(row.decisions for row in reasons),
+            _wan(sum((row.amount for row in reasons), Decimal("0.00"))),
+        ],
+    )
+    return _xlsx(content, f"cut-reasons-{year}.xlsx")
+
+
+@login_required
+def lines_export(request: HttpRequest) -> FileResponse:
+    """Every estimate line of the year's visible projects, streamed from a temporary file."""
+    year = _year(request)
+    handle = exports.lines_file(
+        _projects(request, year), _("Estimate lines %(year)s") % {"year": year}
+    )
+    return FileResponse(
+        handle, as_attachment=True, filename=f"estimate-lines-{year}.xlsx", content_type=XLSX
+    )
+
+
+@login_required
+def open_data_package(request: HttpRequest) -> HttpResponse:
+    """The year's approved budgets as CSV and datapackage.json (Fiscal Data Package), zipped."""
+    year = _year(request)
+    content = open_data.package_zip(projects_visible_to(request.user), year)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="approved-budgets-{year}.zip"'
     return response

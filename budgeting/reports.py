@@ -3,20 +3,30 @@
 Each row links to the project list filtered to the same projects (drill-down),
 so the list's filters and these groupings must mean the same thing: the unit
 dimension groups by primary unit, as the list's unit filter includes a
-primary unit's secondary units.
+primary unit's secondary units. The fee class lives on the estimate lines, so
+that dimension sums lines (a project with lines of two fee classes counts in
+both rows) and drills down to the projects having a line of the class.
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from projects.models import BudgetCategory, Continuity, ProcurementMethod, Project, ProjectState
+from budgeting.models import LineDecision
+from projects.models import (
+    BudgetCategory,
+    Continuity,
+    EstimateLine,
+    ProcurementMethod,
+    Project,
+    ProjectState,
+)
 from standards.models import ProjectKind
 
 ZERO = Decimal("0.00")
@@ -28,7 +38,8 @@ class Dimension:
     label: str | Promise
     group_by: Any  # an expression to group by
     filter_name: str  # the project list's filter for drill-down
-    choices: dict[Any, str | Promise] | None  # value -> label; None: units
+    choices: dict[Any, str | Promise] | None  # value -> label; None: units, or the value
+    of_lines: bool = False  # grouped over estimate lines rather than projects
 
 
 DIMENSIONS: dict[str, Dimension] = {
@@ -54,8 +65,20 @@ DIMENSIONS: dict[str, Dimension] = {
         "procurement",
         dict(ProcurementMethod.choices),
     ),
+    "fee_class": Dimension(_("Fee class"), F("fee_class"), "fee_class", None, of_lines=True),
     "state": Dimension(_("State"), F("state"), "state", dict(ProjectState.choices)),
 }
+
+
+def line_amount_after(order: int | None = None) -> Coalesce:
+    """An estimate line's amount once the review stages up to ``order`` (every stage when
+    None) have decided, as SQL: the latest such stage's decision, else the request.
+    The database twin of ``amounts.LineFigures.amount_after``."""
+    decisions = LineDecision.objects.filter(line=OuterRef("pk"))
+    if order is not None:
+        decisions = decisions.filter(stage__order__lte=order)
+    latest = decisions.order_by("-stage__order").values("approved_amount")[:1]
+    return Coalesce(Subquery(latest), F("amount"), output_field=MONEY)
 
 
 @dataclass(frozen=True)
@@ -85,31 +108,17 @@ class SummaryRow:
 
 
 def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[SummaryRow]:
-    """One row per value of the dimension, in one aggregate query."""
-    decided = Q(approved_amount__isnull=False)
-    rows = (
-        projects.annotate(group=dimension.group_by)
-        .values("group")
-        .annotate(
-            projects=Count("pk"),
-            requested=Coalesce(Sum("requested_amount"), ZERO, output_field=MONEY),
-            approved=Coalesce(Sum("approved_amount"), ZERO, output_field=MONEY),
-            requested_of_decided=Coalesce(
-                Sum("requested_amount", filter=decided), ZERO, output_field=MONEY
-            ),
-        )
-        .order_by("group")
-    )
-    data = list(rows)
-    labels: dict[Any, str | Promise] = (
-        dimension.choices
-        if dimension.choices is not None
-        else dict(
+    """One row per value of the dimension, in one aggregate query (two for units)."""
+    data = list(_grouped(projects, dimension).order_by("group"))
+    labels: dict[Any, str | Promise] = {}
+    if dimension.choices is not None:
+        labels = dimension.choices
+    elif dimension.filter_name == "unit":
+        labels = dict(
             Organization.objects.filter(pk__in=[row["group"] for row in data]).values_list(
                 "pk", "name"
             )
         )
-    )
     return [
         SummaryRow(
             key=row["group"],
@@ -123,11 +132,53 @@ def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[Summary
     ]
 
 
-def total(rows: list[SummaryRow]) -> SummaryRow:
+def _grouped(projects: QuerySet[Project], dimension: Dimension) -> QuerySet[Any]:
+    if dimension.of_lines:
+        decided = Q(project__approved_amount__isnull=False)
+        return (
+            EstimateLine.objects.filter(project__in=projects)
+            .annotate(group=dimension.group_by)
+            .values("group")
+            .annotate(
+                projects=Count("project", distinct=True),
+                requested=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
+                approved=Coalesce(
+                    Sum(line_amount_after(), filter=decided), ZERO, output_field=MONEY
+                ),
+                requested_of_decided=Coalesce(
+                    Sum("amount", filter=decided), ZERO, output_field=MONEY
+                ),
+            )
+        )
+    decided = Q(approved_amount__isnull=False)
+    return (
+        projects.annotate(group=dimension.group_by)
+        .values("group")
+        .annotate(
+            projects=Count("pk"),
+            requested=Coalesce(Sum("requested_amount"), ZERO, output_field=MONEY),
+            approved=Coalesce(Sum("approved_amount"), ZERO, output_field=MONEY),
+            requested_of_decided=Coalesce(
+                Sum("requested_amount", filter=decided), ZERO, output_field=MONEY
+            ),
+        )
+    )
+
+
+def total(
+    rows: list[SummaryRow],
+    projects: QuerySet[Project] | None = None,
+    dimension: Dimension | None = None,
+) -> SummaryRow:
+    """The rows added up. Over lines a project may sit in several rows, so its projects
+    are counted once more in the database (pass the projects and the dimension)."""
+    count = sum(row.projects for row in rows)
+    if projects is not None and dimension is not None and dimension.of_lines:
+        count = projects.filter(lines__isnull=False).distinct().count()
     return SummaryRow(
         key=None,
         label=_("Total"),
-        projects=sum(row.projects for row in rows),
+        projects=count,
         requested=sum((row.requested for row in rows), ZERO),
         approved=sum((row.approved for row in rows), ZERO),
         requested_of_decided=sum((row.requested_of_decided for row in rows), ZERO),

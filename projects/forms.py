@@ -204,6 +204,8 @@ class ProjectFilterForm(forms.Form):
         label=_("Procurement method"), required=False, choices=_any(ProcurementMethod.choices)
     )
     state = forms.ChoiceField(label=_("State"), required=False, choices=_any(ProjectState.choices))
+    # Projects with at least one estimate line of this fee class (the summary's drill-down).
+    fee_class = forms.CharField(label=_("Fee class"), required=False, max_length=100)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,9 +1,9 @@
 """Filtering and sorting of the project list (read-only)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from projects.forms import ProjectFilterForm
-from projects.models import Project
+from projects.models import EstimateLine, Project
 
 # Public sort keys -> ORM ordering; anything else falls back to the default.
 SORTS = {
@@ -43,6 +43,9 @@ def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> Que
             projects = projects.filter(**{column: data[field]})
     if data["managed"]:
         projects = projects.filter(managed_by_data_admin=data["managed"] == "yes")
+    if data["fee_class"]:
+        lines = EstimateLine.objects.filter(project=OuterRef("pk"), fee_class=data["fee_class"])
+        projects = projects.filter(Exists(lines))
     return projects
 
 

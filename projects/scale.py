@@ -14,6 +14,7 @@ from accounts.models import Organization, User
 from projects.models import (
     BudgetCategory,
     Continuity,
+    EstimateLine,
     ProcurementMethod,
     Project,
     ProjectCodeCounter,
@@ -21,6 +22,13 @@ from projects.models import (
     ProjectState,
 )
 
+FEE_CLASSES = [
+    "软件开发服务费",
+    "运行维护服务费",
+    "系统业务运营服务费",
+    "基础设施服务费",
+    "其他服务费",
+]
 WORDS = [
     "智慧",
     "数据",
@@ -37,8 +45,9 @@ WORDS = [
 ]
 
 
-def seed_scale(projects: int, *, year: int = 2027, seed: int = 2027) -> int:
-    """Add ``projects`` synthetic projects of ``year``; returns how many were made."""
+def seed_scale(projects: int, *, year: int = 2027, seed: int = 2027, lines: int = 0) -> int:
+    """Add ``projects`` synthetic projects of ``year``, each with ``lines`` estimate lines
+    (the requested amount is then their sum); returns how many projects were made."""
     rng = random.Random(seed)  # noqa: S311  # reproducible test data, not security
     units = list(
         Organization.objects.filter(is_finance_department=False, is_data_administration=False)
@@ -85,6 +94,37 @@ def seed_scale(projects: int, *, year: int = 2027, seed: int = 2027) -> int:
                     created_by=clerk,
                 )
             )
-        Project.objects.bulk_create(batch, batch_size=2000)
+        if lines:
+            _add_lines(batch, lines, rng)
+        else:
+            Project.objects.bulk_create(batch, batch_size=2000)
         ProjectCodeCounter.objects.bulk_update(list(counters.values()), ["last_sequence"])
     return projects
+
+
+def _add_lines(projects: list[Project], per_project: int, rng: random.Random) -> None:
+    """Insert the projects with ``per_project`` lines each; the requested amount is their sum."""
+    amounts = []
+    for project in projects:
+        own = [Decimal(rng.randrange(1_000_00, 500_000_00)) / 100 for _ in range(per_project)]
+        project.requested_amount = sum(own, Decimal("0.00"))
+        amounts.append(own)
+    Project.objects.bulk_create(projects, batch_size=2000)
+    EstimateLine.objects.bulk_create(
+        (
+            EstimateLine(
+                project=project,
+                position=position,
+                fee_class=rng.choice(FEE_CLASSES),
+                item_code=f"{position % 5 + 1}.{position + 1:02d}",
+                name="".join(rng.sample(WORDS, 3)) + "服务",
+                unit="项",
+                amount=amount,
+                is_non_standard=True,
+                justification="合成数据。",
+            )
+            for project, own in zip(projects, amounts, strict=True)
+            for position, amount in enumerate(own)
+        ),
+        batch_size=5000,
+    )

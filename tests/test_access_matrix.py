@@ -181,6 +181,11 @@ MATRIX: dict[str, Row] = {
     # Summaries are scoped to what each user sees, so everyone logged in gets one.
     "budgeting:summary": Row(logged_in(200)),
     "budgeting:summary_export": Row(logged_in(200)),
+    "budgeting:review_figures": Row(logged_in(200)),
+    "budgeting:waterfall_export": Row(logged_in(200)),
+    "budgeting:cut_reasons_export": Row(logged_in(200)),
+    "budgeting:lines_export": Row(logged_in(200)),
+    "budgeting:open_data": Row(logged_in(200)),
     "budgeting:batches": Row(only("finance_approver")),
     "budgeting:batch": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
     "budgeting:batch_export": Row(only("finance_approver"), lambda w: [w.batch.public_id]),

@@ -81,7 +81,7 @@ def test_export_has_the_rows_and_a_total(client: Client, finance_reviewer: User)
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[-1][0] == "合计"
-    assert rows[-1][2] == 2600000
+    assert rows[-1][2] == 260  # 万元
     assert sheet.freeze_panes == "A2"
 
 

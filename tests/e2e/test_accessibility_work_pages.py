@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
+from budgeting.tests.report_fixtures import World, report_world
 from budgeting.tests.workflow_fixtures import make_ready
 from projects import estimate_excel, estimates
 from projects import services as project_services
@@ -21,7 +22,7 @@ from standards.models import ServiceItem
 from standards.tests.factories import filled_set
 from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
 
-__all__ = ["csp_violations"]  # the fixture, shared
+__all__ = ["csp_violations", "report_world"]  # the fixtures, shared
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -160,3 +161,22 @@ def test_standards_pages_are_accessible(page: Page, live_server, submitter: User
     ]:
         page.goto(f"{live_server.url}{path}")
         assert_accessible(page, path)
+
+
+def test_report_pages_are_accessible_and_reflow(
+    page: Page, live_server, report_world: World
+) -> None:
+    """The dashboard, the summary (with its charts) and the review figures."""
+    pages = ["/", "/review/summary/?year=2027&by=fee_class", "/review/summary/review/?year=2027"]
+    for username in ("finance_reviewer", "edu_clerk"):
+        page.context.clear_cookies()
+        log_in(page, live_server.url, username)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        for path in pages:
+            page.goto(f"{live_server.url}{path}")
+            expect(page.locator("svg.chart").first).to_be_visible()
+            assert_accessible(page, f"{path} as {username}")
+        page.set_viewport_size({"width": 320, "height": 800})
+        for path in pages:
+            page.goto(f"{live_server.url}{path}")
+            _no_sideways_scroll(page, f"{path} as {username}")

@@ -11,12 +11,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--projects", type=int, default=10_000)
         parser.add_argument("--year", type=int, default=2027)
+        parser.add_argument("--lines", type=int, default=0, help="estimate lines per project")
 
-    def handle(self, *args: Any, projects: int, year: int, **options: Any) -> None:
-        if projects < 1:
-            raise CommandError("--projects must be at least 1.")
+    def handle(self, *args: Any, projects: int, year: int, lines: int, **options: Any) -> None:
+        if projects < 1 or lines < 0:
+            raise CommandError("--projects must be at least 1 and --lines not negative.")
         try:
-            made = seed_scale(projects, year=year)
+            made = seed_scale(projects, year=year, lines=lines)
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{made} synthetic projects of {year} added.")

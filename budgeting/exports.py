@@ -1,0 +1,84 @@
+"""Large Excel exports: every estimate line of a cycle, written in write-only mode to a
+temporary file (memory stays flat however many lines) and streamed from there."""
+
+import tempfile
+from typing import IO, Any
+
+from django.db.models import Case, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from budgeting.reports import MONEY, line_amount_after
+from projects.excel import YUAN_FORMAT, save_table
+from projects.models import EstimateLine, Project, ProjectState
+
+WIDTHS = [18, 36, 24, 12, 20, 12, 36, 10, 12, 16, 16, 10, 10]
+
+
+def line_headers() -> list[str]:
+    return [
+        _("Project code"), _("Project name"), _("Budget unit"), _("State"), _("Fee class"),
+        _("Item code"), _("Service content"), _("Unit of measure"), _("Grade"),
+        _("Requested amount (yuan)"), _("Approved amount (yuan)"), _("Non-standard"),
+        _("Above the standard"),
+    ]  # fmt: skip
+
+
+def line_rows(projects: QuerySet[Project]) -> Any:
+    """The lines of these projects as plain tuples in column order, fetched in chunks.
+    The approved amount is the line's amount after every stage, for approved projects."""
+    states = dict(ProjectState.choices)
+    yes = _("Yes")
+    approved = Case(
+        When(project__state=ProjectState.APPROVED, then=line_amount_after()),
+        default=Value(None),
+        output_field=MONEY,
+    )
+    rows = (
+        EstimateLine.objects.filter(project__in=projects)
+        .order_by("project__code", "position", "id")
+        .annotate(approved=approved)
+        .values_list(
+            "project__code",
+            "project__name",
+            "project__organization__name",
+            "project__state",
+            "fee_class",
+            "item_code",
+            "name",
+            "unit",
+            "grade_name",
+            "amount",
+            "approved",
+            "is_non_standard",
+            "is_above_standard",
+        )
+        .iterator(chunk_size=5000)
+    )
+    for row in rows:
+        yield (
+            *row[:3],
+            str(states.get(row[3], row[3])),
+            *row[4:11],
+            yes if row[11] else None,
+            yes if row[12] else None,
+        )
+
+
+def write_lines(projects: QuerySet[Project], target: str | IO[bytes], title: str) -> int:
+    """Write the projects' estimate lines as one sheet; returns the number of lines."""
+    return save_table(
+        target,
+        title,
+        line_headers(),
+        line_rows(projects),
+        formats={9: YUAN_FORMAT, 10: YUAN_FORMAT},
+        widths=WIDTHS,
+    )
+
+
+def lines_file(projects: QuerySet[Project], title: str) -> IO[bytes]:
+    """The export in an anonymous temporary file, rewound, for a streaming response."""
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  # closed by the response
+    write_lines(projects, handle, title)
+    handle.seek(0)
+    return handle
