@@ -389,7 +389,7 @@ def remove_line(project: Project, *, actor: User, line_id: int, expected_version
         line = locked.lines.filter(pk=line_id).first()
         if line is None:
             raise ProjectError(_("That estimate line no longer exists."))
-        removed = _line_record(line)
+        removed = line_record(line)
         line.delete()
         before = _refresh_requested(locked)
         record_event(
@@ -416,7 +416,7 @@ def _add_line(
             actor=actor,
             target=locked,
             target_key=locked.code,
-            data={"line": _line_record(line), "requested": [before, locked.requested_amount]},
+            data={"line": line_record(line), "requested": [before, locked.requested_amount]},
         )
     return line
 
@@ -432,7 +432,8 @@ def _refresh_requested(project: Project) -> Decimal:
     return before
 
 
-def _line_record(line: EstimateLine) -> dict[str, Any]:
+def line_record(line: EstimateLine) -> dict[str, Any]:
+    """A line as the history keeps it (added, removed, or as a return found it)."""
     return {
         "item": line.item_code,
         "name": line.name,
