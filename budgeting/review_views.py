@@ -146,9 +146,11 @@ def _refuse_outright(user: User, project: Project, action: Action, version: int 
     acted meanwhile, perhaps moving the project to another stage) gets the service's
     clear message instead of an error page.
     """
-    if version != project.version:
+    # One query for the version and the stage, so both come from the same moment: read
+    # apart, a decision committed in between would pair the old version with the new stage.
+    review = Review.objects.select_related("stage", "project").filter(project=project).first()
+    if version != (review.project.version if review else project.version):
         return
-    review = Review.objects.select_related("stage").filter(project=project).first()
     if not can_take(user, project, review.stage if review else None, action):
         raise PermissionDenied
 
