@@ -10,41 +10,16 @@ Figures (printed as one "BENCH" JSON line, collected by ``make bench``):
 import json
 import time
 import tracemalloc
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from benchmarks.standards_data import large_set
 from standards import excel, import_service
-from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
-from standards.tests.factories import StandardSetFactory
+from standards.models import Grade
 
 ITEMS = 5_000  # two grades each: 10,000 item-price rows
-
-
-def _big_set() -> StandardSet:
-    standard = StandardSetFactory.create(code="BENCH-SRC", status=SetStatus.DRAFT)
-    category = FeeCategory.objects.create(standard_set=standard, code="2", name="运行维护服务费")
-    items = ServiceItem.objects.bulk_create(
-        ServiceItem(
-            standard_set=standard,
-            category=category,
-            code=f"2.{number:05d}",
-            name=f"运维服务{number}",
-            unit="人年",
-            pricing_method="unit_price",
-            parameters={},
-            position=number,
-        )
-        for number in range(ITEMS)
-    )
-    Grade.objects.bulk_create(
-        Grade(item=item, code=code, name=name, unit_price=Decimal(price))
-        for item in items
-        for code, name, price in (("A", "一级", "83900.00"), ("B", "二级", "125900.00"))
-    )
-    return standard
 
 
 def _bare_read(path: Path) -> float:
@@ -71,7 +46,7 @@ def _bare_dump(path: Path, rows: list[tuple[object, ...]]) -> float:
 def test_standard_excel_round_trip_speed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = _big_set()
+    source = large_set("BENCH-SRC", ITEMS, grades_per_item=2)
     exported = tmp_path / "standard.xlsx"
     start = time.perf_counter()
     rows = excel.write_workbook(source, exported)

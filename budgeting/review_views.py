@@ -101,9 +101,7 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "line_diff": line_diff,
         "returned": returned,
         "cut_reasons": CutReason.choices,
-        "flagged_lines": [
-            line for line in figures.lines if line.is_non_standard or line.is_above_standard
-        ],
+        "flagged_lines": [line for line in figures.lines if line.flag_labels],
     }
     return render(request, "budgeting/review.html", context)
 

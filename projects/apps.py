@@ -21,5 +21,7 @@ class ProjectsConfig(AppConfig):
                 "projects.attachment.removed": _("Document removed"),
                 "projects.line.added": _("Estimate line added"),
                 "projects.line.removed": _("Estimate line removed"),
+                "projects.lines.repriced": _("Estimate lines re-priced with the current standard"),
+                "projects.lines.imported": _("Estimate lines imported from Excel"),
             }
         )

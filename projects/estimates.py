@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from projects.models import Project
+from projects.models import EstimateLine, Project
 from standards import catalogue, pricing
 from standards.models import Grade, ServiceItem, StandardSet
 
@@ -105,9 +105,20 @@ class Quote:
     grade: Grade | None
     above_standard: bool
 
+    @property
+    def out_of_range(self) -> bool:
+        return bool(self.result.out_of_range)
+
+    @property
+    def needs_justification(self) -> bool:
+        """A price above the standard or an input outside its range is flagged for reviewers."""
+        return self.above_standard or self.out_of_range
+
 
 def quote_item(item: ServiceItem, grade: Grade | None, values: dict[str, Any]) -> Quote:
-    """Price the line; raises ``pricing.PricingError`` (naming the range) on a refused input."""
+    """Price the line. An input outside the standard's range is priced with the value
+    given and listed in ``result.out_of_range``; a ``pricing.PricingError`` is raised for
+    inputs that cannot price at all (missing, negative, an unknown choice)."""
     inputs: dict[str, Any] = {}
     stages: dict[str, Any] = {}
     for name, value in values.items():
@@ -120,10 +131,13 @@ def quote_item(item: ServiceItem, grade: Grade | None, values: dict[str, Any]) -
     if stages:
         inputs["stages"] = stages
     override = inputs.pop("unit_price_override", None)
+    frozen = _as_text(inputs)
     figures = _figures(grade)
     above = False
     if override is not None and grade is not None and grade.unit_price is not None:
-        override = Decimal(override)
+        override = pricing.non_negative(override, gettext("Own unit price"))
+        # Kept with the inputs, so re-pricing with a later standard keeps the clerk's price.
+        frozen["unit_price_override"] = str(override)
         above = override > grade.unit_price
         # The clerk's own price replaces the grade's; the range check still applies to it.
         figures = pricing.GradeFigures(
@@ -132,8 +146,46 @@ def quote_item(item: ServiceItem, grade: Grade | None, values: dict[str, Any]) -
             range_min=None if above else grade.range_min,
             range_max=None if above else grade.range_max,
         )
-    result = pricing.quote(item.pricing_method, item.parameters, inputs, figures)
-    return Quote(result, _as_text(inputs), grade, above)
+    result = pricing.quote(
+        item.pricing_method, item.parameters, inputs, figures, allow_out_of_range=True
+    )
+    return Quote(result, frozen, grade, above)
+
+
+def values_from_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """A line's frozen inputs back in the form's shape (stages as ``stage:<name>``)."""
+    values = {key: value for key, value in inputs.items() if key != "stages"}
+    for stage, months in inputs.get("stages", {}).items():
+        values[f"stage:{stage}"] = months
+    return values
+
+
+def price_line(
+    line: EstimateLine, item: ServiceItem, priced: Quote, justification: str
+) -> EstimateLine:
+    """Freeze on ``line`` what its price depends on (standard version, item, method,
+    parameters, grade figures, inputs) and the price with its flags. Not saved."""
+    grade = priced.grade
+    line.fee_class = top_fee_class(item)
+    line.standard_set = item.standard_set
+    line.item = item
+    line.item_code = item.code
+    line.name = item.name
+    line.unit = item.unit
+    line.pricing_method = item.pricing_method
+    line.parameters = item.parameters
+    line.grade_code = grade.code if grade else ""
+    line.grade_name = grade.name if grade else ""
+    line.grade_figures = grade_figures_json(grade)
+    line.inputs = priced.inputs
+    line.amount = priced.result.amount
+    line.explanation_zh = priced.result.explanation_zh
+    line.explanation_en = priced.result.explanation_en
+    line.is_non_standard = False
+    line.is_above_standard = priced.above_standard
+    line.is_out_of_range = priced.out_of_range
+    line.justification = justification.strip() if priced.needs_justification else ""
+    return line
 
 
 def _figures(grade: Grade | None) -> pricing.GradeFigures | None:

@@ -215,9 +215,11 @@ class StandardLineForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, item: ServiceItem, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, item: ServiceItem, preview: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
+        if preview:  # pricing as the clerk types saves nothing, so needs no version
+            del self.fields["version"]
         grades = list(item.grades.all())
         if grades:
             self.fields["grade"] = forms.ChoiceField(
@@ -237,7 +239,10 @@ class StandardLineForm(forms.Form):
             label=_("Justification"),
             required=False,
             widget=forms.Textarea(attrs={"rows": 2}),
-            help_text=_("Required when the price is above the standard."),
+            help_text=_(
+                "Required when the price is above the standard or an input is outside "
+                "its allowed range."
+            ),
         )
 
     def grade(self) -> Grade | None:

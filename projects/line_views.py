@@ -1,25 +1,72 @@
 """Estimate lines: choose a standard item, give its inputs, see the price; or add a
-non-standard line with its justification. Plain forms: they work without JavaScript."""
+non-standard line with its justification; re-price lines with the current standard.
+
+Plain forms: they work without JavaScript ("Calculate" prices without saving). With
+it, htmx asks ``line_preview`` for the amount and explanation as the clerk types.
+"""
+
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import request_member
-from projects import estimates, services
+from projects import estimates, repricing, services
 from projects.errors import ProjectError
 from projects.forms import NonStandardLineForm, StandardLineForm
 from projects.models import Project
 from projects.permissions import get_project_for_edit
 from projects.views import project_url
-from standards import catalogue
+from standards import catalogue, pricing
+from standards.models import ServiceItem
 
 
 def _lines_url(project: Project) -> str:
     return f"{project_url(project)}#lines"
+
+
+@dataclass
+class Preview:
+    """What the form's inputs price at, or why they do not price yet."""
+
+    quote: estimates.Quote | None = None
+    explanation: str = ""
+    errors: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # required inputs not given yet
+
+
+def _preview(form: StandardLineForm) -> Preview:
+    """Price the form's inputs without saving anything."""
+    if not form.is_bound:
+        return Preview()
+    if not form.is_valid():
+        preview = Preview()
+        for name, errors in form.errors.items():
+            if name not in form.fields:
+                preview.errors += [str(error) for error in errors]
+            elif form[name].value() in (None, ""):
+                preview.missing.append(str(form[name].label))
+            else:
+                preview.errors += [f"{form[name].label}: {error}" for error in errors]
+        return preview
+    try:
+        quote = estimates.quote_item(form.item, form.grade(), form.values())
+    except pricing.PricingError as error:
+        return Preview(errors=[error.message])
+    return Preview(quote, quote.result.explain(get_language() or ""))
+
+
+def _item_for(project: Project, code: str) -> ServiceItem | None:
+    standard = estimates.standard_for(project)
+    if standard is None:
+        return None
+    items = estimates.items_for(project, standard)
+    return next((candidate for candidate in items if candidate.code == code), None)
 
 
 @login_required
@@ -48,7 +95,11 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
     if item is None:
         raise Http404
     form = StandardLineForm(request.POST or None, item=item, initial={"version": project.version})
-    if request.method == "POST" and form.is_valid():
+    preview = Preview()
+    if "calculate" in request.POST:
+        # Without JavaScript, "Calculate" shows the price and keeps the form as it is.
+        preview = _preview(form)
+    elif request.method == "POST" and form.is_valid():
         try:
             line = services.add_standard_line(
                 project,
@@ -60,6 +111,7 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
                 justification=form.cleaned_data["justification"],
             )
         except ProjectError as error:
+            preview = _preview(form)  # before the error makes the form invalid
             form.add_error(None, error.message)
         else:
             messages.success(
@@ -71,8 +123,21 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "projects/line_form.html",
-        {"project": project, "standard": standard, "item": item, "form": form},
+        {"project": project, "standard": standard, "item": item, "form": form, "preview": preview},
     )
+
+
+@login_required
+@require_GET
+def line_preview(request: HttpRequest, code: str) -> HttpResponse:
+    """The amount and explanation for the inputs typed so far (the line form's htmx
+    partial). Checks access like the form; writes nothing."""
+    project = get_project_for_edit(request.user, code)
+    item = _item_for(project, request.GET.get("item", ""))
+    if item is None:
+        raise Http404
+    form = StandardLineForm(request.GET, item=item, preview=True)
+    return render(request, "projects/line_preview.html", {"preview": _preview(form)})
 
 
 @login_required
@@ -122,3 +187,33 @@ def line_remove(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Line removed."))
     return redirect(_lines_url(project))
+
+
+@login_required
+def line_reprice(request: HttpRequest, code: str) -> HttpResponse:
+    """GET: what re-pricing with the current standard would change, line by line.
+    POST (the confirmation form): re-price."""
+    project = get_project_for_edit(request.user, code)
+    if request.method == "POST":
+        raw = request.POST.get("version", "")
+        try:
+            project = services.reprice_lines(
+                project,
+                actor=request_member(request),
+                expected_version=int(raw) if raw.isdigit() else -1,
+                standard_code=request.POST.get("standard", ""),
+            )
+        except ProjectError as error:
+            messages.error(request, error.message)
+            return redirect("projects:line_reprice", code=project.code)
+        messages.success(
+            request,
+            _("Lines re-priced; the requested amount is now %(amount)s yuan.")
+            % {"amount": f"{project.requested_amount:,.2f}"},
+        )
+        return redirect(_lines_url(project))
+    return render(
+        request,
+        "projects/line_reprice.html",
+        {"project": project, "plan": repricing.plan(project)},
+    )

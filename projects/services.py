@@ -6,7 +6,8 @@ writes, and records an ``audit.Event`` in one transaction. Refusals raise
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.permissions import can_submit_for_unit
 from audit.services import record_event
-from projects import estimates
+from projects import estimates, repricing
 from projects.errors import ProjectError
 from projects.models import (
     INDICATORS_BY_TIER,
@@ -306,6 +307,22 @@ def _snapshot(project: Project) -> dict[str, Any]:
     return values
 
 
+@dataclass(frozen=True)
+class LineSpec:
+    """One line to price: a standard item with its grade and inputs, or (no item) a
+    non-standard line with its own name, figures and justification."""
+
+    item: ServiceItem | None = None
+    grade: Grade | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    justification: str = ""
+    fee_class: str = ""
+    name: str = ""
+    unit: str = ""
+    quantity: Decimal = Decimal(0)
+    unit_price: Decimal = Decimal(0)
+
+
 def add_standard_line(
     project: Project,
     *,
@@ -318,35 +335,39 @@ def add_standard_line(
 ) -> EstimateLine:
     """Price a line by a standard item and add it; the requested amount follows.
 
-    Refused (ProjectError) for an input outside the standard's range (the message
-    names the range) and for a price above the standard without a justification.
+    A price above the standard or an input outside the standard's range is priced
+    as given but flagged, and refused (ProjectError) without a written justification;
+    inputs that cannot price at all are refused with the engine's message.
+    """
+    line = price_standard_line(item, grade, values, justification)
+    return _add_line(project, line, actor=actor, expected_version=expected_version)
+
+
+def price_standard_line(
+    item: ServiceItem, grade: Grade | None, values: Mapping[str, Any], justification: str = ""
+) -> EstimateLine:
+    """An unsaved line priced by a standard item, with everything it depends on frozen.
+
+    Raises ProjectError as ``add_standard_line`` does; writes nothing.
     """
     try:
         priced = estimates.quote_item(item, grade, dict(values))
     except PricingError as error:
         raise ProjectError(error.message) from error
-    if priced.above_standard and not justification.strip():
+    _check_justified(priced, justification)
+    return estimates.price_line(EstimateLine(), item, priced, justification)
+
+
+def _check_justified(priced: estimates.Quote, justification: str) -> None:
+    if justification.strip():
+        return
+    if priced.above_standard:
         raise ProjectError(_("A price above the standard needs a written justification."))
-    line = EstimateLine(
-        fee_class=estimates.top_fee_class(item),
-        standard_set=item.standard_set,
-        item=item,
-        item_code=item.code,
-        name=item.name,
-        unit=item.unit,
-        pricing_method=item.pricing_method,
-        parameters=item.parameters,
-        grade_code=grade.code if grade else "",
-        grade_name=grade.name if grade else "",
-        grade_figures=estimates.grade_figures_json(grade),
-        inputs=priced.inputs,
-        amount=priced.result.amount,
-        explanation_zh=priced.result.explanation_zh,
-        explanation_en=priced.result.explanation_en,
-        is_above_standard=priced.above_standard,
-        justification=justification.strip() if priced.above_standard else "",
-    )
-    return _add_line(project, line, actor=actor, expected_version=expected_version)
+    if priced.out_of_range:
+        raise ProjectError(
+            _("An input outside the standard's allowed range needs a written justification: %s")
+            % " ".join(breach.message() for breach in priced.result.out_of_range)
+        )
 
 
 def add_non_standard_line(
@@ -363,23 +384,85 @@ def add_non_standard_line(
 ) -> EstimateLine:
     """Add a line no standard item covers: allowed only with a written justification,
     and flagged for every reviewer."""
-    if not justification.strip():
-        raise ProjectError(_("A line without a standard item needs a written justification."))
-    if quantity < 0 or unit_price < 0:
-        raise ProjectError(_("Quantity and unit price cannot be negative."))
-    priced = estimates.non_standard_quote(quantity, unit_price)
-    line = EstimateLine(
+    spec = LineSpec(
         fee_class=fee_class,
         name=name,
         unit=unit,
-        inputs={"quantity": str(quantity), "unit_price": str(unit_price)},
+        quantity=quantity,
+        unit_price=unit_price,
+        justification=justification,
+    )
+    line = price_line(spec)
+    return _add_line(project, line, actor=actor, expected_version=expected_version)
+
+
+def _price_non_standard_line(spec: LineSpec) -> EstimateLine:
+    """An unsaved non-standard line; ProjectError without a justification or with a
+    negative figure. Writes nothing."""
+    if not spec.justification.strip():
+        raise ProjectError(_("A line without a standard item needs a written justification."))
+    if spec.quantity < 0 or spec.unit_price < 0:
+        raise ProjectError(_("Quantity and unit price cannot be negative."))
+    priced = estimates.non_standard_quote(spec.quantity, spec.unit_price)
+    line = EstimateLine(
+        fee_class=spec.fee_class,
+        name=spec.name,
+        unit=spec.unit,
+        inputs={"quantity": str(spec.quantity), "unit_price": str(spec.unit_price)},
         amount=priced.amount,
         explanation_zh=priced.explanation_zh,
         explanation_en=priced.explanation_en,
         is_non_standard=True,
-        justification=justification.strip(),
+        justification=spec.justification.strip(),
     )
-    return _add_line(project, line, actor=actor, expected_version=expected_version)
+    return line
+
+
+def price_line(spec: LineSpec) -> EstimateLine:
+    """The unsaved line for ``spec``, priced as the line forms price them (ProjectError)."""
+    if spec.item is not None:
+        return price_standard_line(spec.item, spec.grade, spec.values, spec.justification)
+    return _price_non_standard_line(spec)
+
+
+def replace_lines(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    lines: Sequence[LineSpec],
+    source: str = "",
+) -> Project:
+    """Replace every estimate line of a draft or returned project (an Excel import), all or
+    nothing; the requested amount follows.
+
+    Each line is priced as the line forms price it. Refused (ProjectError, nothing
+    written) for any refused line, when the project changed since
+    ``expected_version``, is no longer editable, or the actor may not submit for its unit.
+    """
+    priced = [price_line(spec) for spec in lines]
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        removed = [_line_record(line) for line in locked.lines.select_related("standard_set")]
+        locked.lines.all().delete()
+        for position, line in enumerate(priced, start=1):
+            line.project = locked
+            line.position = position
+        EstimateLine.objects.bulk_create(priced)
+        before = _refresh_requested(locked)
+        record_event(
+            "projects.lines.imported",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={
+                "source": source,
+                "removed": removed,
+                "added": [_line_record(line) for line in priced],
+                "requested": [before, locked.requested_amount],
+            },
+        )
+    return locked
 
 
 def remove_line(project: Project, *, actor: User, line_id: int, expected_version: int) -> Project:
@@ -389,7 +472,7 @@ def remove_line(project: Project, *, actor: User, line_id: int, expected_version
         line = locked.lines.filter(pk=line_id).first()
         if line is None:
             raise ProjectError(_("That estimate line no longer exists."))
-        removed = line_record(line)
+        removed = _line_record(line)
         line.delete()
         before = _refresh_requested(locked)
         record_event(
@@ -398,6 +481,55 @@ def remove_line(project: Project, *, actor: User, line_id: int, expected_version
             target=locked,
             target_key=locked.code,
             data={"line": removed, "requested": [before, locked.requested_amount]},
+        )
+    return locked
+
+
+def reprice_lines(
+    project: Project, *, actor: User, expected_version: int, standard_code: str
+) -> Project:
+    """Price again, with the standard in force for the project's year, every line priced
+    by an earlier standard; the requested amount follows. All or nothing.
+
+    Lines the current standard cannot price (item or grade gone, inputs refused, a new
+    flag without a justification) stay as they are. For the unit's submitters while the
+    project is a draft or returned. Refused (ProjectError) when someone saved the project
+    since the differences were shown (``expected_version``), when the standard in force
+    is no longer ``standard_code``, or when no line can be re-priced.
+    """
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        # Priced again under the lock: what is written is what the rows say now.
+        changes = repricing.plan(locked)
+        if changes is None or changes.standard.code != standard_code:
+            raise ProjectError(
+                _(
+                    "The standard in force has changed since the differences were shown: "
+                    "look at them again."
+                )
+            )
+        if not changes.repriced:
+            raise ProjectError(_("No line can be re-priced with the current standard."))
+        lines = []
+        for row in changes.repriced:
+            if row.item is None or row.quote is None:  # never: repriced rows have both
+                continue
+            before = _line_record(row.line)
+            estimates.price_line(row.line, row.item, row.quote, row.line.justification)
+            row.line.save()
+            lines.append({"before": before, "after": _line_record(row.line)})
+        requested_before = _refresh_requested(locked)
+        record_event(
+            "projects.lines.repriced",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={
+                "standard": standard_code,
+                "lines": lines,
+                "kept": [row.line.item_code for row in changes.kept],
+                "requested": [requested_before, locked.requested_amount],
+            },
         )
     return locked
 
@@ -416,7 +548,7 @@ def _add_line(
             actor=actor,
             target=locked,
             target_key=locked.code,
-            data={"line": line_record(line), "requested": [before, locked.requested_amount]},
+            data={"line": _line_record(line), "requested": [before, locked.requested_amount]},
         )
     return line
 
@@ -432,8 +564,7 @@ def _refresh_requested(project: Project) -> Decimal:
     return before
 
 
-def line_record(line: EstimateLine) -> dict[str, Any]:
-    """A line as the history keeps it (added, removed, or as a return found it)."""
+def _line_record(line: EstimateLine) -> dict[str, Any]:
     return {
         "item": line.item_code,
         "name": line.name,
@@ -443,5 +574,6 @@ def line_record(line: EstimateLine) -> dict[str, Any]:
         "amount": line.amount,
         "non_standard": line.is_non_standard,
         "above_standard": line.is_above_standard,
+        "out_of_range": line.is_out_of_range,
         "justification": line.justification,
     }

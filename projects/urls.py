@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import line_views, views
+from projects import estimate_import_views, line_views, views
 
 app_name = "projects"
 
@@ -17,6 +17,23 @@ urlpatterns = [
         name="line_add_non_standard",
     ),
     path("<str:code>/lines/<int:line_id>/remove/", line_views.line_remove, name="line_remove"),
+    path("<str:code>/lines/preview/", line_views.line_preview, name="line_preview"),
+    path("<str:code>/lines/reprice/", line_views.line_reprice, name="line_reprice"),
+    path(
+        "<str:code>/estimate/template.xlsx",
+        estimate_import_views.estimate_template,
+        name="estimate_template",
+    ),
+    path(
+        "<str:code>/estimate/import/",
+        estimate_import_views.estimate_import,
+        name="estimate_import",
+    ),
+    path(
+        "<str:code>/estimate/import/<str:token>/",
+        estimate_import_views.estimate_import_preview,
+        name="estimate_import_preview",
+    ),
     path("<str:code>/targets/", views.target_add, name="target_add"),
     path("<str:code>/targets/<int:target_id>/remove/", views.target_remove, name="target_remove"),
     path("<str:code>/documents/", views.attachment_add, name="attachment_add"),

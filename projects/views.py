@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
-from projects import services
+from projects import repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
 from projects.excel import write_table
@@ -187,6 +187,7 @@ def _render_detail(
             .order_by("-occurred_at", "-id")[:50]
         ],
         "can_edit": can_edit_project(user, project),
+        "reprice_offered": can_edit_project(user, project) and repricing.offered(project),
         "target_form": target_form or TargetForm(initial={"version": project.version}),
         "attachment_form": attachment_form or AttachmentForm(),
     }

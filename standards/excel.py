@@ -30,7 +30,9 @@ from standards.pricing import Method, PricingError, validate_parameters
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 100_000
+# Per sheet. A province's standard has hundreds of items; the cap keeps the largest
+# workbook's import well inside gunicorn's 30 s request limit (benchmarks/test_largest_uploads.py).
+MAX_ROWS = 20_000
 MONEY_FORMAT = "#,##0.00"
 FACTOR_FORMAT = "0.0000"
 KIND_NAMES: dict[str, str] = {"建设类": ProjectKind.CONSTRUCTION, "运维类": ProjectKind.OPERATION}
@@ -345,7 +347,14 @@ def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
     parsed = []
     for number, cells in enumerate(rows, start=2):
         if number > MAX_ROWS:
-            issues.append(Issue(sheet.title, number, "", _("Too many rows.")))
+            issues.append(
+                Issue(
+                    sheet.title,
+                    number,
+                    "",
+                    _("Too many rows: a sheet may have at most %(limit)s.") % {"limit": MAX_ROWS},
+                )
+            )
             break
         values = list(cells[:width]) + [None] * (width - len(cells))
         if all(value in (None, "") for value in values):

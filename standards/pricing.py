@@ -5,15 +5,23 @@ line's quantities); only the shape of each calculation is code. Each function
 checks its inputs, computes in full ``Decimal`` precision, rounds the amount
 half-up to 2 places exactly once, and explains the calculation with the
 numbers filled in, in Chinese and in English. Nothing here touches the database.
+
+An input outside the range the standard allows (a coefficient, a rate, a
+productivity, an amortisation period) is refused, unless the caller passes a
+list to collect it in (``breaches``; ``quote(..., allow_out_of_range=True)``):
+then the amount is computed with the value given and the explanation says which
+range it leaves. Inputs that make no sense at all (negative, not a number) are
+always refused.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,12 +49,46 @@ class PricingError(ValueError):
 
 
 @dataclass(frozen=True)
+class RangeBreach:
+    """An input outside the range the standard allows (either end may be open)."""
+
+    name: Any  # a lazy translation where the breach may be kept, so both languages can tell it
+    value: Decimal
+    minimum: Decimal | None
+    maximum: Decimal | None
+    percent: bool = False
+
+    def message(self) -> str:
+        """What the standard allows and what was given, in the active language."""
+        show = _percent if self.percent else fmt
+        if self.percent:
+            if self.maximum is None:
+                message = _("The rate must be at least %(min)s; got %(value)s.")
+            else:
+                message = _("The rate must be between %(min)s and %(max)s; got %(value)s.")
+        elif self.maximum is None:
+            message = _("%(name)s must be at least %(min)s; got %(value)s.")
+        elif self.minimum is None:
+            message = _("%(name)s must be at most %(max)s; got %(value)s.")
+        else:
+            message = _("%(name)s must be between %(min)s and %(max)s; got %(value)s.")
+        return message % {
+            "name": self.name,
+            "min": show(self.minimum) if self.minimum is not None else "",
+            "max": show(self.maximum) if self.maximum is not None else "",
+            "value": show(self.value),
+        }
+
+
+@dataclass(frozen=True)
 class PriceResult:
-    """An amount in yuan (2 places) and how it was reached, in both working languages."""
+    """An amount in yuan (2 places) and how it was reached, in both working languages;
+    with the inputs outside the standard's ranges when the caller allowed them."""
 
     amount: Decimal
     explanation_zh: str
     explanation_en: str
+    out_of_range: tuple[RangeBreach, ...] = ()
 
     def explain(self, language: str) -> str:
         """The explanation in ``language`` (a Django language code); Chinese unless English."""
@@ -97,25 +139,28 @@ def round_money(value: Decimal) -> Decimal:
 
 
 def check_range(
-    value: Decimal, name: str, minimum: Decimal | None = None, maximum: Decimal | None = None
+    value: Decimal, name: Any, minimum: Decimal | None = None, maximum: Decimal | None = None
 ) -> Decimal:
     """``value`` if within [minimum, maximum] (either end may be open), else PricingError."""
+    return within_standard(value, name, minimum, maximum, None)
+
+
+def within_standard(
+    value: Decimal,
+    name: Any,
+    minimum: Decimal | None,
+    maximum: Decimal | None,
+    breaches: list[RangeBreach] | None,
+    *,
+    percent: bool = False,
+) -> Decimal:
+    """``value``; outside [minimum, maximum] a PricingError, or, when the caller collects
+    ``breaches``, the breach noted there and the value kept."""
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        if maximum is None:
-            message = _("%(name)s must be at least %(min)s; got %(value)s.")
-        elif minimum is None:
-            message = _("%(name)s must be at most %(max)s; got %(value)s.")
-        else:
-            message = _("%(name)s must be between %(min)s and %(max)s; got %(value)s.")
-        raise PricingError(
-            message
-            % {
-                "name": name,
-                "min": fmt(minimum) if minimum is not None else "",
-                "max": fmt(maximum) if maximum is not None else "",
-                "value": fmt(value),
-            }
-        )
+        breach = RangeBreach(name, value, minimum, maximum, percent)
+        if breaches is None:
+            raise PricingError(breach.message())
+        breaches.append(breach)
     return value
 
 
@@ -155,13 +200,14 @@ def price_by_unit(
     coefficient: Any = ONE,
     coefficient_range: tuple[Decimal | None, Decimal | None] | None = None,
     unit: str = "",
+    breaches: list[RangeBreach] | None = None,
 ) -> PriceResult:
     """Unit price × grade coefficient × quantity (e.g. 等保 level 3: 100,000 × 1.2 × 1)."""
     price = non_negative(unit_price, _("Unit price"))
     amount_of = non_negative(quantity, _("Quantity"))
     factor = non_negative(coefficient, _("Coefficient"))
     if coefficient_range is not None:
-        check_range(factor, _("Coefficient"), *coefficient_range)
+        within_standard(factor, gettext_lazy("Coefficient"), *coefficient_range, breaches)
     amount = round_money(price * factor * amount_of)
     coefficient_zh = f" × 系数 {fmt(factor)}" if factor != ONE else ""
     coefficient_en = f" × coefficient {fmt(factor)}" if factor != ONE else ""
@@ -185,6 +231,7 @@ def price_by_function_points(
     direct_non_labour_cost: Any = ZERO,
     productivity_baseline: Any = None,
     productivity_float: Any = Decimal("0.20"),
+    breaches: list[RangeBreach] | None = None,
 ) -> PriceResult:
     """Custom software development after GB/T 36964 (Guangdong 5.1.1).
 
@@ -205,8 +252,12 @@ def price_by_function_points(
     if productivity_baseline is not None:
         baseline = to_decimal(productivity_baseline, _("Productivity"))
         spread = non_negative(productivity_float, _("Productivity float"))
-        check_range(
-            hours_per_point, _("Productivity"), baseline * (ONE - spread), baseline * (ONE + spread)
+        within_standard(
+            hours_per_point,
+            gettext_lazy("Productivity"),
+            baseline * (ONE - spread),
+            baseline * (ONE + spread),
+            breaches,
         )
     hours = check_range(
         to_decimal(hours_per_person_month, _("Hours per person-month")),
@@ -265,6 +316,7 @@ def price_by_percentage(
     rate: Any,
     rate_min: Any = ZERO,
     rate_max: Any = None,
+    breaches: list[RangeBreach] | None = None,
 ) -> PriceResult:
     """A percentage of a base amount, the rate capped by the standard.
 
@@ -274,20 +326,9 @@ def price_by_percentage(
     base_amount = non_negative(base, _("Base amount"))
     low = non_negative(rate_min, _("Rate"))
     high = None if rate_max is None else non_negative(rate_max, _("Rate"))
-    share = to_decimal(rate, _("Rate"))
-    if (share < low) or (high is not None and share > high):
-        if high is None:
-            message = _("The rate must be at least %(min)s; got %(value)s.")
-        else:
-            message = _("The rate must be between %(min)s and %(max)s; got %(value)s.")
-        raise PricingError(
-            message
-            % {
-                "min": _percent(low),
-                "max": _percent(high) if high is not None else "",
-                "value": _percent(share),
-            }
-        )
+    # A negative rate makes no sense whatever the standard says.
+    share = non_negative(rate, _("Rate"))
+    within_standard(share, gettext_lazy("Rate"), low, high, breaches, percent=True)
     amount = round_money(base_amount * share)
     return PriceResult(
         amount,
@@ -304,6 +345,7 @@ def price_amortised(
     min_years: Any = ONE,
     adjustment: Any = ZERO,
     annual_om: Any = ZERO,
+    breaches: list[RangeBreach] | None = None,
 ) -> PriceResult:
     """An amortised annual fee.
 
@@ -317,9 +359,9 @@ def price_amortised(
     shortest = check_range(
         to_decimal(min_years, _("Amortisation years")), _("Amortisation years"), ONE
     )
-    period = check_range(
-        to_decimal(years, _("Amortisation years")), _("Amortisation years"), shortest
-    )
+    # Under a year is no annual fee at all; under the standard's shortest period is a breach.
+    period = check_range(to_decimal(years, _("Amortisation years")), _("Amortisation years"), ONE)
+    within_standard(period, gettext_lazy("Amortisation years"), shortest, None, breaches)
     w = check_range(to_decimal(adjustment, _("Adjustment W")), _("Adjustment W"), -ONE, ONE)
     om = non_negative(annual_om, _("Annual O&M"))
     amount = round_money((one_off + recurring) / period * (ONE + w) + om)
@@ -461,6 +503,8 @@ def quote(
     parameters: Mapping[str, Any],
     inputs: Mapping[str, Any],
     grade: GradeFigures | None = None,
+    *,
+    allow_out_of_range: bool = False,
 ) -> PriceResult:
     """Price one line: the item's method and parameters (and grade), the line's inputs.
 
@@ -469,10 +513,38 @@ def quote(
     ``direct_non_labour_cost``]; workload ``stages`` [``reuse_factor``];
     percentage ``base`` [``rate``]; amortised ``one_off_cost`` [``recurring_costs``,
     ``years``, ``annual_om``]. A missing default or an unknown choice is a PricingError.
+    An input outside the standard's range is one too, unless ``allow_out_of_range``:
+    then it prices with the value given, and the result lists it in ``out_of_range``
+    and says so in its explanation.
     """
     validate_parameters(method, dict(parameters))
+    breaches: list[RangeBreach] | None = [] if allow_out_of_range else None
+    result = _quote(method, parameters, inputs, grade, breaches)
+    return _noted(result, breaches) if breaches else result
+
+
+def _noted(result: PriceResult, breaches: list[RangeBreach]) -> PriceResult:
+    with translation.override("zh-hans"):
+        zh = "".join(breach.message() for breach in breaches)
+    with translation.override("en"):
+        en = " ".join(breach.message() for breach in breaches)
+    return replace(
+        result,
+        explanation_zh=f"{result.explanation_zh}（超出标准允许范围：{zh}）",
+        explanation_en=f"{result.explanation_en} (outside the standard's allowed range: {en})",
+        out_of_range=tuple(breaches),
+    )
+
+
+def _quote(
+    method: str,
+    parameters: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    grade: GradeFigures | None,
+    breaches: list[RangeBreach] | None,
+) -> PriceResult:
     if method == Method.UNIT_PRICE:
-        return _quote_unit_price(inputs, grade)
+        return _quote_unit_price(inputs, grade, breaches)
     if method == Method.FUNCTION_POINTS:
         return price_by_function_points(
             ufp=_required(inputs, "ufp"),
@@ -484,6 +556,7 @@ def quote(
             hours_per_person_month=parameters["hours_per_person_month"],
             person_month_rate=parameters["person_month_rate"],
             direct_non_labour_cost=inputs.get("direct_non_labour_cost", ZERO),
+            breaches=breaches,
         )
     if method == Method.WORKLOAD:
         stages = _required(inputs, "stages")
@@ -505,27 +578,33 @@ def quote(
             rate=_required({"rate": rate} if rate is not None else {}, "rate"),
             rate_min=parameters.get("rate_min", ZERO),
             rate_max=parameters["rate_max"],
+            breaches=breaches,
         )
-    return _quote_amortised(parameters, inputs)
+    return _quote_amortised(parameters, inputs, breaches)
 
 
-def _quote_unit_price(inputs: Mapping[str, Any], grade: GradeFigures | None) -> PriceResult:
+def _quote_unit_price(
+    inputs: Mapping[str, Any], grade: GradeFigures | None, breaches: list[RangeBreach] | None
+) -> PriceResult:
     if grade is None or grade.unit_price is None:
         raise PricingError(_("Choose a grade with a unit price."))
     bounds = (grade.range_min, grade.range_max)
     if grade.coefficient is None:
         # A range on a grade without coefficient bounds the unit price itself.
-        check_range(grade.unit_price, _("Unit price"), *bounds)
+        within_standard(grade.unit_price, gettext_lazy("Unit price"), *bounds, breaches)
         return price_by_unit(unit_price=grade.unit_price, quantity=_required(inputs, "quantity"))
     return price_by_unit(
         unit_price=grade.unit_price,
         quantity=_required(inputs, "quantity"),
         coefficient=inputs.get("coefficient", grade.coefficient),
         coefficient_range=bounds,
+        breaches=breaches,
     )
 
 
-def _quote_amortised(parameters: Mapping[str, Any], inputs: Mapping[str, Any]) -> PriceResult:
+def _quote_amortised(
+    parameters: Mapping[str, Any], inputs: Mapping[str, Any], breaches: list[RangeBreach] | None
+) -> PriceResult:
     one_off = _required(inputs, "one_off_cost")
     annual_om = inputs.get("annual_om")
     if annual_om is None and "om_rate" in parameters:
@@ -540,6 +619,7 @@ def _quote_amortised(parameters: Mapping[str, Any], inputs: Mapping[str, Any]) -
         min_years=parameters["min_years"],
         adjustment=parameters.get("adjustment", ZERO),
         annual_om=annual_om if annual_om is not None else ZERO,
+        breaches=breaches,
     )
 
 

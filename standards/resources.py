@@ -10,12 +10,18 @@ is ``import_standards`` (see ``excel`` and ``import_service``).
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from standards import services
 from standards.models import FeeCategory, Grade, ServiceItem, StandardSet
 
 SET_COLUMN = "标准编码"
+# These imports save row by row through the services (each with its history
+# event), some tens of rows a second: the cap keeps the admin's dry run
+# and confirmation each well inside the 30 s request limit
+# (benchmarks/test_largest_uploads.py). Whole standards go through the workbook import.
+MAX_IMPORT_ROWS = 300
 
 
 class ScopedCodeWidget(widgets.ForeignKeyWidget):
@@ -38,6 +44,21 @@ class ServiceResource(resources.ModelResource):
         column_name=SET_COLUMN,
         widget=widgets.ForeignKeyWidget(StandardSet, field="code"),
     )
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        if len(dataset) > MAX_IMPORT_ROWS:
+            rows = len(dataset)
+            # import-export goes on to the rows after this error: leave it none.
+            headers = dataset.headers
+            dataset.wipe()
+            dataset.headers = headers
+            raise ValueError(
+                _(
+                    "The file has %(rows)s rows; this import takes at most %(limit)s. "
+                    "Import a whole standard from Excel on the standards page instead."
+                )
+                % {"rows": rows, "limit": MAX_IMPORT_ROWS}
+            )
 
     def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
         self.save_through_service(instance, actor=kwargs.get("user"))

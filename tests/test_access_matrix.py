@@ -156,6 +156,16 @@ MATRIX: dict[str, Row] = {
     "projects:line_add": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_add_non_standard": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_remove": Row(logged_in(405), lambda w: [w.project.code, 1]),
+    # The live price of the line form: checked like the form, though it writes nothing.
+    "projects:line_preview": Row(seen_by_reviewers(403), PROJECT),
+    "projects:line_reprice": Row(seen_by_reviewers(403), PROJECT),
+    # The Excel round trip of the lines: the same rule (the token of an upload is the
+    # uploader's own, and none exists here).
+    "projects:estimate_template": Row(seen_by_reviewers(403), PROJECT),
+    "projects:estimate_import": Row(seen_by_reviewers(403), PROJECT),
+    "projects:estimate_import_preview": Row(
+        seen_by_reviewers(403), lambda w: [w.project.code, "no-such-upload"]
+    ),
     # Writes are POSTs only.
     "projects:target_add": Row(logged_in(405), PROJECT),
     "projects:target_remove": Row(logged_in(405), lambda w: [w.project.code, w.target.pk]),

@@ -1,5 +1,6 @@
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,20 @@ def run_python(env_overrides: dict[str, str], *args: str) -> subprocess.Complete
         text=True,
         check=False,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def gunicorn_command(port: int) -> list[str]:
+    """What `make serve` runs: gunicorn with our config, here on a loopback port."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        "python:budgeting.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]

@@ -163,14 +163,11 @@ def test_a_return_keeps_the_lines_in_its_history_event(
             "id": line.pk,
             "item": "",
             "name": "系统开发",
-            "standard": "",
             "grade": "",
             "unit": "项",
             "inputs": {"quantity": "1", "unit_price": "500000"},
             "amount": "500000.00",
             "non_standard": True,
-            "above_standard": False,
-            "justification": "测试用非标准明细。",
         }
     ]
 

@@ -1,9 +1,7 @@
 import logging
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 from http.client import HTTPConnection, HTTPMessage
 from pathlib import Path
@@ -14,7 +12,14 @@ from django.urls import reverse
 
 from accounts.models import User
 from budgeting.gunicorn_conf import worker_count
-from budgeting.tests.helpers import BASE_DIR, PRODUCTION, clean_environment, run_python
+from budgeting.tests.helpers import (
+    BASE_DIR,
+    PRODUCTION,
+    clean_environment,
+    free_port,
+    gunicorn_command,
+    run_python,
+)
 
 
 def test_gunicorn_workers_follow_the_core_count() -> None:
@@ -84,12 +89,6 @@ def test_redis_url_moves_the_cache_and_sessions_to_redis() -> None:
     ], result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _get(port: int, path: str) -> tuple[int, HTTPMessage, str]:
     connection = HTTPConnection("127.0.0.1", port, timeout=5)
     try:
@@ -110,15 +109,9 @@ def test_gunicorn_serves_production_settings_with_hashed_static_files(tmp_path: 
     }
     collected = run_python(env, "manage.py", "collectstatic", "--noinput", "--verbosity", "0")
     assert collected.returncode == 0, collected.stderr
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--config",
-            "python:budgeting.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
+        gunicorn_command(port),
         cwd=BASE_DIR,
         env=clean_environment(env),
         stdout=subprocess.PIPE,

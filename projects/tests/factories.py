@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,9 @@ from projects.models import (
     Project,
     ProjectKind,
 )
+from standards import services as standards_services
+from standards.demo import PROVINCE_CODE
+from standards.models import Grade, ServiceItem, StandardSet
 
 
 def project_fields(unit: Organization, **overrides: Any) -> dict[str, Any]:
@@ -44,3 +48,27 @@ def register(actor: User, unit: Organization | None = None, **overrides: Any) ->
         fields=fields,
         plan={year: Decimal("1200000.00"), year + 1: Decimal("300000.00")},
     )
+
+
+NEWER_DEMO_CODE = "DEMO-GD-2026"
+
+
+def publish_newer_version() -> StandardSet:
+    """2026: O&M staff L1 dearer, hardware O&M capped at 5 %, hardware as a service gone."""
+    draft = standards_services.copy_to_new_version(
+        StandardSet.objects.get(code=PROVINCE_CODE),
+        code=NEWER_DEMO_CODE,
+        version_label="2026",
+        effective_from=datetime.date(2026, 1, 1),
+        actor=None,
+    )
+    grade = Grade.objects.get(item__standard_set=draft, item__code="2.1", code="L1")
+    grade.unit_price = Decimal("90000.00")
+    standards_services.save_grade(grade, actor=None)
+    hardware = ServiceItem.objects.get(standard_set=draft, code="2.2")
+    hardware.parameters = {**hardware.parameters, "rate_max": "0.05"}
+    standards_services.save_item(hardware, actor=None)
+    standards_services.delete_member(
+        ServiceItem.objects.get(standard_set=draft, code="4.3"), actor=None
+    )
+    return standards_services.publish_set(draft, actor=None)

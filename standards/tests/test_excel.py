@@ -334,3 +334,17 @@ def test_fee_classes_have_two_levels_at_most(exported):
     book["费用类别"].append(["2.1.1", "驻场", "2.1"])
     book.save(exported)
     assert ("费用类别", 4, "C") in issues_of(exported)
+
+
+def test_a_sheet_over_the_row_limit_is_refused_with_the_limit(exported, monkeypatch):
+    # filled_set(3) exports 3 items (rows 2 to 4) and 6 grades (rows 2 to 7).
+    monkeypatch.setattr(excel, "MAX_ROWS", 3)
+    with pytest.raises(excel.WorkbookError) as error, translation.override("en"):
+        excel.read_workbook(exported)
+    too_many = [
+        (issue.sheet, issue.row, issue.message)
+        for issue in error.value.issues
+        if issue.message.startswith("Too many rows")
+    ]
+    message = "Too many rows: a sheet may have at most 3."
+    assert too_many == [("服务内容", 4, message), ("等次", 4, message)]

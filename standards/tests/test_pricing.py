@@ -1,6 +1,7 @@
 """The pricing engine: worked examples from BRIEF.md, range errors and properties."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ money_values = st.decimals(min_value=0, max_value=10**9, places=2)
 quantities = st.decimals(min_value=0, max_value=10**6, places=2)
 factors = st.decimals(min_value=D("0.01"), max_value=D(5), places=4)
 
-GUANGDONG_FP = {
+GUANGDONG_FP: dict[str, Any] = {
     "category_factor": "1.0",
     "reuse_factor": "1",
     "productivity": "6.51",
@@ -315,3 +316,62 @@ def test_quote_amortised_hardware_adds_om_as_a_share_of_original_value():
         Method.AMORTISED, parameters, {"one_off_cost": "600000", "recurring_costs": "36000"}
     )
     assert result.amount == D("136000.00")
+
+
+# --- Out of range, allowed by the caller -----------------------------------------------
+
+LEVEL_3 = pricing.GradeFigures(D("100000.00"), D("1.0"), D("1.0"), D("1.3"))
+OUT_OF_RANGE = [
+    # method, parameters, inputs, grade, amount with the value given, what the breach names
+    (Method.UNIT_PRICE, {}, {"quantity": 1, "coefficient": "1.5"}, LEVEL_3, "150000.00", "1.3"),
+    (
+        Method.FUNCTION_POINTS,
+        FP_PARAMETERS,
+        {"ufp": 100, "category": "业务处理", "reuse": "低", "productivity": "9"},
+        None,
+        "124137.93",  # 100 × 9 ÷ 174 × 24,000
+        "7.812",
+    ),
+    (Method.PERCENTAGE, {"rate_max": "0.30"}, {"base": "1000000", "rate": "0.4"}, None,
+     "400000.00", "30%"),
+    (Method.AMORTISED, {"min_years": "6"}, {"one_off_cost": "600000", "years": "3"}, None,
+     "200000.00", "6"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "parameters", "inputs", "grade", "amount", "limit"), OUT_OF_RANGE
+)
+def test_an_input_outside_the_range_prices_with_the_value_given_when_allowed(
+    method, parameters, inputs, grade, amount, limit
+):
+    with pytest.raises(PricingError):
+        pricing.quote(method, parameters, inputs, grade)
+    result = pricing.quote(method, parameters, inputs, grade, allow_out_of_range=True)
+    assert result.amount == D(amount)
+    assert len(result.out_of_range) == 1
+    assert limit in result.out_of_range[0].message()
+    assert "超出标准允许范围" in result.explanation_zh and limit in result.explanation_zh
+    assert "outside the standard's allowed range" in result.explanation_en
+    assert limit in result.explanation_en
+
+
+def test_within_the_range_nothing_is_noted_and_nonsense_is_still_refused():
+    result = pricing.quote(
+        Method.PERCENTAGE,
+        {"rate_max": "0.30"},
+        {"base": "1000000", "rate": "0.3"},
+        allow_out_of_range=True,
+    )
+    assert result.out_of_range == ()
+    assert "超出" not in result.explanation_zh
+    for inputs in ({"base": "1000000", "rate": "-0.1"}, {"base": "-1", "rate": "0.1"}):
+        with pytest.raises(PricingError):
+            pricing.quote(Method.PERCENTAGE, {"rate_max": "0.30"}, inputs, allow_out_of_range=True)
+    with pytest.raises(PricingError):  # under a year is no annual fee at all
+        pricing.quote(
+            Method.AMORTISED,
+            {"min_years": "6"},
+            {"one_off_cost": "1", "years": "0.5"},
+            allow_out_of_range=True,
+        )

@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from audit.models import Event
+from standards import resources
 from standards.models import Grade, SetStatus
 from standards.resources import FeeCategoryResource, GradeResource, ServiceItemResource
 from standards.tests.factories import filled_set
@@ -77,3 +79,19 @@ def test_import_and_export_pages_are_for_system_admins_only(
             assert response.status_code == 302
             assert reverse("admin:login") in response["Location"]
         assert system_admin_client.get(url).status_code == 200
+
+
+def test_an_import_over_the_row_limit_is_refused_whole(system_admin, monkeypatch):
+    filled_set(2, code="DRAFT", status=SetStatus.DRAFT)
+    dataset = GradeResource().export()  # two items, two grades each
+    price = dataset.headers.index("unit_price")
+    for number in range(len(dataset)):
+        row = list(dataset[number])
+        row[price] = "1.00"
+        dataset[number] = tuple(row)
+    monkeypatch.setattr(resources, "MAX_IMPORT_ROWS", 3)
+    with translation.override("en"):
+        result = GradeResource().import_data(dataset, dry_run=False, user=system_admin)
+    [error] = result.base_errors
+    assert "The file has 4 rows; this import takes at most 3." in str(error.error)
+    assert not Grade.objects.filter(unit_price=Decimal("1.00")).exists()

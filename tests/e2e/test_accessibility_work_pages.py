@@ -2,6 +2,8 @@
 projects (list empty and full, form with errors, detail), review (with actions,
 line cuts, and the changes since a return), tasks, batches and the standards."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -9,10 +11,13 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import add_line, make_ready
+from projects import estimate_excel, estimates
 from projects import services as project_services
 from projects.models import Project
-from projects.tests.factories import register
-from standards.demo import seed_standards
+from projects.tests.estimate_files import fill_template
+from projects.tests.factories import publish_newer_version, register
+from standards.demo import PROVINCE_CODE, seed_standards
+from standards.models import ServiceItem
 from standards.tests.factories import filled_set
 from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
 
@@ -30,7 +35,7 @@ def _no_sideways_scroll(page: Page, what: str) -> None:
 
 
 def test_project_pages_are_accessible_and_reflow(
-    page: Page, live_server, cycle: BudgetCycle, submitter: User
+    page: Page, live_server, cycle: BudgetCycle, submitter: User, tmp_path: Path
 ) -> None:
     log_in(page, live_server.url, "edu_clerk")
     page.goto(f"{live_server.url}/projects/")
@@ -52,10 +57,44 @@ def test_project_pages_are_accessible_and_reflow(
     assert_accessible(page, "choose an item")
     page.goto(f"{live_server.url}/projects/{project.code}/lines/new/?item=1.1")
     assert_accessible(page, "function-point line form")
+    page.get_by_label("未调整功能点数（UFP）").fill("1000")
+    page.get_by_label("生产率（人时/功能点）").fill("9")
+    expect(page.locator("#line-preview")).to_contain_text("超出标准允许范围")
+    assert_accessible(page, "line form with a live price outside the range")
     page.goto(f"{live_server.url}/projects/{project.code}/lines/new/non-standard/")
     page.get_by_role("button", name="测算并添加").click()
     expect(page.locator(".field__error").first).to_be_visible()
     assert_accessible(page, "non-standard line form with errors")
+    page.goto(f"{live_server.url}/projects/{project.code}/estimate/import/")
+    assert_accessible(page, "estimate import")
+    standard = estimates.standard_for(project)
+    assert standard is not None
+    template = estimate_excel.write_template(standard, estimates.items_for(project, standard), [])
+    filled = tmp_path / "预算明细.xlsx"
+    filled.write_bytes(
+        fill_template(
+            template,
+            [{"服务内容编码": "5.1", "等次编码": "L2", "数量": 1}, {"服务内容编码": "9.9"}],
+        )
+    )
+    page.get_by_label("已填写的预算明细模板").set_input_files(filled)
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_role("heading", name="导入预览")).to_be_visible()
+    assert_accessible(page, "estimate import preview with a line and an error")
+    preview = page.url
+
+    operation = register(submitter, name="运维项目", kind="operation")
+    staff = ServiceItem.objects.get(standard_set__code=PROVINCE_CODE, code="2.1")
+    for item, values in ((staff, {"quantity": "2"}), (staff.standard_set.items.get(code="4.3"),
+                                                          {"one_off_cost": "600000"})):  # fmt: skip
+        project_services.add_standard_line(
+            operation, actor=submitter, item=item, grade=item.grades.first(), values=values,
+            expected_version=Project.objects.get(pk=operation.pk).version,
+        )  # fmt: skip
+    publish_newer_version()
+    page.goto(f"{live_server.url}/projects/{operation.code}/lines/reprice/")
+    expect(page.get_by_role("button", name="重新测算")).to_be_visible()
+    assert_accessible(page, "re-price with the current standard")
 
     page.set_viewport_size({"width": 320, "height": 800})
     for path in [
@@ -63,6 +102,9 @@ def test_project_pages_are_accessible_and_reflow(
         f"/projects/{project.code}/",
         "/projects/new/",
         f"/review/{project.code}/",
+        f"/projects/{project.code}/lines/new/?item=1.1",
+        f"/projects/{operation.code}/lines/reprice/",
+        preview.removeprefix(live_server.url),
     ]:
         page.goto(f"{live_server.url}{path}")
         _no_sideways_scroll(page, path)

@@ -58,20 +58,37 @@ def test_clerk_registers_a_continuing_operation_project(
     documents.get_by_role("button", name="上传").click()
     expect(page.get_by_role("link", name="可行性研究报告.pdf")).to_be_visible()
 
-    # Lines of three pricing methods and one without a standard item.
-    def add_line(item: str, fields: dict[str, str], grade: str = "") -> None:
+    # Lines of three pricing methods, each amount shown live (htmx) before it is added.
+    preview = page.locator("#line-preview")
+
+    def add_line(item: str, fields: dict[str, str], amount: str, grade: str = "") -> None:
         page.get_by_role("link", name="添加预算明细").click()
         page.get_by_role("link", name=item).click()
+        expect(preview).to_contain_text("填写")  # nothing priced yet
         if grade:
             page.get_by_label("等次", exact=True).select_option(label=grade)
         for label, value in fields.items():
             page.get_by_label(label, exact=True).fill(value)
+        expect(preview).to_contain_text(amount)
         page.get_by_role("button", name="测算并添加").click()
         expect(page.get_by_text("已添加明细")).to_be_visible()
 
-    add_line("软件运维服务（驻场人员）", {"数量": "2"}, grade="一般 · 83,900.00")
-    add_line("硬件设备运维服务", {"基数金额（元）": "1000000", "费率（如 0.15）": "0.06"})
-    add_line("定制软件租赁服务", {"一次性费用（元）": "900000", "摊销年限": "3"})
+    add_line("软件运维服务（驻场人员）", {"数量": "2"}, "167,800.00", grade="一般 · 83,900.00")
+    # The amount follows the typing: a rate outside 5–8 % is priced and flagged.
+    page.get_by_role("link", name="添加预算明细").click()
+    page.get_by_role("searchbox").fill("硬件设备运维")
+    expect(page.get_by_role("link", name="软件运维服务（驻场人员）")).to_have_count(0)
+    page.get_by_role("link", name="硬件设备运维服务").click()
+    page.get_by_label("基数金额（元）", exact=True).fill("1000000")
+    page.get_by_label("费率（如 0.15）", exact=True).fill("0.1")
+    expect(preview).to_contain_text("100,000.00")
+    expect(preview).to_contain_text("超出标准允许范围")
+    page.get_by_label("费率（如 0.15）", exact=True).fill("0.06")
+    expect(preview).to_contain_text("60,000.00")
+    expect(preview).not_to_contain_text("超出标准允许范围")
+    page.get_by_role("button", name="测算并添加").click()
+    expect(page.get_by_text("已添加明细")).to_be_visible()
+    add_line("定制软件租赁服务", {"一次性费用（元）": "900000", "摊销年限": "3"}, "300,000.00")
 
     page.get_by_role("link", name="添加预算明细").click()
     page.get_by_role("link", name="不使用标准项目的明细").click()

@@ -1,0 +1,487 @@
+"""The Excel round trip of estimate lines: template, upload, preview, apply."""
+
+import io
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import Workbook, load_workbook
+
+from accounts.models import User
+from audit.models import Event
+from projects import estimates, services
+from projects.models import EstimateLine, Project
+from projects.tests.estimate_files import fill_template, upload
+from projects.tests.factories import register
+from standards.demo import seed_standards
+
+pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+GOOD_ROWS: list[dict[str, Any]] = [
+    {"服务内容编码": "1.1", "未调整功能点": 500, "应用类别": "业务处理", "复用程度": "中"},
+    {"服务内容编码": "1.2", "工作量（阶段=人月）": "需求设计=2；编码=5"},
+    {"服务内容编码": "1.3", "基数（元）": 1000000, "比例": 0.2},
+    {"服务内容编码": "5.1", "等次编码": "L3", "数量": 1, "系数": 1.2},
+    {"服务内容编码": "5.1", "等次编码": "L2", "数量": 1, "自报单价（元）": 90000, "理由": "加急"},
+    {
+        "名称": "专家评审",
+        "数量": 2,
+        "自报单价（元）": 5000,
+        "费用类别（非标准）": "其他服务费",
+        "计量单位（非标准）": "次",
+        "理由": "标准未覆盖",
+    },
+]
+
+
+@pytest.fixture
+def project(submitter: User) -> Project:
+    seed_standards()
+    return register(submitter)  # a construction project of 2027
+
+
+@pytest.fixture
+def clerk(client: Client, submitter: User) -> Client:
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _template(client: Client, project: Project) -> bytes:
+    response = client.get(reverse("projects:estimate_template", args=[project.code]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    return response.content
+
+
+def _upload(client: Client, project: Project, content: bytes, name: str = "estimate.xlsx") -> Any:
+    return client.post(
+        reverse("projects:estimate_import", args=[project.code]), {"file": upload(content, name)}
+    )
+
+
+def _preview_url(client: Client, project: Project, content: bytes) -> str:
+    response = _upload(client, project, content)
+    assert response.status_code == 302, response.context["form"].errors
+    return str(response["Location"])
+
+
+def _errors(client: Client, url: str) -> list[str]:
+    with translation.override("en"):
+        return [str(error) for error in client.get(url).context["preview"].errors]
+
+
+def test_template_round_trip_prices_every_line_as_the_engine_does(
+    clerk: Client, project: Project
+) -> None:
+    url = _preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS))
+    preview = clerk.get(url).context["preview"]
+    assert preview.errors == []
+    assert [row.row for row in preview.rows] == [2, 3, 4, 5, 6, 7]
+    assert not EstimateLine.objects.exists()  # nothing written by the preview
+
+    response = clerk.post(url)
+    assert response.status_code == 302
+    lines = list(project.lines.order_by("position"))
+    assert [(line.item_code, line.grade_code) for line in lines] == [
+        ("1.1", ""), ("1.2", ""), ("1.3", ""), ("5.1", "L3"), ("5.1", "L2"), ("", ""),
+    ]  # fmt: skip
+    items = {item.code: item for item in estimates.items_for(project, project_standard(project))}
+    engine = [
+        estimates.quote_item(
+            items["1.1"], None, {"ufp": 500, "category": "业务处理", "reuse": "中"}
+        ),
+        estimates.quote_item(items["1.2"], None, {"stage:需求设计": 2, "stage:编码": 5}),
+        estimates.quote_item(items["1.3"], None, {"base": 1000000, "rate": Decimal("0.2")}),
+        estimates.quote_item(
+            items["5.1"], items["5.1"].grades.get(code="L3"), {"quantity": 1, "coefficient": "1.2"}
+        ),
+        estimates.quote_item(
+            items["5.1"],
+            items["5.1"].grades.get(code="L2"),
+            {"quantity": 1, "unit_price_override": 90000},
+        ),
+    ]
+    assert [line.amount for line in lines[:5]] == [quote.result.amount for quote in engine]
+    assert [line.amount for line in lines[1:]] == [
+        Decimal("168000.00"),  # 7 person-months × 24,000
+        Decimal("200000.00"),  # 1,000,000 × 20%
+        Decimal("120000.00"),  # 100,000 × 1.2 × 1
+        Decimal("90000.00"),  # own price above the standard's 80,000
+        Decimal("10000.00"),  # non-standard 2 × 5,000
+    ]
+    assert lines[0].inputs == {"ufp": "500", "category": "业务处理", "reuse": "中"}
+    assert lines[4].is_above_standard and lines[4].justification == "加急"
+    assert lines[5].is_non_standard and lines[5].name == "专家评审"
+    project.refresh_from_db()
+    assert project.requested_amount == sum(line.amount for line in lines)
+    event = Event.objects.get(event_type="projects.lines.imported")
+    assert event.actor == clerk_user(clerk)
+    assert event.target_key == project.code
+    assert event.data["source"] == "estimate.xlsx"
+    assert len(event.data["added"]) == 6 and event.data["removed"] == []
+    assert event.data["requested"] == ["0.00", str(project.requested_amount)]
+    # The stored upload is gone and its token spent.
+    assert not list((Path(clerk_media()) / "estimate-imports").iterdir())
+    assert clerk.get(url).status_code == 404
+
+
+def clerk_user(client: Client) -> User:
+    return User.objects.get(pk=client.session["_auth_user_id"])
+
+
+def project_standard(project: Project) -> Any:
+    standard = estimates.standard_for(project)
+    assert standard is not None
+    return standard
+
+
+def clerk_media() -> str:
+    return str(settings.MEDIA_ROOT)
+
+
+def test_the_template_holds_the_current_lines_and_they_import_unchanged(
+    clerk: Client, project: Project
+) -> None:
+    clerk.post(_preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS)))
+    fields = ("item_code", "grade_code", "name", "inputs", "amount", "justification")
+    before = list(project.lines.values_list(*fields))
+    assert before[4][3]["unit_price_override"] == "90000"  # the own price is kept
+    template = _template(clerk, project)
+    sheet = load_workbook(io.BytesIO(template))["预算明细"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "1.1", "1.2", "1.3", "5.1", "5.1", None,
+    ]  # fmt: skip
+    clerk.post(_preview_url(clerk, project, template))
+    after = list(project.lines.values_list(*fields))
+    assert after == before
+    assert Event.objects.filter(event_type="projects.lines.imported").count() == 2
+
+
+def test_the_template_offers_drop_downs_of_item_codes_grades_and_fee_classes(
+    clerk: Client, project: Project
+) -> None:
+    book = load_workbook(io.BytesIO(_template(clerk, project)))
+    items = [row[0] for row in book["服务内容"].iter_rows(min_row=2, values_only=True)]
+    assert items == [item.code for item in estimates.items_for(project, project_standard(project))]
+    assert "2.1" not in items  # operation items do not price a construction project
+    grades = [row[:2] for row in book["等次"].iter_rows(min_row=2, values_only=True)]
+    assert ("5.1", "L3") in grades
+    validations = {
+        str(validation.sqref): validation
+        for validation in book["预算明细"].data_validations.dataValidation
+    }
+    assert validations["A2:A2001"].type == "list"
+    assert validations["A2:A2001"].formula1 == f"'服务内容'!$A$2:$A${len(items) + 1}"
+    assert validations["A2:A2001"].showErrorMessage
+    assert "'等次'!" in validations["C2:C2001"].formula1
+    assert "$A2" in validations["C2:C2001"].formula1  # the item chosen in the same row
+    assert "其他服务费" in validations["S2:S2001"].formula1
+
+
+def _bad(clerk: Client, project: Project, row: dict[str, Any]) -> list[str]:
+    content = fill_template(_template(clerk, project), [GOOD_ROWS[0], row])
+    return _errors(clerk, _preview_url(clerk, project, content))
+
+
+@pytest.mark.parametrize(
+    ("row", "where", "what"),
+    [
+        ({"服务内容编码": "9.9", "数量": 1}, "column A (服务内容编码)", "Unknown item code 9.9"),
+        ({"服务内容编码": "2.1", "数量": 1}, "column A (服务内容编码)", "Unknown item code 2.1"),
+        (
+            {"服务内容编码": "5.1", "等次编码": "L9", "数量": 1},
+            "column C (等次编码)",
+            "Unknown grade L9; this item has L2、L3",
+        ),
+        ({"服务内容编码": "5.1", "数量": 1}, "column C (等次编码)", "Choose a grade"),
+        ({"服务内容编码": "1.3", "比例": 0.1}, "column M (基数（元）)", "Required for item 1.3"),
+        (
+            {"服务内容编码": "5.1", "等次编码": "L2", "数量": "三"},
+            "column D (数量)",
+            "Enter a number, not 三",
+        ),
+        (
+            {"服务内容编码": "5.1", "等次编码": "L2", "数量": -1},
+            "column D (数量)",
+            "Cannot be negative",
+        ),
+        (
+            {"服务内容编码": "1.3", "基数（元）": 1000, "比例": 0.5},
+            "column N (比例)",
+            "between 0% and 30%",
+        ),
+        (
+            {"服务内容编码": "5.1", "等次编码": "L3", "数量": 1, "系数": 1.5},
+            "column E (系数)",
+            "between 1 and 1.3",
+        ),
+        (
+            {"服务内容编码": "5.1", "等次编码": "L2", "数量": 1, "自报单价（元）": 90000},
+            "column U (理由)",
+            "A price above the standard needs a written justification",
+        ),
+        (
+            {"服务内容编码": "1.1", "未调整功能点": 10, "应用类别": "游戏", "复用程度": "中"},
+            "column H (应用类别)",
+            "Use one of 业务处理",
+        ),
+        (
+            {"服务内容编码": "1.2", "工作量（阶段=人月）": "设计=2"},
+            "column L (工作量（阶段=人月）)",
+            "Unknown stage 设计",
+        ),
+        (
+            {"服务内容编码": "5.1", "等次编码": "L2", "数量": 1, "基数（元）": 5},
+            "column M (基数（元）)",
+            "Not used by item 5.1",
+        ),
+        (
+            {"服务内容编码": "5.1", "等次编码": "L2", "数量": "=1+1"},
+            "column D (数量)",
+            "Formulas are not accepted",
+        ),
+        (
+            {
+                "名称": "专家评审",
+                "数量": 2,
+                "自报单价（元）": 5000,
+                "费用类别（非标准）": "其他服务费",
+                "计量单位（非标准）": "次",
+            },
+            "column U (理由)",
+            "Required for a line without a standard item",
+        ),
+    ],
+)
+def test_a_bad_row_is_reported_by_row_and_column_and_nothing_is_written(
+    clerk: Client, project: Project, row: dict[str, Any], where: str, what: str
+) -> None:
+    content = fill_template(_template(clerk, project), [GOOD_ROWS[0], row])
+    url = _preview_url(clerk, project, content)
+    errors = _errors(clerk, url)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"Row 3, {where}: "), errors
+    assert what in errors[0]
+    version = Project.objects.get(pk=project.pk).version
+    page = clerk.get(url)
+    assert b"Apply: replace all estimate lines" not in page.content
+    response = clerk.post(url)
+    assert response.status_code == 400
+    assert not EstimateLine.objects.exists()
+    assert Project.objects.get(pk=project.pk).version == version
+    assert not Event.objects.filter(event_type="projects.lines.imported").exists()
+
+
+def test_errors_are_shown_in_chinese_with_row_and_column(
+    client: Client, submitter: User, project: Project
+) -> None:
+    client.force_login(submitter)
+    content = fill_template(
+        _template(client, project), [{"服务内容编码": "5.1", "等次编码": "L9", "数量": 1}]
+    )
+    page = client.get(_preview_url(client, project, content))
+    assert "第 2 行 C 列（等次编码）：" in page.content.decode()
+
+
+def test_every_error_of_the_file_is_listed(clerk: Client, project: Project) -> None:
+    rows = [
+        {"服务内容编码": "9.9"},
+        GOOD_ROWS[1],
+        {"服务内容编码": "5.1", "等次编码": "L2", "数量": "x", "系数": "y"},
+    ]
+    errors = _errors(
+        clerk, _preview_url(clerk, project, fill_template(_template(clerk, project), rows))
+    )
+    assert [error.split(":")[0] for error in errors] == [
+        "Row 2, column A (服务内容编码)",
+        "Row 4, column D (数量)",
+        "Row 4, column E (系数)",
+    ]
+
+
+def test_a_changed_header_is_refused(clerk: Client, project: Project) -> None:
+    book = load_workbook(io.BytesIO(_template(clerk, project)))
+    book["预算明细"]["D1"] = "Quantity"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    errors = _errors(clerk, _preview_url(clerk, project, buffer.getvalue()))
+    assert errors == ["Row 1, column D (数量): Expected the header 数量, found Quantity."]
+
+
+def test_an_empty_sheet_is_refused(clerk: Client, project: Project) -> None:
+    errors = _errors(
+        clerk, _preview_url(clerk, project, fill_template(_template(clerk, project), []))
+    )
+    assert errors == ["The sheet has no estimate lines."]
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            chunk = bytes(1024 * 1024)
+            for _ in range(101):
+                member.write(chunk)
+    return buffer.getvalue()
+
+
+def _with_macros(template: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(template)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    return _zip({**members, "xl/vbaProject.bin": b"\x00" * 64})
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "message"),
+    [
+        (lambda template: b"%PDF-1.7 not a workbook", "estimate.xlsx", "not a valid"),
+        (lambda template: template, "estimate.xls", "as an .xlsx file"),
+        (lambda template: _zip({"hello.txt": b"hi"}), "estimate.xlsx", "not a valid"),
+        (_with_macros, "estimate.xlsx", "contains macros"),
+        (lambda template: _zip_bomb(), "estimate.xlsx", "expands to more than"),
+    ],
+)
+def test_hostile_files_are_refused_before_they_are_kept(
+    clerk: Client, project: Project, make: Any, name: str, message: str
+) -> None:
+    response = _upload(clerk, project, make(_template(clerk, project)), name)
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors["file"])
+    assert not (Path(clerk_media()) / "estimate-imports").exists()
+    assert "estimate_imports" not in clerk.session
+
+
+def test_a_damaged_workbook_is_an_error_not_a_crash(clerk: Client, project: Project) -> None:
+    content = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<broken"})
+    errors = _errors(clerk, _preview_url(clerk, project, content))
+    assert errors == ["The workbook is damaged or contains unsafe XML."]
+
+
+def test_a_stale_upload_is_refused_on_confirm(
+    clerk: Client, submitter: User, project: Project
+) -> None:
+    url = _preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS[:2]))
+    services.add_non_standard_line(
+        project,
+        actor=submitter,
+        expected_version=project.version,
+        fee_class="其他服务费",
+        name="培训",
+        unit="次",
+        quantity=Decimal(1),
+        unit_price=Decimal(3000),
+        justification="标准未覆盖",
+    )
+    page = clerk.get(url)
+    assert page.context["stale"] and not page.context["can_apply"]
+    response = clerk.post(url)
+    assert response.status_code == 400
+    assert "Someone saved this project after you opened it" in response.context["refusal"]
+    assert list(project.lines.values_list("name", flat=True)) == ["培训"]
+    assert not Event.objects.filter(event_type="projects.lines.imported").exists()
+
+
+def test_an_upload_belongs_to_its_project_and_its_uploader(
+    clerk: Client, submitter: User, secondary_submitter: User, exam_authority: Any, project: Project
+) -> None:
+    url = _preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS[:1]))
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    other = register(submitter, unit=exam_authority, name="考试院项目")
+    assert (
+        clerk.get(reverse("projects:estimate_import_preview", args=[other.code, token])).status_code
+        == 404
+    )
+    stranger = Client()
+    stranger.force_login(secondary_submitter)
+    other_url = reverse("projects:estimate_import_preview", args=[other.code, token])
+    assert stranger.get(other_url).status_code == 404
+    assert stranger.post(other_url).status_code == 404
+    assert not EstimateLine.objects.exists()
+
+
+def test_formula_text_comes_back_as_text_never_as_a_formula(
+    clerk: Client, project: Project
+) -> None:
+    formula = '=HYPERLINK("http://evil.example","点此")'
+    row = {**GOOD_ROWS[5], "名称": ("text", "-1+1 培训"), "理由": ("text", formula)}
+    clerk.post(_preview_url(clerk, project, fill_template(_template(clerk, project), [row])))
+    line = project.lines.get()
+    assert (line.name, line.justification) == ("-1+1 培训", formula)
+    template = _template(clerk, project)
+    sheet = load_workbook(io.BytesIO(template))["预算明细"]
+    for cell in (sheet["B2"], sheet["U2"]):
+        assert cell.data_type == "s" and cell.quotePrefix
+    assert sheet["U2"].value == formula
+    with zipfile.ZipFile(io.BytesIO(template)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_only_the_units_submitters_reach_the_import_of_a_draft(
+    client: Client, outsider: User, department_approver: User, project: Project
+) -> None:
+    urls = [
+        reverse("projects:estimate_template", args=[project.code]),
+        reverse("projects:estimate_import", args=[project.code]),
+    ]
+    client.force_login(outsider)
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+    client.force_login(department_approver)
+    assert [client.get(url).status_code for url in urls] == [403, 403]
+
+
+def test_the_preview_runs_the_same_queries_for_few_and_many_lines(
+    clerk: Client, project: Project
+) -> None:
+    template = _template(clerk, project)
+    few = _preview_url(clerk, project, fill_template(template, GOOD_ROWS[:2]))
+    many = _preview_url(clerk, project, fill_template(template, GOOD_ROWS * 10))
+    with CaptureQueriesContext(connection) as few_queries:
+        assert clerk.get(few).status_code == 200
+    with CaptureQueriesContext(connection) as many_queries:
+        assert clerk.get(many).status_code == 200
+    assert len(many_queries) == len(few_queries)
+
+
+def test_a_workbook_without_the_lines_sheet_is_an_error(clerk: Client, project: Project) -> None:
+    book = Workbook()
+    book.active.title = "Sheet1"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    errors = _errors(clerk, _preview_url(clerk, project, buffer.getvalue()))
+    assert errors == ["The sheet 预算明细 is missing."]
+
+
+def test_an_input_outside_the_range_imports_only_with_a_justification_and_is_flagged(
+    clerk: Client, project: Project
+) -> None:
+    row = {"服务内容编码": "5.1", "等次编码": "L3", "数量": 1, "系数": 1.5}
+    errors = _errors(
+        clerk, _preview_url(clerk, project, fill_template(_template(clerk, project), [row]))
+    )
+    assert len(errors) == 1 and "needs a written justification" in errors[0], errors
+    content = fill_template(_template(clerk, project), [{**row, "理由": "四级系统参照三级上浮"}])
+    clerk.post(_preview_url(clerk, project, content))
+    line = EstimateLine.objects.get()
+    assert line.amount == Decimal("150000.00")  # 100,000 × 1.5, the coefficient given
+    assert line.is_out_of_range and line.justification == "四级系统参照三级上浮"
