@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,10 +18,10 @@ from accounts.models import Role, User
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
-from budgeting import amounts, services, workflow
+from budgeting import amounts, diff, services, workflow
 from budgeting.forms import ActionForm
 from budgeting.models import CutReason, Review
-from budgeting.permissions import can_decide_at, can_submit
+from budgeting.permissions import can_decide_at, can_submit, can_take
 from budgeting.workflow import Action, WorkflowError
 from projects.duplicates import similar_for_user
 from projects.models import Project, ProjectState
@@ -83,6 +84,9 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     path = [s for s in stages if s.applies_to(project)]
     figures = amounts.load(project)
     current = figures.current()
+    since_return = diff.since_last_return(project, figures.lines)
+    line_diff, returned = since_return if since_return else (None, None)
+    change_of = line_diff.kind_of_line() if line_diff else {}
     context: dict[str, Any] = {
         "project": project,
         "review": review,
@@ -93,7 +97,9 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "similar": similar_for_user(project, projects_visible_to(user)),
         "waterfall": figures.waterfall(path),
         "may_cut": bool(decides and stage and stage.may_change_amounts),
-        "line_rows": [(line, current[line.pk]) for line in figures.lines],
+        "line_rows": [(line, current[line.pk], change_of.get(line.pk)) for line in figures.lines],
+        "line_diff": line_diff,
+        "returned": returned,
         "cut_reasons": CutReason.choices,
         "flagged_lines": [line for line in figures.lines if line.flag_labels],
     }
@@ -107,6 +113,8 @@ def cut_line(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     user = request_member(request)
     project = get_project_for_user(user, code)
     raw_version = request.POST.get("version", "")
+    version = int(raw_version) if raw_version.isdigit() else -1
+    _refuse_outright(user, project, Action.PASS, version)
     try:
         amount = Decimal(request.POST.get("approved_amount", "").replace(",", ""))
     except InvalidOperation:
@@ -116,7 +124,7 @@ def cut_line(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
         services.set_line_amount(
             project,
             actor=user,
-            expected_version=int(raw_version) if raw_version.isdigit() else -1,
+            expected_version=version,
             line_id=line_id,
             approved_amount=amount,
             reason=request.POST.get("reason", ""),
@@ -127,6 +135,22 @@ def cut_line(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     else:
         messages.success(request, gettext("Approved amount saved."))
     return redirect(f"{reverse('budgeting:review', args=[project.code])}#lines")
+
+
+def _refuse_outright(user: User, project: Project, action: Action, version: int | None) -> None:
+    """403 when the action is not this user's on the project as it stands now.
+
+    Only for a page of the current version: a reviewer whose page is older (someone
+    acted meanwhile, perhaps moving the project to another stage) gets the service's
+    clear message instead of an error page.
+    """
+    # One query for the version and the stage, so both come from the same moment: read
+    # apart, a decision committed in between would pair the old version with the new stage.
+    review = Review.objects.select_related("stage", "project").filter(project=project).first()
+    if version != (review.project.version if review else project.version):
+        return
+    if not can_take(user, project, review.stage if review else None, action):
+        raise PermissionDenied
 
 
 ACTIONS: dict[Action, Callable[..., Project]] = {
@@ -162,6 +186,7 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
             for error in errors:
                 messages.error(request, str(error))
         return redirect("budgeting:review", code=project.code)
+    _refuse_outright(user, project, chosen, form.cleaned_data["version"])
     options: dict[str, Any] = {"actor": user, "expected_version": form.cleaned_data["version"]}
     if chosen != Action.SUBMIT:
         options["comment"] = form.cleaned_data.get("comment", "")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from audit.services import record_event
-from budgeting import amounts, workflow
+from budgeting import amounts, diff, workflow
 from budgeting.models import (
     ApprovalBatch,
     BudgetCycle,
@@ -112,7 +112,11 @@ def return_for_revision(
     comment: str,
     to_previous_stage: bool = False,
 ) -> Project:
-    """Send the project back to the submitter (or to the previous stage), with a reason."""
+    """Send the project back to the submitter (or to the previous stage), with a reason.
+
+    A return to the submitter keeps the lines as they stand in its history event,
+    so reviewers see, after resubmission, what changed against them (``budgeting.diff``).
+    """
     with transaction.atomic():
         locked, review = _lock(project, expected_version)
         transition = workflow.check_transition(locked, Action.RETURN)
@@ -140,6 +144,7 @@ def return_for_revision(
             state=transition.target,
             stage=None,
             comment=comment,
+            extra={"lines": diff.snapshot(list(locked.lines.all()))},
         )
 
 
@@ -315,6 +320,7 @@ def _move(
     state: ProjectState,
     stage: ReviewStage | None,
     comment: str,
+    extra: dict[str, Any] | None = None,
 ) -> Project:
     from_state, from_stage = project.state, review.stage
     project.state = state
@@ -330,6 +336,7 @@ def _move(
         "requested_amount": project.requested_amount,
         "approved_amount": project.approved_amount,
         "version": project.version,
+        **(extra or {}),
     }
     notify_after_commit(project, action=action, stage=stage, comment=comment)
     record_event(

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from audit.models import Event
 from budgeting import services
 from budgeting.models import BudgetCycle, Review
 from budgeting.review_views import tasks_for
@@ -25,13 +26,24 @@ def _act(client: Client, project: Project, action: str, **data: str) -> Any:
 
 
 @pytest.mark.parametrize("action", ["submit", "pass", "return", "reject", "withdraw", "approve"])
+@pytest.mark.parametrize("persona", ["submitter", "department_approver", "finance_approver"])
 def test_get_on_an_action_url_is_405(
-    client: Client, submitter: User, ready_project: Project, action: str
+    request: pytest.FixtureRequest,
+    client: Client,
+    ready_project: Project,
+    action: str,
+    persona: str,
 ) -> None:
-    client.force_login(submitter)
+    events = _events(ready_project)
+    client.force_login(request.getfixturevalue(persona))
     assert (
         client.get(reverse("budgeting:act", args=[ready_project.code, action])).status_code == 405
     )
+    line = ready_project.lines.get()
+    assert (
+        client.get(reverse("budgeting:cut", args=[ready_project.code, line.pk])).status_code == 405
+    )
+    _unchanged(ready_project, events)
 
 
 def test_unknown_action_is_404(client: Client, submitter: User, ready_project: Project) -> None:
@@ -39,15 +51,130 @@ def test_unknown_action_is_404(client: Client, submitter: User, ready_project: P
     assert _act(client, ready_project, "delete").status_code == 404
 
 
+ALL_ACTIONS = ["submit", "pass", "return", "reject", "withdraw", "approve"]
+
+
+def _cut(client: Client, project: Project, version: int | None = None) -> Any:
+    line = project.lines.get()
+    return client.post(
+        reverse("budgeting:cut", args=[project.code, line.pk]),
+        {"version": version or project.version, "approved_amount": "1", "reason": "other"},
+    )
+
+
+def _events(project: Project) -> int:
+    return Event.objects.filter(target_key=project.code).count()
+
+
+def _unchanged(project: Project, events: int) -> None:
+    """Nothing happened since ``project`` was read: same state and version, no new event."""
+    fresh = Project.objects.get(pk=project.pk)
+    assert (fresh.state, fresh.version) == (project.state, project.version)
+    assert _events(project) == events
+
+
+@pytest.mark.parametrize("submitted", [False, True])
+@pytest.mark.parametrize("persona", ["outsider", "secondary_submitter"])
 def test_outsider_gets_404_on_the_review_page_and_every_action(
-    client: Client, outsider: User, ready_project: Project
+    request: pytest.FixtureRequest,
+    client: Client,
+    submitter: User,
+    ready_project: Project,
+    submitted: bool,
+    persona: str,
 ) -> None:
-    client.force_login(outsider)
-    assert client.get(reverse("budgeting:review", args=[ready_project.code])).status_code == 404
-    for action in ["submit", "pass", "reject", "approve"]:
-        assert _act(client, ready_project, action, comment="x").status_code == 404
-    ready_project.refresh_from_db()
-    assert ready_project.state == ProjectState.DRAFT
+    """Another department, or a secondary unit looking at its primary unit's project."""
+    project = ready_project
+    if submitted:
+        project = services.submit(project, actor=submitter, expected_version=project.version)
+    events = _events(project)
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("budgeting:review", args=[project.code])).status_code == 404
+    for action in ALL_ACTIONS:
+        assert _act(client, project, action, comment="x").status_code == 404, action
+    assert _cut(client, project).status_code == 404
+    _unchanged(project, events)
+
+
+@pytest.mark.parametrize(
+    ("stage", "deciders"),
+    [
+        ("department", ["department_approver"]),
+        ("technical", ["data_reviewer"]),
+        ("finance", ["finance_reviewer"]),
+        ("final", ["finance_approver"]),
+    ],
+)
+def test_only_the_stages_reviewer_may_act_everyone_else_gets_403(
+    request: pytest.FixtureRequest,
+    client: Client,
+    ready_project: Project,
+    submitter: User,
+    stage: str,
+    deciders: list[str],
+) -> None:
+    """Every persona who may see the project but not decide at its stage: 403 on every
+    reviewer action and on a cut, and nothing changes."""
+    order = ["department_approver", "data_reviewer", "finance_reviewer", "finance_approver"]
+    project = services.submit(
+        ready_project, actor=submitter, expected_version=ready_project.version
+    )
+    for persona in order[: order.index(deciders[0])]:
+        project = services.pass_stage(
+            project, actor=request.getfixturevalue(persona), expected_version=project.version
+        )
+    assert Review.objects.filter(project=project, stage__code=stage).exists()
+    events = _events(project)
+    for persona in ["submitter", "admin_user", *order]:
+        if persona in deciders:
+            continue
+        client.force_login(request.getfixturevalue(persona))
+        for action in ["pass", "return", "reject", "approve"]:
+            response = _act(client, project, action, comment="x")
+            assert response.status_code == 403, (persona, action)
+        assert _cut(client, project).status_code == 403, persona
+    _unchanged(project, events)
+
+
+def test_reviewers_may_not_submit_or_withdraw(
+    request: pytest.FixtureRequest, client: Client, ready_project: Project, submitter: User
+) -> None:
+    events = _events(ready_project)
+    client.force_login(request.getfixturevalue("department_approver"))
+    assert _act(client, ready_project, "submit").status_code == 403
+    _unchanged(ready_project, events)
+    project = services.submit(
+        ready_project, actor=submitter, expected_version=ready_project.version
+    )
+    events = _events(project)
+    for persona in ["department_approver", "data_reviewer", "finance_reviewer", "admin_user"]:
+        client.force_login(request.getfixturevalue(persona))
+        assert _act(client, project, "withdraw").status_code == 403, persona
+    _unchanged(project, events)
+
+
+def test_a_reviewer_whose_page_is_stale_gets_a_message_not_an_error_page(
+    client: Client, ready_project: Project, submitter: User, department_approver: User
+) -> None:
+    """The project moved on to another stage while the page was open: the late click
+    is told so, even though it is no longer this reviewer's stage."""
+    project = services.submit(
+        ready_project, actor=submitter, expected_version=ready_project.version
+    )
+    seen = project.version
+    services.pass_stage(project, actor=department_approver, expected_version=seen)
+    client.force_login(department_approver)
+    client.cookies["django_language"] = "en"
+    stale = Project(pk=project.pk, code=project.code, version=seen)
+    for late_click in (
+        lambda: _act(client, stale, "reject", comment="x"),
+        lambda: _cut(client, project, version=seen),
+    ):
+        response = late_click()
+        assert response.status_code == 302
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        assert "Someone acted on this project after you opened it" in page.content.decode()
 
 
 def test_submit_and_pass_through_the_pages(
@@ -70,23 +197,6 @@ def test_submit_and_pass_through_the_pages(
     _act(client, ready_project, "pass")
     ready_project.refresh_from_db()
     assert Review.objects.filter(project=ready_project, stage__code="technical").exists()
-
-
-def test_reviewer_of_another_stage_is_refused_with_a_message(
-    client: Client, submitter: User, finance_reviewer: User, ready_project: Project
-) -> None:
-    project = services.submit(
-        ready_project, actor=submitter, expected_version=ready_project.version
-    )
-    client.force_login(finance_reviewer)
-    client.cookies["django_language"] = "en"
-    page = client.get(reverse("budgeting:review", args=[project.code]))
-    assert page.context["actions"] == []
-    response = _act(client, project, "pass")
-    assert response.status_code == 302
-    assert "may not decide" in str(next(iter(get_messages(response.wsgi_request))))
-    project.refresh_from_db()
-    assert Review.objects.filter(project=project, stage__code="department").exists()
 
 
 def test_a_second_click_on_a_stale_page_says_so(

@@ -1,9 +1,13 @@
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 
 from accounts.models import Organization, Role, UnitLevel, User
 from audit.models import Event
+from budgeting import diff
+from budgeting.models import ApprovalBatch, LineDecision, Review
+from projects.models import Project, ProjectState
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +64,30 @@ def test_seed_demo_keeps_a_changed_password() -> None:
     call_command("seed_demo")
     clerk.refresh_from_db()
     assert clerk.check_password("my-own-password-42")
+
+
+def test_seed_demo_shows_every_state_returns_cuts_and_a_batch() -> None:
+    call_command("seed_demo")
+    this_year = Project.objects.filter(budget_year=2027)
+    assert set(this_year.values_list("state", flat=True)) == set(ProjectState.values)
+    in_review_at = set(
+        Review.objects.filter(project__state=ProjectState.IN_REVIEW).values_list(
+            "stage__code", flat=True
+        )
+    )
+    assert in_review_at == {"department", "technical", "finance", "final"}
+    batch = ApprovalBatch.objects.get()
+    assert batch.name == "2027年第一批"
+    assert Review.objects.filter(batch=batch).count() == 2
+    cut = LineDecision.objects.filter(approved_amount__lt=F("line__amount"))
+    assert cut.count() >= 3
+    assert set(cut.values_list("reason", flat=True)) == {"workload_high"}
+    for project in Project.objects.filter(review__batch=batch):
+        assert project.approved_amount < project.requested_amount
+    # One project was returned, revised and resubmitted: its reviewers see the diff.
+    resubmitted = this_year.get(name="标准化考点视频巡查系统建设")
+    result = diff.since_last_return(resubmitted, list(resubmitted.lines.all()))
+    assert result is not None
+    kinds = sorted(change.kind for change in result[0].rows)
+    assert kinds == ["added", "changed", "removed"]
+    assert Review.objects.filter(project=resubmitted, stage__code="technical").exists()

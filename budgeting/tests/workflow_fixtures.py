@@ -42,19 +42,25 @@ def make_ready(project: Project, clerk: User) -> Project:
     for kind in (AttachmentKind.FEASIBILITY_STUDY, AttachmentKind.IMPLEMENTATION_PLAN):
         project_services.attach_document(project, actor=clerk, kind=kind, upload=documents.pdf())
     project.refresh_from_db()
+    return add_line(project, clerk, "系统开发", "500000", fee_class="软件开发服务费")
+
+
+def add_line(
+    project: Project, clerk: User, name: str, price: str, *, fee_class: str = "其他服务费"
+) -> Project:
+    """Add a non-standard line of one unit at ``price``; the project as it is now."""
     project_services.add_non_standard_line(
         project,
         actor=clerk,
         expected_version=project.version,
-        fee_class="软件开发服务费",
-        name="系统开发",
+        fee_class=fee_class,
+        name=name,
         unit="项",
         quantity=Decimal("1"),
-        unit_price=Decimal("500000"),
+        unit_price=Decimal(price),
         justification="测试用非标准明细。",
     )
-    project.refresh_from_db()
-    return project
+    return Project.objects.get(pk=project.pk)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """axe-core (WCAG 2.1 A/AA) and 320 px reflow on the pages people work in:
-projects (list empty and full, form with errors, detail), review, tasks,
-batches and the standards."""
+projects (list empty and full, form with errors, detail), review (with actions,
+line cuts, and the changes since a return), tasks, batches and the standards."""
 
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.tests.report_fixtures import World, report_world
-from budgeting.tests.workflow_fixtures import make_ready
+from budgeting.tests.workflow_fixtures import add_line, make_ready
 from projects import estimate_excel, estimates
 from projects import services as project_services
 from projects.models import Project
@@ -130,6 +130,14 @@ def test_review_pages_are_accessible(
     assert_accessible(page, "summary")
     page.goto(f"{live_server.url}/review/{project.code}/")
     assert_accessible(page, "review page with actions")
+    resubmitted = _returned_revised_and_resubmitted(submitter, department_approver)
+    page.goto(f"{live_server.url}/review/{resubmitted.code}/")
+    expect(page.locator("#changes tbody tr")).to_have_count(3)
+    assert_accessible(page, "review page with changes since the return")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.reload()
+    _no_sideways_scroll(page, "review page with changes since the return")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.context.clear_cookies()
     project = services.pass_stage(
         project,
@@ -148,6 +156,27 @@ def test_review_pages_are_accessible(
     page.set_viewport_size({"width": 320, "height": 800})
     page.goto(f"{live_server.url}/review/batches/")
     _no_sideways_scroll(page, "batch approval")
+
+
+def _returned_revised_and_resubmitted(clerk: User, head: User) -> Project:
+    """A project back in review after a return, with a line changed, one added, one removed."""
+    project = add_line(
+        make_ready(register(clerk, name="退回后重报的项目"), clerk), clerk, "培训", "8000"
+    )
+    project = services.submit(project, actor=clerk, expected_version=project.version)
+    project = services.return_for_revision(
+        project, actor=head, expected_version=project.version, comment="请压减开发费用"
+    )
+    for name in ("系统开发", "培训"):
+        project = project_services.remove_line(
+            project,
+            actor=clerk,
+            line_id=project.lines.get(name=name).pk,
+            expected_version=project.version,
+        )
+    project = add_line(project, clerk, "系统开发", "420000")
+    project = add_line(project, clerk, "数据迁移", "30000")
+    return services.submit(project, actor=clerk, expected_version=project.version)
 
 
 def test_standards_pages_are_accessible(page: Page, live_server, submitter: User) -> None:
