@@ -23,6 +23,7 @@ from projects.models import (
 )
 from projects.permissions import projects_visible_to
 from projects.services import PROJECT_FIELDS
+from projects.widgets import QuickSelect
 from standards.models import Grade, ServiceItem
 
 PLAN_YEARS = 3
@@ -187,23 +188,38 @@ class ProjectFilterForm(forms.Form):
         queryset=Organization.objects.none(),
         required=False,
         empty_label=_("All"),
+        widget=QuickSelect,
     )
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_any(ProjectKind.choices))
+    kind = forms.ChoiceField(
+        widget=QuickSelect, label=_("Kind"), required=False, choices=_any(ProjectKind.choices)
+    )
     continuity = forms.ChoiceField(
-        label=_("New or continuing"), required=False, choices=_any(Continuity.choices)
+        widget=QuickSelect,
+        label=_("New or continuing"),
+        required=False,
+        choices=_any(Continuity.choices),
     )
     managed = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Data administration"),
         required=False,
         choices=_any([("yes", _("Managed")), ("no", _("Not managed"))]),
     )
     category = forms.ChoiceField(
-        label=_("Budget category"), required=False, choices=_any(BudgetCategory.choices)
+        widget=QuickSelect,
+        label=_("Budget category"),
+        required=False,
+        choices=_any(BudgetCategory.choices),
     )
     procurement = forms.ChoiceField(
-        label=_("Procurement method"), required=False, choices=_any(ProcurementMethod.choices)
+        widget=QuickSelect,
+        label=_("Procurement method"),
+        required=False,
+        choices=_any(ProcurementMethod.choices),
     )
-    state = forms.ChoiceField(label=_("State"), required=False, choices=_any(ProjectState.choices))
+    state = forms.ChoiceField(
+        widget=QuickSelect, label=_("State"), required=False, choices=_any(ProjectState.choices)
+    )
     # Projects with at least one estimate line of this fee class (the summary's drill-down).
     fee_class = forms.CharField(label=_("Fee class"), required=False, max_length=100)
 
