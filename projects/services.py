@@ -432,6 +432,7 @@ def replace_lines(
     expected_version: int,
     lines: Sequence[LineSpec],
     source: str = "",
+    standard_code: str | None,
 ) -> Project:
     """Replace every estimate line of a draft or returned project (an Excel import), all or
     nothing; the requested amount follows. The old lines' approved amounts from an
@@ -439,11 +440,22 @@ def replace_lines(
 
     Each line is priced as the line forms price it. Refused (ProjectError, nothing
     written) for any refused line, when the project changed since
-    ``expected_version``, is no longer editable, or the actor may not submit for its unit.
+    ``expected_version``, is no longer editable, the actor may not submit for its unit,
+    or the standard in force is no longer ``standard_code`` (the one the clerk's preview
+    was priced with; "" for none).
     """
     priced = [price_line(spec) for spec in lines]
     with transaction.atomic():
         locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        standard = estimates.standard_for(locked)
+        if standard_code != (standard.code if standard else ""):
+            raise ProjectError(
+                _(
+                    "The standard in force has changed since the file was uploaded, so its "
+                    "prices may differ from the preview. Nothing was changed: upload the "
+                    "file again to see them."
+                )
+            )
         removed = [_line_record(line) for line in locked.lines.select_related("standard_set")]
         dropped = _drop_decisions(locked.lines.all())
         locked.lines.all().delete()

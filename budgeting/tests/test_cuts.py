@@ -235,8 +235,9 @@ def test_removing_or_importing_over_a_cut_line_drops_its_decisions_into_the_hist
         unit_price=Decimal(70000), justification="标准未覆盖。",
     )  # fmt: skip
     project = project_services.replace_lines(
-        project, actor=submitter, expected_version=project.version, lines=[spec], source="a.xlsx"
-    )
+        project, actor=submitter, expected_version=project.version, lines=[spec],
+        source="a.xlsx", standard_code="",  # no standard is in force here
+    )  # fmt: skip
     assert not LineDecision.objects.exists()
     assert project.requested_amount == Decimal("70000.00")
     imported = Event.objects.get(event_type="projects.lines.imported")
