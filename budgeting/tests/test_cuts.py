@@ -30,18 +30,6 @@ def english() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def at_finance(
-    ready_project: Project, submitter: User, department_approver: User, data_reviewer: User
-) -> Project:
-    project = services.submit(
-        ready_project, actor=submitter, expected_version=ready_project.version
-    )
-    for reviewer in (department_approver, data_reviewer):
-        project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
-    return project
-
-
 def _cut(project: Project, actor: User, amount: str, reason: str = "workload_high") -> Project:
     services.set_line_amount(
         project,
