@@ -12,9 +12,13 @@ import pytest
 
 from accounts.models import Organization, Role, UnitLevel, User
 from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory, UserFactory
-from budgeting.tests.workflow_fixtures import cycle, ready_project
+from budgeting.tests.workflow_fixtures import at_finance, cycle, ready_project
 
-__all__ = ["cycle", "ready_project"]  # workflow fixtures, shared with the browser tests
+__all__ = [
+    "at_finance",
+    "cycle",
+    "ready_project",
+]  # workflow fixtures, shared with the browser tests
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.params import posted_version
 from accounts.permissions import has_role
 from budgeting import services
 from budgeting.models import ApprovalBatch, Review
@@ -42,8 +43,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         projects = list(projects_visible_to(user).filter(code__in=chosen))
         versions = {}
         for project in projects:
-            raw = request.POST.get(f"version-{project.code}", "")
-            versions[project.pk] = int(raw) if raw.isdigit() else -1
+            versions[project.pk] = posted_version(request, f"version-{project.code}")
         try:
             batch = services.approve_batch(
                 projects, actor=user, name=request.POST.get("name", ""), versions=versions

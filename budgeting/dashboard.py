@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,11 +54,8 @@ def dashboard(user: User, unit: Organization) -> dict[str, Any]:
     tasks = tasks_for(user).order_by().aggregate(count=Count("pk"), oldest=Min("stage_entered_at"))
     context: dict[str, Any] = {"task_count": tasks["count"], "oldest_task": tasks["oldest"]}
     if not sees_all_units(user):
-        primary = unit.parent_id or unit.pk
-        own = Project.objects.filter(
-            Q(organization_id=primary) | Q(organization__parent_id=primary)
-        )
-        context["my_projects"] = by_state(own)
+        # A department's scope is its unit and its secondary units, never its parent's or siblings'.
+        context["my_projects"] = by_state(projects_visible_to(user))
     cycle = BudgetCycle.objects.filter(state=CycleState.OPEN).order_by("-year").first()
     if cycle is None:
         return context

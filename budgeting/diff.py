@@ -7,6 +7,7 @@ removed and changed lines with the amounts before and after.
 """
 
 import json
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -16,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy
 
 from audit.models import Event
-from projects.estimates import input_specs
+from projects.estimates import input_specs, values_from_inputs
 from projects.models import EstimateLine, Project, ProjectState
 from standards import pricing
 from standards.models import ServiceItem
@@ -140,25 +141,24 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> LineDi
     """Pair the lines of two snapshots and say what happened to each.
 
     A line keeps its id while it is edited, so ids pair first; a line removed
-    and added again for the same item and content (how a clerk re-prices one)
-    pairs next, in order, and shows as changed rather than as two rows.
+    and added again for the same item, content and grade (how a clerk re-prices
+    one) pairs next, in order, and shows as changed rather than as two rows.
     """
     index_of_id = {record["id"]: i for i, record in enumerate(before) if "id" in record}
     pairs: dict[int, int] = {}  # index in ``after`` -> index of its earlier record
     for position, record in enumerate(after):
         if (i := index_of_id.get(record.get("id"))) is not None:
             pairs[position] = i
+    taken = set(pairs.values())
+    # The earlier records not paired by id, by key, in order: one pass, however many lines.
+    unpaired: dict[tuple[str, str, str], deque[int]] = defaultdict(deque)
+    for i, earlier in enumerate(before):
+        if i not in taken:
+            unpaired[_key(earlier)].append(i)
     for position, record in enumerate(after):
-        if position in pairs:
-            continue
-        taken = set(pairs.values())
-        match = (
-            i
-            for i, earlier in enumerate(before)
-            if i not in taken and _key(earlier) == _key(record)
-        )
-        if (i := next(match, None)) is not None:
-            pairs[position] = i
+        if position not in pairs and (candidates := unpaired.get(_key(record))):
+            pairs[position] = candidates.popleft()
+            taken.add(pairs[position])
     changes = []
     for position, record in enumerate(after):
         if position not in pairs:
@@ -170,7 +170,6 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> LineDi
         )
         kind = ChangeKind.CHANGED if differing else ChangeKind.UNCHANGED
         changes.append(LineChange(kind, earlier, record, differing))
-    taken = set(pairs.values())
     changes += [
         LineChange(ChangeKind.REMOVED, earlier, None)
         for i, earlier in enumerate(before)
@@ -202,10 +201,14 @@ def since_last_return(project: Project, lines: list[EstimateLine]) -> tuple[Line
 
 
 def describe_inputs(inputs: dict[str, Any]) -> str:
-    """A line's pricing inputs in words: "Quantity used: 3; Rate (e.g. 0.15): 0.06"."""
+    """A line's pricing inputs in words, labelled as the line form labels them:
+    "Quantity used: 3; Rate (e.g. 0.15): 0.06"; a workload's stages one by one,
+    "需求设计: 2; 编码: 5"."""
     labels = _input_labels()
     parts = []
-    for name, value in inputs.items():
+    # Saved lines keep a workload's stages nested under "stages"; the form's shape
+    # has one "stage:<name>" field per stage, labelled with the stage's name.
+    for name, value in values_from_inputs(inputs).items():
         if value in ("", None):
             continue
         label = name.removeprefix("stage:") if name.startswith("stage:") else labels.get(name, name)
@@ -221,8 +224,9 @@ def _input_labels() -> dict[str, Any]:
     return labels
 
 
-def _key(record: dict[str, Any]) -> tuple[str, str]:
-    return record.get("item", ""), record.get("name", "")
+def _key(record: dict[str, Any]) -> tuple[str, str, str]:
+    """What a line removed and added again keeps: its item, content and grade."""
+    return record.get("item", ""), record.get("name", ""), record.get("grade", "")
 
 
 def _amount(record: dict[str, Any]) -> Decimal:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.params import whole_number
 from budgeting import charts, exports, open_data, review_totals
 from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
@@ -27,11 +28,12 @@ from projects.permissions import projects_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WAN = Decimal(10000)
+MAX_YEAR = 9999  # beyond it a "year" is noise (and past a budget year's smallint column)
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() else timezone.localdate().year + 1
+    year = whole_number(request.GET.get("year"), maximum=MAX_YEAR)
+    return year if year is not None else timezone.localdate().year + 1
 
 
 def _projects(request: HttpRequest, year: int) -> QuerySet[Project]:

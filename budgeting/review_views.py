@@ -15,6 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from accounts.params import posted_version
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
@@ -112,8 +113,7 @@ def cut_line(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     """Set one line's approved amount at the current stage (a POST from the review page)."""
     user = request_member(request)
     project = get_project_for_user(user, code)
-    raw_version = request.POST.get("version", "")
-    version = int(raw_version) if raw_version.isdigit() else -1
+    version = posted_version(request)
     _refuse_outright(user, project, Action.PASS, version)
     try:
         amount = Decimal(request.POST.get("approved_amount", "").replace(",", ""))

@@ -454,8 +454,11 @@ def set_line_amount(
         line = locked.lines.filter(pk=line_id).first()
         if line is None:
             raise WorkflowError(_("That estimate line no longer exists."))
-        approved_amount = approved_amount.quantize(Decimal("0.01"))
-        if approved_amount < 0 or approved_amount > line.amount:
+        # NaN, infinities and huge figures are refused before rounding, which they break.
+        within = approved_amount.is_finite() and abs(approved_amount) <= line.amount + 1
+        if within:
+            approved_amount = approved_amount.quantize(Decimal("0.01"))
+        if not within or approved_amount < 0 or approved_amount > line.amount:
             raise WorkflowError(
                 _("The approved amount must be between 0 and the requested %(amount)s.")
                 % {"amount": f"{line.amount:,.2f}"}

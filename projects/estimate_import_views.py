@@ -56,7 +56,9 @@ def estimate_import(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            pending = pending_imports.store(request, project, upload)
+            pending = pending_imports.store(
+                request, project, upload, estimates.standard_for(project)
+            )
             return redirect(
                 "projects:estimate_import_preview", code=project.code, token=pending.token
             )
@@ -70,13 +72,15 @@ def estimate_import(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def estimate_import_preview(request: HttpRequest, code: str, token: str) -> HttpResponse:
-    """GET shows the preview; POST applies it (after parsing the stored file again)."""
+    """GET shows the preview; POST applies it (after parsing the stored file again), unless
+    the project or the standard in force changed since the upload (the service refuses)."""
     project = get_project_for_edit(request.user, code)
     pending = pending_imports.find(request, project, token)
     if pending is None:
         raise Http404
+    standard = estimates.standard_for(project)
     with pending.open() as file:
-        preview = estimate_excel.read_lines(file, project, estimates.standard_for(project))
+        preview = estimate_excel.read_lines(file, project, standard)
     refusal = ""
     if request.method == "POST" and not preview.errors:
         try:
@@ -86,6 +90,7 @@ def estimate_import_preview(request: HttpRequest, code: str, token: str) -> Http
                 expected_version=pending.version,
                 lines=preview.specs,
                 source=pending.name,
+                standard_code=pending.standard,
             )
         except ProjectError as error:
             refusal = error.message
@@ -98,6 +103,7 @@ def estimate_import_preview(request: HttpRequest, code: str, token: str) -> Http
             )
             return redirect(_lines_url(project))
     stale = project.version != pending.version
+    standard_changed = pending.standard != (standard.code if standard else "")
     return render(
         request,
         "projects/estimate_import_preview.html",
@@ -106,8 +112,9 @@ def estimate_import_preview(request: HttpRequest, code: str, token: str) -> Http
             "pending": pending,
             "preview": preview,
             "stale": stale,
+            "standard_changed": standard_changed,
             "refusal": refusal,
-            "can_apply": not preview.errors and not stale,
+            "can_apply": not preview.errors and not stale and not standard_changed,
         },
         status=400 if refusal or (request.method == "POST" and preview.errors) else 200,
     )

@@ -160,6 +160,15 @@ def values_from_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+# What ``price_line`` sets: the columns to save when an existing line is priced again.
+PRICED_FIELDS = [
+    "fee_class", "standard_set", "item", "item_code", "name", "unit", "pricing_method",
+    "parameters", "grade_code", "grade_name", "grade_figures", "inputs", "amount",
+    "explanation_zh", "explanation_en", "is_non_standard", "is_above_standard",
+    "is_out_of_range", "justification",
+]  # fmt: skip
+
+
 def price_line(
     line: EstimateLine, item: ServiceItem, priced: Quote, justification: str
 ) -> EstimateLine:

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.params import posted_version
 from accounts.permissions import request_member
 from projects import estimates, repricing, services
 from projects.errors import ProjectError
@@ -174,13 +175,12 @@ def line_add_non_standard(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def line_remove(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     project = get_project_for_edit(request.user, code)
-    raw = request.POST.get("version", "")
     try:
         services.remove_line(
             project,
             actor=request_member(request),
             line_id=line_id,
-            expected_version=int(raw) if raw.isdigit() else -1,
+            expected_version=posted_version(request),
         )
     except ProjectError as error:
         messages.error(request, error.message)
@@ -195,12 +195,11 @@ def line_reprice(request: HttpRequest, code: str) -> HttpResponse:
     POST (the confirmation form): re-price."""
     project = get_project_for_edit(request.user, code)
     if request.method == "POST":
-        raw = request.POST.get("version", "")
         try:
             project = services.reprice_lines(
                 project,
                 actor=request_member(request),
-                expected_version=int(raw) if raw.isdigit() else -1,
+                expected_version=posted_version(request),
                 standard_code=request.POST.get("standard", ""),
             )
         except ProjectError as error:

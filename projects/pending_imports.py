@@ -2,9 +2,11 @@
 
 Between the preview and the confirmation the file stays on the server (Django
 storage, under var/media/estimate-imports/) under a random name; the session
-holds, per random token, who uploaded it, for which project and at which project
-version. Confirming re-reads the stored file, so nothing from the client but the
-token is trusted, and the token is useless to another user or for another project.
+holds, per random token, who uploaded it, for which project, at which project
+version and with which standard in force. Confirming re-reads the stored file, so
+nothing from the client but the token is trusted, and the token is useless to another
+user or for another project; it is refused when the project or the standard in force
+changed since the preview, so the clerk applies only prices they saw.
 """
 
 import datetime
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from accounts.permissions import request_member
 from projects.models import Project
+from standards.models import StandardSet
 
 SESSION_KEY = "estimate_imports"
 DIRECTORY = "estimate-imports"
@@ -34,6 +37,9 @@ class Pending:
     project_code: str
     user_id: int
     version: int
+    # The code of the standard in force at upload ("" if none was; None if not recorded,
+    # as in uploads kept before it was, which then match no standard).
+    standard: str | None
     file: str
     name: str
 
@@ -41,8 +47,11 @@ class Pending:
         return default_storage.open(self.file, "rb")
 
 
-def store(request: HttpRequest, project: Project, upload: UploadedFile) -> Pending:
-    """Keep a checked upload for ``project`` and return its pending record."""
+def store(
+    request: HttpRequest, project: Project, upload: UploadedFile, standard: StandardSet | None
+) -> Pending:
+    """Keep a checked upload for ``project``, previewed with ``standard`` (the standard in
+    force now), and return its pending record."""
     _remove_stale_files()
     token = secrets.token_urlsafe(24)
     stored = default_storage.save(f"{DIRECTORY}/{token}.xlsx", upload)
@@ -51,6 +60,7 @@ def store(request: HttpRequest, project: Project, upload: UploadedFile) -> Pendi
         project_code=project.code,
         user_id=request_member(request).pk,
         version=project.version,
+        standard=standard.code if standard else "",
         file=stored,
         name=(upload.name or "")[:200],
     )
@@ -59,6 +69,7 @@ def store(request: HttpRequest, project: Project, upload: UploadedFile) -> Pendi
         "project": pending.project_code,
         "user": pending.user_id,
         "version": pending.version,
+        "standard": pending.standard,
         "file": pending.file,
         "name": pending.name,
     }
@@ -81,6 +92,7 @@ def find(request: HttpRequest, project: Project, token: str) -> Pending | None:
         project_code=entry["project"],
         user_id=entry["user"],
         version=entry["version"],
+        standard=entry.get("standard"),
         file=entry["file"],
         name=entry["name"],
     )

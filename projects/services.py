@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -432,18 +432,32 @@ def replace_lines(
     expected_version: int,
     lines: Sequence[LineSpec],
     source: str = "",
+    standard_code: str | None,
 ) -> Project:
     """Replace every estimate line of a draft or returned project (an Excel import), all or
-    nothing; the requested amount follows.
+    nothing; the requested amount follows. The old lines' approved amounts from an
+    earlier review round go with them (listed in the history).
 
     Each line is priced as the line forms price it. Refused (ProjectError, nothing
     written) for any refused line, when the project changed since
-    ``expected_version``, is no longer editable, or the actor may not submit for its unit.
+    ``expected_version``, is no longer editable, the actor may not submit for its unit,
+    or the standard in force is no longer ``standard_code`` (the one the clerk's preview
+    was priced with; "" for none).
     """
     priced = [price_line(spec) for spec in lines]
     with transaction.atomic():
         locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        standard = estimates.standard_for(locked)
+        if standard_code != (standard.code if standard else ""):
+            raise ProjectError(
+                _(
+                    "The standard in force has changed since the file was uploaded, so its "
+                    "prices may differ from the preview. Nothing was changed: upload the "
+                    "file again to see them."
+                )
+            )
         removed = [_line_record(line) for line in locked.lines.select_related("standard_set")]
+        dropped = _drop_decisions(locked.lines.all())
         locked.lines.all().delete()
         for position, line in enumerate(priced, start=1):
             line.project = locked
@@ -460,19 +474,22 @@ def replace_lines(
                 "removed": removed,
                 "added": [_line_record(line) for line in priced],
                 "requested": [before, locked.requested_amount],
+                "decisions_dropped": dropped,
             },
         )
     return locked
 
 
 def remove_line(project: Project, *, actor: User, line_id: int, expected_version: int) -> Project:
-    """Remove an estimate line from an editable project; the requested amount follows."""
+    """Remove an estimate line from an editable project; the requested amount follows and
+    the approved amounts reviewers gave the line go with it (listed in the history)."""
     with transaction.atomic():
         locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
         line = locked.lines.filter(pk=line_id).first()
         if line is None:
             raise ProjectError(_("That estimate line no longer exists."))
         removed = _line_record(line)
+        dropped = _drop_decisions(locked.lines.filter(pk=line.pk))
         line.delete()
         before = _refresh_requested(locked)
         record_event(
@@ -480,7 +497,11 @@ def remove_line(project: Project, *, actor: User, line_id: int, expected_version
             actor=actor,
             target=locked,
             target_key=locked.code,
-            data={"line": removed, "requested": [before, locked.requested_amount]},
+            data={
+                "line": removed,
+                "requested": [before, locked.requested_amount],
+                "decisions_dropped": dropped,
+            },
         )
     return locked
 
@@ -492,10 +513,12 @@ def reprice_lines(
     by an earlier standard; the requested amount follows. All or nothing.
 
     Lines the current standard cannot price (item or grade gone, inputs refused, a new
-    flag without a justification) stay as they are. For the unit's submitters while the
-    project is a draft or returned. Refused (ProjectError) when someone saved the project
-    since the differences were shown (``expected_version``), when the standard in force
-    is no longer ``standard_code``, or when no line can be re-priced.
+    flag without a justification) stay as they are. A line whose amount changes loses the
+    approved amounts reviewers gave it in an earlier round (listed in the history).
+    For the unit's submitters while the project is a draft or returned. Refused
+    (ProjectError) when someone saved the project since the differences were shown
+    (``expected_version``), when the standard in force is no longer ``standard_code``,
+    or when no line can be re-priced.
     """
     with transaction.atomic():
         locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
@@ -511,13 +534,17 @@ def reprice_lines(
         if not changes.repriced:
             raise ProjectError(_("No line can be re-priced with the current standard."))
         lines = []
+        changed = []
         for row in changes.repriced:
             if row.item is None or row.quote is None:  # never: repriced rows have both
                 continue
             before = _line_record(row.line)
             estimates.price_line(row.line, row.item, row.quote, row.line.justification)
-            row.line.save()
+            row.line.save(update_fields=estimates.PRICED_FIELDS)
             lines.append({"before": before, "after": _line_record(row.line)})
+            if row.line.amount != before["amount"]:
+                changed.append(row.line.pk)
+        dropped = _drop_decisions(locked.lines.filter(pk__in=changed))
         requested_before = _refresh_requested(locked)
         record_event(
             "projects.lines.repriced",
@@ -529,6 +556,7 @@ def reprice_lines(
                 "lines": lines,
                 "kept": [row.line.item_code for row in changes.kept],
                 "requested": [requested_before, locked.requested_amount],
+                "decisions_dropped": dropped,
             },
         )
     return locked
@@ -551,6 +579,36 @@ def _add_line(
             data={"line": _line_record(line), "requested": [before, locked.requested_amount]},
         )
     return line
+
+
+# What the history keeps of a dropped decision: key → column, through the line.
+_DECISION_RECORD = {
+    "line": "line__name",
+    "item": "line__item_code",
+    "grade": "line__grade_code",
+    "stage": "stage__code",
+    "approved": "approved_amount",
+    "reason": "reason",
+}
+
+
+def _drop_decisions(lines: QuerySet[EstimateLine]) -> list[dict[str, Any]]:
+    """Delete the reviewers' approved amounts (审核数) on ``lines`` and return them for the
+    history. A figure from an earlier review round means nothing once its line's amount
+    changed or the line goes: it could even exceed the new amount, and final approval
+    would sum it. Lines that did not change keep theirs.
+
+    The decisions are budgeting's rows; they are reached through the lines' reverse
+    relation, so that projects imports nothing of budgeting.
+    """
+    decisions = EstimateLine.decisions.rel.related_model._default_manager.filter(line__in=lines)
+    rows = decisions.order_by("line__position", "stage__order").values_list(
+        *_DECISION_RECORD.values()
+    )
+    dropped = [dict(zip(_DECISION_RECORD, row, strict=True)) for row in rows]
+    if dropped:
+        decisions.delete()
+    return dropped
 
 
 def _refresh_requested(project: Project) -> Decimal:

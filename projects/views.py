@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.params import posted_version
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
@@ -224,7 +225,7 @@ def target_remove(request: HttpRequest, code: str, target_id: int) -> HttpRespon
             project,
             actor=request_member(request),
             target_id=target_id,
-            expected_version=int(request.POST.get("version", "0") or 0),
+            expected_version=posted_version(request),
         )
     except ProjectError as error:
         messages.error(request, error.message)

@@ -1,3 +1,4 @@
+import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -9,9 +10,16 @@ from django.utils import translation
 from accounts.models import User
 from audit.models import Event
 from budgeting import amounts, services
-from budgeting.models import BudgetCycle
+from budgeting.models import BudgetCycle, LineDecision
 from budgeting.workflow import WorkflowError
+from projects import services as project_services
 from projects.models import Project
+from projects.tests.factories import register
+from standards import services as standards_services
+from standards.demo import PROVINCE_CODE, seed_standards
+from standards.models import Grade, ServiceItem, StandardSet
+
+from .workflow_fixtures import add_line, make_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +28,6 @@ pytestmark = pytest.mark.django_db
 def english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def at_finance(
-    ready_project: Project, submitter: User, department_approver: User, data_reviewer: User
-) -> Project:
-    project = services.submit(
-        ready_project, actor=submitter, expected_version=ready_project.version
-    )
-    for reviewer in (department_approver, data_reviewer):
-        project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
-    return project
 
 
 def _cut(project: Project, actor: User, amount: str, reason: str = "workload_high") -> Project:
@@ -47,6 +43,10 @@ def _cut(project: Project, actor: User, amount: str, reason: str = "workload_hig
     return Project.objects.get(pk=project.pk)
 
 
+def _waterfall(project: Project, cycle: BudgetCycle) -> list[amounts.Step]:
+    return amounts.load(project).waterfall(list(cycle.stages.order_by("order")))
+
+
 def test_finance_cuts_a_line_and_the_waterfall_and_approval_follow(
     at_finance: Project, finance_reviewer: User, finance_approver: User, cycle: BudgetCycle
 ) -> None:
@@ -54,7 +54,7 @@ def test_finance_cuts_a_line_and_the_waterfall_and_approval_follow(
     project = services.pass_stage(project, actor=finance_reviewer, expected_version=project.version)
     project = services.approve(project, actor=finance_approver, expected_version=project.version)
     assert project.approved_amount == Decimal("350000.00")
-    steps = amounts.load(project).waterfall(list(cycle.stages.order_by("order")))
+    steps = _waterfall(project, cycle)
     assert [step.total for step in steps] == [
         Decimal("500000.00"), Decimal("500000.00"), Decimal("500000.00"),
         Decimal("350000.00"), Decimal("350000.00"),
@@ -103,3 +103,132 @@ def test_cut_through_the_review_page(
     assert response.status_code == 302
     page = client.get(reverse("budgeting:review", args=[at_finance.code]))
     assert page.context["waterfall"][-2].total == Decimal("400000.00")
+
+
+def _cheaper_standard() -> str:
+    """A newer standard in force for 2027 in which O&M staff of grade L1 cost 80,000 a year."""
+    draft = standards_services.copy_to_new_version(
+        StandardSet.objects.get(code=PROVINCE_CODE),
+        code="DEMO-GD-2026-CHEAPER",
+        version_label="2026",
+        effective_from=datetime.date(2026, 1, 1),
+        actor=None,
+    )
+    grade = Grade.objects.get(item__standard_set=draft, item__code="2.1", code="L1")
+    grade.unit_price = grade.range_min = Decimal("80000.00")
+    standards_services.save_grade(grade, actor=None)
+    return standards_services.publish_set(draft, actor=None).code
+
+
+def test_repricing_a_cut_line_drops_its_earlier_decisions_and_the_totals_stay_sane(
+    cycle: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    data_reviewer: User,
+    finance_reviewer: User,
+    finance_approver: User,
+) -> None:
+    seed_standards()
+    project = register(submitter, kind="operation")
+    project_services.add_standard_line(
+        project,
+        actor=submitter,
+        expected_version=project.version,
+        item=ServiceItem.objects.get(standard_set__code=PROVINCE_CODE, code="2.1"),
+        grade=Grade.objects.get(
+            item__standard_set__code=PROVINCE_CODE, item__code="2.1", code="L1"
+        ),
+        values={"quantity": "2"},
+        justification="",
+    )
+    project = services.submit(
+        make_ready(Project.objects.get(pk=project.pk), submitter),
+        actor=submitter,
+        expected_version=Project.objects.get(pk=project.pk).version,
+    )
+    for reviewer in (department_approver, data_reviewer):
+        project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
+    staff = project.lines.get(item_code="2.1")
+    other = project.lines.get(is_non_standard=True)
+    assert staff.amount == Decimal("167800.00")
+    for line, amount in ((staff, "165000"), (other, "400000")):
+        services.set_line_amount(
+            project, actor=finance_reviewer, expected_version=project.version, line_id=line.pk,
+            approved_amount=Decimal(amount), reason="workload_high",
+        )  # fmt: skip
+        project = Project.objects.get(pk=project.pk)
+    project = services.return_for_revision(
+        project, actor=finance_reviewer, expected_version=project.version, comment="请按新标准重算"
+    )
+
+    code = _cheaper_standard()
+    project = project_services.reprice_lines(
+        project, actor=submitter, expected_version=project.version, standard_code=code
+    )
+    staff.refresh_from_db()
+    assert staff.amount == Decimal("160000.00")
+    assert not LineDecision.objects.filter(line=staff).exists()
+    [kept] = LineDecision.objects.filter(line=other)
+    assert kept.approved_amount == Decimal("400000.00")
+    event = Event.objects.get(event_type="projects.lines.repriced")
+    assert event.data["decisions_dropped"] == [
+        {"line": staff.name, "item": "2.1", "grade": "L1", "stage": "finance",
+         "approved": "165000.00", "reason": "workload_high"},
+    ]  # fmt: skip
+    figures = amounts.load(project)
+    assert all(figures.current()[line.pk] <= line.amount for line in figures.lines)
+
+    project = services.submit(project, actor=submitter, expected_version=project.version)
+    for reviewer in (department_approver, data_reviewer, finance_reviewer):
+        project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
+    project = services.approve(project, actor=finance_approver, expected_version=project.version)
+    assert project.approved_amount == Decimal("560000.00")
+    requested, cut = Decimal("660000.00"), Decimal("560000.00")
+    assert [step.total for step in _waterfall(project, cycle)] == [requested] * 3 + [cut] * 2
+
+
+def test_removing_or_importing_over_a_cut_line_drops_its_decisions_into_the_history(
+    at_finance: Project, finance_reviewer: User, submitter: User
+) -> None:
+    project = _cut(at_finance, finance_reviewer, "350000")
+    project = add_line(
+        services.return_for_revision(
+            project, actor=finance_reviewer, expected_version=project.version, comment="请修改"
+        ),
+        submitter,
+        "等保测评",
+        "80000",
+    )
+    cut_line = project.lines.get(name="系统开发")
+    project = project_services.remove_line(
+        project, actor=submitter, line_id=cut_line.pk, expected_version=project.version
+    )
+    assert not LineDecision.objects.exists()
+    removed = Event.objects.get(event_type="projects.line.removed")
+    assert removed.data["decisions_dropped"] == [
+        {"line": "系统开发", "item": "", "grade": "", "stage": "finance",
+         "approved": "350000.00", "reason": "workload_high"},
+    ]  # fmt: skip
+
+    # As a line left from an earlier round would be (a returned project takes no new cuts).
+    LineDecision.objects.create(
+        line=project.lines.get(),
+        stage=project.review.cycle.stages.get(code="finance"),
+        approved_amount=Decimal("60000"),
+        reason="workload_high",
+        decided_by=finance_reviewer,
+    )
+    spec = project_services.LineSpec(
+        fee_class="其他服务费", name="等保测评", unit="项", quantity=Decimal(1),
+        unit_price=Decimal(70000), justification="标准未覆盖。",
+    )  # fmt: skip
+    project = project_services.replace_lines(
+        project, actor=submitter, expected_version=project.version, lines=[spec],
+        source="a.xlsx", standard_code="",  # no standard is in force here
+    )  # fmt: skip
+    assert not LineDecision.objects.exists()
+    assert project.requested_amount == Decimal("70000.00")
+    imported = Event.objects.get(event_type="projects.lines.imported")
+    assert [(d["line"], d["approved"]) for d in imported.data["decisions_dropped"]] == [
+        ("等保测评", "60000.00")
+    ]

@@ -96,3 +96,16 @@ def test_a_department_sees_only_its_own_control_figure(
     client.force_login(submitter)
     rows = client.get(reverse("home")).context["control_rows"]
     assert [row.unit.code for row in rows] == ["EDU"]
+
+
+def test_a_secondary_unit_counts_only_the_projects_it_may_see(
+    client: Client, submitted: Project, submitter: User, secondary_submitter: User
+) -> None:
+    # EDU has a draft and a project in review; the exam authority may see neither.
+    register(secondary_submitter, name="考试院项目")
+    response = _home_in_english(client, secondary_submitter)
+    assert _counts(response.context["my_projects"]) == {"draft": 1}
+    assert _counts(_home_in_english(client, submitter).context["my_projects"]) == {
+        "draft": 2,
+        "in_review": 1,
+    }

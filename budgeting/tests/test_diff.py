@@ -19,6 +19,9 @@ from budgeting.diff import ChangeKind
 from budgeting.tests.workflow_fixtures import add_line
 from projects import services as project_services
 from projects.models import Project
+from projects.tests.factories import register
+from standards.demo import PROVINCE_CODE, seed_standards
+from standards.models import ServiceItem
 
 
 @pytest.fixture(autouse=True)
@@ -123,9 +126,47 @@ def test_inputs_in_words() -> None:
     assert diff.describe_inputs({"ufp": "400", "reuse": "中", "productivity": ""}) == (
         "Unadjusted function points (UFP): 400; Reuse level: 中"
     )
-    assert (
-        diff.describe_inputs({"stage:需求分析": "2", "mystery": "x"}) == "需求分析: 2; mystery: x"
-    )
+    assert diff.describe_inputs({"mystery": "x"}) == "mystery: x"
+
+
+@pytest.mark.django_db
+def test_a_saved_workload_line_shows_each_stage_with_its_value(submitter: User) -> None:
+    seed_standards()
+    project = register(submitter)
+    item = ServiceItem.objects.get(standard_set__code=PROVINCE_CODE, code="1.2")
+    line = project_services.add_standard_line(
+        project, actor=submitter, expected_version=project.version, item=item, grade=None,
+        values={"stage:需求设计": "2", "stage:编码": "5", "stage:测试": ""}, justification="",
+    )  # fmt: skip
+    [record] = diff.snapshot([line])
+    assert record["inputs"] == {"stages": {"需求设计": "2", "编码": "5"}}  # as lines keep them
+    assert diff.describe_inputs(record["inputs"]) == "需求设计: 2; 编码: 5"
+
+
+def _pairs(result: diff.LineDiff) -> list[tuple[int | None, int | None]]:
+    """The ids of each change's earlier and later line."""
+    return [((c.before or {}).get("id"), (c.after or {}).get("id")) for c in result.changes]
+
+
+def test_lines_of_one_item_and_name_pair_by_grade() -> None:
+    before = [
+        {**_line(1, "运维驻场", "83900.00", "2.1", quantity="1"), "grade": "L1"},
+        {**_line(2, "运维驻场", "125900.00", "2.1", quantity="1"), "grade": "L3"},
+    ]
+    # Both removed and added again (new ids), the L3 line first.
+    after = [{**before[1], "id": 8}, {**before[0], "id": 9}]
+    result = diff.compare(before, after)
+    assert [change.kind for change in result.changes] == [ChangeKind.UNCHANGED] * 2
+    assert _pairs(result) == [(2, 8), (1, 9)]
+
+
+def test_lines_of_one_key_pair_in_order_around_those_paired_by_id() -> None:
+    before = [_line(i, "培训", f"{i}000.00", quantity=str(i)) for i in range(1, 5)]
+    # Line 2 kept its id; 1, 3 and 4 were removed and added again in their order.
+    after = [before[1], *({**before[i], "id": 10 + i} for i in (0, 2, 3)), _line(20, "培训", "1")]
+    result = diff.compare(before, after)
+    assert _pairs(result) == [(2, 2), (1, 10), (3, 12), (4, 13), (None, 20)]
+    assert result.count(ChangeKind.UNCHANGED) == 4
 
 
 # The snapshot and the page, on the database.

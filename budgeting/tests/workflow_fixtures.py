@@ -66,3 +66,16 @@ def add_line(
 @pytest.fixture
 def ready_project(cycle: BudgetCycle, submitter: User) -> Project:
     return make_ready(register(submitter), submitter)
+
+
+@pytest.fixture
+def at_finance(
+    ready_project: Project, submitter: User, department_approver: User, data_reviewer: User
+) -> Project:
+    """The ready project submitted and passed by its department and the data administration."""
+    project = services.submit(
+        ready_project, actor=submitter, expected_version=ready_project.version
+    )
+    for reviewer in (department_approver, data_reviewer):
+        project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
+    return project

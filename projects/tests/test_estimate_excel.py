@@ -18,10 +18,11 @@ from openpyxl import Workbook, load_workbook
 from accounts.models import User
 from audit.models import Event
 from projects import estimates, services
+from projects.errors import ProjectError
 from projects.models import EstimateLine, Project
 from projects.tests.estimate_files import fill_template, upload
-from projects.tests.factories import register
-from standards.demo import seed_standards
+from projects.tests.factories import NEWER_DEMO_CODE, publish_newer_version, register
+from standards.demo import PROVINCE_CODE, seed_standards
 
 pytestmark = pytest.mark.django_db
 
@@ -400,6 +401,33 @@ def test_a_stale_upload_is_refused_on_confirm(
     assert "Someone saved this project after you opened it" in response.context["refusal"]
     assert list(project.lines.values_list("name", flat=True)) == ["培训"]
     assert not Event.objects.filter(event_type="projects.lines.imported").exists()
+
+
+def test_an_upload_is_refused_on_confirm_once_a_newer_standard_is_in_force(
+    clerk: Client, submitter: User, project: Project
+) -> None:
+    url = _preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS[:2]))
+    assert clerk.get(url).context["can_apply"]
+    publish_newer_version()  # in force for 2027 from now on
+    page = clerk.get(url)
+    assert page.context["standard_changed"] and not page.context["can_apply"]
+    assert "The standard in force has changed since this file was uploaded" in page.content.decode()
+    response = clerk.post(url)
+    assert response.status_code == 400
+    assert "Nothing was changed: upload the file again" in response.context["refusal"]
+    after = Project.objects.get(pk=project.pk)
+    assert (after.version, after.requested_amount) == (project.version, project.requested_amount)
+    assert not EstimateLine.objects.exists()
+    with pytest.raises(ProjectError, match="standard in force has changed"):
+        services.replace_lines(
+            project, actor=submitter, expected_version=project.version,
+            lines=[], standard_code=PROVINCE_CODE,
+        )  # fmt: skip
+    assert not Event.objects.filter(event_type="projects.lines.imported").exists()
+    # Uploaded again, the preview is priced with the standard in force and applies.
+    url = _preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS[:2]))
+    assert clerk.post(url).status_code == 302
+    assert set(project.lines.values_list("standard_set__code", flat=True)) == {NEWER_DEMO_CODE}
 
 
 def test_an_upload_belongs_to_its_project_and_its_uploader(

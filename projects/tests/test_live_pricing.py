@@ -144,7 +144,11 @@ def test_the_form_carries_the_live_preview_wiring(
     assert f'hx-get="{reverse("projects:line_preview", args=[operation.code])}"' in html
     assert 'hx-target="#line-preview"' in html
     assert 'id="line-preview" aria-live="polite"' in html
-    assert "<script>" not in html  # strict CSP: no inline script
+    # Strict CSP: every script is a static file, none inline (with attributes or without).
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.IGNORECASE | re.DOTALL)
+    assert len(scripts) == html.lower().count("<script")
+    assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
+    assert "<script" not in _preview(client, operation, "2.2", base="1000000", rate="0.06")
 
 
 def test_without_javascript_calculate_shows_the_price_and_saves_nothing(
