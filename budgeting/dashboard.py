@@ -76,17 +76,18 @@ def dashboard(user: User, unit: Organization) -> dict[str, Any]:
 
 
 def _control_figures(user: User, unit: Organization, cycle: BudgetCycle) -> dict[str, Any]:
-    """Finance and admins see every primary unit (those over flagged); a department sees
-    its own primary unit; the data administration's reviewers none."""
+    """Finance and admins see every primary unit (those over flagged); a primary unit's
+    staff see their unit; the data administration's reviewers none, nor a secondary
+    unit's staff (the figure covers sibling units they may not see)."""
     if sees_all_units(user) and not has_role(user, Role.DATA_REVIEWER):
         units = list(
             Organization.objects.filter(
                 level=UnitLevel.PRIMARY, is_finance_department=False, is_data_administration=False
             ).order_by("code")
         )
-    elif unit.is_finance_department or unit.is_data_administration:
+    elif unit.is_finance_department or unit.is_data_administration or unit.parent_id:
         return {}
     else:
-        units = [unit.parent if unit.parent else unit]
+        units = [unit]
     rows = control_rows(cycle, units)
     return {"control_rows": rows, "units_over": sum(1 for row in rows if row.over)}

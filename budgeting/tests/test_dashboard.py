@@ -109,3 +109,17 @@ def test_a_secondary_unit_counts_only_the_projects_it_may_see(
         "draft": 2,
         "in_review": 1,
     }
+
+
+def test_a_secondary_unit_sees_no_control_figure_of_its_parent(
+    client: Client,
+    submitted: Project,
+    secondary_submitter: User,
+    cycle: BudgetCycle,
+    education: Organization,
+) -> None:
+    # The parent's figure sums sibling units' requests, which the secondary unit may not see.
+    ControlFigure.objects.create(cycle=cycle, organization=education, amount=Decimal("100000"))
+    response = _home_in_english(client, secondary_submitter)
+    assert "control_rows" not in response.context
+    assert "500,000.00" not in response.content.decode()
