@@ -111,6 +111,7 @@ def test_the_differences_are_shown_line_by_line_with_totals(
     for figure in ("83,900.00", "90,000.00", "180,000.00", "12,200.00", "545,000.00"):
         assert figure in html
     assert "The current standard has no such item." in html
+    assert "those are cleared and set again in the next review" in html
     assert not Event.objects.filter(event_type="projects.lines.repriced").exists()
 
 
