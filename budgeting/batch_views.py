@@ -14,11 +14,9 @@ from accounts.permissions import has_role
 from budgeting import services
 from budgeting.models import ApprovalBatch, Review
 from budgeting.workflow import WorkflowError
-from projects.excel import write_table
+from projects.excel import write_table, xlsx_response
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _finance_approver(request: HttpRequest) -> User:
@@ -106,6 +104,4 @@ def batch_export(request: HttpRequest, public_id: str) -> HttpResponse:
     content = write_table(
         batch.name, headers, rows, money_columns=frozenset({3, 4}), widths=[18, 40, 28, 18, 18]
     )
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="batch-{batch.public_id}.xlsx"'
-    return response
+    return xlsx_response(content, f"batch-{batch.public_id}.xlsx")

@@ -22,11 +22,10 @@ from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
 from budgeting.reports import DIMENSIONS, Dimension, SummaryRow, summarise, total
 from budgeting.review_totals import ReasonRow
-from projects.excel import PERCENT_FORMAT, WAN_FORMAT, write_table
+from projects.excel import PERCENT_FORMAT, WAN_FORMAT, XLSX, write_table, xlsx_response
 from projects.models import Project
 from projects.permissions import projects_visible_to
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WAN = Decimal(10000)
 MAX_YEAR = 9999  # beyond it a "year" is noise (and past a budget year's smallint column)
 
@@ -88,12 +87,6 @@ def summary(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _wan(value: Decimal) -> Decimal:
     return value / WAN
 
@@ -124,7 +117,7 @@ def summary_export(request: HttpRequest) -> HttpResponse:
         widths=[30, 10, 18, 18, 18, 12],
         totals=cells(totals),
     )
-    return _xlsx(content, f"summary-{year}-{by}.xlsx")
+    return xlsx_response(content, f"summary-{year}-{by}.xlsx")
 
 
 def _review_figures(
@@ -175,7 +168,7 @@ def waterfall_export(request: HttpRequest) -> HttpResponse:
         formats={1: WAN_FORMAT, 2: WAN_FORMAT, 3: PERCENT_FORMAT},
         widths=[24, 18, 18, 12],
     )
-    return _xlsx(content, f"waterfall-{year}.xlsx")
+    return xlsx_response(content, f"waterfall-{year}.xlsx")
 
 
 @login_required
@@ -194,7 +187,7 @@ def cut_reasons_export(request: HttpRequest) -> HttpResponse:
             _wan(sum((row.amount for row in reasons), Decimal("0.00"))),
         ],
     )
-    return _xlsx(content, f"cut-reasons-{year}.xlsx")
+    return xlsx_response(content, f"cut-reasons-{year}.xlsx")
 
 
 @login_required

@@ -6,6 +6,7 @@ app_name = "budgeting"
 
 urlpatterns = [
     path("", review_views.my_tasks, name="tasks"),
+    path("tasks.xlsx", review_views.my_tasks_export, name="tasks_export"),
     path("summary/", report_views.summary, name="summary"),
     path("summary/export.xlsx", report_views.summary_export, name="summary_export"),
     path("summary/review/", report_views.review_figures, name="review_figures"),

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy
 from accounts.permissions import request_member
 from projects import estimate_excel, estimates, pending_imports, services
 from projects.errors import ProjectError
+from projects.excel import xlsx_response
 from projects.models import Project
 from projects.permissions import get_project_for_edit
-from projects.views import XLSX, project_url
+from projects.views import project_url
 
 
 class EstimateUploadForm(forms.Form):
@@ -40,9 +41,7 @@ def estimate_template(request: HttpRequest, code: str) -> HttpResponse:
     content = estimate_excel.write_template(
         standard, estimates.items_for(project, standard), project.lines.all()
     )
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="estimate-{project.code}.xlsx"'
-    return response
+    return xlsx_response(content, f"estimate-{project.code}.xlsx")
 
 
 @login_required

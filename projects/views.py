@@ -19,7 +19,7 @@ from audit.models import Event
 from projects import repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
-from projects.excel import write_table
+from projects.excel import write_table, xlsx_response
 from projects.forms import AttachmentForm, ProjectFilterForm, ProjectForm, TargetForm
 from projects.models import Project
 from projects.permissions import (
@@ -32,8 +32,6 @@ from projects.permissions import (
 from projects.queries import filter_projects, sort_projects
 
 PAGE_SIZE = 50
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
@@ -96,10 +94,8 @@ def project_export(request: HttpRequest) -> HttpResponse:
         money_columns=frozenset({10, 11}),
         widths=[16, 40, 24, 10, 12, 12, 12, 14, 14, 12, 16, 16],
     )
-    response = HttpResponse(content, content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="projects-{stamp}.xlsx"'
-    return response
+    return xlsx_response(content, f"projects-{stamp}.xlsx")
 
 
 @login_required

@@ -175,6 +175,7 @@ MATRIX: dict[str, Row] = {
     ),
     # Review: anyone who may see the project sees its review; actions are POSTs.
     "budgeting:tasks": Row(logged_in(200)),
+    "budgeting:tasks_export": Row(logged_in(200)),
     "budgeting:review": Row(seen_by_reviewers(200), PROJECT),
     "budgeting:act": Row(logged_in(405), lambda w: [w.project.code, "pass"]),
     "budgeting:cut": Row(logged_in(405), lambda w: [w.project.code, 1]),

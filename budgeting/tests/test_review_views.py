@@ -1,3 +1,5 @@
+import datetime
+import io
 from typing import Any
 
 import pytest
@@ -6,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from accounts.models import User
 from audit.models import Event
@@ -255,6 +258,37 @@ def test_my_tasks_hold_only_what_awaits_my_stage(
         response = client.get(reverse("budgeting:tasks"))
     assert len(response.context["reviews"]) == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_my_tasks_export_holds_my_queue_oldest_first(
+    client: Client,
+    cycle: BudgetCycle,
+    submitter: User,
+    outsider: User,
+    department_approver: User,
+    settings,
+    tmp_path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    codes = []
+    for name in ["=HYPERLINK(1)", "第二个项目"]:
+        project = make_ready(register(submitter, name=name), submitter)
+        services.submit(project, actor=submitter, expected_version=project.version)
+        codes.append(project.code)
+    foreign = make_ready(register(outsider, name="卫生项目"), outsider)
+    services.submit(foreign, actor=outsider, expected_version=foreign.version)
+    client.force_login(department_approver)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("budgeting:tasks_export"))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Project code"
+    assert [row[0] for row in rows[1:]] == codes  # the other unit's project is not there
+    first = sheet[2]
+    assert first[1].data_type == "s" and first[1].value == "=HYPERLINK(1)"
+    assert isinstance(first[4].value, datetime.datetime)
+    assert first[5].value == 500000 and first[5].number_format == "#,##0.00"
 
 
 def test_reviewers_see_possible_duplicates_of_other_units(
