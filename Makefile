@@ -59,7 +59,7 @@ test: install browser
 
 # Benchmarks (not timed tests): each prints a line "BENCH {json}"; figures in docs/performance.md.
 bench: install
-	$(DEV) $(MANAGE) embedded_db start
+	@$(DEV) $(MANAGE) embedded_db start >&2
 	@$(BIN)/pytest benchmarks -q -p no:cacheprovider --create-db | sed -n 's/^.*BENCH //p' \
 		| $(BIN)/python -c "import json,sys; r={}; [r.update(json.loads(l)) for l in sys.stdin]; print(json.dumps(r, indent=2))"
 
