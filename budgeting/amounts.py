@@ -18,11 +18,13 @@ class Step:
     label: str
     total: Decimal
     cut: Decimal  # against the requested amount
+    # False for a stage the project has not reached yet: its figures mean nothing yet.
+    reached: bool = True
 
     @property
     def cut_rate(self) -> Decimal | None:
         requested = self.total + self.cut
-        if not requested:
+        if not requested or not self.reached:
             return None
         return (self.cut / requested * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
@@ -46,12 +48,33 @@ class LineFigures:
         """Each line's amount as the latest stage left it."""
         return {line.pk: self.amount_after(line, AFTER_EVERY_STAGE) for line in self.lines}
 
-    def waterfall(self, stages: list[ReviewStage]) -> list[Step]:
+    def decision_at(self, stage: ReviewStage | None) -> dict[int, LineDecision]:
+        """Each line's decision at this stage, for lines that have one."""
+        if stage is None:
+            return {}
+        return {
+            line_id: decision
+            for line_id, decisions in self.decisions.items()
+            for decision in decisions
+            if decision.stage_id == stage.pk
+        }
+
+    def last_decided_order(self) -> int:
+        """The order of the latest stage that decided on any line (0 if none has)."""
+        return max(
+            (d.stage.order for decisions in self.decisions.values() for d in decisions), default=0
+        )
+
+    def waterfall(
+        self, stages: list[ReviewStage], reached_order: int = AFTER_EVERY_STAGE
+    ) -> list[Step]:
+        """Requested, then the total after each stage; a stage beyond ``reached_order``
+        (not reached yet) is a step marked not reached."""
         requested = sum((line.amount for line in self.lines), ZERO)
         steps = [Step(gettext("Requested"), requested, ZERO)]
         for stage in stages:
             total = sum((self.amount_after(line, stage.order) for line in self.lines), ZERO)
-            steps.append(Step(str(stage), total, requested - total))
+            steps.append(Step(str(stage), total, requested - total, stage.order <= reached_order))
         return steps
 
 

@@ -22,7 +22,7 @@ from audit.labels import label_for
 from audit.models import Event
 from budgeting import amounts, diff, services, workflow
 from budgeting.forms import ActionForm
-from budgeting.models import CutReason, Review
+from budgeting.models import CutReason, Review, ReviewStage
 from budgeting.permissions import can_decide_at, can_submit, can_take
 from budgeting.workflow import Action, WorkflowError
 from projects.duplicates import similar_for_user
@@ -117,6 +117,7 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     path = [s for s in stages if s.applies_to(project)]
     figures = amounts.load(project)
     current = figures.current()
+    at_this_stage = figures.decision_at(stage if decides else None)
     since_return = diff.since_last_return(project, figures.lines)
     line_diff, returned = since_return if since_return else (None, None)
     change_of = line_diff.kind_of_line() if line_diff else {}
@@ -128,15 +129,30 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "problems": submission_problems(project) if Action.SUBMIT in actions else [],
         "history": history,
         "similar": similar_for_user(project, projects_visible_to(user)),
-        "waterfall": figures.waterfall(path),
+        "waterfall": figures.waterfall(path, _reached_order(project, stage, figures)),
         "may_cut": bool(decides and stage and stage.may_change_amounts),
-        "line_rows": [(line, current[line.pk], change_of.get(line.pk)) for line in figures.lines],
+        "line_rows": [
+            (line, current[line.pk], change_of.get(line.pk), at_this_stage.get(line.pk))
+            for line in figures.lines
+        ],
         "line_diff": line_diff,
         "returned": returned,
         "cut_reasons": CutReason.choices,
         "flagged_lines": [line for line in figures.lines if line.flag_labels],
     }
     return render(request, "budgeting/review.html", context)
+
+
+def _reached_order(
+    project: Project, stage: ReviewStage | None, figures: amounts.LineFigures
+) -> int:
+    """The order of the last review stage the project has reached: every stage once
+    approved, the current one while in review, else the last that decided on a line."""
+    if project.state == ProjectState.APPROVED:
+        return amounts.AFTER_EVERY_STAGE
+    if project.state == ProjectState.IN_REVIEW and stage is not None:
+        return stage.order
+    return figures.last_decided_order()
 
 
 @login_required

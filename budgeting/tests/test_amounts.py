@@ -83,3 +83,15 @@ def test_cut_rate_is_the_cut_over_the_request_half_up(
     total: str, cut: str, rate: Decimal | None
 ) -> None:
     assert Step("x", D(total), D(cut)).cut_rate == rate
+
+
+def test_stages_beyond_the_reached_one_are_marked_not_reached() -> None:
+    figures = _figures(["100.00"], {1: [(TECHNICAL, "80.00")]})
+    steps = figures.waterfall([TECHNICAL, FINANCE, FINAL], reached_order=TECHNICAL.order)
+    assert [s.reached for s in steps] == [True, True, False, False]
+    assert [(s.total, s.cut, s.cut_rate) for s in steps[:2]] == [
+        (D("100.00"), D("0.00"), D("0.00")), (D("80.00"), D("20.00"), D("20.00")),
+    ]  # fmt: skip
+    assert steps[2].cut_rate is None
+    assert figures.last_decided_order() == TECHNICAL.order
+    assert _figures(["1.00"], {}).last_decided_order() == 0

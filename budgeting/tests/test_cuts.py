@@ -105,6 +105,53 @@ def test_cut_through_the_review_page(
     assert page.context["waterfall"][-2].total == Decimal("400000.00")
 
 
+def test_the_cut_form_comes_back_with_this_stages_decision_and_saves_again(
+    client: Client, at_finance: Project, finance_reviewer: User
+) -> None:
+    client.force_login(finance_reviewer)
+    line = at_finance.lines.get()
+    url = reverse("budgeting:cut", args=[at_finance.code, line.pk])
+    posted = {"approved_amount": "400000", "reason": "over_standard", "comment": "按标准核减"}
+    client.post(url, {"version": at_finance.version, **posted})
+    page = client.get(reverse("budgeting:review", args=[at_finance.code]))
+    html = page.content.decode()
+    assert '<option value="over_standard" selected>' in html
+    assert 'name="comment" size="16" value="按标准核减"' in html
+    assert 'name="approved_amount" value="400000.00"' in html
+    # Saving the line again as the form shows it is not refused for a missing reason.
+    version = Project.objects.get(pk=at_finance.pk).version
+    again = client.post(url, {**posted, "version": version, "comment": "再核"})
+    assert again.status_code == 302
+    decision = LineDecision.objects.get(line=line)
+    assert (decision.reason, decision.comment) == ("over_standard", "再核")
+
+
+def test_the_review_waterfall_shows_stages_not_reached_as_not_reached(
+    client: Client, at_finance: Project, finance_reviewer: User
+) -> None:
+    project = _cut(at_finance, finance_reviewer, "350000")
+    client.force_login(finance_reviewer)
+    page = client.get(reverse("budgeting:review", args=[project.code]))
+    steps = page.context["waterfall"]
+    # Requested, department, data administration, finance (current), final approval.
+    assert [step.reached for step in steps] == [True, True, True, True, False]
+    assert steps[3].total == Decimal("350000.00")
+    assert steps[-1].cut_rate is None
+    html = page.content.decode()
+    assert html.count("(尚未到达)") == 1  # the final approval only
+
+
+def test_the_review_page_explains_each_lines_price(
+    client: Client, at_finance: Project, finance_reviewer: User
+) -> None:
+    line = at_finance.lines.get()
+    assert line.explanation_zh
+    client.force_login(finance_reviewer)
+    html = client.get(reverse("budgeting:review", args=[at_finance.code])).content.decode()
+    assert '<details class="line-calculation"><summary>' in html
+    assert f'<p class="explanation">{line.explanation_zh}</p>' in html
+
+
 def _cheaper_standard() -> str:
     """A newer standard in force for 2027 in which O&M staff of grade L1 cost 80,000 a year."""
     draft = standards_services.copy_to_new_version(
