@@ -4,9 +4,10 @@ temporary file (memory stays flat however many lines) and streamed from there.""
 import tempfile
 from typing import IO, Any
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 from django.utils.translation import gettext as _
 
+from budgeting.models import LineDecision
 from budgeting.reports import MONEY, line_amount_after
 from projects.excel import YUAN_FORMAT, save_table
 from projects.models import EstimateLine, Project, ProjectState
@@ -25,12 +26,17 @@ def line_headers() -> list[str]:
 
 def line_rows(projects: QuerySet[Project]) -> Any:
     """The lines of these projects as plain tuples in column order, fetched in chunks.
-    The approved amount is the line's amount after every stage, for approved projects."""
+    The approved amount (审核数) is the line's amount after every stage for approved
+    projects, else the latest stage's decision on it, empty while no stage has decided."""
     states = dict(ProjectState.choices)
     yes = _("Yes")
     approved = Case(
         When(project__state=ProjectState.APPROVED, then=line_amount_after()),
-        default=Value(None),
+        default=Subquery(
+            LineDecision.objects.filter(line=OuterRef("pk"))
+            .order_by("-stage__order")
+            .values("approved_amount")[:1]
+        ),
         output_field=MONEY,
     )
     rows = (

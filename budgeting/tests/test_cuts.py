@@ -1,4 +1,5 @@
 import datetime
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -6,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from openpyxl import load_workbook
 
 from accounts.models import User
 from audit.models import Event
@@ -150,6 +152,22 @@ def test_the_review_page_explains_each_lines_price(
     html = client.get(reverse("budgeting:review", args=[at_finance.code])).content.decode()
     assert '<details class="line-calculation"><summary>' in html
     assert f'<p class="explanation">{line.explanation_zh}</p>' in html
+
+
+def test_the_lines_export_shows_the_latest_stage_decision_as_the_approved_amount(
+    client: Client, at_finance: Project, finance_reviewer: User, submitter: User
+) -> None:
+    project = _cut(at_finance, finance_reviewer, "350000")
+    add_line(register(submitter, name="草稿"), submitter, "咨询", "30000")
+    client.force_login(submitter)  # who sees the unit's draft too
+    response = client.get(reverse("budgeting:lines_export"), {"year": str(project.budget_year)})
+    content = response.getvalue()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    approved = {(row[0], row[6]): row[10] for row in rows[1:]}
+    [cut_line] = [v for (code, _name), v in approved.items() if code == project.code]
+    assert cut_line == 350000  # in review, cut at the finance stage
+    [draft_line] = [v for (_code, name), v in approved.items() if name == "咨询"]
+    assert draft_line is None  # no stage has decided
 
 
 def _cheaper_standard() -> str:
