@@ -23,6 +23,6 @@ class BudgetingConfig(AppConfig):
                 "budgeting.project.reject": _("Rejected"),
                 "budgeting.project.withdraw": _("Withdrawn"),
                 "budgeting.project.approve": _("Approved"),
-                "budgeting.line.amount_set": _("Approved amount of a line set"),
+                "budgeting.line.amount_set": _("Approved amount of a line changed"),
             }
         )

@@ -9,7 +9,7 @@ removed and changed lines with the amounts before and after.
 import json
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -17,12 +17,18 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy
 
 from audit.models import Event
+from budgeting.templatetags.ui import yuan
 from projects.estimates import input_specs, values_from_inputs
 from projects.models import EstimateLine, Project, ProjectState
 from standards import pricing
 from standards.models import ServiceItem
 
 ZERO = Decimal("0.00")
+# Pricing inputs that are sums of money, shown as 86,000.00 like every amount.
+MONEY_INPUTS = frozenset(
+    {"unit_price", "unit_price_override", "direct_non_labour_cost", "base", "one_off_cost",
+     "recurring_costs", "annual_om"}
+)  # fmt: skip
 # What a reviewer compares; a difference in any of them makes the line "changed".
 COMPARED = ("item", "name", "grade", "unit", "inputs", "amount")
 
@@ -212,8 +218,16 @@ def describe_inputs(inputs: dict[str, Any]) -> str:
         if value in ("", None):
             continue
         label = name.removeprefix("stage:") if name.startswith("stage:") else labels.get(name, name)
-        parts.append(f"{label}: {value}")
+        parts.append(f"{label}: {_money(value) if name in MONEY_INPUTS else value}")
     return "; ".join(parts)
+
+
+def _money(value: Any) -> Any:
+    """86000 -> 86,000.00; a value that is not a number stays as it was entered."""
+    try:
+        return yuan(Decimal(str(value).replace(",", "")))
+    except InvalidOperation:
+        return value
 
 
 def _input_labels() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from accounts.models import User
+from audit.labels import label_for
 from audit.models import Event
 from budgeting import amounts, services
 from budgeting.models import BudgetCycle, LineDecision
@@ -64,6 +65,9 @@ def test_finance_cuts_a_line_and_the_waterfall_and_approval_follow(
     assert steps[-1].cut == Decimal("150000.00")
     assert steps[-1].cut_rate == Decimal("30.00")
     event = Event.objects.get(event_type="budgeting.line.amount_set")
+    assert label_for(event.event_type) == "Approved amount of a line changed"
+    with translation.override("zh-hans"):
+        assert label_for(event.event_type) == "调整明细审核数"
     assert (event.data["before"], event.data["after"], event.data["reason"]) == (
         "500000.00", "350000.00", "workload_high",
     )  # fmt: skip

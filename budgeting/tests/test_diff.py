@@ -109,8 +109,8 @@ def test_a_change_of_inputs_alone_is_a_change() -> None:
     (change,) = diff.compare(BEFORE, after).rows
     assert change.changed == {"inputs"}
     assert change.difference == Decimal("0.00")
-    assert change.inputs_before == "Quantity used: 1; Unit price (yuan): 30000"
-    assert change.inputs_after == "Quantity used: 2; Unit price (yuan): 15000"
+    assert change.inputs_before == "Quantity used: 1; Unit price (yuan): 30,000.00"
+    assert change.inputs_after == "Quantity used: 2; Unit price (yuan): 15,000.00"
 
 
 def test_everything_removed_and_nothing_before() -> None:
@@ -127,6 +127,15 @@ def test_inputs_in_words() -> None:
         "Unadjusted function points (UFP): 400; Reuse level: 中"
     )
     assert diff.describe_inputs({"mystery": "x"}) == "mystery: x"
+
+
+def test_money_inputs_in_words_are_formatted_as_yuan() -> None:
+    assert diff.describe_inputs({"unit_price": "86000", "quantity": "1200"}) == (
+        "Unit price (yuan): 86,000.00; Quantity used: 1200"
+    )
+    assert diff.describe_inputs({"one_off_cost": "1234.5", "annual_om": "n/a"}) == (
+        "One-off cost (yuan): 1,234.50; Annual O&M (yuan): n/a"
+    )
 
 
 @pytest.mark.django_db
