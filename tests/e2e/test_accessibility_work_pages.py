@@ -2,6 +2,7 @@
 projects (list empty and full, form with errors, detail), review (with actions,
 line cuts, and the changes since a return), tasks, batches and the standards."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.tests.report_fixtures import World, report_world
-from budgeting.tests.workflow_fixtures import add_line, make_ready
+from budgeting.tests.workflow_fixtures import add_line, at_finance, make_ready, ready_project
 from projects import estimate_excel, estimates
 from projects import services as project_services
 from projects.models import Project
@@ -22,7 +23,7 @@ from standards.models import ServiceItem
 from standards.tests.factories import filled_set
 from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
 
-__all__ = ["csp_violations", "report_world"]  # the fixtures, shared
+__all__ = ["at_finance", "csp_violations", "ready_project", "report_world"]  # the fixtures, shared
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -156,6 +157,47 @@ def test_review_pages_are_accessible(
     page.set_viewport_size({"width": 320, "height": 800})
     page.goto(f"{live_server.url}/review/batches/")
     _no_sideways_scroll(page, "batch approval")
+
+
+def _in_english(page: Page) -> None:
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("button", name="切换").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_review_and_returned_project_pages_reflow_in_english(
+    page: Page, live_server, at_finance: Project, submitter: User, department_approver: User,
+    finance_reviewer: User,
+) -> None:  # fmt: skip
+    """English labels are longer: the review page with cut forms and its waterfall, and a
+    returned project the clerk may edit (targets with remove buttons), at 320 px."""
+    project = at_finance
+    services.set_line_amount(
+        project, actor=finance_reviewer, expected_version=project.version,
+        line_id=project.lines.get().pk, approved_amount=Decimal("400000"),
+        reason="over_standard", comment="按标准核减",
+    )  # fmt: skip
+    returned = make_ready(register(submitter, name="退回的项目"), submitter)
+    returned = services.submit(returned, actor=submitter, expected_version=returned.version)
+    services.return_for_revision(
+        returned, actor=department_approver, expected_version=returned.version, comment="请修改"
+    )
+    log_in(page, live_server.url, "edu_clerk")
+    _in_english(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    for path in (f"/projects/{returned.code}/", f"/review/{returned.code}/"):
+        page.goto(f"{live_server.url}{path}")
+        _no_sideways_scroll(page, f"{path} in English")
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server.url, "finance_reviewer")
+    _in_english(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{live_server.url}/review/{project.code}/")
+    expect(page.locator("form.cut-form select[name=reason]")).to_have_value("over_standard")
+    expect(page.locator("table.waterfall")).to_contain_text("not reached yet")
+    _no_sideways_scroll(page, "review page with line cuts in English")
+    assert_accessible(page, "review page with line cuts in English, 320 px")
 
 
 def _returned_revised_and_resubmitted(clerk: User, head: User) -> Project:
