@@ -1,9 +1,22 @@
 """Filtering and sorting of the project list (read-only)."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from collections.abc import Sequence
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from projects.forms import ProjectFilterForm
-from projects.models import EstimateLine, Project
+from projects.models import EstimateLine, Project, ProjectState
+
+
+def declared_order(field: str, values: Sequence[str]) -> Case:
+    """A column's values ranked by their declared order (workflow states, fee classes)
+    rather than alphabetically; any other value after them."""
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
 
 # Public sort keys -> ORM ordering; anything else falls back to the default.
 SORTS = {
@@ -12,7 +25,7 @@ SORTS = {
     "unit": ("organization__code", "code"),
     "year": ("budget_year", "code"),
     "amount": ("requested_amount", "code"),
-    "state": ("state", "code"),
+    "state": ("state_rank", "code"),  # workflow order: draft, in review, returned, ...
     "updated": ("updated_at", "code"),
 }
 DEFAULT_SORT = "-updated"
@@ -56,4 +69,6 @@ def sort_projects(projects: QuerySet[Project], sort: str) -> tuple[QuerySet[Proj
         sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
     descending = sort.startswith("-")
     ordering = [f"-{column}" if descending else column for column in SORTS[key]]
+    if key == "state":
+        projects = projects.annotate(state_rank=declared_order("state", ProjectState.values))
     return projects.order_by(*ordering), sort

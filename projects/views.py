@@ -16,7 +16,7 @@ from accounts.params import posted_version
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
-from projects import repricing, services
+from projects import estimates, repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
 from projects.excel import write_table, xlsx_response
@@ -29,7 +29,7 @@ from projects.permissions import (
     get_project_for_user,
     projects_visible_to,
 )
-from projects.queries import filter_projects, sort_projects
+from projects.queries import declared_order, filter_projects, sort_projects
 
 PAGE_SIZE = 50
 
@@ -167,7 +167,7 @@ def _render_detail(
         "fee_class_totals": list(
             project.lines.values_list("fee_class")
             .annotate(total=Sum("amount"))
-            .order_by("fee_class")
+            .order_by(declared_order("fee_class", estimates.FEE_CLASSES), "fee_class")
         ),
         "targets": list(project.targets.all()),
         "attachments": list(

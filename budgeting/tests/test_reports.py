@@ -23,7 +23,8 @@ from budgeting import amounts, services
 from budgeting.models import BudgetCycle, CutReason
 from budgeting.reports import counted
 from budgeting.review_totals import reviewed_projects
-from projects.models import EstimateLine, ProjectState
+from projects import estimates
+from projects.models import EstimateLine, Project, ProjectState
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
 
@@ -292,3 +293,20 @@ def test_report_query_counts_do_not_grow_with_projects(
         project = add_line(project, actor, f"费用{number}", "服务", "1000")
         services.submit(project, actor=actor, expected_version=project.version)
     assert _queries(client, url, year="2027", **params) == few
+
+
+def test_fee_class_rows_follow_the_declared_fee_classes(
+    report_world: World, client: Client, submitter: User
+) -> None:
+    """其他服务费 sorts before 软件开发服务费 alphabetically; the rows follow FEE_CLASSES."""
+    project = register(submitter, name="排序项目")
+    project = add_line(project, submitter, "其他服务费", "其他", "1000")
+    project = add_line(project, submitter, "软件开发服务费", "开发", "1000")
+    Project.objects.filter(pk=project.pk).update(state=ProjectState.RETURNED)
+    client.force_login(submitter)
+    response = client.get(reverse("budgeting:summary"), {"year": "2027", "by": "fee_class"})
+    keys = [row.key for row, _link in response.context["rows"]]
+    assert "其他服务费" in keys
+    assert keys == sorted(keys, key=estimates.FEE_CLASSES.index)
+    shares = [row.key for row, _link in response.context["fee_classes"]]
+    assert shares == keys
