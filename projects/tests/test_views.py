@@ -93,7 +93,7 @@ def test_list_filters_search_and_sort(client: Client, submitter: User) -> None:
 def test_list_sorts_states_in_workflow_order(client: Client, submitter: User) -> None:
     states = [ProjectState.APPROVED, ProjectState.DRAFT, ProjectState.WITHDRAWN,
               ProjectState.RETURNED, ProjectState.REJECTED, ProjectState.IN_REVIEW]  # fmt: skip
-    codes = {}
+    codes: dict[str, str] = {}
     for number, state in enumerate(states):
         project = register(submitter, name=f"项目{number}")
         Project.objects.filter(pk=project.pk).update(state=state)
