@@ -221,7 +221,12 @@ class ProjectFilterForm(forms.Form):
         widget=QuickSelect, label=_("State"), required=False, choices=_any(ProjectState.choices)
     )
     # Projects with at least one estimate line of this fee class (the summary's drill-down).
-    fee_class = forms.CharField(label=_("Fee class"), required=False, max_length=100)
+    fee_class = forms.ChoiceField(
+        widget=QuickSelect,
+        label=_("Fee class"),
+        required=False,
+        choices=_any([(fee_class, fee_class) for fee_class in estimates.FEE_CLASSES]),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

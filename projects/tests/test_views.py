@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Organization, User
-from projects import services
+from projects import estimates, services
 from projects.models import AttachmentKind, Project, ProjectState
 from projects.tests import documents
 from projects.tests.factories import register
@@ -88,6 +88,24 @@ def test_list_filters_search_and_sort(client: Client, submitter: User) -> None:
     )
     assert _codes(client.get(url, {"sort": "-code"})) == [exam.code, school.code]
     assert client.get(url, {"sort": "password", "year": "x"}).status_code == 200
+
+
+def test_list_fee_class_filter_offers_the_fee_classes(
+    client: Client, project: Project, submitter: User
+) -> None:
+    services.add_non_standard_line(
+        project, actor=submitter, expected_version=project.version, fee_class="其他服务费",
+        name="其他", unit="项", quantity=Decimal(1), unit_price=Decimal(1000), justification="测试",
+    )  # fmt: skip
+    other = register(submitter, name="无明细项目")
+    client.force_login(submitter)
+    url = reverse("projects:list")
+    response = client.get(url)
+    field = response.context["filter_form"]["fee_class"]
+    assert [value for value, _label in field.field.choices] == ["", *estimates.FEE_CLASSES]
+    assert '<select name="fee_class"' in response.content.decode()
+    assert _codes(client.get(url, {"fee_class": "其他服务费"})) == [project.code]
+    assert other.code in _codes(client.get(url, {"fee_class": "其他"}))  # not a class: no filter
 
 
 def test_list_sorts_states_in_workflow_order(client: Client, submitter: User) -> None:
