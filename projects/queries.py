@@ -1,11 +1,27 @@
 """Filtering and sorting of the project list (read-only)."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from audit.models import Event
 from projects.forms import ProjectFilterForm
 from projects.models import EstimateLine, Project, ProjectState
+
+# budgeting.services records a return as this event (``Action.RETURN``).
+RETURN_EVENT = "budgeting.project.return"
+
+
+def returns_of(code: Any) -> QuerySet[Event]:
+    """The returns of a project to its submitters (not to a previous stage), latest
+    first. ``code``: the project's code, or an OuterRef to it."""
+    return Event.objects.filter(
+        target_type=Project._meta.label_lower,
+        target_key=code,
+        event_type=RETURN_EVENT,
+        to_state=ProjectState.RETURNED,
+    ).order_by("-occurred_at", "-id")
 
 
 def declared_order(field: str, values: Sequence[str]) -> Case:

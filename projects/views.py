@@ -21,7 +21,7 @@ from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
 from projects.excel import write_table, xlsx_response
 from projects.forms import AttachmentForm, ProjectFilterForm, ProjectForm, TargetForm
-from projects.models import Project
+from projects.models import Project, ProjectState
 from projects.permissions import (
     can_edit_project,
     can_register_projects,
@@ -29,7 +29,7 @@ from projects.permissions import (
     get_project_for_user,
     projects_visible_to,
 )
-from projects.queries import declared_order, filter_projects, sort_projects
+from projects.queries import declared_order, filter_projects, returns_of, sort_projects
 
 PAGE_SIZE = 50
 
@@ -174,6 +174,10 @@ def _render_detail(
             project.attachments.filter(is_removed=False).select_related("uploaded_by")
         ),
         "similar": similar_for_user(project, visible),
+        # Returned for revision: who returned it, when and why (the latest return).
+        "last_return": returns_of(project.code).select_related("actor").first()
+        if project.state == ProjectState.RETURNED
+        else None,
         "predecessor": predecessor,
         "history": [
             (event, label_for(event.event_type))
