@@ -30,7 +30,7 @@ class ControlRow:
 def control_rows(cycle: BudgetCycle, units: list[Organization]) -> list[ControlRow]:
     """For each primary unit: its control figure and the requested and approved totals
     of its own and its secondary units' projects in the cycle's year that count toward
-    the totals (``reports.COUNTED_STATES``: no drafts, withdrawn or rejected projects)."""
+    the totals (``projects.models.COUNTED_STATES``: no drafts, withdrawn or rejected projects)."""
     unit_ids = [unit.pk for unit in units]
     totals: dict[int, dict[str, Any]] = {
         row["primary"]: dict(row)

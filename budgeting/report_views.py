@@ -2,7 +2,7 @@
 reason, with charts, drill-down, Excel exports and the open-data package.
 
 Every figure is scoped by ``projects_visible_to``: a department sees its own units; and
-counts only the projects of ``reports.COUNTED_STATES`` (grouped by state, the other states
+counts only the projects of ``projects.models.COUNTED_STATES`` (grouped by state, the other states
 are listed too, for information, outside the total).
 """
 
@@ -53,8 +53,13 @@ def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryR
     return by, year, rows, total(rows, projects, DIMENSIONS[by])
 
 
-def _drill(year: int, dimension: Dimension, row: SummaryRow) -> str:
-    query = {"year": year, dimension.filter_name: row.drill_value()}
+def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None = None) -> str:
+    """The project list filtered to a row's projects (to the counted ones, as the row)."""
+    query: dict[str, Any] = {"year": year}
+    if dimension is None or dimension.filter_name != "state":
+        query["counted"] = "yes"
+    if dimension is not None and row is not None:
+        query[dimension.filter_name] = row.drill_value()
     return f"{reverse('projects:list')}?{urlencode(query)}"
 
 
@@ -73,7 +78,7 @@ def summary(request: HttpRequest) -> HttpResponse:
             "dimensions": DIMENSIONS,
             "rows": [(row, _drill(year, dimension, row)) for row in rows],
             "totals": totals,
-            "all_link": f"{reverse('projects:list')}?{urlencode({'year': year})}",
+            "all_link": _drill(year),
             "bars": charts.bars(
                 _("Requested and approved by %(dimension)s (10k yuan)")
                 % {"dimension": dimension.label},

@@ -21,6 +21,7 @@ from accounts.models import Organization
 from budgeting.models import LineDecision
 from projects.estimates import FEE_CLASSES
 from projects.models import (
+    COUNTED_STATES,
     BudgetCategory,
     Continuity,
     EstimateLine,
@@ -32,12 +33,6 @@ from standards.models import ProjectKind
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-# The one rule for which projects count toward a year's requested and approved totals
-# (the control-figure table, the summary, the review waterfall and cuts): submitted and
-# still asking for money. A draft is not submitted yet; a withdrawn or rejected project
-# asks for nothing. A returned project still counts: it is being revised, not dropped.
-COUNTED_STATES = (ProjectState.IN_REVIEW, ProjectState.RETURNED, ProjectState.APPROVED)
 
 
 def counted(projects: QuerySet[Project]) -> QuerySet[Project]:

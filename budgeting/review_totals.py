@@ -1,7 +1,7 @@
 """A cycle's review in figures: the waterfall (requested → after each stage) and the
 cuts by reason, each summed in PostgreSQL over the estimate lines, never in Python.
 
-They count the same projects as every other total (``reports.COUNTED_STATES``): in
+They count the same projects as every other total (``projects.models.COUNTED_STATES``): in
 review, returned for revision or approved; never a draft, a withdrawn or a rejected one.
 """
 

@@ -220,6 +220,13 @@ class ProjectFilterForm(forms.Form):
     state = forms.ChoiceField(
         widget=QuickSelect, label=_("State"), required=False, choices=_any(ProjectState.choices)
     )
+    # The projects the totals count (COUNTED_STATES): the summary's drill-down.
+    counted = forms.ChoiceField(
+        widget=QuickSelect,
+        label=_("Counted in the totals"),
+        required=False,
+        choices=_any([("yes", _("Counted: in review, returned or approved"))]),
+    )
     # Projects with at least one estimate line of this fee class (the summary's drill-down).
     fee_class = forms.ChoiceField(
         widget=QuickSelect,

@@ -7,7 +7,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 
 from audit.models import Event
 from projects.forms import ProjectFilterForm
-from projects.models import EstimateLine, Project, ProjectState
+from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
 
 # budgeting.services records a return as this event (``Action.RETURN``).
 RETURN_EVENT = "budgeting.project.return"
@@ -72,6 +72,8 @@ def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> Que
             projects = projects.filter(**{column: data[field]})
     if data["managed"]:
         projects = projects.filter(managed_by_data_admin=data["managed"] == "yes")
+    if data["counted"]:
+        projects = projects.filter(state__in=COUNTED_STATES)
     if data["fee_class"]:
         lines = EstimateLine.objects.filter(project=OuterRef("pk"), fee_class=data["fee_class"])
         projects = projects.filter(Exists(lines))

@@ -80,6 +80,10 @@ def test_home_control_row_and_summary_unit_row_agree(
     assert rows["省教育厅"].requested == home["EDU"].requested == Decimal("3000000.00")
     assert rows["省教育厅"].projects == 2
     assert summary.context["totals"].requested == sum(row.requested for row in home.values())
+    for row, link in summary.context["rows"]:  # each row opens the list of its projects
+        assert client.get(link).context["page"].paginator.count == row.projects
+    listed = client.get(summary.context["all_link"]).context["page"].paginator.count
+    assert listed == summary.context["totals"].projects
     by_state = client.get(reverse("budgeting:summary"), {"year": str(cycle.year), "by": "state"})
     assert by_state.context["totals"].requested == summary.context["totals"].requested
     uncounted = {row.key for row, _link in by_state.context["rows"] if not row.counted}

@@ -84,7 +84,7 @@ def test_fee_class_rows_drill_down_to_the_projects_with_such_lines(
     for row, link in response.context["rows"]:
         listed = {p.code for p in client.get(link).context["page"].object_list}
         expected = set(
-            projects_visible_to(submitter)
+            counted(projects_visible_to(submitter))
             .filter(lines__fee_class=row.key, budget_year=2027)
             .values_list("code", flat=True)
             .distinct()
