@@ -15,7 +15,7 @@ from accounts.permissions import has_role, sees_all_units
 from budgeting import charts
 from budgeting.figures import control_rows
 from budgeting.models import BudgetCycle, CycleState
-from budgeting.review_views import tasks_for
+from budgeting.review_views import returned_to, tasks_for
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 
@@ -52,7 +52,11 @@ def window(cycle: BudgetCycle, now: datetime | None = None) -> Window:
 
 def dashboard(user: User, unit: Organization) -> dict[str, Any]:
     tasks = tasks_for(user).order_by().aggregate(count=Count("pk"), oldest=Min("stage_entered_at"))
-    context: dict[str, Any] = {"task_count": tasks["count"], "oldest_task": tasks["oldest"]}
+    context: dict[str, Any] = {
+        "task_count": tasks["count"],
+        "oldest_task": tasks["oldest"],
+        "returned_count": returned_to(user).count(),
+    }
     if not sees_all_units(user):
         # A department's scope is its unit and its secondary units, never its parent's or siblings'.
         context["my_projects"] = by_state(projects_visible_to(user))

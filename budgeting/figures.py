@@ -9,11 +9,10 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Organization
 from budgeting.models import BudgetCycle, ControlFigure
-from projects.models import Project, ProjectState
+from budgeting.reports import counted
+from projects.models import Project
 
 ZERO = Decimal("0.00")
-# Requests that no longer ask for money do not count against the ceiling.
-NOT_COUNTED = [ProjectState.REJECTED, ProjectState.WITHDRAWN]
 
 
 @dataclass(frozen=True)
@@ -30,12 +29,12 @@ class ControlRow:
 
 def control_rows(cycle: BudgetCycle, units: list[Organization]) -> list[ControlRow]:
     """For each primary unit: its control figure and the requested and approved totals
-    of its own and its secondary units' projects in the cycle's year."""
+    of its own and its secondary units' projects in the cycle's year that count toward
+    the totals (``projects.models.COUNTED_STATES``: no drafts, withdrawn or rejected projects)."""
     unit_ids = [unit.pk for unit in units]
     totals: dict[int, dict[str, Any]] = {
         row["primary"]: dict(row)
-        for row in Project.objects.filter(budget_year=cycle.year)
-        .exclude(state__in=NOT_COUNTED)
+        for row in counted(Project.objects.filter(budget_year=cycle.year))
         .annotate(primary=Coalesce("organization__parent_id", "organization_id"))
         .filter(primary__in=unit_ids)
         .values("primary")

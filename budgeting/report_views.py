@@ -1,7 +1,9 @@
 """Reports: the budget summary by any dimension, the cycle's review waterfall and cuts by
 reason, with charts, drill-down, Excel exports and the open-data package.
 
-Every figure is scoped by ``projects_visible_to``: a department sees its own units.
+Every figure is scoped by ``projects_visible_to``: a department sees its own units; and
+counts only the projects of ``projects.models.COUNTED_STATES`` (grouped by state, the other states
+are listed too, for information, outside the total).
 """
 
 from decimal import Decimal
@@ -20,7 +22,7 @@ from accounts.params import whole_number
 from budgeting import charts, exports, open_data, review_totals
 from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
-from budgeting.reports import DIMENSIONS, Dimension, SummaryRow, summarise, total
+from budgeting.reports import DIMENSIONS, Dimension, SummaryRow, counted, summarise, total
 from budgeting.review_totals import ReasonRow
 from projects.excel import PERCENT_FORMAT, WAN_FORMAT, XLSX, write_table, xlsx_response
 from projects.models import Project
@@ -45,12 +47,19 @@ def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryR
         by = "unit"
     year = _year(request)
     projects = _projects(request, year)
+    if by != "state":  # by state every state is listed; total() leaves out the uncounted
+        projects = counted(projects)
     rows = summarise(projects, DIMENSIONS[by])
     return by, year, rows, total(rows, projects, DIMENSIONS[by])
 
 
-def _drill(year: int, dimension: Dimension, row: SummaryRow) -> str:
-    query = {"year": year, dimension.filter_name: row.drill_value()}
+def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None = None) -> str:
+    """The project list filtered to a row's projects (to the counted ones, as the row)."""
+    query: dict[str, Any] = {"year": year}
+    if dimension is None or dimension.filter_name != "state":
+        query["counted"] = "yes"
+    if dimension is not None and row is not None:
+        query[dimension.filter_name] = row.drill_value()
     return f"{reverse('projects:list')}?{urlencode(query)}"
 
 
@@ -58,7 +67,7 @@ def _drill(year: int, dimension: Dimension, row: SummaryRow) -> str:
 def summary(request: HttpRequest) -> HttpResponse:
     by, year, rows, totals = _summary(request)
     dimension = DIMENSIONS[by]
-    fee_classes = summarise(_projects(request, year), DIMENSIONS["fee_class"])
+    fee_classes = summarise(counted(_projects(request, year)), DIMENSIONS["fee_class"])
     return render(
         request,
         "budgeting/summary.html",
@@ -69,7 +78,7 @@ def summary(request: HttpRequest) -> HttpResponse:
             "dimensions": DIMENSIONS,
             "rows": [(row, _drill(year, dimension, row)) for row in rows],
             "totals": totals,
-            "all_link": f"{reverse('projects:list')}?{urlencode({'year': year})}",
+            "all_link": _drill(year),
             "bars": charts.bars(
                 _("Requested and approved by %(dimension)s (10k yuan)")
                 % {"dimension": dimension.label},
@@ -91,6 +100,12 @@ def _wan(value: Decimal) -> Decimal:
     return value / WAN
 
 
+def _label(row: SummaryRow) -> str:
+    if row.counted:
+        return str(row.label)
+    return _("%(label)s (not in the total)") % {"label": row.label}
+
+
 @login_required
 def summary_export(request: HttpRequest) -> HttpResponse:
     by, year, rows, totals = _summary(request)
@@ -105,7 +120,7 @@ def summary_export(request: HttpRequest) -> HttpResponse:
 
     def cells(row: SummaryRow) -> list[Any]:
         return [
-            str(row.label), row.projects, _wan(row.requested), _wan(row.approved),
+            _label(row), row.projects, _wan(row.requested), _wan(row.approved),
             _wan(row.cut), row.cut_rate,
         ]  # fmt: skip
 

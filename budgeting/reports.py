@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from budgeting.models import LineDecision
+from projects.estimates import FEE_CLASSES
 from projects.models import (
+    COUNTED_STATES,
     BudgetCategory,
     Continuity,
     EstimateLine,
@@ -33,6 +35,11 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
+def counted(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """The given projects that count toward the totals (see ``COUNTED_STATES``)."""
+    return projects.filter(state__in=COUNTED_STATES)
+
+
 @dataclass(frozen=True)
 class Dimension:
     label: str | Promise
@@ -40,6 +47,7 @@ class Dimension:
     filter_name: str  # the project list's filter for drill-down
     choices: dict[Any, str | Promise] | None  # value -> label; None: units, or the value
     of_lines: bool = False  # grouped over estimate lines rather than projects
+    order: list[Any] | None = None  # the rows' order; None: the choices', else by value
 
 
 DIMENSIONS: dict[str, Dimension] = {
@@ -65,7 +73,9 @@ DIMENSIONS: dict[str, Dimension] = {
         "procurement",
         dict(ProcurementMethod.choices),
     ),
-    "fee_class": Dimension(_("Fee class"), F("fee_class"), "fee_class", None, of_lines=True),
+    "fee_class": Dimension(
+        _("Fee class"), F("fee_class"), "fee_class", None, of_lines=True, order=FEE_CLASSES
+    ),
     "state": Dimension(_("State"), F("state"), "state", dict(ProjectState.choices)),
 }
 
@@ -90,6 +100,7 @@ class SummaryRow:
     approved: Decimal
     # Cut = requested - approved, over the projects that have an approved amount.
     requested_of_decided: Decimal
+    counted: bool = True  # False: a state row outside the totals (see COUNTED_STATES)
 
     @property
     def cut(self) -> Decimal:
@@ -110,6 +121,10 @@ class SummaryRow:
 def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[SummaryRow]:
     """One row per value of the dimension, in one aggregate query (two for units)."""
     data = list(_grouped(projects, dimension).order_by("group"))
+    order = dimension.order or list(dimension.choices or {})
+    if order:  # declared order (workflow, fee classes), unknown values last
+        position = {value: index for index, value in enumerate(order)}
+        data.sort(key=lambda row: position.get(row["group"], len(position)))
     labels: dict[Any, str | Promise] = {}
     if dimension.choices is not None:
         labels = dimension.choices
@@ -127,6 +142,7 @@ def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[Summary
             requested=row["requested"],
             approved=row["approved"],
             requested_of_decided=row["requested_of_decided"],
+            counted=dimension.filter_name != "state" or row["group"] in COUNTED_STATES,
         )
         for row in data
     ]
@@ -170,8 +186,9 @@ def total(
     projects: QuerySet[Project] | None = None,
     dimension: Dimension | None = None,
 ) -> SummaryRow:
-    """The rows added up. Over lines a project may sit in several rows, so its projects
-    are counted once more in the database (pass the projects and the dimension)."""
+    """The counted rows added up. Over lines a project may sit in several rows, so its
+    projects are counted once more in the database (pass the projects and the dimension)."""
+    rows = [row for row in rows if row.counted]
     count = sum(row.projects for row in rows)
     if projects is not None and dimension is not None and dimension.of_lines:
         count = projects.filter(lines__isnull=False).distinct().count()

@@ -1,8 +1,8 @@
 """A cycle's review in figures: the waterfall (requested → after each stage) and the
 cuts by reason, each summed in PostgreSQL over the estimate lines, never in Python.
 
-They count the projects of the cycle that are in review or approved: a returned
-project is being revised and a rejected or withdrawn one asks for nothing.
+They count the same projects as every other total (``projects.models.COUNTED_STATES``): in
+review, returned for revision or approved; never a draft, a withdrawn or a rejected one.
 """
 
 from dataclasses import dataclass
@@ -15,15 +15,13 @@ from django.utils.translation import gettext
 
 from budgeting.amounts import Step
 from budgeting.models import BudgetCycle, CutReason, LineDecision
-from budgeting.reports import MONEY, ZERO, line_amount_after
-from projects.models import EstimateLine, Project, ProjectState
-
-COUNTED = [ProjectState.IN_REVIEW, ProjectState.APPROVED]
+from budgeting.reports import MONEY, ZERO, counted, line_amount_after
+from projects.models import EstimateLine, Project
 
 
 def reviewed_projects(projects: QuerySet[Project], cycle: BudgetCycle) -> QuerySet[Project]:
-    """The given projects that are in the cycle's review or approved in it."""
-    return projects.filter(review__cycle=cycle, state__in=COUNTED)
+    """The given projects reviewed in the cycle that count toward its totals."""
+    return counted(projects.filter(review__cycle=cycle))
 
 
 def waterfall(projects: QuerySet[Project], cycle: BudgetCycle) -> list[Step]:

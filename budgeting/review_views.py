@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.params import posted_version
-from accounts.permissions import request_member
+from accounts.permissions import has_role, request_member
 from audit.labels import label_for
 from audit.models import Event
 from budgeting import amounts, diff, services, workflow
@@ -29,6 +29,7 @@ from projects.duplicates import similar_for_user
 from projects.excel import write_table, xlsx_response
 from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
+from projects.queries import returns_of
 from projects.readiness import submission_problems
 
 
@@ -52,9 +53,37 @@ def tasks_for(user: User) -> QuerySet[Review]:
     )
 
 
+def returned_to(user: User) -> QuerySet[Project]:
+    """Projects returned for revision that this user may resubmit (``can_submit``: a
+    submitter's unit and its secondary units), the longest returned first, each with
+    ``returned_at`` and ``return_reason`` from its latest return: one query."""
+    if not has_role(user, Role.SUBMITTER):
+        return Project.objects.none()
+    latest = returns_of(OuterRef("code"))
+    return (
+        projects_visible_to(user)
+        .filter(state=ProjectState.RETURNED, organization__is_active=True)
+        .filter(
+            Q(organization_id=user.organization_id)
+            | Q(organization__parent_id=user.organization_id)
+        )
+        .select_related("organization")
+        .annotate(
+            returned_at=Subquery(latest.values("occurred_at")[:1]),
+            return_reason=Subquery(latest.values("comment")[:1]),
+        )
+        .order_by("returned_at", "code")
+    )
+
+
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    return render(request, "budgeting/tasks.html", {"reviews": tasks_for(request_member(request))})
+    user = request_member(request)
+    return render(
+        request,
+        "budgeting/tasks.html",
+        {"reviews": tasks_for(user), "returned": list(returned_to(user))},
+    )
 
 
 @login_required

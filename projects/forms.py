@@ -220,8 +220,20 @@ class ProjectFilterForm(forms.Form):
     state = forms.ChoiceField(
         widget=QuickSelect, label=_("State"), required=False, choices=_any(ProjectState.choices)
     )
+    # The projects the totals count (COUNTED_STATES): the summary's drill-down.
+    counted = forms.ChoiceField(
+        widget=QuickSelect,
+        label=_("Counted in the totals"),
+        required=False,
+        choices=_any([("yes", _("Counted: in review, returned or approved"))]),
+    )
     # Projects with at least one estimate line of this fee class (the summary's drill-down).
-    fee_class = forms.CharField(label=_("Fee class"), required=False, max_length=100)
+    fee_class = forms.ChoiceField(
+        widget=QuickSelect,
+        label=_("Fee class"),
+        required=False,
+        choices=_any([(fee_class, fee_class) for fee_class in estimates.FEE_CLASSES]),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -58,6 +58,12 @@ class ProjectState(models.TextChoices):
 
 
 EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED})
+# The one rule for which projects count toward a year's requested and approved totals
+# (control figures, the budget summary, the review waterfall and cuts, the list's
+# "counted" filter they drill down to): submitted and still asking for money. A draft
+# is not submitted yet; a withdrawn or rejected project asks for nothing. A returned
+# project still counts: it is being revised, not dropped.
+COUNTED_STATES = (ProjectState.IN_REVIEW, ProjectState.RETURNED, ProjectState.APPROVED)
 
 
 class Project(models.Model):

@@ -1,9 +1,38 @@
 """Filtering and sorting of the project list (read-only)."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from collections.abc import Sequence
+from typing import Any
 
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+
+from audit.models import Event
 from projects.forms import ProjectFilterForm
-from projects.models import EstimateLine, Project
+from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
+
+# budgeting.services records a return as this event (``Action.RETURN``).
+RETURN_EVENT = "budgeting.project.return"
+
+
+def returns_of(code: Any) -> QuerySet[Event]:
+    """The returns of a project to its submitters (not to a previous stage), latest
+    first. ``code``: the project's code, or an OuterRef to it."""
+    return Event.objects.filter(
+        target_type=Project._meta.label_lower,
+        target_key=code,
+        event_type=RETURN_EVENT,
+        to_state=ProjectState.RETURNED,
+    ).order_by("-occurred_at", "-id")
+
+
+def declared_order(field: str, values: Sequence[str]) -> Case:
+    """A column's values ranked by their declared order (workflow states, fee classes)
+    rather than alphabetically; any other value after them."""
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
 
 # Public sort keys -> ORM ordering; anything else falls back to the default.
 SORTS = {
@@ -12,7 +41,7 @@ SORTS = {
     "unit": ("organization__code", "code"),
     "year": ("budget_year", "code"),
     "amount": ("requested_amount", "code"),
-    "state": ("state", "code"),
+    "state": ("state_rank", "code"),  # workflow order: draft, in review, returned, ...
     "updated": ("updated_at", "code"),
 }
 DEFAULT_SORT = "-updated"
@@ -43,6 +72,8 @@ def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> Que
             projects = projects.filter(**{column: data[field]})
     if data["managed"]:
         projects = projects.filter(managed_by_data_admin=data["managed"] == "yes")
+    if data["counted"]:
+        projects = projects.filter(state__in=COUNTED_STATES)
     if data["fee_class"]:
         lines = EstimateLine.objects.filter(project=OuterRef("pk"), fee_class=data["fee_class"])
         projects = projects.filter(Exists(lines))
@@ -56,4 +87,6 @@ def sort_projects(projects: QuerySet[Project], sort: str) -> tuple[QuerySet[Proj
         sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
     descending = sort.startswith("-")
     ordering = [f"-{column}" if descending else column for column in SORTS[key]]
+    if key == "state":
+        projects = projects.annotate(state_rank=declared_order("state", ProjectState.values))
     return projects.order_by(*ordering), sort

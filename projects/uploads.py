@@ -49,7 +49,11 @@ def check_document(upload: UploadedFile) -> str:
 
 
 def _check_office_package(upload: UploadedFile, name: str, required_part: str) -> None:
-    not_office = ValidationError(_("%(name)s is not a valid Word or Excel file.") % {"name": name})
+    if required_part == REQUIRED_PART[".xlsx"]:
+        message = _("%(name)s is not a valid Excel workbook: save it as an Excel .xlsx file.")
+    else:
+        message = _("%(name)s is not a valid Word document: save it as a Word .docx file.")
+    not_office = ValidationError(message % {"name": name})
     try:
         with zipfile.ZipFile(upload) as package:
             members = package.infolist()

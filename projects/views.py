@@ -16,12 +16,12 @@ from accounts.params import posted_version
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
-from projects import repricing, services
+from projects import estimates, repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
 from projects.excel import write_table, xlsx_response
 from projects.forms import AttachmentForm, ProjectFilterForm, ProjectForm, TargetForm
-from projects.models import Project
+from projects.models import Project, ProjectState
 from projects.permissions import (
     can_edit_project,
     can_register_projects,
@@ -29,7 +29,7 @@ from projects.permissions import (
     get_project_for_user,
     projects_visible_to,
 )
-from projects.queries import filter_projects, sort_projects
+from projects.queries import declared_order, filter_projects, returns_of, sort_projects
 
 PAGE_SIZE = 50
 
@@ -167,13 +167,17 @@ def _render_detail(
         "fee_class_totals": list(
             project.lines.values_list("fee_class")
             .annotate(total=Sum("amount"))
-            .order_by("fee_class")
+            .order_by(declared_order("fee_class", estimates.FEE_CLASSES), "fee_class")
         ),
         "targets": list(project.targets.all()),
         "attachments": list(
             project.attachments.filter(is_removed=False).select_related("uploaded_by")
         ),
         "similar": similar_for_user(project, visible),
+        # Returned for revision: who returned it, when and why (the latest return).
+        "last_return": returns_of(project.code).select_related("actor").first()
+        if project.state == ProjectState.RETURNED
+        else None,
         "predecessor": predecessor,
         "history": [
             (event, label_for(event.event_type))

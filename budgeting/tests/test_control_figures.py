@@ -18,23 +18,28 @@ pytestmark = pytest.mark.django_db
 def amounts(
     cycle: BudgetCycle, submitter: User, outsider: User, exam_authority: Organization
 ) -> None:
-    """EDU asks 3,000,000 (two units), 500,000 rejected; HEALTH asks 800,000."""
+    """EDU asks 3,000,000 (two units); its 500,000 rejected, 400,000 withdrawn and
+    700,000 draft do not count. HEALTH asks 800,000."""
     for unit, amount, state in (
         (None, "1000000.00", ProjectState.IN_REVIEW),
-        (exam_authority, "2000000.00", ProjectState.DRAFT),
+        (exam_authority, "2000000.00", ProjectState.RETURNED),
         (None, "500000.00", ProjectState.REJECTED),
+        (None, "400000.00", ProjectState.WITHDRAWN),
+        (exam_authority, "700000.00", ProjectState.DRAFT),
     ):
         project = register(submitter, unit, name=f"项目{amount}")
         Project.objects.filter(pk=project.pk).update(requested_amount=Decimal(amount), state=state)
     foreign = register(outsider)
-    Project.objects.filter(pk=foreign.pk).update(requested_amount=Decimal("800000.00"))
+    Project.objects.filter(pk=foreign.pk).update(
+        requested_amount=Decimal("800000.00"), state=ProjectState.APPROVED
+    )
     ControlFigure.objects.create(
         cycle=cycle, organization=submitter.organization, amount=Decimal("2500000.00")
     )
 
 
 @pytest.mark.usefixtures("amounts")
-def test_totals_include_secondary_units_and_leave_out_rejected(
+def test_totals_include_secondary_units_and_leave_out_drafts_withdrawn_and_rejected(
     cycle: BudgetCycle, education: Organization, health: Organization
 ) -> None:
     edu, health_row = control_rows(cycle, [education, health])
@@ -61,6 +66,31 @@ def test_department_sees_its_own_row_and_finance_sees_all(
     page = client.get(reverse("home"))
     assert {row.unit.code for row in page.context["control_rows"]} == {"EDU", "HEALTH"}
     assert "row--over" in page.content.decode()
+
+
+@pytest.mark.usefixtures("amounts")
+@pytest.mark.parametrize("persona", ["finance_reviewer", "department_approver"])
+def test_home_control_row_and_summary_unit_row_agree(
+    client: Client, cycle: BudgetCycle, persona: str, request: pytest.FixtureRequest
+) -> None:
+    client.force_login(request.getfixturevalue(persona))
+    home = {row.unit.code: row for row in client.get(reverse("home")).context["control_rows"]}
+    summary = client.get(reverse("budgeting:summary"), {"year": str(cycle.year), "by": "unit"})
+    rows = {row.label: row for row, _link in summary.context["rows"]}
+    assert rows["省教育厅"].requested == home["EDU"].requested == Decimal("3000000.00")
+    assert rows["省教育厅"].projects == 2
+    assert summary.context["totals"].requested == sum(row.requested for row in home.values())
+    for row, link in summary.context["rows"]:  # each row opens the list of its projects
+        assert client.get(link).context["page"].paginator.count == row.projects
+    listed = client.get(summary.context["all_link"]).context["page"].paginator.count
+    assert listed == summary.context["totals"].projects
+    by_state = client.get(reverse("budgeting:summary"), {"year": str(cycle.year), "by": "state"})
+    assert by_state.context["totals"].requested == summary.context["totals"].requested
+    uncounted = {row.key for row, _link in by_state.context["rows"] if not row.counted}
+    assert uncounted <= {ProjectState.DRAFT, ProjectState.REJECTED, ProjectState.WITHDRAWN}
+    assert ProjectState.REJECTED in uncounted
+    keys = [row.key for row, _link in by_state.context["rows"]]
+    assert keys == sorted(keys, key=list(ProjectState.values).index)  # workflow order
 
 
 def test_wan_shows_ten_thousands_with_two_places() -> None:

@@ -21,8 +21,10 @@ from openpyxl import load_workbook
 from accounts.models import User
 from budgeting import amounts, services
 from budgeting.models import BudgetCycle, CutReason
+from budgeting.reports import counted
 from budgeting.review_totals import reviewed_projects
-from projects.models import EstimateLine, ProjectState
+from projects import estimates
+from projects.models import EstimateLine, Project, ProjectState
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
 
@@ -43,7 +45,7 @@ def test_the_world_is_as_described(report_world: World) -> None:
 def _direct_by_fee_class(user: User) -> dict[str, tuple[set[int], Decimal, Decimal]]:
     """Fee class -> (projects, requested, approved), computed line by line in Python."""
     result: dict[str, tuple[set[int], Decimal, Decimal]] = {}
-    for project in projects_visible_to(user).filter(budget_year=2027):
+    for project in counted(projects_visible_to(user).filter(budget_year=2027)):
         figures = amounts.load(project)
         current = figures.current()
         for line in figures.lines:
@@ -82,13 +84,14 @@ def test_fee_class_rows_drill_down_to_the_projects_with_such_lines(
     for row, link in response.context["rows"]:
         listed = {p.code for p in client.get(link).context["page"].object_list}
         expected = set(
-            projects_visible_to(submitter)
+            counted(projects_visible_to(submitter))
             .filter(lines__fee_class=row.key, budget_year=2027)
             .values_list("code", flat=True)
             .distinct()
         )
         assert listed == expected, row.key
-    assert "其他服务费" in {row.key for row, _link in response.context["rows"]}  # the draft's
+    # Only the draft has a line of 其他服务费: a draft is not counted in the summary.
+    assert "其他服务费" not in {row.key for row, _link in response.context["rows"]}
 
 
 def test_waterfall_agrees_with_the_lines_stage_by_stage(
@@ -290,3 +293,20 @@ def test_report_query_counts_do_not_grow_with_projects(
         project = add_line(project, actor, f"费用{number}", "服务", "1000")
         services.submit(project, actor=actor, expected_version=project.version)
     assert _queries(client, url, year="2027", **params) == few
+
+
+def test_fee_class_rows_follow_the_declared_fee_classes(
+    report_world: World, client: Client, submitter: User
+) -> None:
+    """其他服务费 sorts before 软件开发服务费 alphabetically; the rows follow FEE_CLASSES."""
+    project = register(submitter, name="排序项目")
+    project = add_line(project, submitter, "其他服务费", "其他", "1000")
+    project = add_line(project, submitter, "软件开发服务费", "开发", "1000")
+    Project.objects.filter(pk=project.pk).update(state=ProjectState.RETURNED)
+    client.force_login(submitter)
+    response = client.get(reverse("budgeting:summary"), {"year": "2027", "by": "fee_class"})
+    keys = [row.key for row, _link in response.context["rows"]]
+    assert "其他服务费" in keys
+    assert keys == sorted(keys, key=estimates.FEE_CLASSES.index)
+    shares = [row.key for row, _link in response.context["fee_classes"]]
+    assert shares == keys

@@ -356,9 +356,13 @@ def _with_macros(template: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("make", "name", "message"),
     [
-        (lambda template: b"%PDF-1.7 not a workbook", "estimate.xlsx", "not a valid"),
+        (
+            lambda template: b"%PDF-1.7 not a workbook",
+            "estimate.xlsx",
+            "not a valid Excel workbook",
+        ),
         (lambda template: template, "estimate.xls", "as an .xlsx file"),
-        (lambda template: _zip({"hello.txt": b"hi"}), "estimate.xlsx", "not a valid"),
+        (lambda template: _zip({"hello.txt": b"hi"}), "estimate.xlsx", "as an Excel .xlsx file"),
         (_with_macros, "estimate.xlsx", "contains macros"),
         (lambda template: _zip_bomb(), "estimate.xlsx", "expands to more than"),
     ],

@@ -42,7 +42,7 @@ def _zip_bomb() -> SimpleUploadedFile:
     [
         (lambda: SimpleUploadedFile("tool.exe", b"MZ\x90\x00"), "only PDF, DOCX and XLSX"),
         (lambda: SimpleUploadedFile("report.pdf", b"MZ\x90\x00 renamed"), "is not a PDF"),
-        (lambda: SimpleUploadedFile("plan.docx", b"plain text"), "not a valid Word or Excel"),
+        (lambda: SimpleUploadedFile("plan.docx", b"plain text"), "not a valid Word document"),
         (lambda: documents.office_zip("plan.docx", {"[Content_Types].xml": b"x"}), "not a valid"),
         (lambda: documents.xlsx("macros.xlsm"), "only PDF, DOCX and XLSX"),
         (

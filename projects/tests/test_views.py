@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Organization, User
-from projects import services
+from projects import estimates, services
 from projects.models import AttachmentKind, Project, ProjectState
 from projects.tests import documents
 from projects.tests.factories import register
@@ -88,6 +88,58 @@ def test_list_filters_search_and_sort(client: Client, submitter: User) -> None:
     )
     assert _codes(client.get(url, {"sort": "-code"})) == [exam.code, school.code]
     assert client.get(url, {"sort": "password", "year": "x"}).status_code == 200
+
+
+def test_list_fee_class_filter_offers_the_fee_classes(
+    client: Client, project: Project, submitter: User
+) -> None:
+    services.add_non_standard_line(
+        project, actor=submitter, expected_version=project.version, fee_class="其他服务费",
+        name="其他", unit="项", quantity=Decimal(1), unit_price=Decimal(1000), justification="测试",
+    )  # fmt: skip
+    other = register(submitter, name="无明细项目")
+    client.force_login(submitter)
+    url = reverse("projects:list")
+    response = client.get(url)
+    field = response.context["filter_form"]["fee_class"]
+    assert [value for value, _label in field.field.choices] == ["", *estimates.FEE_CLASSES]
+    assert '<select name="fee_class"' in response.content.decode()
+    assert _codes(client.get(url, {"fee_class": "其他服务费"})) == [project.code]
+    assert other.code in _codes(client.get(url, {"fee_class": "其他"}))  # not a class: no filter
+
+
+def test_list_sorts_states_in_workflow_order(client: Client, submitter: User) -> None:
+    states = [ProjectState.APPROVED, ProjectState.DRAFT, ProjectState.WITHDRAWN,
+              ProjectState.RETURNED, ProjectState.REJECTED, ProjectState.IN_REVIEW]  # fmt: skip
+    codes: dict[str, str] = {}
+    for number, state in enumerate(states):
+        project = register(submitter, name=f"项目{number}")
+        Project.objects.filter(pk=project.pk).update(state=state)
+        codes[state] = project.code
+    client.force_login(submitter)
+    url = reverse("projects:list")
+    workflow = [codes[state] for state in ProjectState.values]
+    assert workflow[0] == codes[ProjectState.DRAFT]
+    assert _codes(client.get(url, {"sort": "state"})) == workflow
+    assert _codes(client.get(url, {"sort": "-state"})) == workflow[::-1]
+
+
+def test_detail_fee_class_subtotals_in_the_declared_order(
+    client: Client, project: Project, submitter: User
+) -> None:
+    for fee_class in ["其他服务费", "软件开发服务费"]:
+        project.refresh_from_db()
+        services.add_non_standard_line(
+            project, actor=submitter, expected_version=project.version, fee_class=fee_class,
+            name=fee_class, unit="项", quantity=Decimal(1), unit_price=Decimal(1000),
+            justification="测试",
+        )  # fmt: skip
+    client.force_login(submitter)
+    response = client.get(reverse("projects:detail", args=[project.code]))
+    assert [row[0] for row in response.context["fee_class_totals"]] == [
+        "软件开发服务费",
+        "其他服务费",
+    ]
 
 
 def test_detail_is_404_for_an_outsider(client: Client, project: Project, outsider: User) -> None:

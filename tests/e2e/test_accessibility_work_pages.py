@@ -221,6 +221,32 @@ def _returned_revised_and_resubmitted(clerk: User, head: User) -> Project:
     return services.submit(project, actor=clerk, expected_version=project.version)
 
 
+def test_returned_project_pages_are_accessible_and_reflow(
+    page: Page, live_server, cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    """The clerk's tasks with a project returned to them, and its page with the banner."""
+    project = make_ready(register(submitter, name="退回的项目"), submitter)
+    project = services.submit(project, actor=submitter, expected_version=project.version)
+    services.return_for_revision(
+        project,
+        actor=department_approver,
+        expected_version=project.version,
+        comment="请补充测算依据",
+    )
+    log_in(page, live_server.url, "edu_clerk")
+    for path, what in (
+        ("/review/", "my tasks with a returned project"),
+        (f"/projects/{project.code}/", "returned project with its banner"),
+    ):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_text("请补充测算依据").first).to_be_visible()
+        assert_accessible(page, what)
+        page.set_viewport_size({"width": 320, "height": 800})
+        page.reload()
+        _no_sideways_scroll(page, what)
+
+
 def test_standards_pages_are_accessible(page: Page, live_server, submitter: User) -> None:
     standard = filled_set(2, code="GD-2019")
     log_in(page, live_server.url, "edu_clerk")

@@ -1,0 +1,103 @@
+"""A project returned for revision is the submitters' task: listed in their tasks with
+the latest reason, counted on the home page, announced on the project page."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from budgeting import services
+from budgeting.models import BudgetCycle
+from budgeting.review_views import returned_to
+from budgeting.tests.workflow_fixtures import make_ready
+from budgeting.workflow import Action
+from projects.models import Project
+from projects.queries import RETURN_EVENT
+from projects.tests.factories import register
+
+pytestmark = pytest.mark.django_db
+
+
+def _returned(clerk: User, approver: User, name: str, *reasons: str) -> Project:
+    project = make_ready(register(clerk, name=name), clerk)
+    for reason in reasons:
+        project = services.submit(project, actor=clerk, expected_version=project.version)
+        project = services.return_for_revision(
+            project, actor=approver, expected_version=project.version, comment=reason
+        )
+    return project
+
+
+def test_the_return_event_is_the_one_the_workflow_records() -> None:
+    assert f"budgeting.project.{Action.RETURN.value}" == RETURN_EVENT
+
+
+def test_my_tasks_list_returned_projects_oldest_first_with_the_latest_reason(
+    client: Client,
+    cycle: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    outsider: User,
+) -> None:
+    first = _returned(submitter, department_approver, "先退回的项目", "缺少附件")
+    second = _returned(submitter, department_approver, "两次退回的项目", "原因一", "请补充测算依据")
+    still = make_ready(register(submitter, name="审核中的项目"), submitter)
+    services.submit(still, actor=submitter, expected_version=still.version)
+    client.force_login(submitter)
+    response = client.get(reverse("budgeting:tasks"))
+    returned = response.context["returned"]
+    assert [p.code for p in returned] == [first.code, second.code]
+    assert [p.return_reason for p in returned] == ["缺少附件", "请补充测算依据"]
+    page = response.content.decode()
+    assert "请补充测算依据" in page and 'id="returned"' in page
+    assert "2 个项目已退回您修改" in page
+    # Not the reviewer's, nor another unit's submitter's, task.
+    assert list(returned_to(department_approver)) == []
+    assert list(returned_to(outsider)) == []
+
+
+def test_returned_tasks_take_the_same_queries_however_many(
+    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    _returned(submitter, department_approver, "项目", "原因")
+    client.force_login(submitter)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("budgeting:tasks"))
+    for number in range(4):
+        _returned(submitter, department_approver, f"项目{number}", "原因", "再次退回")
+    with CaptureQueriesContext(connection) as five:
+        response = client.get(reverse("budgeting:tasks"))
+    assert len(response.context["returned"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def test_home_counts_the_returned_projects(
+    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    _returned(submitter, department_approver, "项目", "原因")
+    client.force_login(submitter)
+    response = client.get(reverse("home"))
+    assert response.context["returned_count"] == 1
+    assert reverse("budgeting:tasks") + "#returned" in response.content.decode()
+
+
+def test_project_page_says_who_returned_it_when_and_why(
+    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    project = _returned(submitter, department_approver, "项目", "原因一", "请补充测算依据")
+    client.force_login(submitter)
+    response = client.get(reverse("projects:detail", args=[project.code]))
+    last = response.context["last_return"]
+    assert last.comment == "请补充测算依据"
+    assert last.actor == department_approver
+    page = response.content.decode()
+    assert 'id="returned-title"' in page
+    assert "请补充测算依据" in page
+    assert department_approver.username in page or department_approver.get_full_name() in page
+    assert reverse("budgeting:review", args=[project.code]) in page
+    resubmitted = services.submit(project, actor=submitter, expected_version=project.version)
+    response = client.get(reverse("projects:detail", args=[resubmitted.code]))
+    assert response.context["last_return"] is None
+    assert 'id="returned-title"' not in response.content.decode()
