@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from typing import Any
 
 from django.contrib import messages
@@ -88,22 +89,32 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_tasks_export(request: HttpRequest) -> HttpResponse:
-    """The same queue as an Excel sheet, oldest first."""
+    """The same queue as an Excel sheet: what awaits my decision, oldest first, then
+    what was returned to me for revision."""
+    user = request_member(request)
     headers = [
         gettext("Project code"), gettext("Project name"), gettext("Budget unit"),
         gettext("Stage"), gettext("Waiting since"), gettext("Requested amount (yuan)"),
     ]  # fmt: skip
+    awaiting = (
+        (review.project, str(review.stage), review.stage_entered_at) for review in tasks_for(user)
+    )
+    returned = (
+        # returned_at is an annotation of returned_to's query
+        (project, project.state_label, getattr(project, "returned_at", None))
+        for project in returned_to(user)
+    )
     rows = (
         [
-            review.project.code,
-            review.project.name,
-            review.project.organization.name,
-            str(review.stage),
+            project.code,
+            project.name,
+            project.organization.name,
+            stage,
             # Excel has no time zones: local time, as the page shows it.
-            timezone.localtime(review.stage_entered_at).replace(tzinfo=None),
-            review.project.requested_amount,
+            timezone.localtime(since).replace(tzinfo=None) if since else None,
+            project.requested_amount,
         ]
-        for review in tasks_for(request_member(request))
+        for project, stage, since in chain(awaiting, returned)
     )
     content = write_table(
         gettext("My tasks"),

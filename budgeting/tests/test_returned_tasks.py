@@ -1,11 +1,15 @@
 """A project returned for revision is the submitters' task: listed in their tasks with
 the latest reason, counted on the home page, announced on the project page."""
 
+import datetime
+import io
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from accounts.models import User
 from budgeting import services
@@ -101,3 +105,20 @@ def test_project_page_says_who_returned_it_when_and_why(
     response = client.get(reverse("projects:detail", args=[resubmitted.code]))
     assert response.context["last_return"] is None
     assert 'id="returned-title"' not in response.content.decode()
+
+
+def test_my_tasks_export_lists_the_returned_projects_too(
+    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    returned = _returned(submitter, department_approver, "退回的项目", "缺少附件")
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    assert (
+        reverse("budgeting:tasks_export") in client.get(reverse("budgeting:tasks")).content.decode()
+    )
+    response = client.get(reverse("budgeting:tasks_export"))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2
+    code, _name, _unit, stage, since, amount = rows[1]
+    assert (code, stage, amount) == (returned.code, "Returned for revision", 500000)
+    assert isinstance(since, datetime.datetime)
