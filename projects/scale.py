@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Organization, User
+from projects.estimates import FEE_CLASSES
 from projects.models import (
     BudgetCategory,
     Continuity,
@@ -22,13 +23,6 @@ from projects.models import (
     ProjectState,
 )
 
-FEE_CLASSES = [
-    "软件开发服务费",
-    "运行维护服务费",
-    "系统业务运营服务费",
-    "基础设施服务费",
-    "其他服务费",
-]
 WORDS = [
     "智慧",
     "数据",

@@ -10,28 +10,12 @@ import pytest
 from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle, CutReason
-from projects import services as project_services
 from projects.models import Project
 from projects.tests.factories import register
 
-from .workflow_fixtures import make_ready
+from .workflow_fixtures import add_line, make_ready
 
 HOSTILE_NAME = '=HYPERLINK("http://evil","点我")'
-
-
-def add_line(project: Project, actor: User, fee_class: str, name: str, price: str) -> Project:
-    project_services.add_non_standard_line(
-        project,
-        actor=actor,
-        expected_version=project.version,
-        fee_class=fee_class,
-        name=name,
-        unit="项",
-        quantity=Decimal("1"),
-        unit_price=Decimal(price),
-        justification="测试。",
-    )
-    return Project.objects.get(pk=project.pk)
 
 
 @dataclass
@@ -52,7 +36,7 @@ def report_world(
     finance_approver: User,
 ) -> World:
     project = make_ready(register(submitter, name=HOSTILE_NAME), submitter)
-    project = add_line(project, submitter, "运行维护服务费", HOSTILE_NAME, "200000")
+    project = add_line(project, submitter, HOSTILE_NAME, "200000", fee_class="运行维护服务费")
     project = services.submit(project, actor=submitter, expected_version=project.version)
     for reviewer in (department_approver, data_reviewer):
         project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
@@ -73,7 +57,9 @@ def report_world(
     project = services.pass_stage(project, actor=finance_reviewer, expected_version=project.version)
     project = services.approve(project, actor=finance_approver, expected_version=project.version)
     waiting = make_ready(register(outsider, name="卫生健康数据平台"), outsider)
-    waiting = add_line(waiting, outsider, "基础设施服务费", "云主机", "80000")
+    waiting = add_line(waiting, outsider, "云主机", "80000", fee_class="基础设施服务费")
     waiting = services.submit(waiting, actor=outsider, expected_version=waiting.version)
-    draft = add_line(register(submitter, name="草稿项目"), submitter, "其他服务费", "咨询", "30000")
+    draft = add_line(
+        register(submitter, name="草稿项目"), submitter, "咨询", "30000", fee_class="其他服务费"
+    )
     return World(project, waiting, draft)

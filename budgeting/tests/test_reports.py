@@ -28,8 +28,8 @@ from projects.models import EstimateLine, Project, ProjectState
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
 
-from .report_fixtures import HOSTILE_NAME, World, add_line, report_world
-from .workflow_fixtures import make_ready
+from .report_fixtures import HOSTILE_NAME, World, report_world
+from .workflow_fixtures import add_line, make_ready
 
 __all__ = ["report_world"]
 
@@ -290,7 +290,7 @@ def test_report_query_counts_do_not_grow_with_projects(
     for number in range(6):
         actor = outsider if number % 2 else submitter
         project = make_ready(register(actor, name=f"项目{number}"), actor)
-        project = add_line(project, actor, f"费用{number}", "服务", "1000")
+        project = add_line(project, actor, "服务", "1000", fee_class=f"费用{number}")
         services.submit(project, actor=actor, expected_version=project.version)
     assert _queries(client, url, year="2027", **params) == few
 
@@ -300,8 +300,8 @@ def test_fee_class_rows_follow_the_declared_fee_classes(
 ) -> None:
     """其他服务费 sorts before 软件开发服务费 alphabetically; the rows follow FEE_CLASSES."""
     project = register(submitter, name="排序项目")
-    project = add_line(project, submitter, "其他服务费", "其他", "1000")
-    project = add_line(project, submitter, "软件开发服务费", "开发", "1000")
+    project = add_line(project, submitter, "其他", "1000", fee_class="其他服务费")
+    project = add_line(project, submitter, "开发", "1000", fee_class="软件开发服务费")
     Project.objects.filter(pk=project.pk).update(state=ProjectState.RETURNED)
     client.force_login(submitter)
     response = client.get(reverse("budgeting:summary"), {"year": "2027", "by": "fee_class"})

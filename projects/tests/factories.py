@@ -7,6 +7,7 @@ from projects import services
 from projects.models import (
     BudgetCategory,
     Continuity,
+    EstimateLine,
     ProcurementMethod,
     Project,
     ProjectKind,
@@ -72,3 +73,26 @@ def publish_newer_version() -> StandardSet:
         ServiceItem.objects.get(standard_set=draft, code="4.3"), actor=None
     )
     return standards_services.publish_set(draft, actor=None)
+
+
+def add_priced_line(
+    project: Project,
+    clerk: User,
+    code: str,
+    *,
+    standard: str = PROVINCE_CODE,
+    grade: str = "",
+    justification: str = "",
+    **values: str,
+) -> EstimateLine:
+    """Price a line of item ``code`` of ``standard`` through the service, as the form does."""
+    item = ServiceItem.objects.get(standard_set__code=standard, code=code)
+    return services.add_standard_line(
+        project,
+        actor=clerk,
+        expected_version=Project.objects.get(pk=project.pk).version,
+        item=item,
+        grade=item.grades.get(code=grade) if grade else None,
+        values=values,
+        justification=justification,
+    )

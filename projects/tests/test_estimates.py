@@ -1,6 +1,5 @@
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.utils import translation
@@ -9,8 +8,7 @@ from accounts.models import User
 from audit.models import Event
 from projects import estimates, services
 from projects.errors import ProjectError
-from projects.models import Project
-from projects.tests.factories import register
+from projects.tests.factories import add_priced_line, register
 from standards.demo import seed_standards
 from standards.models import ServiceItem
 
@@ -32,20 +30,6 @@ def _item(code: str) -> ServiceItem:
     return ServiceItem.objects.get(standard_set__code="DEMO-GD-2019", code=code)
 
 
-def _add(project: Project, clerk: User, code: str, grade: str | None = None, **values: str) -> Any:
-    item = _item(code)
-    justification = values.pop("justification", "")
-    return services.add_standard_line(
-        project,
-        actor=clerk,
-        expected_version=Project.objects.get(pk=project.pk).version,
-        item=item,
-        grade=item.grades.get(code=grade) if grade else None,
-        values=values,
-        justification=justification,
-    )
-
-
 @pytest.mark.usefixtures("standard")
 def test_the_standard_in_force_prices_the_projects_kind(submitter: User) -> None:
     build = register(submitter, kind="construction")
@@ -58,17 +42,21 @@ def test_the_standard_in_force_prices_the_projects_kind(submitter: User) -> None
 @pytest.mark.usefixtures("standard")
 def test_lines_of_three_methods_and_the_requested_total(submitter: User) -> None:
     project = register(submitter, kind="construction")
-    fp = _add(project, submitter, "1.1", ufp="1000", category="业务处理", reuse="低")
+    fp = add_priced_line(project, submitter, "1.1", ufp="1000", category="业务处理", reuse="低")
     assert fp.amount == Decimal("897931.03")  # 1000 × 1.0 × 1 × 6.51 ÷ 174 × 24,000
     assert "897,931.03" in fp.explanation_en and "897,931.03" in fp.explanation_zh
-    workload = _add(project, submitter, "1.2", **{"stage:编码": "10", "stage:测试": "2.5"})
+    workload = add_priced_line(
+        project, submitter, "1.2", **{"stage:编码": "10", "stage:测试": "2.5"}
+    )
     assert workload.amount == Decimal("300000.00")
-    security = _add(project, submitter, "5.1", "L3", quantity="1", coefficient="1.2")
+    security = add_priced_line(
+        project, submitter, "5.1", grade="L3", quantity="1", coefficient="1.2"
+    )
     assert security.amount == Decimal("120000.00")
     project.refresh_from_db()
     assert project.requested_amount == fp.amount + workload.amount + security.amount
     assert project.version == 4
-    assert fp.standard_set.code == "DEMO-GD-2019"
+    assert fp.standard_set is not None and fp.standard_set.code == "DEMO-GD-2019"
     assert fp.parameters["person_month_rate"] == "24000"  # frozen on the line
     event = Event.objects.filter(event_type="projects.line.added").latest("id")
     assert event.data["requested"] == [
@@ -81,9 +69,9 @@ def test_lines_of_three_methods_and_the_requested_total(submitter: User) -> None
 def test_an_input_outside_the_range_is_refused_naming_the_range(submitter: User) -> None:
     project = register(submitter, kind="construction")
     with pytest.raises(ProjectError, match=r"1\.3"):
-        _add(project, submitter, "5.1", "L3", quantity="1", coefficient="1.5")
+        add_priced_line(project, submitter, "5.1", grade="L3", quantity="1", coefficient="1.5")
     with pytest.raises(ProjectError):
-        _add(project, submitter, "1.3", base="1000000", rate="0.35")
+        add_priced_line(project, submitter, "1.3", base="1000000", rate="0.35")
     assert not project.lines.exists()
 
 
@@ -91,14 +79,18 @@ def test_an_input_outside_the_range_is_refused_naming_the_range(submitter: User)
 def test_a_price_above_the_standard_needs_a_justification_and_is_flagged(submitter: User) -> None:
     project = register(submitter, kind="operation")
     with pytest.raises(ProjectError, match="justification"):
-        _add(project, submitter, "2.1", "L3", quantity="2", unit_price_override="150000")
-    line = _add(
-        project, submitter, "2.1", "L3", quantity="2", unit_price_override="150000",
+        add_priced_line(
+            project, submitter, "2.1", grade="L3", quantity="2", unit_price_override="150000"
+        )
+    line = add_priced_line(
+        project, submitter, "2.1", grade="L3", quantity="2", unit_price_override="150000",
         justification="驻场人员须具备高级等保测评资质，市场价高于标准。",
     )  # fmt: skip
     assert line.is_above_standard
     assert line.amount == Decimal("300000.00")
-    below = _add(project, submitter, "2.1", "L3", quantity="1", unit_price_override="90000")
+    below = add_priced_line(
+        project, submitter, "2.1", grade="L3", quantity="1", unit_price_override="90000"
+    )
     assert not below.is_above_standard
 
 
@@ -122,7 +114,7 @@ def test_a_non_standard_line_needs_a_justification(submitter: User) -> None:
 @pytest.mark.usefixtures("standard")
 def test_removing_a_line_lowers_the_requested_amount(submitter: User, outsider: User) -> None:
     project = register(submitter, kind="construction")
-    line = _add(project, submitter, "1.3", base="1000000")
+    line = add_priced_line(project, submitter, "1.3", base="1000000")
     project.refresh_from_db()
     assert project.requested_amount == Decimal("150000.00")  # 15 % when unknown
     with pytest.raises(ProjectError):

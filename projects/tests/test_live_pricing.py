@@ -15,9 +15,8 @@ from audit.models import Event
 from projects import services
 from projects.errors import ProjectError
 from projects.models import EstimateLine, Project
-from projects.tests.factories import register
+from projects.tests.factories import add_priced_line, register
 from standards.demo import seed_standards
-from standards.models import ServiceItem
 
 pytestmark = pytest.mark.django_db
 
@@ -184,28 +183,13 @@ def test_without_javascript_an_error_is_shown_with_the_form(
     assert not EstimateLine.objects.exists()
 
 
-def _add(project: Project, clerk: User, code: str, **values: str) -> EstimateLine:
-    item = ServiceItem.objects.get(standard_set__code="DEMO-GD-2019", code=code)
-    grade = values.pop("grade", "")
-    justification = values.pop("justification", "")
-    return services.add_standard_line(
-        project,
-        actor=clerk,
-        expected_version=Project.objects.get(pk=project.pk).version,
-        item=item,
-        grade=item.grades.get(code=grade) if grade else None,
-        values=values,
-        justification=justification,
-    )
-
-
 def test_an_input_outside_the_range_needs_a_justification_and_is_flagged(
     submitter: User, construction: Project
 ) -> None:
     with pytest.raises(ProjectError, match=r"justification.*1\.3"):
-        _add(construction, submitter, "5.1", grade="L3", quantity="1", coefficient="1.5")
+        add_priced_line(construction, submitter, "5.1", grade="L3", quantity="1", coefficient="1.5")
     assert not construction.lines.exists()
-    line = _add(
+    line = add_priced_line(
         construction, submitter, "5.1", grade="L3", quantity="1", coefficient="1.5",
         justification="四级系统参照三级上浮。",
     )  # fmt: skip
@@ -217,14 +201,16 @@ def test_an_input_outside_the_range_needs_a_justification_and_is_flagged(
     assert line.flag_labels == ["Outside the allowed range"]
     event = Event.objects.filter(event_type="projects.line.added").latest("id")
     assert event.data["line"]["out_of_range"] is True
-    within = _add(construction, submitter, "5.1", grade="L3", quantity="1", coefficient="1.2")
+    within = add_priced_line(
+        construction, submitter, "5.1", grade="L3", quantity="1", coefficient="1.2"
+    )
     assert not within.is_out_of_range and within.justification == ""
 
 
 def test_the_review_page_shows_every_flag_with_its_justification(
     client: Client, submitter: User, data_reviewer: User, operation: Project
 ) -> None:
-    _add(
+    add_priced_line(
         operation,
         submitter,
         "2.2",
@@ -232,8 +218,15 @@ def test_the_review_page_shows_every_flag_with_its_justification(
         rate="0.1",
         justification="设备分散在21个地市。",
     )
-    _add(operation, submitter, "2.1", grade="L1", quantity="1", unit_price_override="130000",
-         justification="须具备等保测评资质。")  # fmt: skip
+    add_priced_line(
+        operation,
+        submitter,
+        "2.1",
+        grade="L1",
+        quantity="1",
+        unit_price_override="130000",
+        justification="须具备等保测评资质。",
+    )
     services.add_non_standard_line(
         Project.objects.get(pk=operation.pk), actor=submitter,
         expected_version=Project.objects.get(pk=operation.pk).version, fee_class="其他服务费",

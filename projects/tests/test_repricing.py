@@ -16,11 +16,11 @@ from accounts.models import User
 from audit.models import Event
 from projects import repricing, services
 from projects.errors import ProjectError
-from projects.models import EstimateLine, Project
+from projects.models import Project
 from projects.tests.factories import NEWER_DEMO_CODE as NEW_CODE
-from projects.tests.factories import publish_newer_version, register
+from projects.tests.factories import add_priced_line, publish_newer_version, register
 from standards.demo import PROVINCE_CODE, seed_standards
-from standards.models import ServiceItem, StandardSet
+from standards.models import StandardSet
 
 pytestmark = pytest.mark.django_db
 
@@ -32,30 +32,22 @@ def english() -> Iterator[None]:
         yield
 
 
-def _add(project: Project, clerk: User, code: str, **values: str) -> EstimateLine:
-    item = ServiceItem.objects.get(standard_set__code=PROVINCE_CODE, code=code)
-    grade = values.pop("grade", "")
-    justification = values.pop("justification", "")
-    return services.add_standard_line(
-        project,
-        actor=clerk,
-        expected_version=Project.objects.get(pk=project.pk).version,
-        item=item,
-        grade=item.grades.get(code=grade) if grade else None,
-        values=values,
-        justification=justification,
-    )
-
-
 @pytest.fixture
 def project(submitter: User) -> Project:
     """Priced by the 2019 standard: 532,800.00 requested in all."""
     project = register(submitter, kind="operation")
-    _add(project, submitter, "2.1", grade="L1", quantity="2")  # 167,800
-    _add(project, submitter, "2.2", base="1000000", rate="0.06")  # 60,000
-    _add(project, submitter, "4.3", one_off_cost="600000")  # 100,000 + 5 % O&M 30,000
-    _add(project, submitter, "2.1", grade="L3", quantity="1", unit_price_override="130000",
-         justification="须具备等保测评资质。")  # fmt: skip
+    add_priced_line(project, submitter, "2.1", grade="L1", quantity="2")  # 167,800
+    add_priced_line(project, submitter, "2.2", base="1000000", rate="0.06")  # 60,000
+    add_priced_line(project, submitter, "4.3", one_off_cost="600000")  # 100,000 + 5 % O&M 30,000
+    add_priced_line(
+        project,
+        submitter,
+        "2.1",
+        grade="L3",
+        quantity="1",
+        unit_price_override="130000",
+        justification="须具备等保测评资质。",
+    )
     services.add_non_standard_line(
         Project.objects.get(pk=project.pk), actor=submitter,
         expected_version=Project.objects.get(pk=project.pk).version, fee_class="其他服务费",
@@ -207,8 +199,8 @@ def test_the_differences_page_query_count_does_not_grow_with_lines(
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for quantity in range(1, 6):
-        _add(project, submitter, "2.1", grade="L2", quantity=str(quantity))
-        _add(project, submitter, "1.4", one_off_cost="300000")
+        add_priced_line(project, submitter, "2.1", grade="L2", quantity=str(quantity))
+        add_priced_line(project, submitter, "1.4", one_off_cost="300000")
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert len(response.context["plan"].repriced) == 12
