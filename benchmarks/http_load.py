@@ -43,11 +43,15 @@ def database_url() -> str:
 
 
 @contextlib.contextmanager
-def served(log_path: Path) -> Iterator[int]:
-    """gunicorn on a free loopback port with production settings; yields the port."""
+def served(log_path: Path, settings_: dict[str, str] | None = None) -> Iterator[int]:
+    """gunicorn on a free loopback port with production settings and ``settings_``.
+
+    Yields the port.
+    """
     port = free_port()
     env = clean_environment(
-        {
+        (settings_ or {})
+        | {
             "DEBUG": "false",
             # The sessions were signed in this process: the server must share its key.
             "SECRET_KEY": settings.SECRET_KEY,
@@ -187,7 +191,8 @@ def timed_get(
         start = time.perf_counter()
         try:
             target = path if isinstance(path, str) else path()
-            status, _body, _cookies = request(port, "GET", target, cookies)
+            status, _body, set_cookies = request(port, "GET", target, cookies)
+            cookies.update(set_cookies)  # as a browser does: the CSRF cookie, a renewed session
         except OSError:
             status = 599
         tally.add(status, time.perf_counter() - start)

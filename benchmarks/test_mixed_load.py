@@ -7,7 +7,9 @@ actions collide. Every action is the real confirmation form (CSRF token and
 the version the user saw). Afterwards no response may be an error, and every
 project's history must replay to its present state: each transition starts
 where the previous one ended, versions only grow, and the last one ends in the
-project's state and stage (no lost or doubled transitions).
+project's state and stage (no lost or doubled transitions). And whoever won
+an action sees it (its comment) on the project's page at once, though that
+page is served from the page cache between writes.
 """
 
 import io
@@ -52,6 +54,8 @@ class Actor:
         self.codes = codes
         self.rng = random.Random(username + str(id(self)))  # noqa: S311  # load mix, not secrets
         self.outcomes: dict[str, int] = {}
+        self.actions_taken = 0
+        self.stale_pages = 0  # own change missing from the project page seen right after
 
     def _call(
         self, tally: Tally, method: str, path: str, form: dict[str, str] | None = None
@@ -73,12 +77,19 @@ class Actor:
             fields = hidden_fields(page, target)
             if not fields or self.rng.random() > chance:
                 continue
-            fields[f"{action}-comment"] = "压力测试：请补充材料。"
+            self.actions_taken += 1
+            mark = f"压力测试：请补充材料。{id(self)}-{self.actions_taken}"
+            fields[f"{action}-comment"] = mark
             self._call(tally, "POST", target, fields)
             # The redirect shows whether the action won or was refused (a collision).
             after = MESSAGE.search(self._call(tally, "GET", f"/review/{code}/"))
             outcome = f"{action}_{after.group(1) if after else 'none'}"
             self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+            if outcome.endswith("success") and f'name="{action}-comment"' in page:
+                # The project page (cached between writes) must already show the comment.
+                shown = self._call(tally, "GET", f"/projects/{code}/")
+                if shown and mark not in shown:
+                    self.stale_pages += 1
             return
 
 
@@ -163,10 +174,12 @@ def test_mixed_load_keeps_state_and_history_in_agreement(
             n for key, n in outcomes.items() if key.endswith("error")
         ),
         "mixed_load_history_problems": len(problems),
+        "mixed_load_stale_pages": sum(actor.stale_pages for actor in actors),
     }
     with capsys.disabled():
         print("BENCH " + json.dumps(figures))
         print(f"mixed load outcomes {outcomes}, final states {states}")
     assert tally.errors == 0, tally.statuses
     assert not problems, problems[:10]
+    assert figures["mixed_load_stale_pages"] == 0
     assert figures["mixed_load_actions_won"] > 0

@@ -5,6 +5,9 @@ logged-in finance reviewers (eight sessions) ask for the project list, then
 a project's page, then ``/healthz`` (the ceiling: the same server, middleware
 and session, almost no view). Targets: list ≥ 40 % and detail ≥ 60 % of the
 ceiling's throughput, and no error responses.
+
+The pages are measured as served, with the page cache (budgeting.page_cache),
+and again with it off, which is what every page costs after a write.
 """
 
 import io
@@ -16,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
-from benchmarks.http_load import run_clients, served, session_cookie, timed_get
+from benchmarks.http_load import Tally, run_clients, served, session_cookie, timed_get
 from projects.models import Project
 from projects.permissions import projects_visible_to
 from projects.scale import seed_scale
@@ -47,19 +50,27 @@ def test_throughput_of_list_and_detail(tmp_path: Path, capsys: pytest.CaptureFix
         "detail": f"/projects/{detail.code}/",
     }
     figures: dict[str, float | int] = {}
-    with served(tmp_path / "gunicorn.log") as port:
-        for name, path in pages.items():
-            for cookies in sessions:  # warm every worker's connection and caches
-                timed_get(port, path, cookies)
-            tally, elapsed = run_clients(
-                [timed_get(port, path, cookies) for cookies in sessions], SECONDS
-            )
-            figures[f"throughput_{name}_rps"] = round(len(tally.latencies) / elapsed, 1)
-            figures[f"throughput_{name}_p99_ms"] = tally.p99_ms()
-            figures[f"throughput_{name}_errors"] = tally.errors
-            assert set(tally.statuses) == {200}, f"{path}: {tally.statuses}"
+    # As served (page cache on), then every page drawn afresh (the cost of a miss).
+    for suffix, server_settings in (("", {}), ("_uncached", {"PAGE_CACHE_SECONDS": "0"})):
+        measured = pages if not suffix else {k: v for k, v in pages.items() if k != "trivial"}
+        with served(tmp_path / f"gunicorn{suffix}.log", server_settings) as port:
+            for name, path in measured.items():
+                figures.update(_load(port, path, sessions, f"throughput_{name}{suffix}"))
     ceiling = figures["throughput_trivial_rps"]
-    figures["throughput_list_share"] = round(figures["throughput_list_rps"] / ceiling, 2)
-    figures["throughput_detail_share"] = round(figures["throughput_detail_rps"] / ceiling, 2)
+    for name in ("list", "detail", "list_uncached", "detail_uncached"):
+        figures[f"throughput_{name}_share"] = round(figures[f"throughput_{name}_rps"] / ceiling, 2)
     with capsys.disabled():
         print("BENCH " + json.dumps(figures))
+
+
+def _load(port: int, path: str, sessions: list[dict[str, str]], prefix: str) -> dict[str, float]:
+    """CLIENTS clients, one per session, asking for ``path`` over and over for SECONDS."""
+    for cookies in sessions:  # warm every worker's connection, and keep the CSRF cookie
+        timed_get(port, path, cookies)(Tally())
+    tally, elapsed = run_clients([timed_get(port, path, cookies) for cookies in sessions], SECONDS)
+    assert set(tally.statuses) == {200}, f"{path}: {tally.statuses}"
+    return {
+        f"{prefix}_rps": round(len(tally.latencies) / elapsed, 1),
+        f"{prefix}_p99_ms": tally.p99_ms(),
+        f"{prefix}_errors": tally.errors,
+    }

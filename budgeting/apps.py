@@ -13,6 +13,12 @@ class BudgetingConfig(AppConfig):
 
         user_logged_in.connect(remember_login_time, dispatch_uid="budgeting.login_time")
 
+        from django.db.backends.signals import connection_created
+
+        from budgeting.page_cache import install_write_watcher
+
+        connection_created.connect(install_write_watcher, dispatch_uid="budgeting.page_cache")
+
         from audit.labels import register
 
         register(

@@ -160,10 +160,22 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "budget-demo-2026")
 # and sessions read from it first. cached_db keeps them in PostgreSQL too, so a
 # Redis restart logs nobody out.
 REDIS_URL = env_str("REDIS_URL")
+# Rendered project lists and pages (budgeting.page_cache): without Redis, each
+# gunicorn worker keeps its own; the generation that invalidates them is in
+# PostgreSQL, so every worker sees a write at once either way.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+_PAGE_CACHE_LOCAL = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": _PAGE_CACHE_LOCAL,
+}
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {"default": _redis, "pages": {**_redis, "KEY_PREFIX": "pages"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Internationalisation: Simplified Chinese first, English complete ----------

@@ -16,6 +16,7 @@ from accounts.params import posted_version
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
+from budgeting.page_cache import cached_page
 from projects import estimates, repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
@@ -42,6 +43,7 @@ def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
 
 
 @login_required
+@cached_page
 def project_list(request: HttpRequest) -> HttpResponse:
     projects, form, sort = _filtered(request)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -140,6 +142,7 @@ def project_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@cached_page
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = get_project_for_user(request.user, code)
     return _render_detail(request, project)

@@ -9,9 +9,13 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.cache import caches
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from budgeting.page_cache import CACHE_ALIAS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -59,3 +63,13 @@ def page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_as_in_production(settings: Any) -> Iterator[None]:
+    """The browser walks the pages as served in production, cached pages included:
+    every step that changes something must show it on the next page."""
+    settings.PAGE_CACHE_SECONDS = 300
+    caches[CACHE_ALIAS].clear()
+    yield
+    caches[CACHE_ALIAS].clear()
