@@ -2,9 +2,11 @@
 
 Figures (printed as one "BENCH" JSON line, collected by ``make bench``):
 - import time (parse + checks + all-or-nothing write into a new draft) ÷ the
-  time openpyxl needs just to read the same file in read-only mode (target ≤ 2.0);
+  time openpyxl needs just to read the same file in read-only mode (target ≤ 2.0),
+  each the best of three runs, alternating;
 - the import's peak Python memory (tracemalloc; target ≤ 200 MB);
-- export time ÷ a bare openpyxl write-only dump of the same rows (target ≤ 1.5).
+- export time ÷ a bare openpyxl write-only dump of the same rows (target ≤ 1.5),
+  each the best of three runs, alternating.
 """
 
 import json
@@ -13,6 +15,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from benchmarks.standards_data import large_set
@@ -20,6 +23,7 @@ from standards import excel, import_service
 from standards.models import Grade
 
 ITEMS = 5_000  # two grades each: 10,000 item-price rows
+RUNS = 3
 
 
 def _bare_read(path: Path) -> float:
@@ -48,26 +52,43 @@ def test_standard_excel_round_trip_speed(
 ) -> None:
     source = large_set("BENCH-SRC", ITEMS, grades_per_item=2)
     exported = tmp_path / "standard.xlsx"
-    start = time.perf_counter()
     rows = excel.write_workbook(source, exported)
-    export_time = time.perf_counter() - start
     # The same rows the export writes (every sheet), as bare tuples.
     reread = load_workbook(exported, read_only=True)
     same_rows = [row for sheet in reread.worksheets for row in sheet.iter_rows(values_only=True)]
     reread.close()
-    dump_time = _bare_dump(tmp_path / "dump.xlsx", same_rows)
-    read_time = _bare_read(exported)
+    # The machine is shared and a single second-long run is noisy (1.28 to 1.63
+    # over four runs in a row): alternate the two and keep each one's best of
+    # RUNS, as the lines export benchmark does.
+    export_times, dump_times = [], []
+    for run in range(RUNS):
+        start = time.perf_counter()
+        excel.write_workbook(source, tmp_path / f"export{run}.xlsx")
+        export_times.append(time.perf_counter() - start)
+        dump_times.append(_bare_dump(tmp_path / f"dump{run}.xlsx", same_rows))
+    export_time, dump_time = min(export_times), min(dump_times)
 
-    start = time.perf_counter()
-    report = import_service.import_catalogue("BENCH-NEW", excel.read_workbook(exported), actor=None)
-    import_time = time.perf_counter() - start
+    import_times, read_times = [], []
+    for run in range(RUNS):
+        start = time.perf_counter()
+        report = import_service.import_catalogue(
+            f"BENCH-NEW{run}", excel.read_workbook(exported), actor=None
+        )
+        import_times.append(time.perf_counter() - start)
+        read_times.append(_bare_read(exported))
+        # Each import is one transaction in production, after which autovacuum
+        # analyzes; here they pile up in one, and stale statistics would make
+        # the next run's queries (and the count below) nested loops.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    import_time, read_time = min(import_times), min(read_times)
     # Memory in a second run: tracemalloc slows Python down several times.
     tracemalloc.start()
     import_service.import_catalogue("BENCH-MEM", excel.read_workbook(exported), actor=None)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    assert Grade.objects.filter(item__standard_set__code="BENCH-NEW").count() == 2 * ITEMS
+    assert Grade.objects.filter(item__standard_set__code="BENCH-NEW0").count() == 2 * ITEMS
     figures = {
         "standards_rows_exported": rows,
         "standards_import_s": round(import_time, 2),
