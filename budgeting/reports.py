@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, UnitLevel
 from budgeting.models import LineDecision
 from projects.estimates import FEE_CLASSES
 from projects.models import (
@@ -54,6 +54,8 @@ DIMENSIONS: dict[str, Dimension] = {
     "unit": Dimension(
         _("Budget unit"), Coalesce("organization__parent_id", "organization_id"), "unit", None
     ),
+    # Primary (一级) or secondary (二级) budget unit: how much the subordinate units ask for.
+    "level": Dimension(_("Unit level"), F("organization__level"), "level", dict(UnitLevel.choices)),
     "kind": Dimension(_("Kind"), F("kind"), "kind", dict(ProjectKind.choices)),
     "continuity": Dimension(
         _("New or continuing"), F("continuity"), "continuity", dict(Continuity.choices)

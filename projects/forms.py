@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, User
+from accounts.models import Organization, UnitLevel, User
 from accounts.permissions import units_visible_to
 from projects import estimates
 from projects.models import (
@@ -189,6 +189,9 @@ class ProjectFilterForm(forms.Form):
         required=False,
         empty_label=_("All"),
         widget=QuickSelect,
+    )
+    level = forms.ChoiceField(
+        widget=QuickSelect, label=_("Unit level"), required=False, choices=_any(UnitLevel.choices)
     )
     kind = forms.ChoiceField(
         widget=QuickSelect, label=_("Kind"), required=False, choices=_any(ProjectKind.choices)

@@ -61,6 +61,7 @@ def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> Que
             Q(organization=data["unit"]) | Q(organization__parent=data["unit"])
         )
     simple = {
+        "level": "organization__level",
         "kind": "kind",
         "continuity": "continuity",
         "category": "budget_category",

@@ -59,11 +59,29 @@ def test_totals_by_unit_agree_with_the_lines(client: Client, finance_reviewer: U
 @pytest.mark.usefixtures("projects")
 def test_each_row_drills_down_to_the_same_projects(client: Client, finance_reviewer: User) -> None:
     client.force_login(finance_reviewer)
-    for by in ["unit", "kind", "managed", "state", "procurement", "continuity", "category"]:
+    for by in [
+        "unit", "level", "kind", "managed", "state", "procurement", "continuity", "category"
+    ]:  # fmt: skip
         response = client.get(reverse("budgeting:summary"), {"year": "2027", "by": by})
         for row, link in response.context["rows"]:
             listed = client.get(link).context["page"].paginator.count
             assert listed == row.projects, (by, row.label)
+
+
+@pytest.mark.usefixtures("projects")
+def test_secondary_units_add_up_apart_from_the_primary_ones(
+    client: Client, finance_reviewer: User
+) -> None:
+    client.force_login(finance_reviewer)
+    rows, _response = _rows(client, by="level")
+    assert (rows["二级预算单位"].projects, rows["二级预算单位"].requested) == (
+        1,
+        Decimal("500000.00"),
+    )
+    assert (rows["一级预算单位"].projects, rows["一级预算单位"].requested) == (
+        3,
+        Decimal("2100000.00"),
+    )
 
 
 @pytest.mark.usefixtures("projects")
