@@ -5,13 +5,16 @@ education department (EDU) with a secondary unit (EDUEXAM), and the health
 department (HEALTH), whose clerk is the outsider to everything of EDU.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 
 from accounts.models import Organization, Role, UnitLevel, User
 from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory, UserFactory
+from budgeting.page_cache import CACHE_ALIAS
 from budgeting.tests.workflow_fixtures import at_finance, cycle, ready_project
 
 __all__ = [
@@ -25,6 +28,16 @@ __all__ = [
 def _uploads_in_a_temporary_directory(settings: Any, tmp_path: Path) -> None:
     """Tests never write into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def page_cache_on(settings: Any) -> Iterator[None]:
+    """The page cache as in production (the suite turns it off: most tests never commit,
+    so the generation that forgets pages would never move). Needs committed data."""
+    settings.PAGE_CACHE_SECONDS = 300
+    caches[CACHE_ALIAS].clear()
+    yield
+    caches[CACHE_ALIAS].clear()
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ import psycopg
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
-from django.db import DatabaseError, ProgrammingError, connections, transaction
+from django.db import ProgrammingError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
@@ -77,13 +77,9 @@ def watch_writes(
         connection: BaseDatabaseWrapper = context["connection"]
         # Once per transaction: a transaction of a thousand writes moves it once.
         # Entries are (savepoint ids, callback, robust).
-        if not any(entry[1] is _bump_on_commit for entry in connection.run_on_commit):
-            transaction.on_commit(_bump_on_commit, using=connection.alias, robust=True)
+        if not any(entry[1] is bump_generation for entry in connection.run_on_commit):
+            transaction.on_commit(bump_generation, using=connection.alias, robust=True)
     return result
-
-
-def _bump_on_commit() -> None:
-    bump_generation()
 
 
 def install_write_watcher(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
@@ -138,10 +134,6 @@ def page_key(request: HttpRequest) -> str | None:
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not csrf_secret or len(get_messages(request)):
         return None
-    try:
-        generation = current_generation()
-    except DatabaseError:  # not migrated yet: no generation, no cache
-        return None
     private = hashlib.sha256(
         "\n".join(
             [csrf_secret, request.get_full_path(), request.headers.get("HX-Request", "")]
@@ -150,7 +142,7 @@ def page_key(request: HttpRequest) -> str | None:
     return ":".join(
         [
             "page",
-            str(generation),
+            str(current_generation()),
             str(request.user.pk),
             translation.get_language() or "",
             timezone.localdate().isoformat(),

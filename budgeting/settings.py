@@ -164,14 +164,13 @@ REDIS_URL = env_str("REDIS_URL")
 # gunicorn worker keeps its own; the generation that invalidates them is in
 # PostgreSQL, so every worker sees a write at once either way.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
-_PAGE_CACHE_LOCAL = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "pages",
-    "OPTIONS": {"MAX_ENTRIES": 500},
-}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": _PAGE_CACHE_LOCAL,
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 if REDIS_URL:
     _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -5,7 +5,6 @@ These tests commit (transaction=True): the generation moves only after a commit.
 """
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.http import HttpResponse
@@ -23,19 +21,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization, User
-from budgeting.page_cache import CACHE_ALIAS, current_generation, is_write, page_key
+from budgeting.page_cache import current_generation, is_write, page_key
 from projects.models import Project
 from projects.tests.factories import register
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings: Any) -> Iterator[None]:
-    settings.PAGE_CACHE_SECONDS = 300
-    caches[CACHE_ALIAS].clear()
-    yield
-    caches[CACHE_ALIAS].clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("page_cache_on")]
 
 
 @pytest.fixture

@@ -9,13 +9,9 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.core.cache import caches
 from playwright.sync_api import Browser, Page, sync_playwright
-
-from budgeting.page_cache import CACHE_ALIAS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -66,10 +62,6 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture(autouse=True)
-def _page_cache_as_in_production(settings: Any) -> Iterator[None]:
+def _page_cache_as_in_production(page_cache_on: None) -> None:
     """The browser walks the pages as served in production, cached pages included:
     every step that changes something must show it on the next page."""
-    settings.PAGE_CACHE_SECONDS = 300
-    caches[CACHE_ALIAS].clear()
-    yield
-    caches[CACHE_ALIAS].clear()
