@@ -41,9 +41,11 @@ run: install
 	$(DEV) $(MANAGE) migrate --noinput
 	$(DEV) $(MANAGE) seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop the app; make stop ends the database)"
-	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(DEV) $(MANAGE) db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null || true' EXIT; \
+		$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Production serving: gunicorn, whitenoise static files, one log line per request.
+# Both run the background worker (large exports) beside the web server, and stop it with it.
 serve: install
 	$(PROD) $(MANAGE) check --deploy --fail-level WARNING
 	$(PROD) $(MANAGE) check_port $(PORT)
@@ -51,7 +53,8 @@ serve: install
 	$(PROD) $(MANAGE) migrate --noinput
 	$(PROD) $(MANAGE) collectstatic --noinput --clear --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with gunicorn (Ctrl-C to stop)"
-	$(PROD) exec $(BIN)/gunicorn --config python:budgeting.gunicorn_conf --bind 127.0.0.1:$(PORT)
+	$(PROD) $(MANAGE) db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null || true' EXIT; \
+		$(PROD) $(BIN)/gunicorn --config python:budgeting.gunicorn_conf --bind 127.0.0.1:$(PORT)
 
 test: install browser
 	$(DEV) $(MANAGE) embedded_db start

@@ -3,10 +3,13 @@
 Figures (one "BENCH" JSON line, collected by ``make bench``):
 - the summary page's query count with 100 and with 10,000 projects (must be equal),
   and its server time at both sizes;
-- exporting every estimate line of the year (query + formula-safe write-only
-  workbook in a temporary file) ÷ a bare openpyxl write-only dump of the same
-  rows (target ≤ 1.5), and the export's peak Python memory (tracemalloc, in a
-  second run; target ≤ 150 MB).
+- exporting every estimate line of the year as the background worker does
+  (count, query, formula-safe write-only workbook, progress written every 5,000
+  rows, the file saved to the media storage) ÷ a bare openpyxl write-only dump
+  of the same rows (target ≤ 1.5), and the export's peak Python memory
+  (tracemalloc, in a second run; target ≤ 150 MB);
+- the request that asks for the export (queues it and answers): it must stay far
+  below the 30 s a request may last however long the export itself takes.
 """
 
 import io
@@ -15,6 +18,7 @@ import statistics
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -25,6 +29,8 @@ from openpyxl import Workbook
 
 from accounts.models import User
 from budgeting import exports
+from budgeting.export_jobs import write_lines_export
+from budgeting.models import ExportJob, ExportState
 from projects.models import EstimateLine, Project
 from projects.scale import seed_scale
 
@@ -57,8 +63,21 @@ def _bare_dump(path: Path, rows: list[tuple[object, ...]]) -> float:
     return time.perf_counter() - start
 
 
+def _ask(client: Client) -> tuple[ExportJob, float]:
+    """The browser's POST that queues the export; a new job each time (the last is done)."""
+    start = time.perf_counter()
+    response = client.post("/review/summary/lines/", {"year": "2027"})
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 302
+    public_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    return ExportJob.objects.get(public_id=public_id), elapsed
+
+
 @pytest.mark.django_db
-def test_reports_at_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reports_at_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo", stdout=io.StringIO())
     client = Client()
     client.force_login(User.objects.get(username="finance_reviewer"))
@@ -71,18 +90,27 @@ def test_reports_at_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
     projects = Project.objects.filter(budget_year=2027)
     lines = EstimateLine.objects.filter(project__in=projects).count()
+    # The system admin sees every project, drafts included: the largest export there is.
+    client.force_login(User.objects.get(username="admin"))
     same_rows = list(exports.line_rows(projects))
     # The machine is shared: alternate the two and keep each one's best of RUNS.
     export_times, dump_times = [], []
-    for run in range(RUNS):
+    request_times = []
+    for _run in range(RUNS):
+        job, request_time = _ask(client)
+        request_times.append(request_time)
         start = time.perf_counter()
-        written = exports.write_lines(projects, str(tmp_path / f"lines{run}.xlsx"), "预算明细")
+        write_lines_export.call(str(job.public_id))
         export_times.append(time.perf_counter() - start)
-        dump_times.append(_bare_dump(tmp_path / f"dump{run}.xlsx", same_rows))
+        dump_times.append(_bare_dump(tmp_path / f"dump{_run}.xlsx", same_rows))
+        job.refresh_from_db()
+        assert job.state == ExportState.DONE, job.error
+        written = job.rows_total
     del same_rows
     export_time, dump_time = min(export_times), min(dump_times)
+    job, _request_time = _ask(client)
     tracemalloc.start()
-    exports.write_lines(projects, str(tmp_path / "lines-again.xlsx"), "预算明细")
+    write_lines_export.call(str(job.public_id))
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
@@ -96,8 +124,10 @@ def test_reports_at_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "lines_bare_dump_s": round(dump_time, 2),
         "lines_export_ratio": round(export_time / dump_time, 2),
         "lines_export_peak_mb": round(peak / 1024 / 1024, 1),
+        "lines_export_request_ms": round(max(request_times) * 1000, 1),
     }
     with capsys.disabled():
         print("BENCH " + json.dumps(figures))
     assert written == lines > 99_000  # the demo projects have fewer than ten lines
     assert small_queries == large_queries
+    assert max(request_times) < 5  # far inside the 30 s limit, whatever the export takes

@@ -30,5 +30,6 @@ class BudgetingConfig(AppConfig):
                 "budgeting.project.withdraw": _("Withdrawn"),
                 "budgeting.project.approve": _("Approved"),
                 "budgeting.line.amount_set": _("Approved amount of a line changed"),
+                "budgeting.export.lines": _("Estimate lines exported"),
             }
         )

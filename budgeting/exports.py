@@ -1,7 +1,7 @@
-"""Large Excel exports: every estimate line of a cycle, written in write-only mode to a
-temporary file (memory stays flat however many lines) and streamed from there."""
+"""Large Excel exports: every estimate line of a cycle, written in write-only mode
+(memory stays flat however many lines), in the background (``budgeting.export_jobs``)."""
 
-import tempfile
+from collections.abc import Iterable
 from typing import IO, Any
 
 from django.db.models import Case, OuterRef, QuerySet, Subquery, When
@@ -70,21 +70,13 @@ def line_rows(projects: QuerySet[Project]) -> Any:
         )
 
 
-def write_lines(projects: QuerySet[Project], target: str | IO[bytes], title: str) -> int:
-    """Write the projects' estimate lines as one sheet; returns the number of lines."""
+def write_lines(rows: Iterable[Any], target: str | IO[bytes], title: str) -> int:
+    """Write rows of ``line_rows`` as one sheet; returns the number of lines."""
     return save_table(
         target,
         title,
         line_headers(),
-        line_rows(projects),
+        rows,
         formats={9: YUAN_FORMAT, 10: YUAN_FORMAT},
         widths=WIDTHS,
     )
-
-
-def lines_file(projects: QuerySet[Project], title: str) -> IO[bytes]:
-    """The export in an anonymous temporary file, rewound, for a streaming response."""
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  # closed by the response
-    write_lines(projects, handle, title)
-    handle.seek(0)
-    return handle

@@ -220,3 +220,63 @@ class LineDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}@{self.stage_id}: {self.approved_amount}"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A large Excel export written in the background (``budgeting.export_jobs``).
+
+    The requester watches its progress and downloads the file; nobody else sees
+    either. The file lives in the shared media storage for ``EXPORT_KEEP_HOURS``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    # The workbook's headings and state names are in the requester's language.
+    language = models.CharField(max_length=10)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Moves with every progress step: an unfinished job that stops moving has lost its worker.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "year", "state"])]
+
+    def __str__(self) -> str:
+        return f"estimate-lines-{self.year}"
+
+    @property
+    def filename(self) -> str:
+        return f"estimate-lines-{self.year}.xlsx"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (ExportState.DONE, ExportState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        # 95 at most while rows are written: packing the workbook takes the rest.
+        return min(95, self.rows_done * 95 // self.rows_total)

@@ -57,10 +57,14 @@ CACHE_ALIAS = "pages"
 # Statements that cannot change what a page shows. Anything else counts as a
 # write: being wrong this way costs a page drawn again, the other way a stale page.
 READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.I)
-# Tables written on (nearly) every request or login that no cached page shows:
-# the session (saved on every request for the idle timeout) and django-axes.
+# Tables written on (nearly) every request, login or export step that no cached
+# page shows: the session (saved on every request for the idle timeout),
+# django-axes, and the background exports' jobs and task queue (progress is
+# written every second while an export runs).
 UNSHOWN_TABLE = re.compile(
-    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"(?:django_session|axes_\w+)"', re.I
+    r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"
+    r'"(?:django_session|axes_\w+|budgeting_exportjob|django_tasks_database_\w+)"',
+    re.I,
 )
 
 

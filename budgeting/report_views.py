@@ -12,19 +12,19 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.params import whole_number
-from budgeting import charts, exports, open_data, review_totals
+from budgeting import charts, open_data, review_totals
 from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
 from budgeting.reports import DIMENSIONS, Dimension, SummaryRow, counted, summarise, total
 from budgeting.review_totals import ReasonRow
-from projects.excel import PERCENT_FORMAT, WAN_FORMAT, XLSX, write_table, xlsx_response
+from projects.excel import PERCENT_FORMAT, WAN_FORMAT, write_table, xlsx_response
 from projects.models import Project
 from projects.permissions import projects_visible_to
 
@@ -203,18 +203,6 @@ def cut_reasons_export(request: HttpRequest) -> HttpResponse:
         ],
     )
     return xlsx_response(content, f"cut-reasons-{year}.xlsx")
-
-
-@login_required
-def lines_export(request: HttpRequest) -> FileResponse:
-    """Every estimate line of the year's visible projects, streamed from a temporary file."""
-    year = _year(request)
-    handle = exports.lines_file(
-        _projects(request, year), _("Estimate lines %(year)s") % {"year": year}
-    )
-    return FileResponse(
-        handle, as_attachment=True, filename=f"estimate-lines-{year}.xlsx", content_type=XLSX
-    )
 
 
 @login_required

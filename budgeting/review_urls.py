@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgeting import batch_views, report_views, review_views
+from budgeting import batch_views, export_views, report_views, review_views
 
 app_name = "budgeting"
 
@@ -12,7 +12,11 @@ urlpatterns = [
     path("summary/review/", report_views.review_figures, name="review_figures"),
     path("summary/waterfall.xlsx", report_views.waterfall_export, name="waterfall_export"),
     path("summary/cut-reasons.xlsx", report_views.cut_reasons_export, name="cut_reasons_export"),
-    path("summary/lines.xlsx", report_views.lines_export, name="lines_export"),
+    path("summary/lines/", export_views.lines_export, name="lines_export"),
+    path("exports/<uuid:public_id>/", export_views.export_status, name="export"),
+    path(
+        "exports/<uuid:public_id>/download/", export_views.export_download, name="export_download"
+    ),
     path("summary/open-data.zip", report_views.open_data_package, name="open_data"),
     path("batches/", batch_views.batch_list, name="batches"),
     path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),

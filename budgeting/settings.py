@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "audit",
     "standards",
@@ -176,6 +178,10 @@ if REDIS_URL:
     _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     CACHES = {"default": _redis, "pages": {**_redis, "KEY_PREFIX": "pages"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Background tasks (large exports): queued in PostgreSQL, run by `manage.py db_worker`,
+# which `make run` and `make serve` start beside the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Internationalisation: Simplified Chinese first, English complete ----------
 LANGUAGE_CODE = "zh-hans"

@@ -20,6 +20,7 @@ from standards.pricing import Method
 
 PROVINCE_CODE = "DEMO-GD-2019"
 CITY_CODE = "DEMO-GZ-2020"
+REVISION_CODE = "DEMO-GD-2026"
 SAMPLE = "（示例数据）"
 BUILD: list[str] = [ProjectKind.CONSTRUCTION.value]
 RUN: list[str] = [ProjectKind.OPERATION.value]
@@ -227,6 +228,38 @@ def seed_standards() -> int:
             _seed_city(province)
             created += 1
     return created
+
+
+# The province's revision: on-site O&M staff cost more, security assessments less.
+# Both price lines of the demo projects, so their drafts have something to re-price.
+REVISED_PRICES = {
+    "2.1": {"L2": "109900.00"},
+    "5.1": {"L3": "95000.00"},
+}
+
+
+def seed_revision() -> int:
+    """The province's revised standard, in force from mid-2026: published after the demo
+    projects were priced with the 2019 one, as happens in a real cycle. Returns 1 if made."""
+    if StandardSet.objects.filter(code=REVISION_CODE).exists():
+        return 0
+    with transaction.atomic():
+        draft = services.copy_to_new_version(
+            StandardSet.objects.get(code=PROVINCE_CODE),
+            code=REVISION_CODE,
+            version_label="2026 修订",
+            effective_from=datetime.date(2026, 7, 1),
+            actor=None,
+        )
+        for item_code, prices in REVISED_PRICES.items():
+            grades = Grade.objects.filter(
+                item__standard_set=draft, item__code=item_code, code__in=prices
+            )
+            for grade in grades:
+                grade.unit_price = Decimal(prices[grade.code])
+                services.save_grade(grade, actor=None)
+        services.publish_set(draft, actor=None)
+    return 1
 
 
 def _seed_province() -> StandardSet:

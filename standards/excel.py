@@ -31,8 +31,9 @@ from standards.pricing import Method, PricingError, validate_parameters
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 # Per sheet. A province's standard has hundreds of items; the cap keeps the largest
-# workbook's import well inside gunicorn's 30 s request limit (benchmarks/test_largest_uploads.py).
-MAX_ROWS = 20_000
+# workbook's import well inside gunicorn's 30 s request limit, on a slow machine too
+# (benchmarks/test_largest_uploads.py: 17.6 s at 20,000 rows there, so 12,000).
+MAX_ROWS = 12_000
 MONEY_FORMAT = "#,##0.00"
 FACTOR_FORMAT = "0.0000"
 KIND_NAMES: dict[str, str] = {"建设类": ProjectKind.CONSTRUCTION, "运维类": ProjectKind.OPERATION}

@@ -17,13 +17,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
 from accounts.models import Organization, User
 from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
-from budgeting.models import ApprovalBatch, BudgetCycle
+from budgeting.export_jobs import request_lines_export, write_lines_export
+from budgeting.models import ApprovalBatch, BudgetCycle, ExportJob
 from projects.models import Attachment, AttachmentKind, PerformanceTarget, Project
 from standards.models import ServiceItem, StandardSet
 from standards.tests.factories import filled_set
@@ -55,6 +57,7 @@ class World:
     standard: StandardSet
     item: ServiceItem
     cycle: BudgetCycle
+    export: ExportJob  # EDU's clerk's, written
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,10 @@ MATRIX: dict[str, Row] = {
     "budgeting:review_figures": Row(logged_in(200)),
     "budgeting:waterfall_export": Row(logged_in(200)),
     "budgeting:cut_reasons_export": Row(logged_in(200)),
-    "budgeting:lines_export": Row(logged_in(200)),
+    # The lines export is queued by a POST; its page and file are the requester's alone.
+    "budgeting:lines_export": Row(logged_in(405)),
+    "budgeting:export": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
+    "budgeting:export_download": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
     "budgeting:open_data": Row(logged_in(200)),
     "budgeting:batches": Row(only("finance_approver")),
     "budgeting:batch": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
@@ -198,6 +204,13 @@ MATRIX: dict[str, Row] = {
     **admin_model("budgeting_budgetcycle", lambda w: [w.cycle.pk]),
     # Batches are made by batch approval, never by hand.
     **admin_model("budgeting_approvalbatch", lambda w: [w.batch.pk], add=403, delete=403),
+    # The task queue is django-tasks-db's to write: admins only read it (failures).
+    **admin_model(
+        "django_tasks_database_dbtaskresult",
+        lambda w: [DBTaskResult.objects.get().pk],  # the world's export's
+        add=403,
+        delete=403,
+    ),
     # A published standard is read-only: changes go into a new version.
     **admin_model("standards_standardset", lambda w: [w.standard.pk], delete=403),
     "admin:standards_standardset_export": Row(admin_site(200), lambda w: [w.standard.pk]),
@@ -267,6 +280,8 @@ def world(
     standard = filled_set(1, code="GD-2019")
     item = ServiceItem.objects.filter(standard_set=standard).exclude(grades=None).first()
     assert item is not None
+    export = request_lines_export(user=submitter, year=cycle.year, language="zh-hans")
+    write_lines_export.call(str(export.public_id))
     client_data = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "edu_clerk"}
     return World(
         user=submitter,
@@ -288,6 +303,7 @@ def world(
         standard=standard,
         item=item,
         cycle=cycle,
+        export=export,
     )
 
 

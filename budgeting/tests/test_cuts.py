@@ -1,5 +1,4 @@
 import datetime
-import io
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -7,7 +6,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from openpyxl import load_workbook
 
 from accounts.models import User
 from audit.labels import label_for
@@ -22,6 +20,7 @@ from standards import services as standards_services
 from standards.demo import PROVINCE_CODE, seed_standards
 from standards.models import Grade, ServiceItem, StandardSet
 
+from .export_helpers import exported_lines, rows_of
 from .workflow_fixtures import add_line, make_ready
 
 pytestmark = pytest.mark.django_db
@@ -164,9 +163,7 @@ def test_the_lines_export_shows_the_latest_stage_decision_as_the_approved_amount
     project = _cut(at_finance, finance_reviewer, "350000")
     add_line(register(submitter, name="草稿"), submitter, "咨询", "30000")
     client.force_login(submitter)  # who sees the unit's draft too
-    response = client.get(reverse("budgeting:lines_export"), {"year": str(project.budget_year)})
-    content = response.getvalue()
-    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    rows = rows_of(exported_lines(client, project.budget_year))
     approved = {(row[0], row[6]): row[10] for row in rows[1:]}
     [cut_line] = [v for (code, _name), v in approved.items() if code == project.code]
     assert cut_line == 350000  # in review, cut at the finance stage

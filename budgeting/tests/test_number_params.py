@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from accounts.params import whole_number
 from budgeting.models import BudgetCycle
+from budgeting.tests.export_helpers import requested_job
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +52,8 @@ def test_whole_number_takes_a_lower_maximum_and_none() -> None:
 @pytest.mark.parametrize("raw", ["²", "99999999999", "99999"])
 @pytest.mark.parametrize(
     "name",
-    ["summary", "review_figures", "summary_export", "cut_reasons_export", "lines_export",
-     "open_data"],
-)  # fmt: skip
+    ["summary", "review_figures", "summary_export", "cut_reasons_export", "open_data"],
+)
 def test_a_bad_year_shows_the_default_year(
     client: Client, finance_reviewer: User, cycle: BudgetCycle, name: str, raw: str
 ) -> None:
@@ -62,6 +62,14 @@ def test_a_bad_year_shows_the_default_year(
     assert response.status_code == 200
     if name in ("summary", "review_figures"):
         assert response.context["year"] == timezone.localdate().year + 1
+
+
+@pytest.mark.parametrize("raw", ["²", "99999999999", "99999"])
+def test_a_bad_year_asks_for_the_lines_export_of_the_default_year(
+    client: Client, finance_reviewer: User, cycle: BudgetCycle, raw: str
+) -> None:
+    client.force_login(finance_reviewer)
+    assert requested_job(client, raw).year == timezone.localdate().year + 1
 
 
 @pytest.mark.parametrize("raw", ["²", "99999999999"])

@@ -60,6 +60,8 @@ def test_statements_that_count_as_writes() -> None:
     # Saved on every request for the idle timeout, and never shown on a cached page.
     assert not is_write('UPDATE "django_session" SET "session_data" = %s')
     assert not is_write('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)')
+    assert not is_write('UPDATE "budgeting_exportjob" SET "rows_done" = %s')
+    assert not is_write('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)')
 
 
 def test_a_committed_write_moves_the_generation_once_and_a_rolled_back_one_not_at_all(

@@ -7,7 +7,9 @@ from accounts.models import Organization, Role, UnitLevel, User
 from audit.models import Event
 from budgeting import diff
 from budgeting.models import ApprovalBatch, LineDecision, Review
+from projects import repricing
 from projects.models import Project, ProjectState
+from standards.demo import REVISION_CODE
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,19 @@ def test_seed_demo_shows_every_state_returns_cuts_and_a_batch() -> None:
     kinds = sorted(change.kind for change in result[0].rows)
     assert kinds == ["added", "changed", "removed"]
     assert Review.objects.filter(project=resubmitted, stage__code="technical").exists()
+
+
+def test_the_demo_drafts_can_be_repriced_with_the_provinces_revision() -> None:
+    """The revised standard comes after the demo's lines were priced, as in a real cycle:
+    editable projects are offered re-pricing, with new amounts that differ."""
+    call_command("seed_demo")
+    editable = Project.objects.filter(state__in=[ProjectState.DRAFT, ProjectState.RETURNED])
+    plans = [repricing.plan(project) for project in editable if repricing.offered(project)]
+    assert plans
+    rows = []
+    for plan in plans:
+        assert plan is not None
+        assert plan.standard.code == REVISION_CODE
+        rows.extend(plan.rows)
+    assert all(not row.problem for row in rows)
+    assert any(row.difference for row in rows)

@@ -1,14 +1,19 @@
 """The finance reviewer opens the dashboard and the summary, drills down to the
-projects and downloads the Excel export, in a real browser."""
+projects and downloads the Excel exports (the lines' from the background worker),
+in a real browser."""
 
 import io
 
 import pytest
+from django.core.management import call_command
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from budgeting.tests.report_fixtures import World, report_world
-from tests.e2e.test_accessibility import log_in
+from projects.models import EstimateLine
+from projects.permissions import projects_visible_to
+from tests.e2e.test_accessibility import assert_accessible, log_in
 
 __all__ = ["report_world"]
 
@@ -39,6 +44,34 @@ def test_finance_reviewer_drills_down_and_downloads(
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "费用类别"
     assert rows[-1][0] == "合计"
+
+    # Every line of the year: written in the background while the page shows progress.
+    page.get_by_role("button", name="全部预算明细（Excel）").click()
+    expect(page.get_by_role("heading", name="2027年预算明细（Excel）")).to_be_visible()
+    expect(page.get_by_role("heading", name="等待后台处理")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="进度")).to_be_visible()
+    assert_accessible(page, "export waiting for the worker")
+    _no_sideways_scroll_at_320(page, "export waiting for the worker")
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    download_link = page.get_by_role("link", name="下载工作簿")
+    expect(download_link).to_be_visible()  # htmx polled the page until it was ready
+    expect(page.get_by_role("heading", name="已生成")).to_be_visible()
+    assert_accessible(page, "export ready")
     with page.expect_download() as lines_info:
-        page.get_by_role("link", name="全部预算明细（Excel）").click()
+        download_link.click()
     assert lines_info.value.suggested_filename == "estimate-lines-2027.xlsx"
+    content = io.BytesIO(lines_info.value.path().read_bytes())
+    rows = list(load_workbook(content).active.iter_rows(values_only=True))
+    assert rows[0][0] == "项目编号"
+    reviewer = User.objects.get(username="finance_reviewer")
+    seen = projects_visible_to(reviewer).filter(budget_year=2027)
+    assert len(rows) - 1 == EstimateLine.objects.filter(project__in=seen).count()
+
+
+def _no_sideways_scroll_at_320(page: Page, what: str) -> None:
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{what} scrolls sideways at 320 px ({width} px wide)"
+    if size:
+        page.set_viewport_size(size)

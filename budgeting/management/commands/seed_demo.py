@@ -19,9 +19,12 @@ class Command(BaseCommand):
         standards = standards_demo.seed_standards()
         projects = demo_projects.seed_projects()
         cycles, moved = demo_review.seed_review()
+        # After the projects: their lines stay priced by the 2019 standard, to re-price.
+        standards += standards_demo.seed_revision()
         self.stdout.write(
             f"Demo data: {units} budget units, {users} users, {standards} sample standards "
-            f"({standards_demo.PROVINCE_CODE}, {standards_demo.CITY_CODE}), {projects} projects "
+            f"({standards_demo.PROVINCE_CODE}, {standards_demo.CITY_CODE}, "
+            f"{standards_demo.REVISION_CODE}), {projects} projects "
             f"and {cycles} budget cycle created; {moved} projects moved through the review."
         )
         self.stdout.write("")

@@ -1,0 +1,67 @@
+"""Background exports: ask for one, watch its progress, download it (the requester only)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.params import whole_number
+from budgeting import export_jobs
+from budgeting.models import ExportJob, ExportState
+from budgeting.report_views import MAX_YEAR
+from projects.excel import XLSX
+
+# After this long in the queue the page says the worker may not be running.
+WORKER_HINT_SECONDS = 30
+# htmx swaps this answer in as any 2xx, then stops polling.
+STOP_POLLING = 286
+
+
+def _own_job(request: HttpRequest, public_id: str) -> ExportJob:
+    """The user's own export; anybody else's is as good as missing (404)."""
+    return get_object_or_404(ExportJob, public_id=public_id, requested_by=request.user)
+
+
+@login_required
+@require_POST
+def lines_export(request: HttpRequest) -> HttpResponse:
+    year = whole_number(request.POST.get("year"), maximum=MAX_YEAR)
+    if year is None:
+        year = timezone.localdate().year + 1
+    user: User = request.user  # type: ignore[assignment]
+    job = export_jobs.request_lines_export(user=user, year=year, language=get_language())
+    return redirect("budgeting:export", public_id=job.public_id)
+
+
+@login_required
+def export_status(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The progress page; htmx polls it (and takes only the status block) until it ends."""
+    job = _own_job(request, public_id)
+    waited = (timezone.now() - job.created_at).total_seconds()
+    stalled = export_jobs.is_stalled(job)
+    response = render(
+        request,
+        "budgeting/export.html",
+        {
+            "job": job,
+            "stalled": stalled,
+            "worker_hint": job.state == ExportState.QUEUED and waited > WORKER_HINT_SECONDS,
+            "kept_hours": int(export_jobs.KEEP.total_seconds() // 3600),
+        },
+    )
+    if request.headers.get("HX-Request") and (job.is_finished or stalled):
+        response.status_code = STOP_POLLING
+    return response
+
+
+@login_required
+def export_download(request: HttpRequest, public_id: str) -> FileResponse:
+    job = _own_job(request, public_id)
+    if job.state != ExportState.DONE or not job.file:
+        raise Http404
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=XLSX
+    )
