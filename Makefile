@@ -41,11 +41,15 @@ run: install
 	$(DEV) $(MANAGE) migrate --noinput
 	$(DEV) $(MANAGE) seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop the app; make stop ends the database)"
-	$(DEV) $(MANAGE) db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null || true' EXIT; \
+	$(DEV) $$(command -v setsid || true) $(MANAGE) db_worker --no-startup-delay --no-reload & worker=$$!; \
+		trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 		$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Production serving: gunicorn, whitenoise static files, one log line per request.
-# Both run the background worker (large exports) beside the web server, and stop it with it.
+# Both run the background worker (large exports) beside the web server and stop it
+# with it: `make run` in its own session, so Ctrl-C reaches the dev server alone and
+# the worker gets one SIGTERM (it finishes the export it is writing); `make serve`
+# through gunicorn's hooks (budgeting/gunicorn_conf.py), so gunicorn keeps its signals.
 serve: install
 	$(PROD) $(MANAGE) check --deploy --fail-level WARNING
 	$(PROD) $(MANAGE) check_port $(PORT)
@@ -53,8 +57,7 @@ serve: install
 	$(PROD) $(MANAGE) migrate --noinput
 	$(PROD) $(MANAGE) collectstatic --noinput --clear --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with gunicorn (Ctrl-C to stop)"
-	$(PROD) $(MANAGE) db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null || true' EXIT; \
-		$(PROD) $(BIN)/gunicorn --config python:budgeting.gunicorn_conf --bind 127.0.0.1:$(PORT)
+	$(PROD) RUN_TASK_WORKER=true exec $(BIN)/gunicorn --config python:budgeting.gunicorn_conf --bind 127.0.0.1:$(PORT)
 
 test: install browser
 	$(DEV) $(MANAGE) embedded_db start

@@ -233,7 +233,7 @@ class ExportJob(models.Model):
     """A large Excel export written in the background (``budgeting.export_jobs``).
 
     The requester watches its progress and downloads the file; nobody else sees
-    either. The file lives in the shared media storage for ``EXPORT_KEEP_HOURS``.
+    either. The file lives in the shared media storage for ``export_jobs.KEEP``.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

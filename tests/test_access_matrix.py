@@ -280,7 +280,7 @@ def world(
     standard = filled_set(1, code="GD-2019")
     item = ServiceItem.objects.filter(standard_set=standard).exclude(grades=None).first()
     assert item is not None
-    export = request_lines_export(user=submitter, year=cycle.year, language="zh-hans")
+    export = request_lines_export(actor=submitter, year=cycle.year, language="zh-hans")
     write_lines_export.call(str(export.public_id))
     client_data = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "edu_clerk"}
     return World(

@@ -5,11 +5,11 @@ in a real browser."""
 import io
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from budgeting.tests.export_helpers import run_the_worker
 from budgeting.tests.report_fixtures import World, report_world
 from projects.models import EstimateLine
 from projects.permissions import projects_visible_to
@@ -52,10 +52,11 @@ def test_finance_reviewer_drills_down_and_downloads(
     expect(page.get_by_role("progressbar", name="进度")).to_be_visible()
     assert_accessible(page, "export waiting for the worker")
     _no_sideways_scroll_at_320(page, "export waiting for the worker")
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run_the_worker()
     download_link = page.get_by_role("link", name="下载工作簿")
     expect(download_link).to_be_visible()  # htmx polled the page until it was ready
     expect(page.get_by_role("heading", name="已生成")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("已生成")  # said once, at the end
     assert_accessible(page, "export ready")
     with page.expect_download() as lines_info:
         download_link.click()
