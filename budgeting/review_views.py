@@ -26,6 +26,7 @@ from budgeting.forms import ActionForm
 from budgeting.models import CutReason, Review, ReviewStage
 from budgeting.permissions import can_decide_at, can_submit, can_take
 from budgeting.workflow import Action, WorkflowError
+from projects import quantities
 from projects.duplicates import similar_for_user
 from projects.excel import write_table, xlsx_response
 from projects.models import Project, ProjectState
@@ -156,6 +157,7 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     ]
     path = [s for s in stages if s.applies_to(project)]
     figures = amounts.load(project)
+    quantities.mark_unusual(figures.lines, project)
     current = figures.current()
     at_this_stage = figures.decision_at(stage if decides else None)
     since_return = diff.since_last_return(project, figures.lines)

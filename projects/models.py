@@ -351,10 +351,27 @@ class EstimateLine(models.Model):
     def explanation(self, language: str) -> str:
         return self.explanation_en if language.startswith("en") else self.explanation_zh
 
+    # Set by projects.quantities.mark_unusual where a page judges quantities.
+    unusual_quantity: Any = None
+
     @property
     def flag_labels(self) -> list[str]:
         """Why reviewers should look at this line, as the labels they read."""
-        return [str(label) for name, label in LINE_FLAGS if getattr(self, name)]
+        labels = [str(label) for name, label in LINE_FLAGS if getattr(self, name)]
+        if self.unusual_quantity is not None:
+            unusual = self.unusual_quantity
+            labels.append(
+                _(
+                    "Unusual quantity: %(quantity)s, where %(peers)s lines of other projects "
+                    "have a median of %(median)s"
+                )
+                % {
+                    "quantity": f"{unusual.quantity.normalize():f}",
+                    "peers": unusual.peers,
+                    "median": f"{unusual.median.normalize():f}",
+                }
+            )
+        return labels
 
 
 # Each flag a line can carry, with the label reviewers and clerks see.

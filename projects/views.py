@@ -17,7 +17,7 @@ from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
 from budgeting.page_cache import cached_page
-from projects import estimates, repricing, services
+from projects import estimates, quantities, repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
 from projects.excel import write_table, xlsx_response
@@ -166,7 +166,9 @@ def _render_detail(
     context = {
         "project": project,
         "plans": list(project.year_plans.all()),
-        "lines": list(project.lines.select_related("standard_set")),
+        "lines": quantities.mark_unusual(
+            list(project.lines.select_related("standard_set")), project
+        ),
         "fee_class_totals": list(
             project.lines.values_list("fee_class")
             .annotate(total=Sum("amount"))
