@@ -20,6 +20,8 @@ from standards.models import ProjectKind
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from projects.quantities import UnusualQuantity
+
 
 def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalField:
     """Yuan with two places, large enough for any provincial total."""
@@ -331,6 +333,8 @@ class EstimateLine(models.Model):
         verbose_name = _("estimate line")
         verbose_name_plural = _("estimate lines")
         ordering = ["position", "id"]
+        # Unusual quantities compare a line with the same item's lines in other projects.
+        indexes = [models.Index(fields=["item_code", "unit"], name="line_item_code_unit")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gte=0), name="estimate_line_amount_not_negative"
@@ -352,7 +356,7 @@ class EstimateLine(models.Model):
         return self.explanation_en if language.startswith("en") else self.explanation_zh
 
     # Set by projects.quantities.mark_unusual where a page judges quantities.
-    unusual_quantity: Any = None
+    unusual_quantity: "UnusualQuantity | None" = None
 
     @property
     def flag_labels(self) -> list[str]:
@@ -362,8 +366,8 @@ class EstimateLine(models.Model):
             unusual = self.unusual_quantity
             labels.append(
                 _(
-                    "Unusual quantity: %(quantity)s, where %(peers)s lines of other projects "
-                    "have a median of %(median)s"
+                    "Unusual quantity: %(quantity)s, where the %(peers)s other projects "
+                    "asking for this item have a median of %(median)s"
                 )
                 % {
                     "quantity": f"{unusual.quantity.normalize():f}",

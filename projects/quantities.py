@@ -2,12 +2,13 @@
 
 A standard prices a unit (a person-year of on-site staff, a cloud core); it says
 nothing about how many a project needs. So the quantity is judged against its
-peers: the same item code in the submitted requests of every other project
-(``COUNTED_STATES``, any year). A line is flagged for reviewers when its quantity
-is more than ``FACTOR`` times the peers' median, once there are ``MIN_PEERS``
-of them. Read-only, computed as the page is drawn (one query), so the flag follows
-the province's data; it asks reviewers to look, and the clerk for no
-justification, unlike the flags a standard decides.
+peers: lines of the same item code and unit of measure in the submitted requests
+of every other project (``COUNTED_STATES``, any year). A line is flagged for
+reviewers when its quantity is more than ``FACTOR`` times the peers' median, once
+``MIN_PEERS`` other projects ask for the item: fewer would let a clerk read one
+unit's figure off the label. Read-only, computed as the page is drawn (one
+query), so the flag follows the province's data; it asks reviewers to look, and
+the clerk for no justification, unlike the flags a standard decides.
 """
 
 from collections.abc import Iterable
@@ -23,7 +24,9 @@ from projects.models import COUNTED_STATES, EstimateLine, Project
 FACTOR = Decimal(3)
 MIN_PEERS = 5
 QUANTITY = "quantity"  # the input of the unit-price methods
-NUMBER = r"^[0-9]+(\.[0-9]+)?$"
+# What a quantity input looks like once priced; anything else (and anything a
+# numeric cast could choke on) is left out of the peers.
+NUMBER = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
 
 
 class Median(Aggregate):
@@ -44,13 +47,17 @@ def _quantity(line: EstimateLine) -> Decimal | None:
     if raw in (None, ""):
         return None
     try:
-        return Decimal(str(raw))
+        quantity = Decimal(str(raw))
     except InvalidOperation:
         return None
+    return quantity if quantity.is_finite() else None
 
 
-def peer_medians(codes: Iterable[str], project: Project) -> dict[str, tuple[Decimal, int]]:
-    """Item code -> (median quantity, number of lines) over other projects' requests."""
+def peer_medians(
+    codes: Iterable[str], project: Project
+) -> dict[tuple[str, str], tuple[Decimal, int]]:
+    """(item code, unit) -> (median quantity, number of projects) over other projects'
+    requests. The median is PostgreSQL's (a double): exact enough to judge by."""
     rows = (
         EstimateLine.objects.filter(
             item_code__in=list(codes),
@@ -63,25 +70,25 @@ def peer_medians(codes: Iterable[str], project: Project) -> dict[str, tuple[Deci
                 KeyTextTransform(QUANTITY, "inputs"), DecimalField(max_digits=20, decimal_places=4)
             )
         )
-        .values("item_code")
-        .annotate(median=Median("quantity"), peers=Count("id"))
+        .values("item_code", "unit")
+        .annotate(median=Median("quantity"), peers=Count("project", distinct=True))
         .filter(peers__gte=MIN_PEERS)
-        .values_list("item_code", "median", "peers")
+        .values_list("item_code", "unit", "median", "peers")
     )
     return {
-        code: (Decimal(str(median)).quantize(Decimal("0.01"), ROUND_HALF_UP), peers)
-        for code, median, peers in rows
+        (code, unit): (Decimal(str(median)).quantize(Decimal("0.01"), ROUND_HALF_UP), peers)
+        for code, unit, median, peers in rows
     }
 
 
 def mark_unusual(lines: list[EstimateLine], project: Project) -> list[EstimateLine]:
     """Set ``unusual_quantity`` on each line (None where the quantity is ordinary or
     cannot be judged); returns the lines. One query, whatever the number of lines."""
-    quantities = {line.pk: _quantity(line) for line in lines}
-    codes = {line.item_code for line in lines if line.item_code and quantities[line.pk]}
+    quantities = {id(line): _quantity(line) for line in lines}  # saved or not
+    codes = {line.item_code for line in lines if line.item_code and quantities[id(line)]}
     medians = peer_medians(codes, project) if codes else {}
     for line in lines:
-        quantity, peer = quantities[line.pk], medians.get(line.item_code)
+        quantity, peer = quantities[id(line)], medians.get((line.item_code, line.unit))
         unusual = None
         if quantity is not None and peer is not None and peer[0] > 0:
             median, peers = peer

@@ -1,5 +1,6 @@
 """Unusual quantities: a line asking for more than three times the median quantity of
-the same item in other projects' requests is flagged on the project and review pages."""
+the same item in at least five other projects' requests is flagged on the project and
+review pages."""
 
 from collections.abc import Iterator
 
@@ -19,7 +20,7 @@ from standards.demo import seed_standards
 
 pytestmark = pytest.mark.django_db
 
-FLAG = "Unusual quantity: 10, where 5 lines of other projects have a median of 2"
+FLAG = "Unusual quantity: 10, where the 5 other projects asking for this item have a median of 2"
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +30,14 @@ def english() -> Iterator[None]:
         yield
 
 
-def _peers(clerk: User, count: int, quantity: str, state: str = ProjectState.IN_REVIEW) -> None:
-    """Other projects' requests, each with one line of on-site O&M staff (item 2.1)."""
+def _peers(
+    clerk: User, count: int, quantity: str, state: str = ProjectState.IN_REVIEW, lines: int = 1
+) -> None:
+    """Other projects' requests, each with ``lines`` lines of on-site O&M staff (item 2.1)."""
     for number in range(count):
         peer = register(clerk, kind="operation", name=f"运维项目{number}")
-        add_priced_line(peer, clerk, "2.1", grade="L2", quantity=quantity)
+        for _line in range(lines):
+            add_priced_line(peer, clerk, "2.1", grade="L2", quantity=quantity)
         Project.objects.filter(pk=peer.pk).update(state=state)
 
 
@@ -61,6 +65,34 @@ def test_a_quantity_over_three_times_the_peers_median_is_flagged(
 def test_fewer_than_five_peers_judge_nothing(project: Project, submitter: User) -> None:
     _peers(submitter, 4, "2")
     assert _flags(project) == {"10": [], "6": []}
+
+
+def test_peers_are_projects_not_lines(project: Project, submitter: User) -> None:
+    """Five lines of one other project would give away that project's figure."""
+    _peers(submitter, 2, "2")
+    _peers(submitter, 2, "2", lines=2)  # six lines, four projects
+    assert _flags(project) == {"10": [], "6": []}
+
+
+def test_the_project_itself_is_no_peer(project: Project, submitter: User) -> None:
+    _peers(submitter, 5, "2")
+    for _extra in range(6):  # its own lines would pull the median up to 10
+        add_priced_line(project, submitter, "2.1", grade="L1", quantity="10")
+    Project.objects.filter(pk=project.pk).update(state=ProjectState.IN_REVIEW)
+    flags = quantities.mark_unusual(list(project.lines.all()), project)
+    assert sum(line.unusual_quantity is not None for line in flags) == 7
+
+
+def test_quantities_that_are_no_plain_numbers_are_no_peers(
+    project: Project, submitter: User
+) -> None:
+    _peers(submitter, 5, "2")
+    _peers(submitter, 3, "1")
+    odd = EstimateLine.objects.filter(project__name__startswith="运维项目", inputs__quantity="1")
+    for line, raw in zip(odd, ["abc", "1E+3", "1234567890123456"], strict=True):
+        line.inputs = {**line.inputs, "quantity": raw}
+        line.save(update_fields=["inputs"])
+    assert _flags(project)["10"] == [FLAG]
 
 
 def test_drafts_and_rejected_requests_are_no_peers(project: Project, submitter: User) -> None:
