@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.permissions import request_member
-from projects import estimate_excel, estimates, pending_imports, services
+from projects import estimate_excel, estimates, pending_imports, quantities, services
 from projects.errors import ProjectError
 from projects.excel import xlsx_response
 from projects.models import Project
@@ -103,6 +103,8 @@ def estimate_import_preview(request: HttpRequest, code: str, token: str) -> Http
             return redirect(_lines_url(project))
     stale = project.version != pending.version
     standard_changed = pending.standard != (standard.code if standard else "")
+    # The clerk sees every flag before applying, unusual quantities included.
+    quantities.mark_unusual([row.line for row in preview.rows], project)
     return render(
         request,
         "projects/estimate_import_preview.html",

@@ -15,6 +15,7 @@ from accounts.models import User
 from budgeting.models import BudgetCycle
 from projects import quantities
 from projects.models import EstimateLine, Project, ProjectState
+from projects.tests.estimate_files import fill_template, upload
 from projects.tests.factories import add_priced_line, register
 from standards.demo import seed_standards
 
@@ -138,3 +139,21 @@ def test_judging_costs_one_query_however_many_lines(project: Project, submitter:
         flagged = quantities.mark_unusual(lines, project)
     assert len(few.captured_queries) == len(more.captured_queries) == 1
     assert sum(line.unusual_quantity is not None for line in flagged) == 4
+
+
+def test_the_estimate_import_preview_shows_the_flag_before_anything_is_saved(
+    project: Project, submitter: User, client: Client
+) -> None:
+    _peers(submitter, 5, "2")
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    template = client.get(reverse("projects:estimate_template", args=[project.code])).content
+    rows = [{"服务内容编码": "2.1", "等次编码": "L2", "数量": 10}]
+    response = client.post(
+        reverse("projects:estimate_import", args=[project.code]),
+        {"file": upload(fill_template(template, rows))},
+    )
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert FLAG in html
+    assert project.lines.count() == 2  # the fixture's, nothing imported yet
