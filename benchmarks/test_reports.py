@@ -31,6 +31,7 @@ from accounts.models import User
 from budgeting import exports
 from budgeting.export_jobs import write_lines_export
 from budgeting.models import ExportJob, ExportState
+from budgeting.tests.export_helpers import requested_job
 from projects.models import EstimateLine, Project
 from projects.scale import seed_scale
 
@@ -66,11 +67,8 @@ def _bare_dump(path: Path, rows: list[tuple[object, ...]]) -> float:
 def _ask(client: Client) -> tuple[ExportJob, float]:
     """The browser's POST that queues the export; a new job each time (the last is done)."""
     start = time.perf_counter()
-    response = client.post("/review/summary/lines/", {"year": "2027"})
-    elapsed = time.perf_counter() - start
-    assert response.status_code == 302
-    public_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
-    return ExportJob.objects.get(public_id=public_id), elapsed
+    job = requested_job(client, 2027)  # the POST, and a lookup of the job it made
+    return job, time.perf_counter() - start
 
 
 @pytest.mark.django_db

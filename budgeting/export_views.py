@@ -11,11 +11,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
-from accounts.params import whole_number
+from accounts.permissions import request_member
 from budgeting import export_jobs
 from budgeting.models import ExportJob, ExportState
-from budgeting.report_views import MAX_YEAR
+from budgeting.report_views import budget_year
 from projects.excel import XLSX
 
 # After this long in the queue the page says the worker may not be running.
@@ -33,12 +32,11 @@ def _own_job(request: HttpRequest, public_id: str) -> ExportJob:
 @login_required
 @require_POST
 def lines_export(request: HttpRequest) -> HttpResponse:
-    year = whole_number(request.POST.get("year"), maximum=MAX_YEAR)
-    if year is None:
-        year = timezone.localdate().year + 1
-    actor: User = request.user  # type: ignore[assignment]
+    year = budget_year(request.POST.get("year"))
     try:
-        job = export_jobs.request_lines_export(actor=actor, year=year, language=get_language())
+        job = export_jobs.request_lines_export(
+            actor=request_member(request), year=year, language=get_language()
+        )
     except export_jobs.ExportError as error:
         messages.error(request, error.message)
         return redirect(f"{reverse('budgeting:summary')}?year={year}")

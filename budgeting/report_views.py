@@ -32,9 +32,14 @@ WAN = Decimal(10000)
 MAX_YEAR = 9999  # beyond it a "year" is noise (and past a budget year's smallint column)
 
 
-def _year(request: HttpRequest) -> int:
-    year = whole_number(request.GET.get("year"), maximum=MAX_YEAR)
+def budget_year(raw: str | None) -> int:
+    """A year parameter as a year; anything else is next year's budget, the default."""
+    year = whole_number(raw, maximum=MAX_YEAR)
     return year if year is not None else timezone.localdate().year + 1
+
+
+def _year(request: HttpRequest) -> int:
+    return budget_year(request.GET.get("year"))
 
 
 def _projects(request: HttpRequest, year: int) -> QuerySet[Project]:
