@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
-PACKAGES := accounts audit budgeting projects standards
+PACKAGES := config ops ui audit accounts standards projects budgeting reports
 # `make run` is for a developer's machine: DEBUG on unless the caller says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 # `make serve` is production: DEBUG off whatever the shell says, SECRET_KEY from
@@ -20,7 +20,7 @@ help:
 	@echo "make run    set up everything and serve the app at http://127.0.0.1:$(PORT)"
 	@echo "make serve  production settings under gunicorn on 127.0.0.1:$(PORT) (needs SECRET_KEY)"
 	@echo "make test   set up everything and run the whole test suite"
-	@echo "make lint   ruff, mypy and bandit"
+	@echo "make lint   ruff, mypy, bandit and import-linter (the layers)"
 	@echo "make stop   stop the embedded PostgreSQL"
 
 $(STAMP): pyproject.toml
@@ -49,7 +49,7 @@ run: install
 # Both run the background worker (large exports) beside the web server and stop it
 # with it: `make run` in its own session, so Ctrl-C reaches the dev server alone and
 # the worker gets one SIGTERM (it finishes the export it is writing); `make serve`
-# through gunicorn's hooks (budgeting/gunicorn_conf.py), so gunicorn keeps its signals.
+# through gunicorn's hooks (config/gunicorn_conf.py), so gunicorn keeps its signals.
 serve: install
 	$(PROD) $(MANAGE) check --deploy --fail-level WARNING
 	$(PROD) $(MANAGE) check_port $(PORT)
@@ -57,11 +57,11 @@ serve: install
 	$(PROD) $(MANAGE) migrate --noinput
 	$(PROD) $(MANAGE) collectstatic --noinput --clear --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with gunicorn (Ctrl-C to stop)"
-	$(PROD) RUN_TASK_WORKER=true exec $(BIN)/gunicorn --config python:budgeting.gunicorn_conf --bind 127.0.0.1:$(PORT)
+	$(PROD) RUN_TASK_WORKER=true exec $(BIN)/gunicorn --config python:config.gunicorn_conf --bind 127.0.0.1:$(PORT)
 
 test: install browser
 	$(DEV) $(MANAGE) embedded_db start
-	$(BIN)/pytest
+	$(BIN)/pytest -n $${TEST_PROCESSES:-auto}
 
 # Benchmarks (not timed tests): each prints a line "BENCH {json}"; figures in docs/performance.md.
 bench: install
@@ -86,6 +86,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(DEV) $(BIN)/mypy .
 	$(BIN)/bandit --recursive --severity-level medium --quiet $(PACKAGES)
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

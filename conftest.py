@@ -14,8 +14,8 @@ from django.core.cache import caches
 
 from accounts.models import Organization, Role, UnitLevel, User
 from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory, UserFactory
-from budgeting.page_cache import CACHE_ALIAS
 from budgeting.tests.workflow_fixtures import at_finance, cycle, ready_project
+from ops.page_cache import CACHE_ALIAS
 
 __all__ = [
     "at_finance",

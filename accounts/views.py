@@ -1,7 +1,7 @@
 """Two-factor authentication (TOTP, django-otp) for the accounts that see every unit.
 
 Only with ENFORCE_2FA and only for reviewers and system admins; for anyone
-else these pages do not exist (404). budgeting.middleware.TwoFactorMiddleware
+else these pages do not exist (404). accounts.middleware.TwoFactorMiddleware
 sends those users here until they have entered a code in this session.
 """
 

@@ -23,7 +23,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from budgeting.tests.helpers import BASE_DIR, clean_environment, free_port, gunicorn_command
+from tests.helpers import BASE_DIR, clean_environment, free_port, gunicorn_command
 
 # The session cookie the server expects: production names it __Host-sessionid
 # when cookies are Secure; the benchmark serves plain HTTP on loopback.

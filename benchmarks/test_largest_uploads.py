@@ -1,6 +1,6 @@
 """Benchmark: the largest upload each import accepts finishes well inside the 30 s request limit.
 
-gunicorn kills a request after 30 s (``budgeting/gunicorn_conf.py``). Rather
+gunicorn kills a request after 30 s (``config/gunicorn_conf.py``). Rather
 than a job queue, every import caps its file, and this benchmark proves the
 cap: it builds the largest file each import accepts and times the request
 that handles it (target ≤ 10 s, a third of the limit, for slower servers).

@@ -28,12 +28,12 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from accounts.models import User
-from budgeting import exports
-from budgeting.export_jobs import write_lines_export
-from budgeting.models import ExportJob, ExportState
-from budgeting.tests.export_helpers import requested_job
 from projects.models import EstimateLine, Project
 from projects.scale import seed_scale
+from reports import exports
+from reports.export_jobs import write_lines_export
+from reports.models import ExportJob, ExportState
+from reports.tests.export_helpers import requested_job
 
 LINES_PER_PROJECT = 10
 REPEATS = 5

@@ -6,7 +6,7 @@ a project's page, then ``/healthz`` (the ceiling: the same server, middleware
 and session, almost no view). Targets: list ≥ 40 % and detail ≥ 60 % of the
 ceiling's throughput, and no error responses.
 
-The pages are measured as served, with the page cache (budgeting.page_cache),
+The pages are measured as served, with the page cache (ops.page_cache),
 and again with it off, which is what every page costs after a write.
 """
 

@@ -3,23 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BudgetingConfig(AppConfig):
+    """The review workflow: cycles, stages, reviews, decisions, batches, control figures."""
+
     name = "budgeting"
     verbose_name = _("Budgeting")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        from budgeting.middleware import remember_login_time
-
-        user_logged_in.connect(remember_login_time, dispatch_uid="budgeting.login_time")
-
-        from django.db.backends.signals import connection_created
-
-        from budgeting.page_cache import install_write_watcher
-
-        connection_created.connect(install_write_watcher, dispatch_uid="budgeting.page_cache")
-
         from audit.labels import register
+        from budgeting import receivers  # noqa: F401  (connects the signal receivers)
 
         register(
             {
@@ -30,6 +21,5 @@ class BudgetingConfig(AppConfig):
                 "budgeting.project.withdraw": _("Withdrawn"),
                 "budgeting.project.approve": _("Approved"),
                 "budgeting.line.amount_set": _("Approved amount of a line changed"),
-                "budgeting.export.lines": _("Estimate lines exported"),
             }
         )

@@ -9,14 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from accounts.params import posted_version
 from accounts.permissions import has_role
 from budgeting import services
 from budgeting.models import ApprovalBatch, Review
 from budgeting.workflow import WorkflowError
-from projects.excel import write_table, xlsx_response
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
+from ui.excel import write_table, xlsx_response
+from ui.params import posted_version
 
 
 def _finance_approver(request: HttpRequest) -> User:

@@ -17,11 +17,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy
 
 from audit.models import Event
-from budgeting.templatetags.ui import yuan
 from projects.estimates import input_specs, values_from_inputs
 from projects.models import EstimateLine, Project, ProjectState
 from standards import pricing
 from standards.models import ServiceItem
+from ui.templatetags.ui import yuan
 
 ZERO = Decimal("0.00")
 # Pricing inputs that are sums of money, shown as 86,000.00 like every amount.

@@ -17,7 +17,6 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
-from accounts.params import posted_version
 from accounts.permissions import has_role, request_member
 from audit.labels import label_for
 from audit.models import Event
@@ -28,11 +27,12 @@ from budgeting.permissions import can_decide_at, can_submit, can_take
 from budgeting.workflow import Action, WorkflowError
 from projects import quantities
 from projects.duplicates import similar_for_user
-from projects.excel import write_table, xlsx_response
 from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.queries import returns_of
 from projects.readiness import submission_problems
+from ui.excel import write_table, xlsx_response
+from ui.params import posted_version
 
 
 def tasks_for(user: User) -> QuerySet[Review]:

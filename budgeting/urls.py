@@ -1,32 +1,16 @@
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
+from django.urls import path
 
-from accounts import views as accounts_views
-from budgeting import views
+from budgeting import batch_views, review_views
 
-admin.site.site_header = _("IT project budgeting · administration")
-admin.site.site_title = _("IT project budgeting")
-
-account_patterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path(
-        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
-    ),
-    path("two-factor/", accounts_views.two_factor_setup, name="two_factor_setup"),
-    path("two-factor/verify/", accounts_views.two_factor_verify, name="two_factor_verify"),
-]
+app_name = "budgeting"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("projects/", include("projects.urls")),
-    path("review/", include("budgeting.review_urls")),
-    path("accounts/", include(account_patterns)),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
-    path("standards/", include("standards.urls")),
+    path("", review_views.my_tasks, name="tasks"),
+    path("tasks.xlsx", review_views.my_tasks_export, name="tasks_export"),
+    path("batches/", batch_views.batch_list, name="batches"),
+    path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
+    path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),
+    path("<str:code>/", review_views.review_detail, name="review"),
+    path("<str:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),
+    path("<str:code>/<str:action>/", review_views.act, name="act"),
 ]

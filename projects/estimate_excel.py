@@ -31,11 +31,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from projects import estimates, services
 from projects.errors import ProjectError
-from projects.excel import YUAN_FORMAT, safe_cell
 from projects.models import EstimateLine, Project
 from projects.uploads import check_document
 from standards import pricing
 from standards.models import Grade, ServiceItem, StandardSet
+from ui.excel import YUAN_FORMAT, safe_cell
 
 LINES_SHEET, ITEMS_SHEET, GRADES_SHEET, HELP_SHEET = "预算明细", "服务内容", "等次", "填写说明"
 MAX_LINES = 2000

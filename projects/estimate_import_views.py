@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 from accounts.permissions import request_member
 from projects import estimate_excel, estimates, pending_imports, quantities, services
 from projects.errors import ProjectError
-from projects.excel import xlsx_response
 from projects.models import Project
 from projects.permissions import get_project_for_edit
 from projects.views import project_url
+from ui.excel import xlsx_response
 
 
 class EstimateUploadForm(forms.Form):

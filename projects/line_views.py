@@ -15,7 +15,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.params import posted_version
 from accounts.permissions import request_member
 from projects import estimates, repricing, services
 from projects.errors import ProjectError
@@ -25,6 +24,7 @@ from projects.permissions import get_project_for_edit
 from projects.views import project_url
 from standards import catalogue, pricing
 from standards.models import ServiceItem
+from ui.params import posted_version
 
 
 def _lines_url(project: Project) -> str:

@@ -9,17 +9,14 @@ from audit.models import Event
 from projects.forms import ProjectFilterForm
 from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
 
-# budgeting.services records a return as this event (``Action.RETURN``).
-RETURN_EVENT = "budgeting.project.return"
-
 
 def returns_of(code: Any) -> QuerySet[Event]:
     """The returns of a project to its submitters (not to a previous stage), latest
-    first. ``code``: the project's code, or an OuterRef to it."""
+    first: the events that moved it into RETURNED, whichever app recorded them.
+    ``code``: the project's code, or an OuterRef to it."""
     return Event.objects.filter(
         target_type=Project._meta.label_lower,
         target_key=code,
-        event_type=RETURN_EVENT,
         to_state=ProjectState.RETURNED,
     ).order_by("-occurred_at", "-id")
 

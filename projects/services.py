@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -32,6 +32,7 @@ from projects.models import (
     ProjectCodeCounter,
     YearPlan,
 )
+from projects.signals import lines_changing
 from projects.uploads import check_document
 from standards.models import Grade, ServiceItem
 from standards.pricing import PricingError
@@ -582,32 +583,13 @@ def _add_line(
 
 
 # What the history keeps of a dropped decision: key → column, through the line.
-_DECISION_RECORD = {
-    "line": "line__name",
-    "item": "line__item_code",
-    "grade": "line__grade_code",
-    "stage": "stage__code",
-    "approved": "approved_amount",
-    "reason": "reason",
-}
-
-
 def _drop_decisions(lines: QuerySet[EstimateLine]) -> list[dict[str, Any]]:
-    """Delete the reviewers' approved amounts (审核数) on ``lines`` and return them for the
-    history. A figure from an earlier review round means nothing once its line's amount
-    changed or the line goes: it could even exceed the new amount, and final approval
-    would sum it. Lines that did not change keep theirs.
-
-    The decisions are budgeting's rows; they are reached through the lines' reverse
-    relation, so that projects imports nothing of budgeting.
-    """
-    decisions = EstimateLine.decisions.rel.related_model._default_manager.filter(line__in=lines)
-    rows = decisions.order_by("line__position", "stage__order").values_list(
-        *_DECISION_RECORD.values()
-    )
-    dropped = [dict(zip(_DECISION_RECORD, row, strict=True)) for row in rows]
-    if dropped:
-        decisions.delete()
+    """Tell the layers above that ``lines`` change or go (``signals.lines_changing``), so
+    they drop what they derived from them (the reviewers' approved amounts); what they
+    dropped, for the history event."""
+    dropped: list[dict[str, Any]] = []
+    for _receiver, records in lines_changing.send(sender=EstimateLine, lines=lines):
+        dropped.extend(cast("list[dict[str, Any]]", records))
     return dropped
 
 

@@ -12,15 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.params import posted_version
 from accounts.permissions import request_member
 from audit.labels import label_for
 from audit.models import Event
-from budgeting.page_cache import cached_page
+from ops.page_cache import cached_page
 from projects import estimates, quantities, repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
-from projects.excel import write_table, xlsx_response
 from projects.forms import AttachmentForm, ProjectFilterForm, ProjectForm, TargetForm
 from projects.models import Project, ProjectState
 from projects.permissions import (
@@ -31,6 +29,8 @@ from projects.permissions import (
     projects_visible_to,
 )
 from projects.queries import declared_order, filter_projects, returns_of, sort_projects
+from ui.excel import write_table, xlsx_response
+from ui.params import posted_version
 
 PAGE_SIZE = 50
 

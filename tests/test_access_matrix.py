@@ -24,9 +24,10 @@ from accounts.models import Organization, User
 from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
-from budgeting.export_jobs import request_lines_export, write_lines_export
-from budgeting.models import ApprovalBatch, BudgetCycle, ExportJob
+from budgeting.models import ApprovalBatch, BudgetCycle
 from projects.models import Attachment, AttachmentKind, PerformanceTarget, Project
+from reports.export_jobs import request_lines_export, write_lines_export
+from reports.models import ExportJob
 from standards.models import ServiceItem, StandardSet
 from standards.tests.factories import filled_set
 from tests.personas import MEMBERS
@@ -183,16 +184,16 @@ MATRIX: dict[str, Row] = {
     "budgeting:act": Row(logged_in(405), lambda w: [w.project.code, "pass"]),
     "budgeting:cut": Row(logged_in(405), lambda w: [w.project.code, 1]),
     # Summaries are scoped to what each user sees, so everyone logged in gets one.
-    "budgeting:summary": Row(logged_in(200)),
-    "budgeting:summary_export": Row(logged_in(200)),
-    "budgeting:review_figures": Row(logged_in(200)),
-    "budgeting:waterfall_export": Row(logged_in(200)),
-    "budgeting:cut_reasons_export": Row(logged_in(200)),
+    "reports:summary": Row(logged_in(200)),
+    "reports:summary_export": Row(logged_in(200)),
+    "reports:review_figures": Row(logged_in(200)),
+    "reports:waterfall_export": Row(logged_in(200)),
+    "reports:cut_reasons_export": Row(logged_in(200)),
     # The lines export is queued by a POST; its page and file are the requester's alone.
-    "budgeting:lines_export": Row(logged_in(405)),
-    "budgeting:export": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
-    "budgeting:export_download": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
-    "budgeting:open_data": Row(logged_in(200)),
+    "reports:lines_export": Row(logged_in(405)),
+    "reports:export": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
+    "reports:export_download": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
+    "reports:open_data": Row(logged_in(200)),
     "budgeting:batches": Row(only("finance_approver")),
     "budgeting:batch": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
     "budgeting:batch_export": Row(only("finance_approver"), lambda w: [w.batch.public_id]),

@@ -12,16 +12,15 @@ from audit.labels import label_for
 from audit.models import Event
 from budgeting import amounts, services
 from budgeting.models import BudgetCycle, LineDecision
+from budgeting.tests.workflow_fixtures import add_line, make_ready
 from budgeting.workflow import WorkflowError
 from projects import services as project_services
 from projects.models import Project
 from projects.tests.factories import register
+from reports.tests.export_helpers import exported_lines, rows_of
 from standards import services as standards_services
 from standards.demo import PROVINCE_CODE, seed_standards
 from standards.models import Grade, ServiceItem, StandardSet
-
-from .export_helpers import exported_lines, rows_of
-from .workflow_fixtures import add_line, make_ready
 
 pytestmark = pytest.mark.django_db
 

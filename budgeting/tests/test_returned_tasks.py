@@ -16,9 +16,7 @@ from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.review_views import returned_to
 from budgeting.tests.workflow_fixtures import make_ready
-from budgeting.workflow import Action
 from projects.models import Project
-from projects.queries import RETURN_EVENT
 from projects.tests.factories import register
 
 pytestmark = pytest.mark.django_db
@@ -32,10 +30,6 @@ def _returned(clerk: User, approver: User, name: str, *reasons: str) -> Project:
             project, actor=approver, expected_version=project.version, comment=reason
         )
     return project
-
-
-def test_the_return_event_is_the_one_the_workflow_records() -> None:
-    assert f"budgeting.project.{Action.RETURN.value}" == RETURN_EVENT
 
 
 def test_my_tasks_list_returned_projects_oldest_first_with_the_latest_reason(

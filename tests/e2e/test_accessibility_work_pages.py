@@ -11,13 +11,13 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
-from budgeting.tests.report_fixtures import World, report_world
 from budgeting.tests.workflow_fixtures import add_line, at_finance, make_ready, ready_project
 from projects import estimate_excel, estimates
 from projects import services as project_services
 from projects.models import Project
 from projects.tests.estimate_files import fill_template
 from projects.tests.factories import publish_newer_version, register
+from reports.tests.report_fixtures import World, report_world
 from standards.demo import PROVINCE_CODE, seed_standards
 from standards.models import ServiceItem
 from standards.tests.factories import filled_set

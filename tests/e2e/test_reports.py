@@ -9,10 +9,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from budgeting.tests.export_helpers import run_the_worker
-from budgeting.tests.report_fixtures import World, report_world
 from projects.models import EstimateLine
 from projects.permissions import projects_visible_to
+from reports.tests.export_helpers import run_the_worker
+from reports.tests.report_fixtures import World, report_world
 from tests.e2e.test_accessibility import assert_accessible, log_in
 
 __all__ = ["report_world"]

@@ -1,0 +1,67 @@
+"""The navigation each user sees, built from the permission helpers.
+
+Each app adds its section here, guarded by the same permission function that
+guards its views, so a link is shown exactly when it works.
+"""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from accounts.permissions import active_user, has_role, is_system_admin
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+    # The view names (or whole URL namespaces) whose pages mark this item current.
+    sections: frozenset[str]
+
+
+def items_for(request: HttpRequest) -> list[NavItem]:
+    user = active_user(request.user)
+    if user is None:
+        return []
+    items = [
+        NavItem(_("Home"), reverse("home"), frozenset({"home"})),
+        NavItem(_("Projects"), reverse("projects:list"), frozenset({"projects"})),
+        NavItem(_("Budget standards"), reverse("standards:index"), frozenset({"standards"})),
+        NavItem(
+            _("My tasks"),
+            reverse("budgeting:tasks"),
+            frozenset({"budgeting:tasks", "budgeting:review"}),
+        ),
+    ]
+    items.append(
+        NavItem(
+            _("Summary"),
+            reverse("reports:summary"),
+            frozenset({"reports:summary", "reports:review_figures"}),
+        )
+    )
+    if has_role(user, Role.FINANCE_APPROVER):
+        items.append(
+            NavItem(
+                _("Batch approval"),
+                reverse("budgeting:batches"),
+                frozenset({"budgeting:batches", "budgeting:batch"}),
+            )
+        )
+    if is_system_admin(user):
+        items.append(NavItem(_("Administration"), reverse("admin:index"), frozenset({"admin"})))
+    return items
+
+
+def current_item(request: HttpRequest, items: list[NavItem]) -> NavItem | None:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None
+    for item in items:
+        if match.view_name in item.sections or match.namespace in item.sections:
+            return item
+    return None

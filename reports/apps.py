@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """Summaries, charts, the home dashboard, exports (in the background too), open data."""
+
+    name = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from audit.labels import register
+
+        exported = _("Estimate lines exported")
+        # Events written before the reports app existed keep their old type.
+        register({"reports.export.lines": exported, "budgeting.export.lines": exported})

@@ -1,0 +1,74 @@
+"""What the reports app keeps: large exports written in the background."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A large Excel export written in the background (``reports.export_jobs``).
+
+    The requester watches its progress and downloads the file; nobody else sees
+    either. The file lives in the shared media storage for ``export_jobs.KEEP``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    # The workbook's headings and state names are in the requester's language.
+    language = models.CharField(max_length=10)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Moves with every progress step: an unfinished job that stops moving has lost its worker.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+        # Created by budgeting's migrations before this app existed: same table and index.
+        db_table = "budgeting_exportjob"
+        indexes = [
+            models.Index(
+                fields=["requested_by", "year", "state"], name="budgeting_e_request_721898_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"estimate-lines-{self.year}"
+
+    @property
+    def filename(self) -> str:
+        return f"estimate-lines-{self.year}.xlsx"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (ExportState.DONE, ExportState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        # 95 at most while rows are written: packing the workbook takes the rest.
+        return min(95, self.rows_done * 95 // self.rows_total)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from reports import export_views, views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("summary/", views.summary, name="summary"),
+    path("summary/export.xlsx", views.summary_export, name="summary_export"),
+    path("summary/review/", views.review_figures, name="review_figures"),
+    path("summary/waterfall.xlsx", views.waterfall_export, name="waterfall_export"),
+    path("summary/cut-reasons.xlsx", views.cut_reasons_export, name="cut_reasons_export"),
+    path("summary/lines/", export_views.lines_export, name="lines_export"),
+    path("summary/open-data.zip", views.open_data_package, name="open_data"),
+    path("exports/<uuid:public_id>/", export_views.export_status, name="export"),
+    path(
+        "exports/<uuid:public_id>/download/", export_views.export_download, name="export_download"
+    ),
+]

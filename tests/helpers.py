@@ -1,0 +1,64 @@
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+
+# The suite's own settings (pytest-env, the browser tests' async switch) must
+# not leak into a subprocess that stands for production.
+SUITE_ONLY = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "STATIC_MANIFEST",
+    "STATIC_ROOT",
+    "SECURE_COOKIES",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "PAGE_CACHE_SECONDS",
+}
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "budget.example.gov.cn",
+}
+
+
+def clean_environment(overrides: dict[str, str]) -> dict[str, str]:
+    """This process's environment without the suite's settings, plus ``overrides``."""
+    env = {key: value for key, value in os.environ.items() if key not in SUITE_ONLY}
+    env.update(overrides)
+    return env
+
+
+def run_python(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the project's Python in a fresh process with a clean settings environment."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=clean_environment(env_overrides),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def gunicorn_command(port: int) -> list[str]:
+    """What `make serve` runs: gunicorn with our config, here on a loopback port."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        "python:config.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
