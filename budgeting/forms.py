@@ -18,7 +18,16 @@ class ActionForm(forms.Form):
         label=_("Return to the previous stage instead of the submitter"), required=False
     )
 
-    def __init__(self, *args: Any, action: Action, project: Project, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        action: Action,
+        project: Project,
+        offer_previous_stage: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """``offer_previous_stage``: whether the page offers a return to the previous
+        stage (there is one); a posted form keeps the field, and the service decides."""
         kwargs.setdefault("prefix", action.value)
         super().__init__(*args, **kwargs)
         self.action = action
@@ -28,5 +37,5 @@ class ActionForm(forms.Form):
             self.fields["comment"].label = _("Reason (required)")
         if action == Action.SUBMIT:
             del self.fields["comment"]
-        if action != Action.RETURN:
+        if action != Action.RETURN or not offer_previous_stage:
             del self.fields["to_previous_stage"]

@@ -1,10 +1,38 @@
-"""Who may decide at a review stage."""
+"""Who may take which workflow action, and when: the one place that decides.
+
+``available_actions`` is what the review page offers; the services refuse through
+``check`` with the same rules, so a button is shown exactly when its action would
+be accepted. The rules combine the transition table (the state), whose action it
+is (``can_take``: the unit's submitters, the current stage's reviewers) and what
+else the action needs (an open window and a complete request to submit, a later
+stage to pass to, the final stage to approve, no decision yet to withdraw).
+What the user types (a reason, the batch name) and the version they saw are the
+forms' and the services' own business.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property
+
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.permissions import AnyUser, can_approve_for_unit, can_submit_for_unit, has_role
-from budgeting.models import ReviewStage
-from budgeting.workflow import Action
-from projects.models import Project
+from budgeting import workflow
+from budgeting.models import BudgetCycle, Review, ReviewStage
+from budgeting.workflow import Action, WorkflowError
+from projects.models import Project, ProjectState
+from projects.readiness import submission_problems
+
+# The order the review page offers them in: the step forward first.
+OFFERED_ORDER = [
+    Action.SUBMIT,
+    Action.WITHDRAW,
+    Action.APPROVE,
+    Action.PASS,
+    Action.RETURN,
+    Action.REJECT,
+]
 
 
 def can_decide_at(user: AnyUser, project: Project, stage: ReviewStage | None) -> bool:
@@ -24,7 +52,181 @@ def can_submit(user: AnyUser, project: Project) -> bool:
 
 def can_take(user: AnyUser, project: Project, stage: ReviewStage | None, action: Action) -> bool:
     """Whether the action is this user's at all: the unit's submitters submit and withdraw,
-    the current stage's reviewers decide. The state is the transition table's business."""
+    the current stage's reviewers decide. A user who may see the project but for whom
+    this is false gets 403 on a current page."""
     if action in (Action.SUBMIT, Action.WITHDRAW):
         return can_submit(user, project)
     return can_decide_at(user, project, stage)
+
+
+class Standing:
+    """A project as the rules read it: its review and the stages of its cycle.
+
+    Each is read once, and only when a rule needs it, so the review page and a
+    service (which passes the rows it has locked) ask the database no more than
+    they did before the rules were gathered here.
+    """
+
+    def __init__(self, project: Project, review: Review | None) -> None:
+        self.project = project
+        self.review = review
+
+    @classmethod
+    def of(cls, project: Project) -> "Standing":
+        review = Review.objects.select_related("cycle", "stage").filter(project=project).first()
+        return cls(project, review)
+
+    @property
+    def stage(self) -> ReviewStage | None:
+        return self.review.stage if self.review else None
+
+    @cached_property
+    def stages(self) -> list[ReviewStage]:
+        """The stages of the review's cycle, in order; none before the first submission."""
+        return list(self.review.cycle.stages.order_by("order")) if self.review else []
+
+    @cached_property
+    def submission_cycle(self) -> BudgetCycle | None:
+        """The cycle a submission goes to: the one of the project's budget year."""
+        if self.review and self.review.cycle.year == self.project.budget_year:
+            return self.review.cycle
+        return BudgetCycle.objects.filter(year=self.project.budget_year).first()
+
+    @cached_property
+    def submission_stages(self) -> list[ReviewStage]:
+        cycle = self.submission_cycle
+        if cycle is None:
+            return []
+        if self.review and self.review.cycle_id == cycle.pk:
+            return self.stages
+        return list(cycle.stages.order_by("order"))
+
+    @cached_property
+    def missing_for_submission(self) -> tuple[str, ...]:
+        """What the request still lacks (``projects.readiness``), asked once."""
+        return tuple(submission_problems(self.project))
+
+    @cached_property
+    def previous_stage(self) -> ReviewStage | None:
+        """Where a return to the previous stage would send the project, if anywhere."""
+        stage = self.stage
+        return workflow.previous_stage(self.stages, self.project, stage) if stage else None
+
+
+class Stands(Enum):
+    """What stands in the way of an action."""
+
+    STATE = "state"  # the transition table: not from this state
+    PERSON = "person"  # not this user's action (``can_take``)
+    CONDITION = "condition"  # this user's, in the right state, but something is missing
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action is refused: the reasons in the user's language, in the order the
+    services have always given them."""
+
+    stands: Stands
+    reasons: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.reasons)
+
+
+def refusal(standing: Standing, user: AnyUser, action: Action) -> Refusal | None:
+    """Why ``user`` may not take ``action`` on the project as it stands, or None if they may.
+
+    Checked in the order the services have always checked: the state, then whose
+    action it is, then what else the action needs; the first that fails answers
+    (a submission lists everything it lacks at once).
+    """
+    project, stage = standing.project, standing.stage
+    try:
+        workflow.check_transition(project, action)
+    except WorkflowError as error:
+        return Refusal(Stands.STATE, (error.message,))
+    if not can_take(user, project, stage, action):
+        if action == Action.SUBMIT:
+            reason = _("Only the unit's submitters may submit this project.")
+        elif action == Action.WITHDRAW:
+            reason = _("Only the unit's submitters may withdraw this project.")
+        else:
+            reason = _("You may not decide on this project at its current stage.")
+        return Refusal(Stands.PERSON, (reason,))
+    reasons = _what_is_missing(standing, action)
+    return Refusal(Stands.CONDITION, tuple(reasons)) if reasons else None
+
+
+def _what_is_missing(standing: Standing, action: Action) -> list[str]:
+    if action == Action.SUBMIT:
+        return _missing_for_submission(standing)
+    if action == Action.WITHDRAW:
+        review = standing.review
+        if review is None or not review.awaiting_first_decision:
+            return [
+                _("A reviewer has already decided on this project; it can no longer be withdrawn.")
+            ]
+        return []
+    # A decision: can_take has made sure there is a stage and it is this user's.
+    stage = standing.stage
+    assert stage is not None
+    missing = []
+    if action == Action.PASS and stage.is_final:
+        missing.append(_("This is the final stage: approve the budget instead."))
+    elif action == Action.PASS and not workflow.next_stage(
+        standing.stages, standing.project, stage
+    ):
+        missing.append(_("There is no later stage to pass the project to."))
+    elif action == Action.APPROVE and not stage.is_final:
+        missing.append(_("Only the final stage approves; pass the project on instead."))
+    return missing
+
+
+def _missing_for_submission(standing: Standing) -> list[str]:
+    """An open window of the budget year's cycle and a complete request, every reason at
+    once; then a first stage for the project in that cycle."""
+    project, cycle = standing.project, standing.submission_cycle
+    problems = list(standing.missing_for_submission)
+    if cycle is None:
+        problems.insert(
+            0, _("There is no budget cycle for %(year)s.") % {"year": project.budget_year}
+        )
+    elif not cycle.accepts_submissions():
+        problems.insert(0, _("The submission window of %(cycle)s is not open.") % {"cycle": cycle})
+    if not problems and workflow.next_stage(standing.submission_stages, project, None) is None:
+        problems.append(_("The cycle has no review stage for this project."))
+    return problems
+
+
+def available_actions(
+    project: Project, user: AnyUser, *, standing: Standing | None = None
+) -> list[Action]:
+    """The workflow actions ``user`` may take on ``project`` now, as the review page
+    offers them; exactly those the services accept (given a current version and, where
+    one is needed, a reason). Pass ``standing`` when the project's review is at hand."""
+    standing = standing or Standing.of(project)
+    return [action for action in OFFERED_ORDER if refusal(standing, user, action) is None]
+
+
+def check(standing: Standing, user: AnyUser, action: Action) -> workflow.Transition:
+    """The services' side of ``available_actions``: the transition, or WorkflowError
+    with the reason the action is refused."""
+    refused = refusal(standing, user, action)
+    if refused is not None:
+        raise WorkflowError(refused.message)
+    return workflow.TRANSITIONS[action]
+
+
+def amount_refusal(standing: Standing, user: AnyUser) -> str | None:
+    """Why ``user`` may not set a line's approved amount now, or None if they may: only
+    while the project is in review, by the current stage's reviewers, at a stage whose
+    reviewers may change amounts."""
+    if standing.project.state != ProjectState.IN_REVIEW:
+        return _("Amounts change only while the project is in review.")
+    stage = standing.stage
+    if stage is None or not can_decide_at(user, standing.project, stage):
+        return _("You may not decide on this project at its current stage.")
+    if not stage.may_change_amounts:
+        return _("Reviewers at this stage do not change amounts.")
+    return None

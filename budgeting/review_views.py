@@ -23,14 +23,20 @@ from audit.models import Event
 from budgeting import amounts, diff, services, workflow
 from budgeting.forms import ActionForm
 from budgeting.models import CutReason, Review, ReviewStage
-from budgeting.permissions import can_decide_at, can_submit, can_take
+from budgeting.permissions import (
+    Standing,
+    Stands,
+    amount_refusal,
+    available_actions,
+    can_take,
+    refusal,
+)
 from budgeting.workflow import Action, WorkflowError
 from projects import quantities
 from projects.duplicates import similar_for_user
 from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.queries import returns_of
-from projects.readiness import submission_problems
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
 
@@ -132,34 +138,25 @@ def my_tasks_export(request: HttpRequest) -> HttpResponse:
 def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request_member(request)
     project = get_project_for_user(user, code)
-    review = Review.objects.select_related("cycle", "stage").filter(project=project).first()
-    stages = list(review.cycle.stages.order_by("order")) if review else []
-    stage = review.stage if review else None
-    decides = project.state == ProjectState.IN_REVIEW and can_decide_at(user, project, stage)
-    may_submit = can_submit(user, project)
-    actions = []
-    if may_submit and project.state in workflow.TRANSITIONS[Action.SUBMIT].sources:
-        actions.append(Action.SUBMIT)
-    if (
-        may_submit
-        and review
-        and review.awaiting_first_decision
-        and project.state == ProjectState.IN_REVIEW
-    ):
-        actions.append(Action.WITHDRAW)
-    if decides and stage:
-        actions += [Action.APPROVE if stage.is_final else Action.PASS, Action.RETURN, Action.REJECT]
+    standing = Standing.of(project)
+    review, stage = standing.review, standing.stage
+    # The buttons are the actions the services would accept (budgeting.permissions).
+    actions = available_actions(project, user, standing=standing)
+    # The unit's submitter, in a state to submit from, but something is missing: say what.
+    not_yet = refusal(standing, user, Action.SUBMIT)
+    problems = list(not_yet.reasons) if not_yet and not_yet.stands == Stands.CONDITION else []
+    may_cut = amount_refusal(standing, user) is None
     history = [
         (event, label_for(event.event_type))
         for event in Event.objects.filter(target_type="projects.project", target_key=project.code)
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:100]
     ]
-    path = [s for s in stages if s.applies_to(project)]
+    path = workflow.applicable_stages(standing.stages, project)
     figures = amounts.load(project)
     quantities.mark_unusual(figures.lines, project)
     current = figures.current()
-    at_this_stage = figures.decision_at(stage if decides else None)
+    at_this_stage = figures.decision_at(stage if may_cut else None)
     since_return = diff.since_last_return(project, figures.lines)
     line_diff, returned = since_return if since_return else (None, None)
     change_of = line_diff.kind_of_line() if line_diff else {}
@@ -167,12 +164,22 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "project": project,
         "review": review,
         "path": path,
-        "actions": [(action, ActionForm(action=action, project=project)) for action in actions],
-        "problems": submission_problems(project) if Action.SUBMIT in actions else [],
+        "actions": [
+            (
+                action,
+                ActionForm(
+                    action=action,
+                    project=project,
+                    offer_previous_stage=standing.previous_stage is not None,
+                ),
+            )
+            for action in actions
+        ],
+        "problems": problems,
         "history": history,
         "similar": similar_for_user(project, projects_visible_to(user)),
         "waterfall": figures.waterfall(path, _reached_order(project, stage, figures)),
-        "may_cut": bool(decides and stage and stage.may_change_amounts),
+        "may_cut": may_cut,
         "line_rows": [
             (line, current[line.pk], change_of.get(line.pk), at_this_stage.get(line.pk))
             for line in figures.lines

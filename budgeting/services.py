@@ -1,9 +1,10 @@
 """Every workflow action: submit, pass, return, reject, withdraw, approve.
 
-Each one, in a single transaction: locks the project row, checks the
-transition table, the actor's right at the current stage and the version the
-actor saw (so of two reviewers acting at once exactly one succeeds), writes
-the new state and stage, and appends the history event with the totals.
+Each one, in a single transaction: locks the project row, checks the version
+the actor saw (so of two reviewers acting at once exactly one succeeds) and the
+rules of ``budgeting.permissions`` (the same ones that choose the review page's
+buttons), writes the new state and stage, and appends the history event with
+the totals.
 """
 
 from datetime import datetime
@@ -27,10 +28,9 @@ from budgeting.models import (
     ReviewStage,
 )
 from budgeting.notifications import notify_after_commit
-from budgeting.permissions import can_decide_at, can_submit
+from budgeting.permissions import Standing, amount_refusal, check
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
 from projects.models import Project, ProjectState
-from projects.readiness import submission_problems
 
 
 def submit(project: Project, *, actor: User, expected_version: int) -> Project:
@@ -40,27 +40,11 @@ def submit(project: Project, *, actor: User, expected_version: int) -> Project:
     when nothing is missing: refused with every reason listed.
     """
     with transaction.atomic():
-        locked, review = _lock(project, expected_version)
-        transition = workflow.check_transition(locked, Action.SUBMIT)
-        if not can_submit(actor, locked):
-            raise WorkflowError(_("Only the unit's submitters may submit this project."))
-        cycle = BudgetCycle.objects.filter(year=locked.budget_year).first()
-        problems = submission_problems(locked)
-        if cycle is None:
-            problems.insert(
-                0, _("There is no budget cycle for %(year)s.") % {"year": locked.budget_year}
-            )
-        elif not cycle.accepts_submissions():
-            problems.insert(
-                0, _("The submission window of %(cycle)s is not open.") % {"cycle": cycle}
-            )
-        if problems:
-            raise WorkflowError(" ".join(problems))
-        assert cycle is not None
-        stages = _stages(cycle)
-        first = workflow.next_stage(stages, locked, None)
-        if first is None:
-            raise WorkflowError(_("The cycle has no review stage for this project."))
+        standing = _lock(project, expected_version)
+        transition = check(standing, actor, Action.SUBMIT)
+        locked, review, cycle = standing.project, standing.review, standing.submission_cycle
+        first = workflow.next_stage(standing.submission_stages, locked, None)
+        assert cycle is not None and first is not None  # check() refuses a submission without
         if review is None:
             review = Review(project=locked, cycle=cycle)
         review.cycle = cycle
@@ -84,14 +68,11 @@ def pass_stage(
 ) -> Project:
     """The current stage's reviewer passes the project to the next stage that applies."""
     with transaction.atomic():
-        locked, review = _lock(project, expected_version)
-        transition = workflow.check_transition(locked, Action.PASS)
-        review, stage = _decidable_stage(locked, review, actor)
-        if stage.is_final:
-            raise WorkflowError(_("This is the final stage: approve the budget instead."))
-        following = workflow.next_stage(_stages(review.cycle), locked, stage)
-        if following is None:
-            raise WorkflowError(_("There is no later stage to pass the project to."))
+        standing = _lock(project, expected_version)
+        transition = check(standing, actor, Action.PASS)
+        locked, review, stage = _decision(standing)
+        following = workflow.next_stage(standing.stages, locked, stage)
+        assert following is not None  # check() refuses a pass with nowhere to go
         review.awaiting_first_decision = False
         return _move(
             locked,
@@ -118,13 +99,13 @@ def return_for_revision(
     so reviewers see, after resubmission, what changed against them (``budgeting.diff``).
     """
     with transaction.atomic():
-        locked, review = _lock(project, expected_version)
-        transition = workflow.check_transition(locked, Action.RETURN)
-        review, stage = _decidable_stage(locked, review, actor)
+        standing = _lock(project, expected_version)
+        transition = check(standing, actor, Action.RETURN)
+        locked, review, _stage = _decision(standing)
         _require_comment(Action.RETURN, comment)
         review.awaiting_first_decision = False
         if to_previous_stage:
-            previous = workflow.previous_stage(_stages(review.cycle), locked, stage)
+            previous = standing.previous_stage
             if previous is None:
                 raise WorkflowError(_("There is no previous stage to return the project to."))
             return _move(
@@ -151,9 +132,9 @@ def return_for_revision(
 def reject(project: Project, *, actor: User, expected_version: int, comment: str) -> Project:
     """Refuse the request (不予安排) at the current stage, with a reason."""
     with transaction.atomic():
-        locked, review = _lock(project, expected_version)
-        transition = workflow.check_transition(locked, Action.REJECT)
-        review, _stage = _decidable_stage(locked, review, actor)
+        standing = _lock(project, expected_version)
+        transition = check(standing, actor, Action.REJECT)
+        locked, review, _stage = _decision(standing)
         _require_comment(Action.REJECT, comment)
         review.awaiting_first_decision = False
         return _move(
@@ -170,14 +151,10 @@ def reject(project: Project, *, actor: User, expected_version: int, comment: str
 def withdraw(project: Project, *, actor: User, expected_version: int, comment: str = "") -> Project:
     """The submitter takes the request back, until a reviewer has decided on it."""
     with transaction.atomic():
-        locked, review = _lock(project, expected_version)
-        transition = workflow.check_transition(locked, Action.WITHDRAW)
-        if not can_submit(actor, locked):
-            raise WorkflowError(_("Only the unit's submitters may withdraw this project."))
-        if review is None or not review.awaiting_first_decision:
-            raise WorkflowError(
-                _("A reviewer has already decided on this project; it can no longer be withdrawn.")
-            )
+        standing = _lock(project, expected_version)
+        transition = check(standing, actor, Action.WITHDRAW)
+        locked, review = standing.project, standing.review
+        assert review is not None  # check() allows a withdrawal only before the first decision
         review.awaiting_first_decision = False
         return _move(
             locked,
@@ -200,11 +177,9 @@ def approve(
 ) -> Project:
     """Final approval (批复) at the final stage; the approved amount is fixed."""
     with transaction.atomic():
-        locked, review = _lock(project, expected_version)
-        transition = workflow.check_transition(locked, Action.APPROVE)
-        review, stage = _decidable_stage(locked, review, actor)
-        if not stage.is_final:
-            raise WorkflowError(_("Only the final stage approves; pass the project on instead."))
+        standing = _lock(project, expected_version)
+        transition = check(standing, actor, Action.APPROVE)
+        locked, review, _stage = _decision(standing)
         # The approved amount (审核数) is the sum of the lines as the stages left them.
         locked.approved_amount = sum(amounts.load(locked).current().values(), Decimal("0.00"))
         review.awaiting_first_decision = False
@@ -267,7 +242,7 @@ def approve_batch(
     return batch
 
 
-def _lock(project: Project, expected_version: int) -> tuple[Project, Review | None]:
+def _lock(project: Project, expected_version: int) -> Standing:
     # Lock the project row first, always: every action takes its locks in the
     # same order, so two actions on one project queue instead of deadlocking.
     locked = (
@@ -288,16 +263,15 @@ def _lock(project: Project, expected_version: int) -> tuple[Project, Review | No
         .filter(project=locked)
         .first()
     )
-    return locked, review
+    return Standing(locked, review)
 
 
-def _decidable_stage(
-    project: Project, review: Review | None, actor: User
-) -> tuple[Review, ReviewStage]:
-    stage = review.stage if review else None
-    if review is None or stage is None or not can_decide_at(actor, project, stage):
-        raise WorkflowError(_("You may not decide on this project at its current stage."))
-    return review, stage
+def _decision(standing: Standing) -> tuple[Project, Review, ReviewStage]:
+    """The locked project, its review and its stage, once ``check`` has allowed a decision
+    (which it does only at a stage)."""
+    review, stage = standing.review, standing.stage
+    assert review is not None and stage is not None
+    return standing.project, review, stage
 
 
 def _require_comment(action: Action, comment: str) -> None:
@@ -305,10 +279,6 @@ def _require_comment(action: Action, comment: str) -> None:
         raise WorkflowError(
             _("Give a reason: it is sent to the submitter and kept in the history.")
         )
-
-
-def _stages(cycle: BudgetCycle) -> list[ReviewStage]:
-    return list(cycle.stages.order_by("order"))
 
 
 def _move(
@@ -445,12 +415,11 @@ def set_line_amount(
     """The current stage's reviewer sets the approved amount of one line (a cut, with a
     reason from the list), at a stage whose reviewers may change amounts."""
     with transaction.atomic():
-        locked, review = _lock(project, expected_version)
-        if locked.state != ProjectState.IN_REVIEW:
-            raise WorkflowError(_("Amounts change only while the project is in review."))
-        review, stage = _decidable_stage(locked, review, actor)
-        if not stage.may_change_amounts:
-            raise WorkflowError(_("Reviewers at this stage do not change amounts."))
+        standing = _lock(project, expected_version)
+        refused = amount_refusal(standing, actor)
+        if refused:
+            raise WorkflowError(refused)
+        locked, _review, stage = _decision(standing)
         line = locked.lines.filter(pk=line_id).first()
         if line is None:
             raise WorkflowError(_("That estimate line no longer exists."))
