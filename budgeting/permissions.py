@@ -86,20 +86,27 @@ class Standing:
         return list(self.review.cycle.stages.order_by("order")) if self.review else []
 
     @cached_property
+    def _submission(self) -> tuple[BudgetCycle | None, list[ReviewStage]]:
+        year = self.project.budget_year
+        if self.review and self.review.cycle.year == year:
+            return self.review.cycle, self.stages
+        # The cycle with its stages in one query; a second only for a cycle without stages.
+        stages = list(
+            ReviewStage.objects.filter(cycle__year=year).select_related("cycle").order_by("order")
+        )
+        if stages:
+            return stages[0].cycle, stages
+        return BudgetCycle.objects.filter(year=year).first(), []
+
+    @property
     def submission_cycle(self) -> BudgetCycle | None:
         """The cycle a submission goes to: the one of the project's budget year."""
-        if self.review and self.review.cycle.year == self.project.budget_year:
-            return self.review.cycle
-        return BudgetCycle.objects.filter(year=self.project.budget_year).first()
+        return self._submission[0]
 
-    @cached_property
+    @property
     def submission_stages(self) -> list[ReviewStage]:
-        cycle = self.submission_cycle
-        if cycle is None:
-            return []
-        if self.review and self.review.cycle_id == cycle.pk:
-            return self.stages
-        return list(cycle.stages.order_by("order"))
+        """That cycle's stages, in order."""
+        return self._submission[1]
 
     @cached_property
     def missing_for_submission(self) -> tuple[str, ...]:

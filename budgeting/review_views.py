@@ -18,8 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.permissions import has_role, request_member
-from audit.labels import label_for
-from audit.models import Event
+from audit.queries import history_of
 from budgeting import amounts, diff, services, workflow
 from budgeting.forms import ActionForm
 from budgeting.models import CutReason, Review, ReviewStage
@@ -146,12 +145,6 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     not_yet = refusal(standing, user, Action.SUBMIT)
     problems = list(not_yet.reasons) if not_yet and not_yet.stands == Stands.CONDITION else []
     may_cut = amount_refusal(standing, user) is None
-    history = [
-        (event, label_for(event.event_type))
-        for event in Event.objects.filter(target_type="projects.project", target_key=project.code)
-        .select_related("actor")
-        .order_by("-occurred_at", "-id")[:100]
-    ]
     path = workflow.applicable_stages(standing.stages, project)
     figures = amounts.load(project)
     quantities.mark_unusual(figures.lines, project)
@@ -176,7 +169,7 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
             for action in actions
         ],
         "problems": problems,
-        "history": history,
+        "history": history_of(project, project.code),
         "similar": similar_for_user(project, projects_visible_to(user)),
         "waterfall": figures.waterfall(path, _reached_order(project, stage, figures)),
         "may_cut": may_cut,

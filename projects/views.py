@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import request_member
-from audit.labels import label_for
-from audit.models import Event
+from audit.queries import history_of
 from ops.page_cache import cached_page
 from projects import estimates, quantities, repricing, services
 from projects.duplicates import similar_for_user
@@ -184,14 +183,7 @@ def _render_detail(
         if project.state == ProjectState.RETURNED
         else None,
         "predecessor": predecessor,
-        "history": [
-            (event, label_for(event.event_type))
-            for event in Event.objects.filter(
-                target_type="projects.project", target_key=project.code
-            )
-            .select_related("actor")
-            .order_by("-occurred_at", "-id")[:50]
-        ],
+        "history": history_of(project, project.code),
         "can_edit": can_edit_project(user, project),
         "reprice_offered": can_edit_project(user, project) and repricing.offered(project),
         "target_form": target_form or TargetForm(initial={"version": project.version}),

@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
@@ -310,3 +312,39 @@ def test_reviewers_see_the_flagged_lines(
     page = client.get(reverse("budgeting:review", args=[ready_project.code]))
     assert [line.name for line in page.context["flagged_lines"]] == ["系统开发"]
     assert "测试用非标准明细" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Returned for revision"), ("zh-hans", "退回修改")]
+)
+def test_the_project_page_and_the_review_page_show_one_history(
+    client: Client,
+    submitter: User,
+    department_approver: User,
+    ready_project: Project,
+    language: str,
+    words: str,
+) -> None:
+    """Newest first, with when, who, what in words and why."""
+    project = services.submit(
+        ready_project, actor=submitter, expected_version=ready_project.version
+    )
+    services.return_for_revision(
+        project, actor=department_approver, expected_version=project.version, comment="请补充依据"
+    )
+    client.force_login(submitter)
+    client.cookies["django_language"] = language
+    histories = []
+    for page in ("projects:detail", "budgeting:review"):
+        html = client.get(reverse(page, args=[project.code])).content.decode()
+        (history,) = re.findall(r'<ol class="history">.*?</ol>', html, flags=re.DOTALL)
+        histories.append(history)
+    assert histories[0] == histories[1]
+    items = re.findall(r"<li>(.*?)</li>", histories[0], flags=re.DOTALL)
+    returned = Event.objects.filter(target_key=project.code).latest("id")
+    when = timezone.localtime(returned.occurred_at)
+    assert items[0] == (
+        f'<time datetime="{when.isoformat()}">{when:%Y-%m-%d %H:%M}</time>'
+        f" · {department_approver.username} · {words}: “请补充依据”"
+    )
+    assert len(items) == Event.objects.filter(target_key=project.code).count()
