@@ -1,3 +1,4 @@
+import io
 import socket
 
 import pytest
@@ -8,7 +9,13 @@ def test_check_port_passes_on_a_free_port() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         free_port = probe.getsockname()[1]
-    call_command("check_port", str(free_port))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("check_port", str(free_port), stdout=out, stderr=err)  # no CommandError
+    assert (out.getvalue(), err.getvalue()) == ("", "")
+    # It lets the port go again: the server that `make run` starts next can have it.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", free_port))
+        assert server.getsockname()[1] == free_port
 
 
 def test_check_port_says_clearly_that_the_port_is_taken() -> None:

@@ -159,7 +159,12 @@ def test_the_database_refuses_changes_to_a_published_set(write):
 
 def test_the_database_lets_a_published_set_retire():
     published = filled_set(1)
-    StandardSet.objects.filter(pk=published.pk).update(status="retired", effective_to=TODAY)
+    changed = StandardSet.objects.filter(pk=published.pk).update(
+        status="retired", effective_to=TODAY
+    )
+    assert changed == 1
+    published.refresh_from_db()
+    assert (published.status, published.effective_to) == (SetStatus.RETIRED, TODAY)
 
 
 def test_item_parameters_are_validated_by_method(system_admin):
