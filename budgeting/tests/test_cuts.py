@@ -17,7 +17,6 @@ from budgeting.workflow import WorkflowError
 from projects import services as project_services
 from projects.models import Project
 from projects.tests.factories import register
-from reports.tests.export_helpers import exported_lines, rows_of
 from standards import services as standards_services
 from standards.demo import PROVINCE_CODE, seed_standards
 from standards.models import Grade, ServiceItem, StandardSet
@@ -154,20 +153,6 @@ def test_the_review_page_explains_each_lines_price(
     html = client.get(reverse("budgeting:review", args=[at_finance.code])).content.decode()
     assert '<details class="line-calculation"><summary>' in html
     assert f'<p class="explanation">{line.explanation_zh}</p>' in html
-
-
-def test_the_lines_export_shows_the_latest_stage_decision_as_the_approved_amount(
-    client: Client, at_finance: Project, finance_reviewer: User, submitter: User
-) -> None:
-    project = _cut(at_finance, finance_reviewer, "350000")
-    add_line(register(submitter, name="草稿"), submitter, "咨询", "30000")
-    client.force_login(submitter)  # who sees the unit's draft too
-    rows = rows_of(exported_lines(client, project.budget_year))
-    approved = {(row[0], row[6]): row[10] for row in rows[1:]}
-    [cut_line] = [v for (code, _name), v in approved.items() if code == project.code]
-    assert cut_line == 350000  # in review, cut at the finance stage
-    [draft_line] = [v for (_code, name), v in approved.items() if name == "咨询"]
-    assert draft_line is None  # no stage has decided
 
 
 def _cheaper_standard() -> str:

@@ -1,5 +1,6 @@
 """A project returned for revision is the submitters' task: listed in their tasks with
-the latest reason, counted on the home page, announced on the project page."""
+the latest reason (counted on the home page: reports; announced on the project page:
+projects)."""
 
 import datetime
 import io
@@ -15,21 +16,10 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.review_views import returned_to
-from budgeting.tests.workflow_fixtures import make_ready
-from projects.models import Project
+from budgeting.tests.workflow_fixtures import make_ready, make_returned
 from projects.tests.factories import register
 
 pytestmark = pytest.mark.django_db
-
-
-def _returned(clerk: User, approver: User, name: str, *reasons: str) -> Project:
-    project = make_ready(register(clerk, name=name), clerk)
-    for reason in reasons:
-        project = services.submit(project, actor=clerk, expected_version=project.version)
-        project = services.return_for_revision(
-            project, actor=approver, expected_version=project.version, comment=reason
-        )
-    return project
 
 
 def test_my_tasks_list_returned_projects_oldest_first_with_the_latest_reason(
@@ -39,8 +29,10 @@ def test_my_tasks_list_returned_projects_oldest_first_with_the_latest_reason(
     department_approver: User,
     outsider: User,
 ) -> None:
-    first = _returned(submitter, department_approver, "先退回的项目", "缺少附件")
-    second = _returned(submitter, department_approver, "两次退回的项目", "原因一", "请补充测算依据")
+    first = make_returned(submitter, department_approver, "先退回的项目", "缺少附件")
+    second = make_returned(
+        submitter, department_approver, "两次退回的项目", "原因一", "请补充测算依据"
+    )
     still = make_ready(register(submitter, name="审核中的项目"), submitter)
     services.submit(still, actor=submitter, expected_version=still.version)
     client.force_login(submitter)
@@ -59,52 +51,22 @@ def test_my_tasks_list_returned_projects_oldest_first_with_the_latest_reason(
 def test_returned_tasks_take_the_same_queries_however_many(
     client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
 ) -> None:
-    _returned(submitter, department_approver, "项目", "原因")
+    make_returned(submitter, department_approver, "项目", "原因")
     client.force_login(submitter)
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("budgeting:tasks"))
     for number in range(4):
-        _returned(submitter, department_approver, f"项目{number}", "原因", "再次退回")
+        make_returned(submitter, department_approver, f"项目{number}", "原因", "再次退回")
     with CaptureQueriesContext(connection) as five:
         response = client.get(reverse("budgeting:tasks"))
     assert len(response.context["returned"]) == 5
     assert len(five.captured_queries) == len(one.captured_queries)
 
 
-def test_home_counts_the_returned_projects(
-    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
-) -> None:
-    _returned(submitter, department_approver, "项目", "原因")
-    client.force_login(submitter)
-    response = client.get(reverse("home"))
-    assert response.context["returned_count"] == 1
-    assert reverse("budgeting:tasks") + "#returned" in response.content.decode()
-
-
-def test_project_page_says_who_returned_it_when_and_why(
-    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
-) -> None:
-    project = _returned(submitter, department_approver, "项目", "原因一", "请补充测算依据")
-    client.force_login(submitter)
-    response = client.get(reverse("projects:detail", args=[project.code]))
-    last = response.context["last_return"]
-    assert last.comment == "请补充测算依据"
-    assert last.actor == department_approver
-    page = response.content.decode()
-    assert 'id="returned-title"' in page
-    assert "请补充测算依据" in page
-    assert department_approver.username in page or department_approver.get_full_name() in page
-    assert reverse("budgeting:review", args=[project.code]) in page
-    resubmitted = services.submit(project, actor=submitter, expected_version=project.version)
-    response = client.get(reverse("projects:detail", args=[resubmitted.code]))
-    assert response.context["last_return"] is None
-    assert 'id="returned-title"' not in response.content.decode()
-
-
 def test_my_tasks_export_lists_the_returned_projects_too(
     client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
 ) -> None:
-    returned = _returned(submitter, department_approver, "退回的项目", "缺少附件")
+    returned = make_returned(submitter, department_approver, "退回的项目", "缺少附件")
     client.force_login(submitter)
     client.cookies["django_language"] = "en"
     assert (

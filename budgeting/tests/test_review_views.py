@@ -1,6 +1,7 @@
 import datetime
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ from budgeting import services
 from budgeting.models import BudgetCycle, Review
 from budgeting.review_views import tasks_for
 from budgeting.tests.workflow_fixtures import make_ready
+from projects import services as project_services
 from projects.models import Project, ProjectState
-from projects.tests.factories import register
+from projects.tests.factories import add_priced_line, register
+from standards.demo import seed_standards
 
 pytestmark = pytest.mark.django_db
 
@@ -348,3 +351,52 @@ def test_the_project_page_and_the_review_page_show_one_history(
         f" · {department_approver.username} · {words}: “请补充依据”"
     )
     assert len(items) == Event.objects.filter(target_key=project.code).count()
+
+
+@pytest.fixture
+def operation(submitter: User) -> Project:
+    """An operation project, priced by the demo standard."""
+    seed_standards()
+    return register(submitter, kind="operation")
+
+
+def test_the_review_page_shows_every_flag_with_its_justification(
+    client: Client, submitter: User, data_reviewer: User, operation: Project
+) -> None:
+    add_priced_line(
+        operation,
+        submitter,
+        "2.2",
+        base="1000000",
+        rate="0.1",
+        justification="设备分散在21个地市。",
+    )
+    add_priced_line(
+        operation,
+        submitter,
+        "2.1",
+        grade="L1",
+        quantity="1",
+        unit_price_override="130000",
+        justification="须具备等保测评资质。",
+    )
+    project_services.add_non_standard_line(
+        Project.objects.get(pk=operation.pk), actor=submitter,
+        expected_version=Project.objects.get(pk=operation.pk).version, fee_class="其他服务费",
+        name="渗透测试", unit="次", quantity=Decimal(1), unit_price=Decimal(45000),
+        justification="标准未覆盖。",
+    )  # fmt: skip
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("budgeting:review", args=[operation.code]))
+    flagged = response.context["flagged_lines"]
+    assert [line.flag_labels for line in flagged] == [
+        ["Outside the allowed range"],
+        ["Above the standard"],
+        ["Non-standard"],
+    ]
+    html = response.content.decode()
+    assert re.search(r"Outside the allowed range:\s+设备分散在21个地市。", html)
+    assert "between 5% and 8%; got 10%" in html  # the explanation says which range
+    detail = client.get(reverse("projects:detail", args=[operation.code])).content.decode()
+    assert "Outside the allowed range" in detail

@@ -8,7 +8,7 @@ from audit.models import Event
 from budgeting import diff
 from budgeting.models import ApprovalBatch, LineDecision, Review
 from projects import repricing
-from projects.models import Project, ProjectState
+from projects.models import Continuity, Project, ProjectState
 from standards.demo import REVISION_CODE
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,12 @@ def test_the_demo_drafts_can_be_repriced_with_the_provinces_revision() -> None:
         rows.extend(plan.rows)
     assert all(not row.problem for row in rows)
     assert any(row.difference for row in rows)
+
+
+def test_demo_projects_are_seeded_once(submitter: User) -> None:
+    call_command("seed_demo")
+    count = Project.objects.count()
+    assert count >= 25
+    assert Project.objects.filter(continuity=Continuity.CONTINUING).count() >= 4
+    call_command("seed_demo")
+    assert Project.objects.count() == count

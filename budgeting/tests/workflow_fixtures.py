@@ -45,6 +45,17 @@ def make_ready(project: Project, clerk: User) -> Project:
     return add_line(project, clerk, "系统开发", "500000", fee_class="软件开发服务费")
 
 
+def make_returned(clerk: User, approver: User, name: str, *reasons: str) -> Project:
+    """A ready project of ``clerk``'s unit, submitted and returned once per reason."""
+    project = make_ready(register(clerk, name=name), clerk)
+    for reason in reasons:
+        project = services.submit(project, actor=clerk, expected_version=project.version)
+        project = services.return_for_revision(
+            project, actor=approver, expected_version=project.version, comment=reason
+        )
+    return project
+
+
 def add_line(
     project: Project, clerk: User, name: str, price: str, *, fee_class: str = "其他服务费"
 ) -> Project:

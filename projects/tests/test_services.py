@@ -175,17 +175,6 @@ def test_target_indicator_must_belong_to_its_tier(submitter: User) -> None:
     assert not project.targets.exists()
 
 
-def test_demo_projects_are_seeded_once(submitter: User) -> None:
-    from django.core.management import call_command
-
-    call_command("seed_demo")
-    count = Project.objects.count()
-    assert count >= 25
-    assert Project.objects.filter(continuity=Continuity.CONTINUING).count() >= 4
-    call_command("seed_demo")
-    assert Project.objects.count() == count
-
-
 def test_targets_are_listed_output_benefit_satisfaction(submitter: User) -> None:
     project = register(submitter)
     for tier, indicator in (

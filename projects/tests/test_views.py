@@ -9,6 +9,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Organization, User
+from budgeting import services as review_services
+from budgeting.models import BudgetCycle
+from budgeting.tests.workflow_fixtures import make_returned
 from projects import estimates, services
 from projects.models import AttachmentKind, Project, ProjectState
 from projects.tests import documents
@@ -312,3 +315,23 @@ def test_upload_through_the_page_and_refusal_names_the_field(
     assert bad.status_code == 400
     assert "file" in bad.context["attachment_form"].errors
     assert project.attachments.count() == 1
+
+
+def test_project_page_says_who_returned_it_when_and_why(
+    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    project = make_returned(submitter, department_approver, "项目", "原因一", "请补充测算依据")
+    client.force_login(submitter)
+    response = client.get(reverse("projects:detail", args=[project.code]))
+    last = response.context["last_return"]
+    assert last.comment == "请补充测算依据"
+    assert last.actor == department_approver
+    page = response.content.decode()
+    assert 'id="returned-title"' in page
+    assert "请补充测算依据" in page
+    assert department_approver.username in page or department_approver.get_full_name() in page
+    assert reverse("budgeting:review", args=[project.code]) in page
+    resubmitted = review_services.submit(project, actor=submitter, expected_version=project.version)
+    response = client.get(reverse("projects:detail", args=[resubmitted.code]))
+    assert response.context["last_return"] is None
+    assert 'id="returned-title"' not in response.content.decode()

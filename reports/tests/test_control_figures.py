@@ -9,7 +9,6 @@ from budgeting.models import BudgetCycle, ControlFigure
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
 from reports.figures import control_rows
-from ui.templatetags.ui import wan
 
 pytestmark = pytest.mark.django_db
 
@@ -91,32 +90,3 @@ def test_home_control_row_and_summary_unit_row_agree(
     assert ProjectState.REJECTED in uncounted
     keys = [row.key for row, _link in by_state.context["rows"]]
     assert keys == sorted(keys, key=list(ProjectState.values).index)  # workflow order
-
-
-def test_wan_shows_ten_thousands_with_two_places() -> None:
-    assert wan(Decimal("12345678.00")) == "1,234.57"
-    assert wan(None) == "—"
-
-
-def test_setting_a_control_figure_is_recorded(
-    cycle: BudgetCycle, education: Organization, finance_reviewer: User
-) -> None:
-    from audit.models import Event
-    from budgeting import services
-
-    services.set_control_figure(cycle, education, Decimal("1000000"), actor=finance_reviewer)
-    services.set_control_figure(cycle, education, Decimal("1200000"), actor=finance_reviewer)
-    assert ControlFigure.objects.get().amount == Decimal("1200000.00")
-    events = Event.objects.filter(event_type="budgeting.control_figure.set").order_by("id")
-    assert [e.data["after"] for e in events] == ["1000000.00", "1200000.00"]
-    assert events[1].data["before"] == "1000000.00"
-
-
-def test_control_figures_only_for_primary_units(
-    cycle: BudgetCycle, exam_authority: Organization
-) -> None:
-    from budgeting import services
-    from budgeting.workflow import WorkflowError
-
-    with pytest.raises(WorkflowError):
-        services.set_control_figure(cycle, exam_authority, Decimal("1"), actor=None)

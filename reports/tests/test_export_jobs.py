@@ -1,9 +1,6 @@
 """The year's estimate lines exported in the background: queued by a POST, written by
 the worker with its progress on the requester's page, downloaded by the requester only."""
 
-import os
-import re
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,6 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from audit.models import Event
-from benchmarks.http_load import served
 from budgeting import services
 from budgeting.models import BudgetCycle, CycleState
 from projects.models import EstimateLine
@@ -393,36 +389,3 @@ def test_the_database_worker_runs_the_export_end_to_end(
     rows = rows_of(response.getvalue())
     assert len(rows) - 1 == job.rows_total
     assert job.rows_total
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-@pytest.mark.django_db(transaction=True)
-def test_as_make_serve_runs_it_gunicorn_starts_the_worker_and_stops_it_on_exit(
-    report_world: World, submitter: User, tmp_path: Path, settings: Any
-) -> None:
-    """RUN_TASK_WORKER=true, as `make serve` sets it: the export gets written by the
-    worker gunicorn started, and stopping gunicorn stops the worker."""
-    settings.MEDIA_ROOT = media = tmp_path / "shared-media"
-    log = tmp_path / "gunicorn.log"
-    environment = {"RUN_TASK_WORKER": "true", "MEDIA_ROOT": str(media), "WEB_CONCURRENCY": "1"}
-    with served(log, environment):
-        job = request_lines_export(actor=submitter, year=2027, language="zh-hans")
-        deadline = time.monotonic() + 60
-        while job.state != ExportState.DONE:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.5)
-            job.refresh_from_db()
-        started = re.search(r"Started the background worker \(pid (\d+)\)", log.read_text())
-        assert started, log.read_text()
-        worker = int(started[1])
-        assert _alive(worker)
-    assert not _alive(worker)
-    assert job.file.name
-    assert (media / job.file.name).exists()

@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from accounts.models import Organization, User
 from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory
+from budgeting.models import BudgetCycle
+from budgeting.tests.workflow_fixtures import make_returned
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +23,6 @@ def test_home_shows_the_users_unit_roles_and_scope(
     assert "Submitter" in page
     assert "省教育考试院" in page
     assert "省卫生健康委" not in page
-
-
-def test_home_navigation_shows_admin_only_to_admins(
-    client: Client, submitter: User, admin_user: User
-) -> None:
-    client.force_login(submitter)
-    assert reverse("admin:index") not in client.get(reverse("home")).content.decode()
-    client.force_login(admin_user)
-    assert reverse("admin:index") in client.get(reverse("home")).content.decode()
 
 
 def test_home_query_count_does_not_grow_with_units(client: Client, finance_reviewer: User) -> None:
@@ -55,9 +48,11 @@ def test_units_are_listed_primary_first_then_its_secondary_units(
     assert codes.index("EDUEXAM") < codes.index("HEALTH")
 
 
-def test_navigation_marks_the_current_section(client: Client, finance_approver: User) -> None:
-    client.force_login(finance_approver)
-    client.cookies["django_language"] = "en"
-    page = client.get(reverse("budgeting:batches")).content.decode()
-    assert f'<a href="{reverse("budgeting:batches")}" aria-current="page">' in page
-    assert f'<a href="{reverse("budgeting:tasks")}">' in page
+def test_home_counts_the_returned_projects(
+    client: Client, cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    make_returned(submitter, department_approver, "项目", "原因")
+    client.force_login(submitter)
+    response = client.get(reverse("home"))
+    assert response.context["returned_count"] == 1
+    assert reverse("budgeting:tasks") + "#returned" in response.content.decode()

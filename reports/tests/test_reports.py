@@ -28,7 +28,7 @@ from projects.permissions import projects_visible_to
 from projects.tests.factories import register
 from reports.review_totals import reviewed_projects
 from reports.summary import counted
-from reports.tests.export_helpers import exported_lines
+from reports.tests.export_helpers import exported_lines, rows_of
 from reports.tests.report_fixtures import HOSTILE_NAME, World, report_world
 
 __all__ = ["report_world"]
@@ -204,24 +204,6 @@ def test_lines_export_never_holds_a_formula_and_keeps_numbers(
     assert draft_line[10] is None  # not approved: no approved amount
 
 
-@pytest.mark.parametrize(
-    "text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\0=2", "=cmd|' /C calc'!A0"]
-)
-def test_write_table_writes_formula_like_text_as_text(text: str) -> None:
-    from ui.excel import write_table
-
-    content = write_table(
-        "t", ["文本", "金额"], [[text, Decimal("1234.50")]], money_columns=frozenset({1})
-    )
-    sheet = load_workbook(io.BytesIO(content)).active
-    cell, amount = sheet["A2"], sheet["B2"]
-    assert cell.data_type == "s"
-    # NUL cannot be stored at all; XML reads a carriage return back as a line feed.
-    assert cell.value == text.replace("\0", "").replace("\r", "\n")
-    assert amount.data_type == "n"
-    assert amount.value == 1234.5
-
-
 def test_open_data_package_has_the_approved_budgets_and_a_fiscal_descriptor(
     report_world: World, client: Client, finance_reviewer: User
 ) -> None:
@@ -308,3 +290,30 @@ def test_fee_class_rows_follow_the_declared_fee_classes(
     assert keys == sorted(keys, key=estimates.FEE_CLASSES.index)
     shares = [row.key for row, _link in response.context["fee_classes"]]
     assert shares == keys
+
+
+def _cut(project: Project, actor: User, amount: str, reason: str = "workload_high") -> Project:
+    services.set_line_amount(
+        project,
+        actor=actor,
+        expected_version=project.version,
+        line_id=project.lines.get().pk,
+        approved_amount=Decimal(amount),
+        reason=reason,
+        comment="开发工作量偏高",
+    )
+    return Project.objects.get(pk=project.pk)
+
+
+def test_the_lines_export_shows_the_latest_stage_decision_as_the_approved_amount(
+    client: Client, at_finance: Project, finance_reviewer: User, submitter: User
+) -> None:
+    project = _cut(at_finance, finance_reviewer, "350000")
+    add_line(register(submitter, name="草稿"), submitter, "咨询", "30000")
+    client.force_login(submitter)  # who sees the unit's draft too
+    rows = rows_of(exported_lines(client, project.budget_year))
+    approved = {(row[0], row[6]): row[10] for row in rows[1:]}
+    [cut_line] = [v for (code, _name), v in approved.items() if code == project.code]
+    assert cut_line == 350000  # in review, cut at the finance stage
+    [draft_line] = [v for (_code, name), v in approved.items() if name == "咨询"]
+    assert draft_line is None  # no stage has decided
