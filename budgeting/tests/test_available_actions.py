@@ -38,7 +38,7 @@ PERSONAS = [
     "outsider",
 ]
 
-SUBMITTED = [(Action.SUBMIT, "submitter", {})]
+SUBMITTED: list[tuple[Action, str, dict[str, Any]]] = [(Action.SUBMIT, "submitter", {})]
 AT_TECHNICAL = [*SUBMITTED, (Action.PASS, "department_approver", {})]
 AT_FINAL = [
     *AT_TECHNICAL,
