@@ -49,14 +49,27 @@ _last_logged: dict[str, float] = {}
 _hidden: dict[str, int] = {}
 
 
+def database_error_in(error: BaseException | None) -> BaseException | None:
+    """The connection error that is ``error`` or that it was raised from or while
+    handling, if any. (Django's session middleware, failing to save the session,
+    raises SessionInterrupted, a 400, from the database's error.)"""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def is_database_unavailable(error: BaseException | None) -> bool:
-    return isinstance(error, DATABASE_UNAVAILABLE)
+    return database_error_in(error) is not None
 
 
 def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:
     """The 503 page. Rendered without the request, so no context processor (the
     navigation, the user) asks the database for anything."""
-    log_failure(error)
+    log_failure(database_error_in(error) or error)
     content = loader.render_to_string(
         "503.html",
         {
@@ -111,6 +124,15 @@ class DatabaseUnavailableMiddleware:
         if is_database_unavailable(exception):
             return unavailable_response(request, exception)
         return None
+
+
+def bad_request(
+    request: HttpRequest, exception: Exception, template_name: str = "400.html"
+) -> HttpResponse:
+    """handler400: the 503 page when the session could not be saved for the database."""
+    if is_database_unavailable(exception):
+        return unavailable_response(request, exception)
+    return defaults.bad_request(request, exception, template_name)
 
 
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:

@@ -5,7 +5,7 @@ meets (a restart of the server is enough), and nothing started it again: later
 exports waited in the queue for ever. ``run_worker`` supervises it:
 
 1. Before each start it waits for the database (one log line per attempt,
-   backing off from 1 to 30 seconds), marks failed the tasks that a worker of
+   backing off from 1 to 10 seconds), marks failed the tasks that a worker of
    this machine left running when it died, and sends ``worker_starting`` so the
    apps can do the same for their own records (the reports app fails the
    exports those workers were writing, so their owners can start again at once).
@@ -47,7 +47,7 @@ worker_starting = Signal()
 
 MANAGE_PY = Path(__file__).resolve().parent.parent / "manage.py"
 FIRST_DELAY = 1.0
-LONGEST_DELAY = 30.0
+LONGEST_DELAY = 10.0
 # A child that ran this long was healthy: the next restart waits FIRST_DELAY again.
 HEALTHY_AFTER = 60.0
 

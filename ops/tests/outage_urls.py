@@ -5,10 +5,10 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from config.urls import handler500
+from config.urls import handler400, handler500
 from config.urls import urlpatterns as site_urls
 
-__all__ = ["handler500", "urlpatterns"]
+__all__ = ["handler400", "handler500", "urlpatterns"]
 
 ERRORS: dict[str, Exception] = {
     "refused": OperationalError(

@@ -96,6 +96,28 @@ def test_a_logged_in_user_gets_the_page_when_no_query_works(
     assert _tracebacks(caplog) == []
 
 
+def test_a_session_that_cannot_be_saved_for_the_database_is_the_503_page_not_a_400(
+    submitter: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server goes away between the view and the session's save: Django says 400
+    ("the session was deleted"), which would send the user to a page of its own."""
+
+    def down_when_saving_the_session(execute: Any, sql: str, *args: Any) -> Any:
+        if sql.startswith('UPDATE "django_session"'):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, *args)
+
+    client = Client(raise_request_exception=False)
+    client.force_login(submitter)
+    with connection.execute_wrapper(down_when_saving_the_session):
+        _is_the_503_page(client.get("/"))
+    assert _outage_lines(caplog) == [
+        "Database unavailable, answering 503: "
+        "OperationalError: server closed the connection unexpectedly"
+    ]
+    assert Client().get("/accounts/login/", {"next": "/"}).status_code == 200
+
+
 def test_any_other_error_is_still_the_500_page_with_its_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
