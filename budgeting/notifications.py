@@ -9,6 +9,7 @@ mail server, and a mail server that hangs holds no row lock and no request.
 A mail that cannot be sent (the server refuses, or does not answer within
 ``EMAIL_TIMEOUT``) is logged, its task fails (the admin lists it under "Task
 results" with the error), and it is tried again later, ``ATTEMPTS`` times in all.
+Mail comes after every other task in the queue.
 """
 
 import logging
@@ -72,7 +73,12 @@ def queue_notification(
     send_notification.enqueue(subject, "\n".join(lines), addresses)
 
 
-@task()
+# Below everything else in the queue: while the mail server hangs, each mail holds
+# the worker for EMAIL_TIMEOUT, and an export asked for meanwhile goes first.
+MAIL_PRIORITY = -10
+
+
+@task(priority=MAIL_PRIORITY)
 def send_notification(subject: str, body: str, recipients: list[str], attempt: int = 1) -> None:
     """The worker's half: send one mail; on failure log it, queue the next attempt and fail."""
     try:

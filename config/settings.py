@@ -199,7 +199,7 @@ if REDIS_URL:
     CACHES = {"default": _redis, "pages": {**_redis, "KEY_PREFIX": "pages"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# Background tasks (large exports): queued in PostgreSQL, run by `manage.py db_worker`,
+# Background tasks (large exports, mail): queued in PostgreSQL, run by `manage.py run_worker`,
 # which `make run` and `make serve` start beside the web server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -1,5 +1,5 @@
 """Large exports in the background: the request queues a job and returns at once;
-``manage.py db_worker`` (django-tasks' database backend) writes the workbook while
+``manage.py run_worker`` (django-tasks' database backend) writes the workbook while
 the requester's page shows its progress, then serves the file to that user alone.
 
 A year's estimate lines (100,000 at the scale of a province) take 15 to 35 s to

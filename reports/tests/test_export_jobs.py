@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -37,7 +38,7 @@ from reports.export_jobs import (
 from reports.models import ExportJob, ExportState
 from reports.tests.export_helpers import exported_lines, requested_job, rows_of, run_the_worker
 from reports.tests.report_fixtures import World, report_world
-from tests.helpers import BASE_DIR, clean_environment
+from tests.helpers import BASE_DIR, WORKER_SIGNALS, clean_environment
 
 pytestmark = pytest.mark.django_db
 
@@ -147,10 +148,10 @@ def test_a_queued_export_waits_however_long_and_says_the_worker_may_be_down(
 ) -> None:
     client.force_login(submitter)
     job = requested_job(client, 2027)
-    assert "manage.py db_worker" not in _page(client, job).content.decode()
+    assert "manage.py run_worker" not in _page(client, job).content.decode()
     with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=False):
         html = _page(client, job).content.decode()
-        assert "manage.py db_worker" in html
+        assert "manage.py run_worker" in html
         assert 'hx-trigger="every 2s"' in html  # still waiting, not given up
         assert requested_job(client, 2027) == job
 
@@ -568,3 +569,26 @@ def test_run_worker_starts_a_killed_worker_again_and_fails_what_it_was_writing(
         supervisor.wait(timeout=60)
     assert supervisor.returncode == 0
     assert not _alive(int(_log_lines_until(log, started, count=2)[1][2]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_goes_before_the_mail_waiting_in_the_queue(
+    report_world: World, client: Client, submitter: User
+) -> None:
+    """A hung mail server holds the worker EMAIL_TIMEOUT a mail: the mail waiting in
+    the queue does not hold up an export asked for after it."""
+    from budgeting.notifications import send_notification
+
+    send_notification.enqueue("主题", "正文", ["head@edu.example.gov.cn"])
+    client.force_login(submitter)
+    job = requested_job(client, 2027)
+    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
+    try:
+        call_command("db_worker", "--batch", "--max-tasks=1", "--no-startup-delay", verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    job.refresh_from_db()
+    assert job.state == ExportState.DONE
+    mail = DBTaskResult.objects.get(task_path="budgeting.notifications.send_notification")
+    assert mail.status == "READY"
