@@ -41,12 +41,13 @@ run: install
 	$(DEV) $(MANAGE) migrate --noinput
 	$(DEV) $(MANAGE) seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop the app; make stop ends the database)"
-	$(DEV) $$(command -v setsid || true) $(MANAGE) db_worker --no-startup-delay --no-reload & worker=$$!; \
+	$(DEV) $$(command -v setsid || true) $(MANAGE) run_worker & worker=$$!; \
 		trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 		$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Production serving: gunicorn, whitenoise static files, one log line per request.
-# Both run the background worker (large exports) beside the web server and stop it
+# Both run the background worker (exports, mail) beside the web server, kept running
+# by `manage.py run_worker` (it starts db_worker again when it exits), and stop it
 # with it: `make run` in its own session, so Ctrl-C reaches the dev server alone and
 # the worker gets one SIGTERM (it finishes the export it is writing); `make serve`
 # through gunicorn's hooks (config/gunicorn_conf.py), so gunicorn keeps its signals.

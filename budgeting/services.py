@@ -27,7 +27,7 @@ from budgeting.models import (
     Review,
     ReviewStage,
 )
-from budgeting.notifications import notify_after_commit
+from budgeting.notifications import queue_notification
 from budgeting.permissions import Standing, amount_refusal, check
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
 from projects.models import Project, ProjectState
@@ -308,7 +308,7 @@ def _move(
         "version": project.version,
         **(extra or {}),
     }
-    notify_after_commit(project, action=action, stage=stage, comment=comment)
+    queue_notification(project, action=action, stage=stage, comment=comment)
     record_event(
         f"budgeting.project.{action.value}",
         actor=actor,

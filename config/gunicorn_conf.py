@@ -39,16 +39,18 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 control_socket_disable = True
 
 
-# `make serve` runs the background worker (large exports, `manage.py db_worker`)
-# beside gunicorn with RUN_TASK_WORKER=true: started once the arbiter is ready,
-# stopped when it exits, so one Ctrl-C or SIGTERM ends both. In its own session,
-# so a terminal's Ctrl-C reaches gunicorn alone and the worker gets one SIGTERM,
-# on which it finishes the export it is writing. In production the worker is a
-# systemd unit of its own (docs/deployment.md).
+# `make serve` runs the background worker (exports, mail) beside gunicorn with
+# RUN_TASK_WORKER=true: `manage.py run_worker`, which keeps django-tasks' db_worker
+# running (it starts it again when it exits, after a database restart for one, see
+# ops/workers.py), started once the arbiter is ready and stopped when it exits, so
+# one Ctrl-C or SIGTERM ends both. In its own session, so a terminal's Ctrl-C
+# reaches gunicorn alone and the worker gets one SIGTERM, on which it finishes
+# the export it is writing. In production the worker is a systemd unit of its
+# own (docs/deployment.md).
 def when_ready(server: Any) -> None:
     if os.environ.get("RUN_TASK_WORKER", "").strip().lower() in ("1", "true", "yes", "on"):
         server.task_worker = subprocess.Popen(  # our own command, no shell
-            [sys.executable, str(MANAGE_PY), "db_worker", "--no-startup-delay", "--no-reload"],
+            [sys.executable, str(MANAGE_PY), "run_worker"],
             start_new_session=True,
         )
         server.log.info("Started the background worker (pid %s)", server.task_worker.pid)
@@ -62,4 +64,8 @@ def on_exit(server: Any) -> None:
     try:
         worker.wait(timeout=90)  # the longest export, with room to spare
     except subprocess.TimeoutExpired:
-        worker.kill()
+        worker.terminate()  # a second signal: the worker stops its task at once
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ops.middleware.RequestLogMiddleware",
+    # A view that meets a database connection error answers 503 (ops/outage.py).
+    "ops.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -107,7 +109,21 @@ else:
     }
 # pg_dump and pg_restore for backup_db and restore_drill (the embedded server ships its own).
 PG_BIN_DIR = env_str("PG_BIN_DIR")
-default_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+# Connections (docs/deployment.md, "Database connections"). gunicorn's sync workers
+# serve one request at a time: each keeps one connection open for CONN_MAX_AGE
+# seconds. A threaded server cannot: the dev server starts a thread per request,
+# and a persistent connection outlived its thread, so `make run` ran out of
+# connections after some 100 requests at once. There, each process shares a pool
+# of at most DATABASE_POOL_SIZE connections (10 with DEBUG, as under `make run`;
+# 0 turns it off): a request finding them all busy waits up to 10 s for one.
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 10 if DEBUG else 0)
+if DATABASE_POOL_SIZE > 0:
+    default_database["CONN_MAX_AGE"] = 0  # the pool keeps them open; Django requires 0
+    options = default_database.setdefault("OPTIONS", {})
+    assert isinstance(options, dict)
+    options["pool"] = {"min_size": 0, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
+else:
+    default_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 default_database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": default_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -183,7 +199,7 @@ if REDIS_URL:
     CACHES = {"default": _redis, "pages": {**_redis, "KEY_PREFIX": "pages"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# Background tasks (large exports): queued in PostgreSQL, run by `manage.py db_worker`,
+# Background tasks (large exports, mail): queued in PostgreSQL, run by `manage.py run_worker`,
 # which `make run` and `make serve` start beside the web server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -230,6 +246,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Seconds the worker waits for the mail server before the mail's task fails
+# (budgeting.notifications); requests never wait for mail.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "budget@localhost")
 
 # --- Security headers and HTTPS ------------------------------------------------

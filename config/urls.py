@@ -9,6 +9,11 @@ from django.views.generic import RedirectView
 from ops.views import healthz
 from reports.home_views import home
 
+# A database connection error raised in a middleware gets the 503 page too (ops/outage.py),
+# as does a session that could not be saved for it (a 400 otherwise).
+handler400 = "ops.outage.bad_request"
+handler500 = "ops.outage.server_error"
+
 admin.site.site_header = _("IT project budgeting · administration")
 admin.site.site_title = _("IT project budgeting")
 

@@ -10,6 +10,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.labels import register
+        from ops.workers import worker_starting
+        from reports.export_jobs import fail_abandoned_exports
+
+        worker_starting.connect(fail_abandoned_exports, dispatch_uid="reports.exports")
 
         exported = _("Estimate lines exported")
         # Events written before the reports app existed keep their old type.

@@ -1,5 +1,5 @@
 """Large exports in the background: the request queues a job and returns at once;
-``manage.py db_worker`` (django-tasks' database backend) writes the workbook while
+``manage.py run_worker`` (django-tasks' database backend) writes the workbook while
 the requester's page shows its progress, then serves the file to that user alone.
 
 A year's estimate lines (100,000 at the scale of a province) take 15 to 35 s to
@@ -22,6 +22,7 @@ from django_tasks import task
 from accounts.models import User
 from audit.services import record_event
 from budgeting.models import BudgetCycle
+from ops import workers
 from projects.models import EstimateLine
 from projects.permissions import projects_visible_to
 from reports import exports
@@ -31,9 +32,13 @@ logger = logging.getLogger(__name__)
 
 # A finished export's file is kept this long, then deleted by the next export.
 KEEP = timedelta(hours=24)
-# A running export writes its progress about once a second; one that has not
-# moved for this long lost its worker (killed mid-export) and is offered again.
-STALLED_AFTER = timedelta(minutes=10)
+# A running export writes its progress about once a second (the longest pause,
+# packing the workbook at the end, takes seconds); one that has not moved for
+# this long lost its worker (killed mid-export, or on another machine) and is
+# offered again. One whose worker ran on this machine and is gone is at once.
+STALLED_AFTER = timedelta(minutes=2)
+# The start of ExportJob.error for an export whose worker stopped under it.
+INTERRUPTED = "interrupted:"
 # Progress is written every this many rows: about once a second at full speed.
 PROGRESS_STEP = 5000
 # Unfinished exports one user may have at once (all years and languages).
@@ -47,8 +52,33 @@ class ExportError(Exception):
 
 
 def is_stalled(job: ExportJob) -> bool:
-    """Running but not moving. A queued job waits for a worker, however long."""
-    return job.state == ExportState.RUNNING and timezone.now() - job.updated_at > STALLED_AFTER
+    """Running, but not moving or its worker gone. A queued job waits for a worker,
+    however long."""
+    return job.state == ExportState.RUNNING and (
+        timezone.now() - job.updated_at > STALLED_AFTER or workers.is_gone(job.worker)
+    )
+
+
+def was_interrupted(job: ExportJob) -> bool:
+    """Its worker stopped before it finished: stalled now, or failed for that reason."""
+    return is_stalled(job) or (
+        job.state == ExportState.FAILED and job.error.startswith(INTERRUPTED)
+    )
+
+
+def fail_abandoned_exports(**kwargs: Any) -> int:
+    """Receiver of ops.workers.worker_starting: fail the exports a dead worker was
+    writing, so their owners see "start again" now, not when the next one asks.
+    Returns how many."""
+    failed = 0
+    for job in ExportJob.objects.filter(state=ExportState.RUNNING):
+        if is_stalled(job) and _finish(
+            job, ExportState.FAILED, error=f"{INTERRUPTED} its worker stopped ({job.worker})"
+        ):
+            failed += 1
+    if failed:
+        logger.warning("Marked %s export(s) of a stopped worker as failed", failed)
+    return failed
 
 
 def request_lines_export(*, actor: User, year: int, language: str) -> ExportJob:
@@ -68,7 +98,7 @@ def request_lines_export(*, actor: User, year: int, language: str) -> ExportJob:
         ).order_by("-created_at")
         for job in unfinished:
             if is_stalled(job):
-                _finish(job, ExportState.FAILED, error="stalled: replaced by a new request")
+                _finish(job, ExportState.FAILED, error=f"{INTERRUPTED} replaced by a new request")
             elif (job.year, job.language) == (year, language):
                 return job
         if unfinished.count() >= MAX_UNFINISHED:
@@ -120,7 +150,7 @@ def write_lines_export(public_id: str) -> None:
     # Claimed by one conditional UPDATE: a task delivered twice, or run by two
     # workers at once, or a job replaced meanwhile, finds it no longer queued.
     claimed = ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED).update(
-        state=ExportState.RUNNING, updated_at=timezone.now()
+        state=ExportState.RUNNING, updated_at=timezone.now(), worker=workers.this_process()
     )
     if not claimed:
         return

@@ -48,7 +48,7 @@ def export_status(request: HttpRequest, public_id: str) -> HttpResponse:
     """The progress page. htmx polls it for the status block alone (a partial, so
     pending messages stay for the next page) until the export ends."""
     job = _own_job(request, public_id)
-    stalled = export_jobs.is_stalled(job)
+    stalled = export_jobs.was_interrupted(job)
     waited = (timezone.now() - job.created_at).total_seconds()
     context = {
         "job": job,
@@ -58,7 +58,6 @@ def export_status(request: HttpRequest, public_id: str) -> HttpResponse:
         "worker_hint": job.state == ExportState.QUEUED and waited > WORKER_HINT_SECONDS,
         "poll_seconds": POLL_SECONDS,
         "hint_seconds": WORKER_HINT_SECONDS,
-        "stalled_minutes": int(export_jobs.STALLED_AFTER.total_seconds() // 60),
         "kept_hours": int(export_jobs.KEEP.total_seconds() // 3600),
     }
     if request.headers.get("HX-Request"):

@@ -36,6 +36,9 @@ class ExportJob(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
+    # The worker process writing it (ops.workers.this_process()), so a worker starting
+    # on the same machine can tell that it died and fail the export at once.
+    worker = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Moves with every progress step: an unfinished job that stops moving has lost its worker.
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,9 +1,12 @@
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from django.core.management import call_command
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
@@ -62,3 +65,17 @@ def gunicorn_command(port: int) -> list[str]:
         "--bind",
         f"127.0.0.1:{port}",
     ]
+
+
+def run_the_worker() -> None:
+    """`manage.py db_worker --batch`: every queued task, then it stops. The worker
+    takes over SIGINT and SIGTERM while it runs; the test session gets them back."""
+    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+
+WORKER_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)

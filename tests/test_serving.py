@@ -5,18 +5,14 @@ import subprocess
 import time
 from http.client import HTTPConnection, HTTPMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from benchmarks.http_load import served
 from config.gunicorn_conf import worker_count
-from reports.export_jobs import request_lines_export
-from reports.models import ExportState
-from reports.tests.report_fixtures import World, report_world
+from reports.tests.report_fixtures import report_world
 from tests.helpers import (
     BASE_DIR,
     PRODUCTION,
@@ -146,36 +142,3 @@ def test_gunicorn_serves_production_settings_with_hashed_static_files(tmp_path: 
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert re.search(r"ops\.requests GET /accounts/login/ 200 - \d+ms", output), output
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-@pytest.mark.django_db(transaction=True)
-def test_as_make_serve_runs_it_gunicorn_starts_the_worker_and_stops_it_on_exit(
-    report_world: World, submitter: User, tmp_path: Path, settings: Any
-) -> None:
-    """RUN_TASK_WORKER=true, as `make serve` sets it: the export gets written by the
-    worker gunicorn started, and stopping gunicorn stops the worker."""
-    settings.MEDIA_ROOT = media = tmp_path / "shared-media"
-    log = tmp_path / "gunicorn.log"
-    environment = {"RUN_TASK_WORKER": "true", "MEDIA_ROOT": str(media), "WEB_CONCURRENCY": "1"}
-    with served(log, environment):
-        job = request_lines_export(actor=submitter, year=2027, language="zh-hans")
-        deadline = time.monotonic() + 60
-        while job.state != ExportState.DONE:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.5)
-            job.refresh_from_db()
-        started = re.search(r"Started the background worker \(pid (\d+)\)", log.read_text())
-        assert started, log.read_text()
-        worker = int(started[1])
-        assert _alive(worker)
-    assert not _alive(worker)
-    assert job.file.name
-    assert (media / job.file.name).exists()

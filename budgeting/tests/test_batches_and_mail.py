@@ -2,7 +2,9 @@ from collections.abc import Iterator
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import translation
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from audit.models import Event
@@ -80,52 +82,69 @@ def test_batch_needs_a_name_and_projects(cycle: BudgetCycle, finance_approver: U
         services.approve_batch([], actor=finance_approver, name="第一批", versions={})
 
 
-def test_next_stage_hears_of_a_submission_after_commit(
-    cycle: BudgetCycle,
-    submitter: User,
-    department_approver: User,
-    django_capture_on_commit_callbacks,
+def _mail_the_worker_sends() -> list[mail.EmailMessage]:
+    """Run the queued mail tasks as the worker does; what they sent."""
+    for queued in DBTaskResult.objects.filter(task_path=MAIL_TASK, status="READY"):
+        queued.task.call(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])
+    return list(mail.outbox)
+
+
+MAIL_TASK = "budgeting.notifications.send_notification"
+
+
+def test_next_stage_hears_of_a_submission_through_the_worker(
+    cycle: BudgetCycle, submitter: User, department_approver: User
 ) -> None:
     department_approver.email = "head@edu.example.gov.cn"
     department_approver.save(update_fields=["email"])
     project = make_ready(register(submitter), submitter)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.submit(project, actor=submitter, expected_version=project.version)
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["head@edu.example.gov.cn"]
-    assert project.code in mail.outbox[0].subject
+    services.submit(project, actor=submitter, expected_version=project.version)
+    assert mail.outbox == []  # the action sends nothing itself
+    [message] = _mail_the_worker_sends()
+    assert message.to == ["head@edu.example.gov.cn"]
+    assert project.code in message.subject
 
 
 def test_submitter_hears_of_a_return_with_the_reason(
-    cycle: BudgetCycle,
-    submitter: User,
-    department_approver: User,
-    django_capture_on_commit_callbacks,
+    cycle: BudgetCycle, submitter: User, department_approver: User
 ) -> None:
     submitter.email = "clerk@edu.example.gov.cn"
     submitter.save(update_fields=["email"])
     project = make_ready(register(submitter), submitter)
     project = services.submit(project, actor=submitter, expected_version=project.version)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.return_for_revision(
-            project, actor=department_approver, expected_version=project.version, comment="请补充"
-        )
-    assert [message.to for message in mail.outbox] == [["clerk@edu.example.gov.cn"]]
-    assert "请补充" in mail.outbox[0].body
+    services.return_for_revision(
+        project, actor=department_approver, expected_version=project.version, comment="请补充"
+    )
+    sent = _mail_the_worker_sends()
+    assert [message.to for message in sent] == [["clerk@edu.example.gov.cn"]]
+    assert "请补充" in sent[0].body
 
 
 def test_no_mail_for_a_refused_action(
-    cycle: BudgetCycle,
-    submitter: User,
-    department_approver: User,
-    django_capture_on_commit_callbacks,
+    cycle: BudgetCycle, submitter: User, department_approver: User
 ) -> None:
     department_approver.email = "head@edu.example.gov.cn"
     department_approver.save(update_fields=["email"])
     project = register(submitter)  # not ready: submission is refused
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkflowError):
+    with pytest.raises(WorkflowError):
         services.submit(project, actor=submitter, expected_version=project.version)
-    assert mail.outbox == []
+    assert not DBTaskResult.objects.exists()
+    assert _mail_the_worker_sends() == []
+
+
+def test_the_mail_exists_only_if_the_action_committed(
+    cycle: BudgetCycle, submitter: User, department_approver: User
+) -> None:
+    """Queued in the action's transaction: rolled back with it, never sent for nothing."""
+    department_approver.email = "head@edu.example.gov.cn"
+    department_approver.save(update_fields=["email"])
+    project = make_ready(register(submitter), submitter)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.submit(project, actor=submitter, expected_version=project.version)
+        assert DBTaskResult.objects.filter(task_path=MAIL_TASK).count() == 1
+        raise RuntimeError("something after the action failed: all of it is undone")
+    assert not DBTaskResult.objects.exists()
+    assert _mail_the_worker_sends() == []
 
 
 def test_batch_pages_are_for_the_finance_approver_only(

@@ -2,16 +2,17 @@
 would, and download the workbook."""
 
 import io
-import signal
 from typing import Any
 
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from reports.export_jobs import write_lines_export
 from reports.models import ExportJob
+from tests.helpers import run_the_worker
+
+__all__ = ["exported_lines", "requested_job", "rows_of", "run_the_worker"]
 
 
 def requested_job(client: Client, year: int | str) -> ExportJob:
@@ -34,17 +35,3 @@ def exported_lines(client: Client, year: int | str) -> bytes:
 
 def rows_of(content: bytes) -> list[tuple[Any, ...]]:
     return list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-
-
-def run_the_worker() -> None:
-    """`manage.py db_worker --batch`: every queued task, then it stops. The worker
-    takes over SIGINT and SIGTERM while it runs; the test session gets them back."""
-    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
-    try:
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
-
-
-WORKER_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)

@@ -1,6 +1,12 @@
 """The year's estimate lines exported in the background: queued by a POST, written by
 the worker with its progress on the requester's page, downloaded by the requester only."""
 
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -8,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -16,8 +23,10 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from audit.models import Event
+from benchmarks.http_load import database_url, served
 from budgeting import services
 from budgeting.models import BudgetCycle, CycleState
+from ops import workers
 from projects.models import EstimateLine
 from reports import export_jobs
 from reports.export_jobs import (
@@ -29,6 +38,7 @@ from reports.export_jobs import (
 from reports.models import ExportJob, ExportState
 from reports.tests.export_helpers import exported_lines, requested_job, rows_of, run_the_worker
 from reports.tests.report_fixtures import World, report_world
+from tests.helpers import BASE_DIR, WORKER_SIGNALS, clean_environment
 
 pytestmark = pytest.mark.django_db
 
@@ -138,10 +148,10 @@ def test_a_queued_export_waits_however_long_and_says_the_worker_may_be_down(
 ) -> None:
     client.force_login(submitter)
     job = requested_job(client, 2027)
-    assert "manage.py db_worker" not in _page(client, job).content.decode()
+    assert "manage.py run_worker" not in _page(client, job).content.decode()
     with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=False):
         html = _page(client, job).content.decode()
-        assert "manage.py db_worker" in html
+        assert "manage.py run_worker" in html
         assert 'hx-trigger="every 2s"' in html  # still waiting, not given up
         assert requested_job(client, 2027) == job
 
@@ -389,3 +399,196 @@ def test_the_database_worker_runs_the_export_end_to_end(
     rows = rows_of(response.getvalue())
     assert len(rows) - 1 == job.rows_total
     assert job.rows_total
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_as_make_serve_runs_it_gunicorn_starts_the_worker_and_stops_it_on_exit(
+    report_world: World, submitter: User, tmp_path: Path, settings: Any
+) -> None:
+    """RUN_TASK_WORKER=true, as `make serve` sets it: the export gets written by the
+    worker gunicorn started, and stopping gunicorn stops the worker."""
+    settings.MEDIA_ROOT = media = tmp_path / "shared-media"
+    log = tmp_path / "gunicorn.log"
+    environment = {"RUN_TASK_WORKER": "true", "MEDIA_ROOT": str(media), "WEB_CONCURRENCY": "1"}
+    with served(log, environment):
+        job = request_lines_export(actor=submitter, year=2027, language="zh-hans")
+        deadline = time.monotonic() + 60
+        while job.state != ExportState.DONE:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+            job.refresh_from_db()
+        started = re.search(r"Started the background worker \(pid (\d+)\)", log.read_text())
+        assert started, log.read_text()
+        worker = int(started[1])
+        assert _alive(worker)
+        [child] = _log_lines_until(log, r"Starting worker worker_id=\S+:(\d+) ")
+        assert _alive(int(child[1]))  # run_worker's db_worker
+    assert not _alive(worker)
+    assert not _alive(int(child[1]))
+    assert job.file.name
+    assert (media / job.file.name).exists()
+
+
+def test_a_worker_starting_fails_the_exports_a_dead_worker_was_writing(
+    report_world: World, client: Client, submitter: User
+) -> None:
+    """The worker was killed at 10,000 of 100,708 lines: as soon as a worker starts
+    again the export is failed and its owner offered to start again, not ten minutes
+    later. One still moving in a live worker is left alone."""
+    client.force_login(submitter)
+    killed = requested_job(client, 2027)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    _running(killed, rows_total=100708, rows_done=10000, worker=f"{workers.PLACE}:{dead.pid}")
+    _cycle(2026)
+    alive = requested_job(client, 2026)
+    _running(alive, worker=workers.this_process())
+    html = _page(client, killed).content.decode()
+    assert "导出已中断" in html  # at once on this machine, before any worker starts
+    assert "已写入 10000 行" not in html
+
+    workers.worker_starting.send(sender=None)
+    killed.refresh_from_db()
+    alive.refresh_from_db()
+    assert (killed.state, alive.state) == (ExportState.FAILED, ExportState.RUNNING)
+    assert killed.error.startswith(export_jobs.INTERRUPTED)
+    response = _page(client, killed, HX_Request="true")
+    assert response.status_code == 286
+    assert "后台处理程序在导出完成前停止了" in response.content.decode()
+    assert reverse("reports:lines_export") in response.content.decode()
+    assert requested_job(client, 2027) != killed
+    url = reverse("reports:export_download", args=[killed.public_id])
+    assert client.get(url).status_code == 404  # nothing half-written is ever served
+
+
+def test_a_running_export_that_moved_two_minutes_ago_is_failed_when_a_worker_starts(
+    report_world: World, client: Client, submitter: User
+) -> None:
+    """Its worker on another machine, which this one cannot look at: no progress for
+    two minutes is what tells."""
+    client.force_login(submitter)
+    job = requested_job(client, 2027)
+    _running(job, worker="another-app-server:4026531836:4242")
+    with time_machine.travel(timezone.now() + timedelta(seconds=100), tick=False):
+        assert export_jobs.fail_abandoned_exports() == 0
+        assert "导出已中断" not in _page(client, job).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(seconds=121), tick=False):
+        assert export_jobs.fail_abandoned_exports() == 1
+    job.refresh_from_db()
+    assert job.state == ExportState.FAILED
+
+
+def test_the_worker_writing_an_export_is_recorded(
+    report_world: World, client: Client, submitter: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.force_login(submitter)
+    job = requested_job(client, 2027)
+    seen: list[str] = []
+    write = export_jobs.exports.write_lines
+
+    def watched(rows: Any, target: Any, title: str) -> int:
+        seen.append(ExportJob.objects.get(pk=job.pk).worker)
+        return write(rows, target, title)
+
+    monkeypatch.setattr(export_jobs.exports, "write_lines", watched)
+    write_lines_export.call(str(job.public_id))
+    assert seen == [workers.this_process()]
+
+
+def _log_lines_until(log: Path, pattern: str, count: int = 1) -> list[re.Match[str]]:
+    deadline = time.monotonic() + 60
+    while True:
+        found = list(re.finditer(pattern, log.read_text()))
+        if len(found) >= count:
+            return found
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_worker_starts_a_killed_worker_again_and_fails_what_it_was_writing(
+    report_world: World, submitter: User, tmp_path: Path, settings: Any
+) -> None:
+    """`manage.py run_worker`, as make run and make serve start it: kill -9 its worker
+    mid-export; a new one starts, the export is failed, and the next one is written."""
+    settings.MEDIA_ROOT = media = tmp_path / "shared-media"
+    log = tmp_path / "worker.log"
+    env = clean_environment(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "DATABASE_URL": database_url(),
+            "MEDIA_ROOT": str(media),
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    started = r"Starting worker worker_id=(\S+:(\d+)) "
+    with log.open("w") as output:
+        supervisor = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--interval=0.2"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        [first] = _log_lines_until(log, started)
+        writing = request_lines_export(actor=submitter, year=2027, language="zh-hans")
+        writing.refresh_from_db()
+        deadline = time.monotonic() + 60
+        while writing.state != ExportState.DONE:  # the first worker works
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+            writing.refresh_from_db()
+        _running(writing, rows_done=10000, rows_total=100708, worker=first[1], file="")
+        os.kill(int(first[2]), signal.SIGKILL)
+        second = _log_lines_until(log, started, count=2)[1]
+        assert second[2] != first[2]
+        assert re.search(r"exited with code -9 .* starting it again in 1 s", log.read_text())
+        writing.refresh_from_db()
+        assert writing.state == ExportState.FAILED
+        assert writing.error.startswith(export_jobs.INTERRUPTED)
+        _cycle(2026)
+        after = request_lines_export(actor=submitter, year=2026, language="zh-hans")
+        deadline = time.monotonic() + 60
+        while after.state != ExportState.DONE:  # and the new worker works
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+            after.refresh_from_db()
+    finally:
+        supervisor.terminate()
+        supervisor.wait(timeout=60)
+    assert supervisor.returncode == 0
+    assert not _alive(int(_log_lines_until(log, started, count=2)[1][2]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_goes_before_the_mail_waiting_in_the_queue(
+    report_world: World, client: Client, submitter: User
+) -> None:
+    """A hung mail server holds the worker EMAIL_TIMEOUT a mail: the mail waiting in
+    the queue does not hold up an export asked for after it."""
+    from budgeting.notifications import send_notification
+
+    send_notification.enqueue("主题", "正文", ["head@edu.example.gov.cn"])
+    client.force_login(submitter)
+    job = requested_job(client, 2027)
+    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
+    try:
+        call_command("db_worker", "--batch", "--max-tasks=1", "--no-startup-delay", verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    job.refresh_from_db()
+    assert job.state == ExportState.DONE
+    mail = DBTaskResult.objects.get(task_path="budgeting.notifications.send_notification")
+    assert mail.status == "READY"
