@@ -185,7 +185,7 @@ def write_template(
     help_sheet = book.create_sheet(HELP_SHEET)
     _header(help_sheet, [f"{standard.name}（{standard.version_label}）"], [120])
     for text in HELP_TEXT:
-        help_sheet.append([text])
+        help_sheet.append([safe_cell(help_sheet, text)])
     _add_validations(sheet, len(items), grade_rows)
     buffer = BytesIO()
     book.save(buffer)
@@ -193,7 +193,8 @@ def write_template(
 
 
 def _header(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
-    sheet.append(list(headers))
+    # Through the formula-safe writer too: the help sheet's heading is the standard's name.
+    sheet.append([safe_cell(sheet, header) for header in headers])
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.cell(row=1, column=index).font = Font(bold=True)
