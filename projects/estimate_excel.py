@@ -12,6 +12,7 @@ departments' own tables; they are not translated. docs/estimate-template.md
 describes the format.
 """
 
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -325,7 +326,9 @@ def _add_validations(sheet: Worksheet, item_count: int, grade_count: int) -> Non
 
 
 def read_lines(file: IO[bytes], project: Project, standard: StandardSet | None) -> Preview:
-    """Parse and price every line of an uploaded template; never raises for a bad file."""
+    """Parse and price every line of an uploaded template. A problem in the file is an
+    error of the preview; only a sheet over the size limits is refused whole
+    (ValidationError, naming the limit), as no preview of it could be applied."""
     preview = Preview()
     if standard is None:
         message = _("No published standard is in force for this budget year.")
@@ -344,9 +347,16 @@ def read_lines(file: IO[bytes], project: Project, standard: StandardSet | None) 
             return preview
         items = {item.code: item for item in estimates.items_for(project, standard)}
         sheet = book[LINES_SHEET]
-        # The size a file declares may be wrong either way; read the rows it really has.
+        # The size a file declares may be wrong either way; read the rows it really has,
+        # but never past the first row over the limit (openpyxl stops parsing there).
         sheet.reset_dimensions()
-        _read_rows(sheet.iter_rows(), items, preview)
+        rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=len(COLUMNS))
+        try:
+            _read_rows(rows, items, preview)
+        except (SyntaxError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            # XML that passed the package check may still break the parser midway.
+            message = _("The workbook is damaged or contains unsafe XML.")
+            return Preview(errors=[CellError(0, "", "", message)])
     finally:
         book.close()
     if not preview.rows and not preview.errors:
@@ -373,16 +383,28 @@ def _read_rows(rows: Iterable[Sequence[Any]], items: dict[str, ServiceItem], out
         return
     count = 0
     for number, cells in enumerate(rows, start=2):
+        # Every row counts, blank or not: a sheet of a million formatted blank rows
+        # is refused at the first row over the limit, not read to its end.
+        if number > MAX_SHEET_ROWS:
+            raise ValidationError(
+                _(
+                    "The sheet %(sheet)s has more than %(rows)d rows (blank rows count too). "
+                    "Delete the rows below your lines and upload it again: at most %(count)d "
+                    "lines, within the first %(rows)d rows, can be imported."
+                )
+                % {"sheet": LINES_SHEET, "rows": MAX_SHEET_ROWS, "count": MAX_LINES},
+                code="rows",
+            )
         row = _RowReader(number, list(cells)[: len(COLUMNS)])
         if row.is_blank:
             continue
         count += 1
-        if count > MAX_LINES or number > MAX_SHEET_ROWS:
-            message = _(
-                "At most %(count)d lines, within the first %(rows)d rows, can be imported."
-            ) % {"count": MAX_LINES, "rows": MAX_SHEET_ROWS}
-            out.errors.append(CellError(number, "", "", message))
-            return
+        if count > MAX_LINES:
+            raise ValidationError(
+                _("At most %(count)d lines, within the first %(rows)d rows, can be imported.")
+                % {"count": MAX_LINES, "rows": MAX_SHEET_ROWS},
+                code="lines",
+            )
         spec = row.spec(items)
         line = row.price(spec) if spec is not None else None
         out.errors.extend(row.errors)
