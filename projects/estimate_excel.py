@@ -150,10 +150,6 @@ class Preview:
     def total(self) -> Decimal:
         return sum((row.line.amount for row in self.rows), Decimal("0.00"))
 
-    @property
-    def specs(self) -> list[services.LineSpec]:
-        return [row.spec for row in self.rows]
-
 
 # --- Checking the upload -----------------------------------------------------------------
 

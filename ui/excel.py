@@ -142,8 +142,9 @@ def save_table(
 
 
 def cell_writer(sheet: Worksheet, number_format: str | None = None) -> Callable[[Any], Any]:
-    """A function giving a column's cell for a value, to ``sheet.append``: the plain
-    value where that is safe, else a styled or quoted cell. Empty text is no value.
+    """A function giving a column's cell for a value, to ``sheet.append`` on a write-only
+    sheet: the plain value where that is safe, else a styled or quoted cell. Empty text
+    is no value. (A normal sheet keeps the cells it is given: use ``safe_cell`` there.)
 
     A write-only sheet serialises each row as it is appended, so one styled cell
     per column can carry every row's value; a new styled cell per value cost a
