@@ -8,8 +8,9 @@ that handles it (target ≤ 10 s, a third of the limit, for slower servers).
 - The standards workbook (admin, "Import a standard from Excel"): excel.MAX_ROWS
   items and excel.MAX_ROWS grades, posted to the admin view for real (not a dry run).
 - A project's estimate template with estimate_excel.MAX_LINES lines of four
-  pricing methods: the upload, the priced preview and the all-or-nothing apply,
-  three requests of the clerk's.
+  pricing methods: the upload (where the file is read and priced, once), the
+  preview of the kept lines and the all-or-nothing apply, three requests of the
+  clerk's.
 - django-import-export's admin import of grades, one row at a time through
   the services: resources.MAX_IMPORT_ROWS rows, a dry run and the confirmed
   run, each one request of the admin's two.

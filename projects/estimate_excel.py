@@ -12,6 +12,7 @@ departments' own tables; they are not translated. docs/estimate-template.md
 describes the format.
 """
 
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -149,10 +150,6 @@ class Preview:
     def total(self) -> Decimal:
         return sum((row.line.amount for row in self.rows), Decimal("0.00"))
 
-    @property
-    def specs(self) -> list[services.LineSpec]:
-        return [row.spec for row in self.rows]
-
 
 # --- Checking the upload -----------------------------------------------------------------
 
@@ -185,7 +182,7 @@ def write_template(
     help_sheet = book.create_sheet(HELP_SHEET)
     _header(help_sheet, [f"{standard.name}（{standard.version_label}）"], [120])
     for text in HELP_TEXT:
-        help_sheet.append([text])
+        help_sheet.append([safe_cell(help_sheet, text)])
     _add_validations(sheet, len(items), grade_rows)
     buffer = BytesIO()
     book.save(buffer)
@@ -193,7 +190,8 @@ def write_template(
 
 
 def _header(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
-    sheet.append(list(headers))
+    # Through the formula-safe writer too: the help sheet's heading is the standard's name.
+    sheet.append([safe_cell(sheet, header) for header in headers])
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.cell(row=1, column=index).font = Font(bold=True)
@@ -324,7 +322,9 @@ def _add_validations(sheet: Worksheet, item_count: int, grade_count: int) -> Non
 
 
 def read_lines(file: IO[bytes], project: Project, standard: StandardSet | None) -> Preview:
-    """Parse and price every line of an uploaded template; never raises for a bad file."""
+    """Parse and price every line of an uploaded template. A problem in the file is an
+    error of the preview; only a sheet over the size limits is refused whole
+    (ValidationError, naming the limit), as no preview of it could be applied."""
     preview = Preview()
     if standard is None:
         message = _("No published standard is in force for this budget year.")
@@ -343,9 +343,16 @@ def read_lines(file: IO[bytes], project: Project, standard: StandardSet | None) 
             return preview
         items = {item.code: item for item in estimates.items_for(project, standard)}
         sheet = book[LINES_SHEET]
-        # The size a file declares may be wrong either way; read the rows it really has.
+        # The size a file declares may be wrong either way; read the rows it really has,
+        # but never past the first row over the limit (openpyxl stops parsing there).
         sheet.reset_dimensions()
-        _read_rows(sheet.iter_rows(), items, preview)
+        rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=len(COLUMNS))
+        try:
+            _read_rows(rows, items, preview)
+        except (SyntaxError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            # XML that passed the package check may still break the parser midway.
+            message = _("The workbook is damaged or contains unsafe XML.")
+            return Preview(errors=[CellError(0, "", "", message)])
     finally:
         book.close()
     if not preview.rows and not preview.errors:
@@ -372,16 +379,28 @@ def _read_rows(rows: Iterable[Sequence[Any]], items: dict[str, ServiceItem], out
         return
     count = 0
     for number, cells in enumerate(rows, start=2):
+        # Every row counts, blank or not: a sheet of a million formatted blank rows
+        # is refused at the first row over the limit, not read to its end.
+        if number > MAX_SHEET_ROWS:
+            raise ValidationError(
+                _(
+                    "The sheet %(sheet)s has more than %(rows)d rows (blank rows count too). "
+                    "Delete the rows below your lines and upload it again: at most %(count)d "
+                    "lines, within the first %(rows)d rows, can be imported."
+                )
+                % {"sheet": LINES_SHEET, "rows": MAX_SHEET_ROWS, "count": MAX_LINES},
+                code="rows",
+            )
         row = _RowReader(number, list(cells)[: len(COLUMNS)])
         if row.is_blank:
             continue
         count += 1
-        if count > MAX_LINES or number > MAX_SHEET_ROWS:
-            message = _(
-                "At most %(count)d lines, within the first %(rows)d rows, can be imported."
-            ) % {"count": MAX_LINES, "rows": MAX_SHEET_ROWS}
-            out.errors.append(CellError(number, "", "", message))
-            return
+        if count > MAX_LINES:
+            raise ValidationError(
+                _("At most %(count)d lines, within the first %(rows)d rows, can be imported.")
+                % {"count": MAX_LINES, "rows": MAX_SHEET_ROWS},
+                code="lines",
+            )
         spec = row.spec(items)
         line = row.price(spec) if spec is not None else None
         out.errors.extend(row.errors)

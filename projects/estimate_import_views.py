@@ -46,17 +46,21 @@ def estimate_template(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def estimate_import(request: HttpRequest, code: str) -> HttpResponse:
+    """Upload a filled-in template: checked, read and priced here, once; the preview and
+    applying read what was kept (``pending_imports``), never the file again."""
     project = get_project_for_edit(request.user, code)
+    standard = estimates.standard_for(project)
     form = EstimateUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             estimate_excel.check_upload(upload)
+            preview = estimate_excel.read_lines(upload, project, standard)
         except ValidationError as error:
             form.add_error("file", error)
         else:
             pending = pending_imports.store(
-                request, project, upload, estimates.standard_for(project)
+                project, request_member(request), upload.name or "", standard, preview
             )
             return redirect(
                 "projects:estimate_import_preview", code=project.code, token=pending.token
@@ -64,22 +68,21 @@ def estimate_import(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "projects/estimate_import.html",
-        {"project": project, "form": form, "standard": estimates.standard_for(project)},
+        {"project": project, "form": form, "standard": standard},
         status=400 if form.errors else 200,
     )
 
 
 @login_required
 def estimate_import_preview(request: HttpRequest, code: str, token: str) -> HttpResponse:
-    """GET shows the preview; POST applies it (after parsing the stored file again), unless
-    the project or the standard in force changed since the upload (the service refuses)."""
+    """GET shows the preview kept at upload; POST applies its lines, unless the project or
+    the standard in force changed since the upload (the service refuses)."""
     project = get_project_for_edit(request.user, code)
-    pending = pending_imports.find(request, project, token)
+    pending = pending_imports.find(request.user, project, token)
     if pending is None:
         raise Http404
+    preview = pending_imports.preview(pending)
     standard = estimates.standard_for(project)
-    with pending.open() as file:
-        preview = estimate_excel.read_lines(file, project, standard)
     refusal = ""
     if request.method == "POST" and not preview.errors:
         try:
@@ -87,14 +90,14 @@ def estimate_import_preview(request: HttpRequest, code: str, token: str) -> Http
                 project,
                 actor=request_member(request),
                 expected_version=pending.version,
-                lines=preview.specs,
+                lines=pending_imports.line_specs(pending, project),
                 source=pending.name,
-                standard_code=pending.standard,
+                standard_code=pending.standard_code,
             )
         except ProjectError as error:
             refusal = error.message
         else:
-            pending_imports.discard(request, pending)
+            pending_imports.discard(pending)
             messages.success(
                 request,
                 _("%(count)d estimate lines imported; requested amount %(amount)s yuan.")
@@ -102,7 +105,7 @@ def estimate_import_preview(request: HttpRequest, code: str, token: str) -> Http
             )
             return redirect(_lines_url(project))
     stale = project.version != pending.version
-    standard_changed = pending.standard != (standard.code if standard else "")
+    standard_changed = pending.standard_code != (standard.code if standard else "")
     # The clerk sees every flag before applying, unusual quantities included.
     quantities.mark_unusual([row.line for row in preview.rows], project)
     return render(

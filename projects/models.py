@@ -384,3 +384,32 @@ LINE_FLAGS = (
     ("is_above_standard", _("Above the standard")),
     ("is_out_of_range", _("Outside the allowed range")),
 )
+
+
+class PendingImport(models.Model):
+    """An uploaded estimate template, read and priced once, waiting for its uploader to
+    apply it (``projects.pending_imports``). Each upload has its own row under a random
+    token, so previews opened side by side in several tabs all stay.
+
+    ``lines`` holds what the preview shows and what applying re-prices (each line's
+    spec and its priced fields); ``problems`` every error by row and column. The file
+    itself is not kept: nothing reads it again.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The project's version at upload: applying is refused once it changed.
+    version = models.PositiveIntegerField()
+    # The code of the standard in force at upload ("" if none was).
+    standard_code = models.CharField(max_length=32, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    lines = models.JSONField(default=list)
+    problems = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="pending_import_user_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.name}"

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, User
 from accounts.permissions import can_submit_for_unit
@@ -426,6 +427,13 @@ def price_line(spec: LineSpec) -> EstimateLine:
     return _price_non_standard_line(spec)
 
 
+STANDARD_CHANGED = gettext_lazy(
+    "The standard in force has changed since the file was uploaded, so its "
+    "prices may differ from the preview. Nothing was changed: upload the "
+    "file again to see them."
+)
+
+
 def replace_lines(
     project: Project,
     *,
@@ -450,13 +458,7 @@ def replace_lines(
         locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
         standard = estimates.standard_for(locked)
         if standard_code != (standard.code if standard else ""):
-            raise ProjectError(
-                _(
-                    "The standard in force has changed since the file was uploaded, so its "
-                    "prices may differ from the preview. Nothing was changed: upload the "
-                    "file again to see them."
-                )
-            )
+            raise ProjectError(str(STANDARD_CHANGED))
         removed = [_line_record(line) for line in locked.lines.select_related("standard_set")]
         dropped = _drop_decisions(locked.lines.all())
         locked.lines.all().delete()

@@ -6,11 +6,12 @@ and its contents are shown read-only.
 
 import io
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,8 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.forms import ImportForm as ImportExportForm
 
 from accounts.models import User
 from standards import excel, import_service, services
@@ -26,10 +29,56 @@ from standards.forms import ImportForm
 from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
 from standards.permissions import can_manage_standards
 from standards.resources import FeeCategoryResource, GradeResource, ServiceItemResource
+from ui.excel import write_table, xlsx_response
+from ui.uploads import check_package
+
+
+class SafeXLSX(base_formats.XLSX):
+    """import-export's Excel format, written by the one formula-safe writer: a name
+    typed as ``=HYPERLINK(...)`` comes out as text, not as a formula."""
+
+    def export_data(self, dataset: Any, **kwargs: Any) -> bytes:
+        return write_table(dataset.title or "Sheet", dataset.headers or [], list(dataset))
+
+
+class CheckedImportForm(ImportExportForm):
+    """import-export's upload form, with the package check of every upload for a file
+    read as a workbook (by the format chosen, its name or its content) before openpyxl
+    opens it."""
+
+    def __init__(self, formats: list[type[base_formats.Format]], *args: Any, **kwargs: Any):
+        super().__init__(formats, *args, **kwargs)
+        self.format_classes = list(formats)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        if upload is not None and self._is_workbook(upload, cleaned.get("format")):
+            try:
+                check_package(upload, upload.name or "", kind=".xlsx")
+            except ValidationError as error:
+                self.add_error("import_file", error)
+        return cleaned
+
+    def _is_workbook(self, upload: Any, chosen: Any) -> bool:
+        try:
+            format_class = self.format_classes[int(chosen)]
+        except (TypeError, ValueError, IndexError):
+            format_class = None
+        is_zip = zipfile.is_zipfile(upload)
+        upload.seek(0)
+        suffix = Path(upload.name or "").suffix.lower()
+        return is_zip or suffix != ".csv" or format_class is SafeXLSX
 
 
 class StandardsAdminMixin:
-    """Only system admins; changes only while the owning set is a draft."""
+    """Only system admins; changes only while the owning set is a draft. Imports read CSV
+    or checked workbooks; exports are workbooks from the formula-safe writer (a CSV
+    would let a spreadsheet run a formula typed into a name)."""
+
+    import_formats = [base_formats.CSV, SafeXLSX]
+    export_formats = [SafeXLSX]
+    import_form_class = CheckedImportForm
 
     def owning_set(self, obj: Any) -> StandardSet:
         raise NotImplementedError
@@ -127,12 +176,7 @@ class StandardSetAdmin(StandardsAdminMixin, admin.ModelAdmin):
         standard_set = get_object_or_404(StandardSet.objects.select_related("base"), pk=object_id)
         buffer = io.BytesIO()
         excel.write_workbook(standard_set, buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{standard_set.code}.xlsx"'
-        return response
+        return xlsx_response(buffer.getvalue(), f"{standard_set.code}.xlsx")
 
     def import_view(self, request: HttpRequest) -> TemplateResponse:
         """Upload a workbook into a draft: a dry run shows the changes, a real run makes them."""
@@ -150,7 +194,7 @@ class StandardSetAdmin(StandardsAdminMixin, admin.ModelAdmin):
                 try:
                     report = import_service.import_catalogue(
                         form.cleaned_data["code"],
-                        excel.read_workbook(temporary.name),
+                        excel.read_workbook(temporary.name, upload.name),
                         actor=_actor(request),
                         dry_run=form.cleaned_data["dry_run"],
                         source=upload.name,

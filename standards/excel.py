@@ -1,8 +1,9 @@
 """The Excel round trip of a standard set: one workbook, one sheet per table.
 
-``write_workbook`` exports a set's own rows. ``read_workbook`` checks a file
-before parsing it (size, zip, uncompressed size, macros; ``defusedxml``
-guards openpyxl against entity expansion), then reads every sheet and
+``write_workbook`` exports a set's own rows through the formula-safe writer.
+``read_workbook`` checks a file before parsing it with the one package check of
+every upload (``ui.uploads``: size, zip, unpacked size, ratio, macros, DTDs;
+``defusedxml`` guards openpyxl against entity expansion too), then reads every sheet and
 collects *every* problem by sheet, row and column, so one report lists them
 all. Writing the parsed rows to the database is ``services.import_catalogue``.
 
@@ -12,24 +13,26 @@ departments' own tables; they are not translated.
 
 import datetime
 import json
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from standards.models import FeeCategory, Grade, ProjectKind, ServiceItem, StandardSet, Unit
 from standards.pricing import Method, PricingError, validate_parameters
+from ui.excel import cell_writer
+from ui.uploads import MB, check_package
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+# Lower than other uploads' limit: the rows of a workbook this size already take
+# seconds to import. Every other limit is the package check's (ui.uploads).
+MAX_FILE_BYTES = 10 * MB
 # Per sheet. A province's standard has hundreds of items; the cap keeps the largest
 # workbook's import well inside gunicorn's 30 s request limit, on a slow machine too
 # (benchmarks/test_largest_uploads.py: 17.6 s at 20,000 rows there, so 12,000).
@@ -199,7 +202,8 @@ def write_workbook(standard_set: StandardSet, target: str | Path | BinaryIO) -> 
     count = 0
     for sheet, rows in tables:
         worksheet = book.create_sheet(sheet.title)
-        worksheet.append(sheet.headers)
+        write_header = cell_writer(worksheet)
+        worksheet.append([write_header(text) for text in sheet.headers])
         exporters = [_exporter(worksheet, column) for column in sheet.columns]
         for values in rows:
             worksheet.append([export(v) for export, v in zip(exporters, values, strict=True)])
@@ -215,79 +219,43 @@ def _values(queryset: QuerySet[Any], sheet: Sheet) -> Iterable[Sequence[Any]]:
 
 
 def _exporter(worksheet: Any, column: Column) -> Callable[[Any], Any]:
-    """A function giving a column's cell for a value: the plain value, or a styled cell.
-
-    A write-only sheet writes each row as it is appended, so one styled cell per
-    column can carry every row's value; building and styling a new cell per value
-    cost a third of the export.
-    """
+    """A function giving a column's cell for a value, through the one formula-safe writer
+    (``ui.excel.cell_writer``): an item named ``=HYPERLINK(...)`` stays text."""
+    write = cell_writer(worksheet, FORMATS.get(column.kind))
     if column.kind == KINDS:
-        return lambda kinds: "、".join(KIND_CODES[kind] for kind in kinds) or None
+        return lambda kinds: write("、".join(KIND_CODES[kind] for kind in kinds))
     if column.kind == JSON:
-        return lambda data: json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None
-    number_format = FORMATS.get(column.kind)
-    if number_format is None:
-        return lambda value: None if value == "" else value
-    # Made at the first value, so a column with none adds no format to the file.
-    templates: list[Any] = []
-    # Codes as text, so Excel keeps "2.10" from becoming the number 2.1.
-    convert = str if column.kind == CODE else None
-
-    def export(value: Any) -> Any:
-        if value is None or value == "":
-            return None
-        if not templates:
-            templates.append(WriteOnlyCell(worksheet))
-            templates[0].number_format = number_format
-        template = templates[0]
-        template.value = convert(value) if convert else value
-        return template
-
-    return export
+        return lambda data: write(
+            json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None
+        )
+    # Codes are text already (with the text format "@", so Excel keeps "2.10" from
+    # becoming the number 2.1); every other column's value goes out as it is.
+    return write
 
 
 # --- Import: refusing hostile files before parsing ---------------------------------------
 
 
-def check_file(path: Path) -> None:
-    """Refuse files that are too big, not a zip, zip bombs, or carry macros."""
-    sheet = _("file")
-    if path.suffix.lower() == ".xlsm":
-        raise WorkbookError(
-            [Issue(sheet, 0, "", _("Macro-enabled workbooks (.xlsm) are refused."))]
-        )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise WorkbookError(
-            [
-                Issue(
-                    sheet,
-                    0,
-                    "",
-                    _("The file is larger than 10 MB (%(size)d bytes).") % {"size": size},
-                )
-            ]
-        )
-    if not zipfile.is_zipfile(path):
-        raise WorkbookError([Issue(sheet, 0, "", _("This is not an .xlsx workbook."))])
-    with zipfile.ZipFile(path) as archive:
-        members = archive.infolist()
-        # zipfile stops reading a member at its declared size, so the sum is a true bound.
-        if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES:
-            raise WorkbookError(
-                [Issue(sheet, 0, "", _("The workbook uncompresses to more than 100 MB."))]
-            )
-        if any(member.filename.lower().endswith("vbaproject.bin") for member in members):
-            raise WorkbookError([Issue(sheet, 0, "", _("Workbooks with macros are refused."))])
+def check_file(path: Path, name: str | None = None) -> None:
+    """Refuse what the one package check refuses (``ui.uploads.check_package``: too big,
+    not a workbook, zip bombs, macros, DTDs), with this import's own size limit.
+    ``name`` is the file's name as the user knows it (the path's by default)."""
+    name = name or path.name
+    try:
+        with path.open("rb") as file:
+            check_package(file, name, max_bytes=MAX_FILE_BYTES)
+    except ValidationError as error:
+        raise WorkbookError([Issue(_("file"), 0, "", " ".join(error.messages))]) from error
 
 
 # --- Import: parsing and checking every cell --------------------------------------------------
 
 
-def read_workbook(path: str | Path) -> ParsedWorkbook:
-    """Parse a workbook, or raise ``WorkbookError`` listing every problem found."""
+def read_workbook(path: str | Path, name: str | None = None) -> ParsedWorkbook:
+    """Parse a workbook, or raise ``WorkbookError`` listing every problem found; ``name``
+    is the file's name in the messages (the path's by default)."""
     path = Path(path)
-    check_file(path)
+    check_file(path, name)
     try:
         book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as error:  # openpyxl raises many kinds on a damaged or unsafe file

@@ -4,9 +4,15 @@ Text that begins with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or
 NUL could be run as a formula by Excel (formula injection, OWASP). Such text
 is written as an explicit string cell with Excel's quote-prefix style (what
 typing a leading apostrophe does), so it shows exactly as typed and is never
-evaluated. Decimals are written as numbers.
+evaluated. Decimals are written as numbers. Sheet titles lose the characters
+Excel forbids in them and are cut to its 31 characters (``sheet_title``).
+
+Every workbook the app writes goes through here: ``write_table``/``save_table``
+for one table, ``cell_writer`` for a column of a workbook built elsewhere (the
+standards export, the estimate template), ``safe_cell`` for a single cell.
 """
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from io import BytesIO
 from typing import IO, Any
@@ -27,6 +33,9 @@ YUAN_FORMAT = "#,##0.00"
 WAN_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.00"
 HEADER_FONT = Font(bold=True)
+# What Excel refuses in a sheet title (openpyxl raises on them), and its length limit.
+FORBIDDEN_IN_TITLE = re.compile(r"[\\/*?:\[\]]")
+MAX_TITLE = 31
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
@@ -41,15 +50,25 @@ def clean_text(value: str) -> str:
     return value if value.isprintable() else ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
+def sheet_title(title: str, default: str = "Sheet") -> str:
+    """``title`` as Excel accepts it: no ``\\ / * ? : [ ]`` (each becomes ``_``), no
+    control characters, no apostrophe at either end, at most 31 characters, not empty."""
+    title = FORBIDDEN_IN_TITLE.sub("_", clean_text(title)).strip()
+    title = title[:MAX_TITLE].strip("'").strip()
+    # Excel keeps "History" for its change tracking and repairs a file that uses it.
+    if title.lower() == "history":
+        title = f"{title}_"
+    return title or default
+
+
 def safe_cell(sheet: Worksheet, value: Any, *, number_format: str | None = None) -> WriteOnlyCell:
+    """One cell holding ``value``: text that could start a formula as a quoted string."""
     if isinstance(value, str):
         value = clean_text(value)
+    cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         cell.quotePrefix = True
-        return cell
-    cell = WriteOnlyCell(sheet, value=value)
     if number_format:
         cell.number_format = number_format
     return cell
@@ -94,18 +113,18 @@ def save_table(
     optional bold totals row below the filtered range. Returns the number of data rows."""
     formats = formats or {}
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=sheet_title(title))
     for index, width in enumerate(widths):
         sheet.column_dimensions[_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = safe_cell(sheet, header)
         cell.font = HEADER_FONT
         cell.alignment = Alignment(vertical="center")
         header_cells.append(cell)
     sheet.append(header_cells)
-    exporters = [_exporter(sheet, formats.get(index)) for index in range(len(headers))]
+    exporters = [cell_writer(sheet, formats.get(index)) for index in range(len(headers))]
     count = 0
     for row in rows:
         sheet.append([export(value) for export, value in zip(exporters, row, strict=True)])
@@ -122,28 +141,39 @@ def save_table(
     return count
 
 
-def _exporter(sheet: Worksheet, number_format: str | None) -> Callable[[Any], Any]:
-    """A function giving a column's cell for a value.
+def cell_writer(sheet: Worksheet, number_format: str | None = None) -> Callable[[Any], Any]:
+    """A function giving a column's cell for a value, to ``sheet.append`` on a write-only
+    sheet: the plain value where that is safe, else a styled or quoted cell. Empty text
+    is no value. (A normal sheet keeps the cells it is given: use ``safe_cell`` there.)
 
     A write-only sheet serialises each row as it is appended, so one styled cell
-    per column can carry every row's number; a new styled cell per value cost a
-    third of a large export. Text goes out plain unless it could start a formula.
+    per column can carry every row's value; a new styled cell per value cost a
+    third of a large export. The cell is made at the first value that needs it,
+    so a column with none adds no format to the file. Only text is checked for
+    formulas (the check runs for every text cell, so it is kept short).
     """
-    template = WriteOnlyCell(sheet)
-    if number_format:
-        template.number_format = number_format
+    templates: list[WriteOnlyCell] = []
 
-    def export(value: Any) -> Any:
-        if isinstance(value, str):
-            if value.isprintable() and not value.startswith(FORMULA_TRIGGERS):
-                return value  # the common case, kept short: it runs for every text cell
-            return safe_cell(sheet, value)
-        if number_format is None or value is None or isinstance(value, bool):
-            return value
+    def styled(value: Any) -> WriteOnlyCell:
+        if not templates:
+            templates.append(WriteOnlyCell(sheet))
+            templates[0].number_format = number_format
+        template = templates[0]
         template.value = value
         return template
 
-    return export
+    def write(value: Any) -> Any:
+        if isinstance(value, str):
+            if not value:
+                return None
+            if not value.isprintable() or value.startswith(FORMULA_TRIGGERS):
+                return safe_cell(sheet, value, number_format=number_format)
+            return styled(value) if number_format else value
+        if number_format is None or value is None or isinstance(value, bool):
+            return value
+        return styled(value)
+
+    return write
 
 
 def _column_letter(index: int) -> str:

@@ -183,3 +183,30 @@ def test_batch_pages_are_for_the_finance_approver_only(
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [project.code]
     client.force_login(finance_reviewer)
     assert client.get(reverse("budgeting:batch", args=[batch.public_id])).status_code == 403
+
+
+def test_a_batch_named_as_excel_forbids_for_a_sheet_still_exports(
+    client,
+    cycle: BudgetCycle,
+    submitter: User,
+    reviewers: list[User],
+    finance_approver: User,
+) -> None:
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    # / * ? : [ ] and longer than Excel's 31 characters: openpyxl refused it (HTTP 500).
+    name = "2027年第一批/补充: [单一来源] *紧急?* 省政务服务数据管理局审核通过项目"
+    project = _at_final_stage(make_ready(register(submitter), submitter), reviewers)
+    batch = services.approve_batch(
+        [project], actor=finance_approver, name=name, versions={project.pk: project.version}
+    )
+    client.force_login(finance_approver)
+    response = client.get(reverse("budgeting:batch_export", args=[batch.public_id]))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["2027年第一批_补充_ _单一来源_ _紧急__ 省政务服务"]
+    assert len(book.sheetnames[0]) == 31
+    assert [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)] == [project.code]

@@ -1,6 +1,8 @@
 """The Excel round trip of estimate lines: template, upload, preview, apply."""
 
+import datetime
 import io
+import os
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -8,18 +10,20 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.tests.factories import UserFactory
 from audit.models import Event
-from projects import estimates, services
+from projects import estimate_excel, estimates, pending_imports, services
 from projects.errors import ProjectError
-from projects.models import EstimateLine, Project
+from projects.models import EstimateLine, PendingImport, Project
 from projects.tests.estimate_files import fill_template, upload
 from projects.tests.factories import NEWER_DEMO_CODE, publish_newer_version, register
 from standards.demo import PROVINCE_CODE, seed_standards
@@ -132,8 +136,8 @@ def test_template_round_trip_prices_every_line_as_the_engine_does(
     assert event.data["source"] == "estimate.xlsx"
     assert len(event.data["added"]) == 6 and event.data["removed"] == []
     assert event.data["requested"] == ["0.00", str(project.requested_amount)]
-    # The stored upload is gone and its token spent.
-    assert not list((Path(clerk_media()) / "estimate-imports").iterdir())
+    # The kept upload is gone and its token spent.
+    assert not PendingImport.objects.exists()
     assert clerk.get(url).status_code == 404
 
 
@@ -373,8 +377,7 @@ def test_hostile_files_are_refused_before_they_are_kept(
     response = _upload(clerk, project, make(_template(clerk, project)), name)
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors["file"])
-    assert not (Path(clerk_media()) / "estimate-imports").exists()
-    assert "estimate_imports" not in clerk.session
+    assert not PendingImport.objects.exists()
 
 
 def test_a_damaged_workbook_is_an_error_not_a_crash(clerk: Client, project: Project) -> None:
@@ -518,3 +521,149 @@ def test_an_input_outside_the_range_imports_only_with_a_justification_and_is_fla
     line = EstimateLine.objects.get()
     assert line.amount == Decimal("150000.00")  # 100,000 × 1.5, the coefficient given
     assert line.is_out_of_range and line.justification == "四级系统参照三级上浮"
+
+
+# --- Uploads read once, kept per token -------------------------------------------------
+
+
+def _with_blank_rows(template: bytes, last_row: int) -> bytes:
+    """The template with one good line and formatted but empty rows down to ``last_row``,
+    as a sheet whose rows were formatted far below its lines is saved."""
+    book = load_workbook(io.BytesIO(fill_template(template, GOOD_ROWS[:1])))
+    sheet = book["预算明细"]
+    for number in range(3, last_row + 1):
+        sheet.cell(row=number, column=1).number_format = "@"  # a blank cell with a style
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_blank_rows_count_against_the_row_limit_and_the_file_is_refused_at_upload(
+    clerk: Client, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(estimate_excel, "MAX_SHEET_ROWS", 40)
+    template = _template(clerk, project)
+    with zipfile.ZipFile(io.BytesIO(_with_blank_rows(template, 41))) as package:
+        assert b'<c r="A41"' in package.read("xl/worksheets/sheet1.xml")  # the rows exist
+    response = _upload(clerk, project, _with_blank_rows(template, 41))
+    assert response.status_code == 400
+    [message] = response.context["form"].errors["file"]
+    assert message == (
+        "The sheet 预算明细 has more than 40 rows (blank rows count too). Delete the rows "
+        "below your lines and upload it again: at most 2000 lines, within the first 40 "
+        "rows, can be imported."
+    )
+    assert not PendingImport.objects.exists()
+    # At the limit, blank rows and all, it is read.
+    url = _preview_url(clerk, project, _with_blank_rows(template, 40))
+    assert clerk.get(url).context["can_apply"]
+
+
+def test_more_lines_than_the_limit_are_refused_at_upload(
+    clerk: Client, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(estimate_excel, "MAX_LINES", 3)
+    response = _upload(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS[:4]))
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        "At most 3 lines, within the first 10000 rows, can be imported."
+    ]
+
+
+def test_the_upload_is_parsed_once_and_the_preview_and_apply_never_read_a_file(
+    clerk: Client, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = _template(clerk, project)
+    reads: list[object] = []
+    real_load = estimate_excel.load_workbook
+
+    def counting_load(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args[0])
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(estimate_excel, "load_workbook", counting_load)
+    url = _preview_url(clerk, project, fill_template(template, GOOD_ROWS))
+    assert len(reads) == 1
+    # Nothing of the upload is left on disk for a later request to read.
+    assert not (Path(clerk_media()) / "estimate-imports").exists()
+    for _ in range(3):
+        page = clerk.get(url)
+        assert page.status_code == 200 and page.context["can_apply"]
+        assert [row.row for row in page.context["preview"].rows] == [2, 3, 4, 5, 6, 7]
+    assert clerk.post(url).status_code == 302
+    assert len(reads) == 1
+    assert project.lines.count() == len(GOOD_ROWS)
+
+
+def test_three_tabs_of_one_session_keep_three_previews(clerk: Client, project: Project) -> None:
+    template = _template(clerk, project)
+    files = [fill_template(template, GOOD_ROWS[n : n + 1]) for n in range(3)]
+    signed_in = dict(clerk.session.items())
+    urls = []
+    for content in files:
+        urls.append(_preview_url(clerk, project, content))
+        # Another tab's request, started before this upload, saves its copy of the
+        # session last: nothing of this upload may live only in the session.
+        session = clerk.session
+        session.clear()
+        session.update(signed_in)
+        session.save()
+    assert len(set(urls)) == 3
+    totals = [clerk.get(url).context["preview"].total for url in urls]
+    assert all(total > 0 for total in totals) and len(set(totals)) == 3
+    assert clerk.post(urls[1]).status_code == 302
+    assert Project.objects.get(pk=project.pk).requested_amount == totals[1]
+    assert clerk.get(urls[1]).status_code == 404  # applied: spent
+    # The other two stay, now stale (the project changed since their upload).
+    for url in (urls[0], urls[2]):
+        page = clerk.get(url)
+        assert page.status_code == 200 and page.context["stale"]
+
+
+def test_a_user_keeps_the_newest_uploads_only(clerk: Client, project: Project) -> None:
+    content = fill_template(_template(clerk, project), GOOD_ROWS[:1])
+    urls = [_preview_url(clerk, project, content) for _ in range(pending_imports.MAX_PENDING + 1)]
+    assert [clerk.get(url).status_code for url in urls] == [404] + [200] * 5
+    assert PendingImport.objects.count() == pending_imports.MAX_PENDING
+
+
+def test_another_clerk_of_the_unit_cannot_see_or_apply_my_preview(
+    clerk: Client, project: Project, education: Any
+) -> None:
+    url = _preview_url(clerk, project, fill_template(_template(clerk, project), GOOD_ROWS[:1]))
+    colleague = Client()
+    colleague.force_login(UserFactory.create(organization=education, roles=[Role.SUBMITTER]))
+    assert colleague.get(url).status_code == 404
+    assert colleague.post(url).status_code == 404
+    assert not EstimateLine.objects.exists()
+
+
+def test_uploads_older_than_a_day_are_swept_even_when_another_upload_swept_first(
+    clerk: Client, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = fill_template(_template(clerk, project), GOOD_ROWS[:1])
+    old_url = _preview_url(clerk, project, content)
+    PendingImport.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    assert clerk.get(old_url).status_code == 404  # expired, even before the sweep
+    # Files an earlier version kept per upload, a day old.
+    directory = Path(clerk_media()) / pending_imports.DIRECTORY
+    directory.mkdir(parents=True)
+    stale = [directory / f"stale-{n}.xlsx" for n in range(3)]
+    day_ago = (timezone.now() - datetime.timedelta(hours=25)).timestamp()
+    for path in stale:
+        path.write_bytes(content)
+        os.utime(path, (day_ago, day_ago))
+    # Between this upload's listing and its look at each file, another upload's sweep
+    # removes the file (eight uploads at once did, and each crashed with a 500).
+    real_modified = default_storage.get_modified_time
+
+    def removed_meanwhile(name: str) -> Any:
+        (Path(clerk_media()) / name).unlink()
+        return real_modified(name)
+
+    monkeypatch.setattr(default_storage, "get_modified_time", removed_meanwhile)
+    url = _preview_url(clerk, project, content)
+    assert not any(path.exists() for path in stale)
+    assert list(PendingImport.objects.values_list("token", flat=True)) == [
+        url.rstrip("/").rsplit("/", 1)[1]
+    ]

@@ -16,6 +16,7 @@ from audit.models import Event
 from standards import excel, import_service, services
 from standards.models import Grade, ServiceItem, SetStatus, StandardSet
 from standards.tests.factories import derived_set, filled_set
+from ui import uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +238,7 @@ def test_macro_workbooks_are_refused(tmp_path, exported):
 def test_zip_bombs_are_refused_before_parsing(tmp_path):
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (excel.MAX_UNCOMPRESSED_BYTES + 1))
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (uploads.MAX_UNPACKED_BYTES + 1))
     assert path.stat().st_size < excel.MAX_FILE_BYTES
     assert "100 MB" in _refusal(path)
 
