@@ -559,7 +559,8 @@ def _quote(
             breaches=breaches,
         )
     if method == Method.WORKLOAD:
-        stages = _required(inputs, "stages")
+        # No stage given is price_by_workload's to refuse, in words (not the input's name).
+        stages = inputs.get("stages") or {}
         unknown = set(stages) - set(parameters["stages"])
         if unknown:
             raise PricingError(
@@ -623,9 +624,20 @@ def _quote_amortised(
     )
 
 
+# What a missing input is called in the refusal: the clerk's label, never the input's key.
+INPUT_LABELS = {
+    "quantity": gettext_lazy("Quantity used"),
+    "ufp": gettext_lazy("Unadjusted function points (UFP)"),
+    "base": gettext_lazy("Base amount (yuan)"),
+    "rate": gettext_lazy("Rate"),
+    "one_off_cost": gettext_lazy("One-off cost (yuan)"),
+    "years": gettext_lazy("Amortisation years"),
+}
+
+
 def _required(inputs: Mapping[str, Any], name: str) -> Any:
     if inputs.get(name) is None:
-        raise PricingError(_("Give %(name)s.") % {"name": name})
+        raise PricingError(_("Give %(name)s.") % {"name": INPUT_LABELS.get(name, name)})
     return inputs[name]
 
 

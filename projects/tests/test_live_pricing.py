@@ -104,6 +104,19 @@ def test_the_preview_asks_for_what_is_missing_and_names_bad_input(
     assert "Quantity used" in html
 
 
+def test_the_preview_names_a_missing_input_by_its_label_never_its_key(
+    client: Client, submitter: User, construction: Project
+) -> None:
+    """Issue #15: a workload line with no stage said "请填写 stages。"."""
+    client.force_login(submitter)
+    client.cookies["django_language"] = "zh-hans"
+    url = reverse("projects:line_preview", args=[construction.code])
+    with translation.override("zh-hans"):
+        html = client.get(url, {"item": "1.2"}).content.decode()
+    assert "请至少填写一个阶段的人月数。" in html
+    assert "stages" not in html
+
+
 def test_the_preview_shows_an_input_outside_the_range_flagged(
     client: Client, submitter: User, operation: Project
 ) -> None:

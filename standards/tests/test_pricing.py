@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -308,6 +309,15 @@ def test_quote_percentage_uses_the_default_rate_when_unknown():
     )
     with pytest.raises(PricingError):
         pricing.quote(Method.PERCENTAGE, {"rate_max": "0.30"}, {"base": "1000000"})
+
+
+def test_a_missing_input_is_named_as_the_clerk_knows_it_not_by_its_key():
+    with translation.override("en"):
+        with pytest.raises(PricingError, match=r"^Give Rate\.$"):
+            pricing.quote(Method.PERCENTAGE, {"rate_max": "0.30"}, {"base": "1000000"})
+        parameters = {"stages": ["需求设计", "编码"], "person_month_rate": "24000"}
+        with pytest.raises(PricingError, match="at least one stage"):
+            pricing.quote(Method.WORKLOAD, parameters, {})
 
 
 def test_quote_amortised_hardware_adds_om_as_a_share_of_original_value():
