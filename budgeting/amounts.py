@@ -1,6 +1,7 @@
 """Approved amounts per line and per stage, and the review waterfall
 (requested → after each stage). Two queries, whatever the number of lines."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -48,6 +49,10 @@ class LineFigures:
         """Each line's amount as the latest stage left it."""
         return {line.pk: self.amount_after(line, AFTER_EVERY_STAGE) for line in self.lines}
 
+    def approved_total(self) -> Decimal:
+        """The approved amount (审核数) final approval fixes: the lines as the stages left them."""
+        return sum(self.current().values(), ZERO)
+
     def decision_at(self, stage: ReviewStage | None) -> dict[int, LineDecision]:
         """Each line's decision at this stage, for lines that have one."""
         if stage is None:
@@ -76,6 +81,23 @@ class LineFigures:
             total = sum((self.amount_after(line, stage.order) for line in self.lines), ZERO)
             steps.append(Step(str(stage), total, requested - total, stage.order <= reached_order))
         return steps
+
+
+def approved_totals(projects: Sequence[Project]) -> dict[int, Decimal]:
+    """Each project's ``approved_total`` by id, as final approval would fix it now: two
+    queries, whatever the number of projects and lines (the batch approval list)."""
+    ids = [project.pk for project in projects]
+    lines: dict[int, list[EstimateLine]] = {pk: [] for pk in ids}
+    for line in EstimateLine.objects.filter(project_id__in=ids):
+        lines[line.project_id].append(line)
+    decisions: dict[int, list[LineDecision]] = {}
+    for decision in (
+        LineDecision.objects.filter(line__project_id__in=ids)
+        .select_related("stage")
+        .order_by("stage__order")
+    ):
+        decisions.setdefault(decision.line_id, []).append(decision)
+    return {pk: LineFigures(lines[pk], decisions).approved_total() for pk in ids}
 
 
 def load(project: Project) -> LineFigures:

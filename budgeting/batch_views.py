@@ -1,5 +1,8 @@
 """Batch approval (批次批复): the finance approver approves several projects at once."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.permissions import has_role
-from budgeting import services
+from budgeting import amounts, services
+from budgeting.forms import BatchForm
 from budgeting.models import ApprovalBatch, Review
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
@@ -25,39 +29,101 @@ def _finance_approver(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _awaiting_final_approval() -> list[Review]:
-    return list(
-        Review.objects.filter(stage__is_final=True, project__state=ProjectState.IN_REVIEW)
+@dataclass(frozen=True)
+class Waiting:
+    """A project awaiting final approval, with the amount approving it would fix."""
+
+    review: Review
+    approved: Decimal
+
+    @property
+    def project(self) -> Project:
+        return self.review.project
+
+
+def _awaiting_final_approval(user: User) -> list[Waiting]:
+    reviews = list(
+        Review.objects.filter(
+            stage__is_final=True,
+            project__state=ProjectState.IN_REVIEW,
+            project__in=projects_visible_to(user),
+        )
         .select_related("project", "project__organization", "stage")
         .order_by("stage_entered_at", "project__code")
     )
+    totals = amounts.approved_totals([review.project for review in reviews])
+    return [Waiting(review, totals[review.project.pk]) for review in reviews]
 
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
+    """GET: the projects awaiting final approval, none chosen, each with the amount that
+    approval fixes. POST of a choice: the confirmation page (how many, what total);
+    POST of the confirmation (``step=confirm``): the batch is approved. ``step=back``
+    shows the list again with the choice kept. Works without JavaScript."""
     user = _finance_approver(request)
-    if request.method == "POST":
-        chosen = request.POST.getlist("project")
-        projects = list(projects_visible_to(user).filter(code__in=chosen))
-        versions = {}
-        for project in projects:
-            versions[project.pk] = posted_version(request, f"version-{project.code}")
-        try:
-            batch = services.approve_batch(
-                projects, actor=user, name=request.POST.get("name", ""), versions=versions
+    waiting = _awaiting_final_approval(user)
+    form = BatchForm(
+        request.POST if request.method == "POST" else None,
+        codes=[row.project.code for row in waiting],
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen_codes = set(form.cleaned_data["project"])
+        chosen = [row for row in waiting if row.project.code in chosen_codes]
+        seen = {
+            row.project.pk: posted_version(request, f"version-{row.project.code}") for row in chosen
+        }
+        changed = [
+            row.project.code for row in chosen if seen[row.project.pk] != row.project.version
+        ]
+        step = request.POST.get("step", "")
+        if changed:
+            # The figures on the approver's page are no longer the project's: show them anew.
+            form.add_error(
+                "project",
+                _("%(codes)s changed since you opened the page: check the figures again.")
+                % {"codes": ", ".join(changed)},
             )
-        except WorkflowError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Batch %(name)s approved.") % {"name": batch.name})
-            return redirect("budgeting:batch", public_id=batch.public_id)
-    batches = ApprovalBatch.objects.annotate(
-        project_count=Count("reviews"), total=Sum("reviews__project__approved_amount")
-    ).select_related("cycle")
+        elif step == "confirm":
+            try:
+                batch = services.approve_batch(
+                    [row.project for row in chosen],
+                    actor=user,
+                    name=form.cleaned_data["name"],
+                    versions=seen,
+                )
+            except WorkflowError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Batch %(name)s approved.") % {"name": batch.name})
+                return redirect("budgeting:batch", public_id=batch.public_id)
+        elif step != "back":
+            return render(
+                request,
+                "budgeting/batch_confirm.html",
+                {
+                    "form": form,
+                    "chosen": chosen,
+                    "total": sum((row.approved for row in chosen), Decimal("0.00")),
+                    "requested": sum(
+                        (row.project.requested_amount for row in chosen), Decimal("0.00")
+                    ),
+                },
+            )
+    batches = (
+        ApprovalBatch.objects.annotate(
+            project_count=Count("reviews"), total=Sum("reviews__project__approved_amount")
+        )
+        .select_related("cycle")
+        # An aggregate query ignores Meta.ordering: say it, newest first.
+        .order_by("-approved_at", "-pk")
+    )
+    chosen_codes = set(form["project"].value() or []) if form.is_bound else set()
     return render(
         request,
         "budgeting/batch_list.html",
-        {"waiting": _awaiting_final_approval(), "batches": batches},
+        {"waiting": waiting, "batches": batches, "form": form, "chosen_codes": chosen_codes},
+        status=400 if form.errors else 200,
     )
 
 

@@ -39,3 +39,28 @@ class ActionForm(forms.Form):
             del self.fields["comment"]
         if action != Action.RETURN or not offer_previous_stage:
             del self.fields["to_previous_stage"]
+
+
+class BatchForm(forms.Form):
+    """The projects chosen for a batch and its name; none is chosen until the approver
+    ticks it. ``codes``: the projects awaiting final approval, the only valid choices."""
+
+    project = forms.MultipleChoiceField(
+        label=_("Projects"),
+        error_messages={
+            "required": _("Choose at least one project for the batch."),
+            "invalid_choice": _(
+                "%(value)s no longer awaits final approval: it is not in the list any more."
+            ),
+        },
+    )
+    name = forms.CharField(
+        label=_("Batch name"),
+        max_length=100,
+        error_messages={"required": _("Name the batch, e.g. “2027年第一批”.")},
+        widget=forms.TextInput(attrs={"placeholder": "2027年第一批"}),
+    )
+
+    def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [(code, code) for code in codes]  # type: ignore[attr-defined]

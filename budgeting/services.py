@@ -181,7 +181,7 @@ def approve(
         transition = check(standing, actor, Action.APPROVE)
         locked, review, _stage = _decision(standing)
         # The approved amount (审核数) is the sum of the lines as the stages left them.
-        locked.approved_amount = sum(amounts.load(locked).current().values(), Decimal("0.00"))
+        locked.approved_amount = amounts.load(locked).approved_total()
         review.awaiting_first_decision = False
         review.batch = batch
         return _move(

@@ -171,6 +171,7 @@ def test_batch_pages_are_for_the_finance_approver_only(
             "name": "2027年第一批",
             "project": [project.code],
             f"version-{project.code}": str(project.version),
+            "step": "confirm",
         },
     )
     batch = ApprovalBatch.objects.get()

@@ -66,9 +66,16 @@ def test_a_request_travels_from_the_clerk_to_final_approval_in_a_batch(
     page.context.clear_cookies()
     log_in(page, live_server.url, "finance_director")
     page.get_by_role("link", name="批次批复").click()
+    expect(page.get_by_label(project.code)).not_to_be_checked()
+    expect(page.get_by_role("row", name=project.code)).to_contain_text("350,000.00")
     page.get_by_label(project.code).check()
     page.get_by_label("批次名称").fill("2027年第一批")
-    page.get_by_role("button", name="将所选项目作为一个批次批复").click()
+    page.get_by_role("button", name="下一步：核对批次").click()
+    # Nothing is approved before the approver confirms the count and the total.
+    expect(page.get_by_role("heading", name="确认批次批复")).to_be_visible()
+    expect(page.locator(".card--callout")).to_contain_text("350,000.00")
+    assert Project.objects.get(pk=project.pk).state == ProjectState.IN_REVIEW
+    page.get_by_role("button", name="批复 1 个项目，共 350,000.00 元").click()
     expect(page.get_by_text("批次“2027年第一批”已批复。")).to_be_visible()
     expect(page.get_by_role("heading", name="2027年第一批")).to_be_visible()
     facts = page.locator("dl.facts")
