@@ -1,8 +1,10 @@
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from budgeting.models import CutReason
 from budgeting.workflow import COMMENT_REQUIRED, Action
 from projects.models import Project
 
@@ -64,3 +66,34 @@ class BatchForm(forms.Form):
     def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [(code, code) for code in codes]  # type: ignore[attr-defined]
+
+
+class CutForm(forms.Form):
+    """One line's approved amount at the current stage, with the reason for a cut (the
+    review page has one per line: ``auto_id`` keeps their ids apart, names stay plain).
+    The range and the need for a reason are the service's to check."""
+
+    NOT_A_NUMBER = _("Enter the approved amount as a number.")
+
+    approved_amount = forms.CharField(
+        label=_("Approved amount"),
+        error_messages={"required": NOT_A_NUMBER},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+    )
+    reason = forms.ChoiceField(
+        label=_("Cut reason"), choices=[("", "—"), *CutReason.choices], required=False
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.TextInput(attrs={"size": 16})
+    )
+
+    def __init__(self, *args: Any, line_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"cut-{line_id}-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_approved_amount(self) -> Decimal:
+        raw = self.cleaned_data["approved_amount"].replace(",", "").strip()
+        try:
+            return Decimal(raw)
+        except InvalidOperation:
+            raise forms.ValidationError(self.NOT_A_NUMBER) from None

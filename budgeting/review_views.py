@@ -1,7 +1,7 @@
 """The review pages: my tasks, a project's review, and the workflow actions."""
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import chain
 from typing import Any
 
@@ -20,8 +20,8 @@ from accounts.models import Role, User
 from accounts.permissions import has_role, request_member
 from audit.queries import history_of
 from budgeting import amounts, diff, services, workflow
-from budgeting.forms import ActionForm
-from budgeting.models import CutReason, Review, ReviewStage
+from budgeting.forms import ActionForm, CutForm
+from budgeting.models import LineDecision, Review, ReviewStage
 from budgeting.permissions import (
     Standing,
     Stands,
@@ -137,6 +137,13 @@ def my_tasks_export(request: HttpRequest) -> HttpResponse:
 def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request_member(request)
     project = get_project_for_user(user, code)
+    return render(request, "budgeting/review.html", _review_context(user, project))
+
+
+def _review_context(
+    user: User, project: Project, *, cut: tuple[int, CutForm] | None = None
+) -> dict[str, Any]:
+    """The review page; ``cut``: a line's bound cut form to show again with its errors."""
     standing = Standing.of(project)
     review, stage = standing.review, standing.stage
     # The buttons are the actions the services would accept (budgeting.permissions).
@@ -153,7 +160,7 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
     since_return = diff.since_last_return(project, figures.lines)
     line_diff, returned = since_return if since_return else (None, None)
     change_of = line_diff.kind_of_line() if line_diff else {}
-    context: dict[str, Any] = {
+    return {
         "project": project,
         "review": review,
         "path": path,
@@ -174,15 +181,36 @@ def review_detail(request: HttpRequest, code: str) -> HttpResponse:
         "waterfall": figures.waterfall(path, _reached_order(project, stage, figures)),
         "may_cut": may_cut,
         "line_rows": [
-            (line, current[line.pk], change_of.get(line.pk), at_this_stage.get(line.pk))
+            (
+                line,
+                current[line.pk],
+                change_of.get(line.pk),
+                _cut_form(line.pk, current[line.pk], at_this_stage.get(line.pk), cut)
+                if may_cut
+                else None,
+            )
             for line in figures.lines
         ],
         "line_diff": line_diff,
         "returned": returned,
-        "cut_reasons": CutReason.choices,
         "flagged_lines": [line for line in figures.lines if line.flag_labels],
     }
-    return render(request, "budgeting/review.html", context)
+
+
+def _cut_form(
+    line_id: int,
+    current: Decimal,
+    decision: LineDecision | None,
+    cut: tuple[int, CutForm] | None,
+) -> CutForm:
+    """The line's cut form: the one posted, with its errors, else filled with the line's
+    figure and this stage's reason and comment."""
+    if cut is not None and cut[0] == line_id:
+        return cut[1]
+    initial: dict[str, Any] = {"approved_amount": current}
+    if decision is not None:
+        initial |= {"reason": decision.reason, "comment": decision.comment}
+    return CutForm(line_id=line_id, initial=initial)
 
 
 def _reached_order(
@@ -200,31 +228,37 @@ def _reached_order(
 @login_required
 @require_POST
 def cut_line(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
-    """Set one line's approved amount at the current stage (a POST from the review page)."""
+    """Set one line's approved amount at the current stage (a POST from the review page).
+    Refused, the review page is drawn again with the input kept and the error at its field."""
     user = request_member(request)
     project = get_project_for_user(user, code)
     version = posted_version(request)
     _refuse_outright(user, project, Action.PASS, version)
-    try:
-        amount = Decimal(request.POST.get("approved_amount", "").replace(",", ""))
-    except InvalidOperation:
-        messages.error(request, gettext("Enter the approved amount as a number."))
+    form = CutForm(request.POST, line_id=line_id)
+    if form.is_valid():
+        try:
+            services.set_line_amount(
+                project,
+                actor=user,
+                expected_version=version,
+                line_id=line_id,
+                approved_amount=form.cleaned_data["approved_amount"],
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
+        except WorkflowError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, gettext("Approved amount saved."))
+            return redirect(f"{reverse('budgeting:review', args=[project.code])}#lines")
+    context = _review_context(user, project, cut=(line_id, form))
+    if not any(row[0].pk == line_id and row[3] is not None for row in context["line_rows"]):
+        # The line or the right to cut it went meanwhile: no form to show the error at.
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
         return redirect("budgeting:review", code=project.code)
-    try:
-        services.set_line_amount(
-            project,
-            actor=user,
-            expected_version=version,
-            line_id=line_id,
-            approved_amount=amount,
-            reason=request.POST.get("reason", ""),
-            comment=request.POST.get("comment", ""),
-        )
-    except WorkflowError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, gettext("Approved amount saved."))
-    return redirect(f"{reverse('budgeting:review', args=[project.code])}#lines")
+    return render(request, "budgeting/review.html", context, status=400)
 
 
 def _refuse_outright(user: User, project: Project, action: Action, version: int | None) -> None:

@@ -430,10 +430,11 @@ def set_line_amount(
         if not within or approved_amount < 0 or approved_amount > line.amount:
             raise WorkflowError(
                 _("The approved amount must be between 0 and the requested %(amount)s.")
-                % {"amount": f"{line.amount:,.2f}"}
+                % {"amount": f"{line.amount:,.2f}"},
+                field="approved_amount",
             )
         if approved_amount < line.amount and reason not in CutReason.values:
-            raise WorkflowError(_("Choose the reason for the cut."))
+            raise WorkflowError(_("Choose the reason for the cut."), field="reason")
         before = amounts.load(locked).current()[line.pk]
         decision, _created = LineDecision.objects.update_or_create(
             line=line,

@@ -45,11 +45,13 @@ COMMENT_REQUIRED = frozenset({Action.RETURN, Action.REJECT})
 
 
 class WorkflowError(Exception):
-    """A refused action, with a message for the user in their language."""
+    """A refused action, with a message for the user in their language; ``field`` names
+    the form field the refusal is about, if one is (to show it there)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 def check_transition(project: Project, action: Action) -> Transition:

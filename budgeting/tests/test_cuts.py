@@ -119,7 +119,7 @@ def test_the_cut_form_comes_back_with_this_stages_decision_and_saves_again(
     page = client.get(reverse("budgeting:review", args=[at_finance.code]))
     html = page.content.decode()
     assert '<option value="over_standard" selected>' in html
-    assert 'name="comment" size="16" value="按标准核减"' in html
+    assert 'name="comment" value="按标准核减"' in html
     assert 'name="approved_amount" value="400000.00"' in html
     # Saving the line again as the form shows it is not refused for a missing reason.
     version = Project.objects.get(pk=at_finance.pk).version
@@ -127,6 +127,50 @@ def test_the_cut_form_comes_back_with_this_stages_decision_and_saves_again(
     assert again.status_code == 302
     decision = LineDecision.objects.get(line=line)
     assert (decision.reason, decision.comment) == ("over_standard", "再核")
+
+
+@pytest.mark.parametrize(
+    ("posted", "field", "error"),
+    [
+        (
+            {"approved_amount": "600000", "reason": "other"},
+            "approved_amount",
+            "The approved amount must be between 0 and the requested 500,000.00.",
+        ),
+        (
+            {"approved_amount": "四十万"},
+            "approved_amount",
+            "Enter the approved amount as a number.",
+        ),
+        ({"approved_amount": "400,000", "reason": ""}, "reason", "Choose the reason for the cut."),
+    ],
+)
+def test_a_refused_cut_keeps_the_input_and_says_why_at_the_field(
+    client: Client,
+    at_finance: Project,
+    finance_reviewer: User,
+    posted: dict[str, str],
+    field: str,
+    error: str,
+) -> None:
+    """Issue #15: a refused cut used to come back as a page message, with the amount
+    reverted and the comment gone."""
+    client.force_login(finance_reviewer)
+    client.cookies["django_language"] = "en"
+    line = at_finance.lines.get()
+    response = client.post(
+        reverse("budgeting:cut", args=[at_finance.code, line.pk]),
+        {"version": at_finance.version, "comment": "功能点偏多", **posted},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    error_id = f"cut-{line.pk}-{field}_error"
+    assert f'<div class="field__error" id="{error_id}"><p>{error}</p></div>' in html
+    assert f'aria-describedby="{error_id}"' in html
+    assert f'name="approved_amount" value="{posted["approved_amount"]}"' in html
+    assert 'name="comment" value="功能点偏多"' in html
+    assert list(response.context["messages"]) == []
+    assert not LineDecision.objects.exists()
 
 
 def test_the_review_waterfall_shows_stages_not_reached_as_not_reached(
