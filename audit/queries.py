@@ -6,13 +6,14 @@ from typing import NamedTuple
 from django.db import models
 from django.utils.functional import Promise
 
-from audit.labels import label_for
+from audit.labels import details_for, label_for
 from audit.models import Event
 
 
 class HistoryEntry(NamedTuple):
     event: Event
     label: str | Promise  # the event type in words, in the user's language
+    details: str  # what it changed, in words (a line and its amounts), or ""
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,10 @@ def history_of(target: models.Model, key: str, *, limit: int = 100) -> History:
         .order_by("-occurred_at", "-id")[: limit + 1]
     )
     return History(
-        entries=[HistoryEntry(event, label_for(event.event_type)) for event in events[:limit]],
+        entries=[
+            HistoryEntry(event, label_for(event.event_type), details_for(event))
+            for event in events[:limit]
+        ],
         limit=limit,
         more=len(events) > limit,
     )

@@ -9,8 +9,11 @@ class BudgetingConfig(AppConfig):
     verbose_name = _("Budgeting")
 
     def ready(self) -> None:
-        from audit.labels import register
+        from audit.labels import register, register_details
         from budgeting import receivers  # noqa: F401  (connects the signal receivers)
+        from budgeting.history import DESCRIBERS
+
+        register_details(DESCRIBERS)
 
         register(
             {

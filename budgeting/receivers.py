@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 from django.dispatch import receiver
 
 from budgeting.models import LineDecision
-from projects.models import EstimateLine
-from projects.signals import lines_changing
+from projects.models import EstimateLine, Project
+from projects.signals import LineReview, line_reviews_wanted, lines_changing
 
 _DECISION_RECORD = {
     "line": "line__name",
@@ -35,3 +35,30 @@ def drop_line_decisions(
     if dropped:
         decisions.delete()
     return dropped
+
+
+@receiver(line_reviews_wanted, dispatch_uid="budgeting.latest_line_decisions")
+def latest_line_decisions(
+    sender: Any, *, project: Project, lines: list[EstimateLine], **kwargs: Any
+) -> dict[int, LineReview]:
+    """Each line's decision at the latest stage that decided on it (its approved amount
+    now, as ``amounts.LineFigures.current`` has it), with the reason and the comment."""
+    wanted = {line.pk for line in lines}
+    latest: dict[int, LineDecision] = {}
+    # By project, not by the lines' ids: one query, even for a project without lines.
+    for decision in (
+        LineDecision.objects.filter(line__project=project)
+        .select_related("stage")
+        .order_by("stage__order")
+    ):
+        if decision.line_id in wanted:
+            latest[decision.line_id] = decision
+    return {
+        line_id: LineReview(
+            approved=decision.approved_amount,
+            reason=decision.get_reason_display() if decision.reason else "",
+            comment=decision.comment,
+            stage=str(decision.stage),
+        )
+        for line_id, decision in latest.items()
+    }

@@ -9,7 +9,10 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from audit.labels import register
+        from audit.labels import register, register_details
+        from projects.history import DESCRIBERS
+
+        register_details(DESCRIBERS)
 
         register(
             {
@@ -21,6 +24,7 @@ class ProjectsConfig(AppConfig):
                 "projects.attachment.removed": _("Document removed"),
                 "projects.line.added": _("Estimate line added"),
                 "projects.line.removed": _("Estimate line removed"),
+                "projects.line.changed": _("Estimate line changed"),
                 "projects.lines.repriced": _("Estimate lines re-priced with the current standard"),
                 "projects.lines.imported": _("Estimate lines imported from Excel"),
             }

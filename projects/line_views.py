@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts.permissions import request_member
 from projects import estimates, repricing, services
 from projects.errors import ProjectError
 from projects.forms import NonStandardLineForm, StandardLineForm
-from projects.models import Project
+from projects.models import EstimateLine, Project
 from projects.permissions import get_project_for_edit
+from projects.signals import LineReview, line_reviews
 from projects.views import project_url
 from standards import catalogue, pricing
 from standards.models import ServiceItem
@@ -172,20 +173,164 @@ def line_add_non_standard(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def line_remove(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
+    """GET: what removing the line takes away, with the confirmation form. POST (that
+    form): remove it."""
     project = get_project_for_edit(request.user, code)
+    line = get_object_or_404(project.lines.select_related("standard_set"), pk=line_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "projects/line_remove.html",
+            {
+                "project": project,
+                "line": line,
+                "requested_after": project.requested_amount - line.amount,
+                "reviews": _reviews_of(project, line),
+            },
+        )
     try:
         services.remove_line(
             project,
             actor=request_member(request),
-            line_id=line_id,
+            line_id=line.pk,
             expected_version=posted_version(request),
         )
     except ProjectError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Line removed."))
+        messages.success(request, _("Line removed: %(name)s.") % {"name": line.name})
+    return redirect(_lines_url(project))
+
+
+def _reviews_of(project: Project, line: EstimateLine) -> list[LineReview]:
+    """The approved amount a review gave the line, which removing or changing it drops."""
+    review = line_reviews(project, [line]).get(line.pk)
+    return [review] if review else []
+
+
+@login_required
+def line_edit(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
+    """The line's form filled with its inputs (priced live as the clerk types, like adding);
+    saving replaces the line in its place (``services.change_line``)."""
+    project = get_project_for_edit(request.user, code)
+    line = get_object_or_404(project.lines, pk=line_id)
+    if line.is_non_standard:
+        return _edit_non_standard(request, project, line)
+    standard = estimates.standard_for(project)
+    item = _item_for(project, line.item_code)
+    if standard is None or item is None:
+        messages.error(
+            request,
+            _(
+                "The standard in force for this budget year has no item %(code)s: remove "
+                "the line and add one priced by another item."
+            )
+            % {"code": line.item_code},
+        )
+        return redirect(_lines_url(project))
+    initial = {
+        **estimates.values_from_inputs(line.inputs),
+        "grade": line.grade_code,
+        "justification": line.justification,
+        "version": project.version,
+    }
+    form = StandardLineForm(request.POST or None, item=item, initial=initial)
+    if request.method != "POST":
+        # The line's price as it stands, before the clerk changes anything.
+        preview = _preview(StandardLineForm(initial, item=item, preview=True))
+    elif "calculate" in request.POST:
+        preview = _preview(form)
+    else:
+        preview = Preview()
+        if form.is_valid():
+            spec = services.LineSpec(
+                item=item,
+                grade=form.grade(),
+                values=form.values(),
+                justification=form.cleaned_data["justification"],
+            )
+            saved = _save_change(request, project, line, form, spec)
+            if saved is not None:
+                return saved
+            preview = _preview(StandardLineForm(request.POST, item=item, preview=True))
+    return render(
+        request,
+        "projects/line_form.html",
+        {
+            "project": project,
+            "standard": standard,
+            "item": item,
+            "form": form,
+            "preview": preview,
+            "line": line,
+            "reviews": _reviews_of(project, line),
+        },
+    )
+
+
+def _edit_non_standard(request: HttpRequest, project: Project, line: EstimateLine) -> HttpResponse:
+    initial = {
+        "fee_class": line.fee_class,
+        "name": line.name,
+        "unit": line.unit,
+        "quantity": line.inputs.get("quantity"),
+        "unit_price": line.inputs.get("unit_price"),
+        "justification": line.justification,
+        "version": project.version,
+    }
+    form = NonStandardLineForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        spec = services.LineSpec(
+            fee_class=data["fee_class"],
+            name=data["name"],
+            unit=data["unit"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            justification=data["justification"],
+        )
+        saved = _save_change(request, project, line, form, spec)
+        if saved is not None:
+            return saved
+    return render(
+        request,
+        "projects/line_form.html",
+        {
+            "project": project,
+            "standard": None,
+            "item": None,
+            "form": form,
+            "line": line,
+            "reviews": _reviews_of(project, line),
+        },
+    )
+
+
+def _save_change(
+    request: HttpRequest,
+    project: Project,
+    line: EstimateLine,
+    form: StandardLineForm | NonStandardLineForm,
+    spec: services.LineSpec,
+) -> HttpResponse | None:
+    """Save the edited line; the redirect to the lines, or None with the refusal on the form."""
+    try:
+        changed = services.change_line(
+            project,
+            actor=request_member(request),
+            expected_version=form.cleaned_data["version"],
+            line_id=line.pk,
+            spec=spec,
+        )
+    except ProjectError as error:
+        form.add_error(None, error.message)
+        return None
+    messages.success(
+        request,
+        _("Line saved: %(name)s, %(amount)s yuan.")
+        % {"name": changed.name, "amount": f"{changed.amount:,.2f}"},
+    )
     return redirect(_lines_url(project))
 
 

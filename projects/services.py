@@ -509,6 +509,47 @@ def remove_line(project: Project, *, actor: User, line_id: int, expected_version
     return locked
 
 
+def change_line(
+    project: Project, *, actor: User, expected_version: int, line_id: int, spec: LineSpec
+) -> EstimateLine:
+    """Replace an estimate line of a draft or returned project, in its place, by ``spec``
+    priced as the line forms price it; the requested amount follows. If the line's amount
+    changes, the approved amounts reviewers gave it in an earlier round go (listed in the
+    history), as when a line is re-priced or removed.
+
+    For the unit's submitters while the project is a draft or returned. Refused
+    (ProjectError, nothing written) for a refused line (as ``add_standard_line``), when
+    the line is gone, or when someone saved the project since ``expected_version``.
+    """
+    priced = price_line(spec)
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        line = locked.lines.select_related("standard_set").filter(pk=line_id).first()
+        if line is None:
+            raise ProjectError(_("That estimate line no longer exists."))
+        before = _line_record(line)
+        dropped = (
+            _drop_decisions(locked.lines.filter(pk=line.pk)) if priced.amount != line.amount else []
+        )
+        for name in estimates.PRICED_FIELDS:
+            setattr(line, name, getattr(priced, name))
+        line.save(update_fields=estimates.PRICED_FIELDS)
+        requested_before = _refresh_requested(locked)
+        record_event(
+            "projects.line.changed",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={
+                "before": before,
+                "after": _line_record(line),
+                "requested": [requested_before, locked.requested_amount],
+                "decisions_dropped": dropped,
+            },
+        )
+    return line
+
+
 def reprice_lines(
     project: Project, *, actor: User, expected_version: int, standard_code: str
 ) -> Project:

@@ -1,6 +1,15 @@
-"""What projects tells the layers above it, without knowing them (docs/architecture.md)."""
+"""What projects tells the layers above it, or asks them, without knowing them
+(docs/architecture.md)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.dispatch import Signal
+
+if TYPE_CHECKING:
+    from projects.models import EstimateLine, Project
 
 # Sent inside the service's transaction just before estimate lines are removed or their
 # amount changes, with ``lines``: a QuerySet of them. A receiver drops what it derived
@@ -8,3 +17,30 @@ from django.dispatch import Signal
 # the history event under "decisions_dropped". budgeting drops the reviewers' approved
 # amounts (budgeting.receivers).
 lines_changing = Signal()
+
+# Sent as a project's page is drawn, with ``project`` and ``lines``: some of its lines (a
+# list). A receiver returns {line id: LineReview} for those a review has decided on, so
+# the submitter sees what became of each line and why. budgeting answers with each
+# line's latest decision (budgeting.receivers), in one query.
+line_reviews_wanted = Signal()
+
+
+@dataclass(frozen=True)
+class LineReview:
+    """What the latest review stage decided for one line."""
+
+    approved: Decimal
+    reason: str  # the reason for a cut, in the user's language; "" when not cut
+    comment: str
+    stage: str  # the stage that decided, in the user's language
+
+
+def line_reviews(project: "Project", lines: Sequence["EstimateLine"]) -> dict[int, LineReview]:
+    """What the review decided for each of ``lines`` (``line_reviews_wanted``), by line id;
+    empty before any decision."""
+    reviews: dict[int, LineReview] = {}
+    for _receiver, answer in line_reviews_wanted.send(
+        sender=type(project), project=project, lines=list(lines)
+    ):
+        reviews.update(cast("dict[int, LineReview]", answer))
+    return reviews

@@ -16,6 +16,7 @@ urlpatterns = [
         line_views.line_add_non_standard,
         name="line_add_non_standard",
     ),
+    path("<str:code>/lines/<int:line_id>/edit/", line_views.line_edit, name="line_edit"),
     path("<str:code>/lines/<int:line_id>/remove/", line_views.line_remove, name="line_remove"),
     path("<str:code>/lines/preview/", line_views.line_preview, name="line_preview"),
     path("<str:code>/lines/reprice/", line_views.line_reprice, name="line_reprice"),

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from projects.permissions import (
     projects_visible_to,
 )
 from projects.queries import declared_order, filter_projects, returns_of, sort_projects
+from projects.signals import line_reviews
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
 
@@ -162,11 +164,17 @@ def _render_detail(
         if project.predecessor_id
         else None
     )
+    lines = quantities.mark_unusual(list(project.lines.select_related("standard_set")), project)
+    reviews = line_reviews(project, lines)
     context = {
         "project": project,
         "plans": list(project.year_plans.all()),
-        "lines": quantities.mark_unusual(
-            list(project.lines.select_related("standard_set")), project
+        "lines": [(line, reviews.get(line.pk)) for line in lines],
+        # Once a review decided on a line: each line's approved amount, and their sum.
+        "reviewed": bool(reviews),
+        "approved_now": sum(
+            (reviews[line.pk].approved if line.pk in reviews else line.amount for line in lines),
+            Decimal("0.00"),
         ),
         "fee_class_totals": list(
             project.lines.values_list("fee_class")

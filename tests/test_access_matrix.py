@@ -25,7 +25,13 @@ from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle
-from projects.models import Attachment, AttachmentKind, PerformanceTarget, Project
+from projects.models import (
+    Attachment,
+    AttachmentKind,
+    EstimateLine,
+    PerformanceTarget,
+    Project,
+)
 from reports.export_jobs import request_lines_export, write_lines_export
 from reports.models import ExportJob
 from standards.models import ServiceItem, StandardSet
@@ -52,6 +58,7 @@ class World:
     event: Event
     device: TOTPDevice
     project: Project  # EDU's, submitted: waiting at the department review
+    line: EstimateLine  # the project's
     attachment: Attachment
     target: PerformanceTarget
     batch: ApprovalBatch
@@ -159,7 +166,9 @@ MATRIX: dict[str, Row] = {
     # Adding lines: only the unit's submitters while editable (this project is in review).
     "projects:line_add": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_add_non_standard": Row(seen_by_reviewers(403), PROJECT),
-    "projects:line_remove": Row(logged_in(405), lambda w: [w.project.code, 1]),
+    # Editing or removing a line (a confirmation page, then its POST): the same rule.
+    "projects:line_edit": Row(seen_by_reviewers(403), lambda w: [w.project.code, w.line.pk]),
+    "projects:line_remove": Row(seen_by_reviewers(403), lambda w: [w.project.code, w.line.pk]),
     # The live price of the line form: checked like the form, though it writes nothing.
     "projects:line_preview": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_reprice": Row(seen_by_reviewers(403), PROJECT),
@@ -298,6 +307,7 @@ def world(
         ),
         device=TOTPDevice.objects.create(user=submitter, name="phone"),
         project=project,
+        line=project.lines.get(),
         attachment=project.attachments.get(kind=AttachmentKind.FEASIBILITY_STUDY),
         target=project.targets.first(),  # type: ignore[arg-type]
         batch=batch,

@@ -29,12 +29,12 @@ def test_the_history_of_an_object_is_its_events_newest_first_with_actors_and_lab
     record_event("test.history.noted", actor=None, target=submitter, target_key="EDU")
     with django_assert_num_queries(1):
         history = history_of(education, education.code)
-        actors = [event.actor for event, _label in history.entries]
-    assert [event.comment for event, _label in history.entries] == ["", "第二", "第一"]
+        actors = [event.actor for event, _label, _details in history.entries]
+    assert [event.comment for event, _label, _details in history.entries] == ["", "第二", "第一"]
     assert actors == [None, submitter, submitter]
     assert not history.more
     with translation.override("zh-hans"):
-        labels = [str(label) for _event, label in history.entries]
+        labels = [str(label) for _event, label, _details in history.entries]
     assert labels == ["test.history.unlabelled", "报送", "报送"]  # no label: the event type
     with translation.override("en"):
         assert str(history.entries[1].label) == "Submitted"
@@ -52,7 +52,7 @@ def test_the_history_shows_the_latest_events_and_says_when_there_are_older_ones(
             comment=str(number),
         )
     latest = history_of(education, education.code, limit=3)
-    assert [event.comment for event, _label in latest.entries] == ["3", "2", "1"]
+    assert [event.comment for event, _label, _details in latest.entries] == ["3", "2", "1"]
     assert latest.more
     assert not history_of(education, education.code, limit=4).more
     with translation.override("zh-hans"):

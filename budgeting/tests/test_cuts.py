@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 from collections.abc import Iterator
 from decimal import Decimal
@@ -326,3 +327,73 @@ def test_removing_or_importing_over_a_cut_line_drops_its_decisions_into_the_hist
     assert [(d["line"], d["approved"]) for d in imported.data["decisions_dropped"]] == [
         ("等保测评", "60000.00")
     ]
+
+
+def test_editing_a_cut_line_drops_its_decision_only_if_its_amount_changes(
+    at_finance: Project, finance_reviewer: User, submitter: User
+) -> None:
+    project = _cut(at_finance, finance_reviewer, "350000")
+    project = services.return_for_revision(
+        project, actor=finance_reviewer, expected_version=project.version, comment="请修改"
+    )
+    line = project.lines.get()
+    spec = project_services.LineSpec(
+        fee_class="软件开发服务费", name="系统开发", unit="项", quantity=Decimal(1),
+        unit_price=Decimal(500000), justification="按修改后的需求说明。",
+    )  # fmt: skip
+    project_services.change_line(
+        project, actor=submitter, expected_version=project.version, line_id=line.pk, spec=spec
+    )
+    assert LineDecision.objects.filter(line=line).exists()  # same amount: the figure stands
+    project = Project.objects.get(pk=project.pk)
+    cheaper = dataclasses.replace(spec, unit_price=Decimal(420000))
+    project_services.change_line(
+        project, actor=submitter, expected_version=project.version, line_id=line.pk, spec=cheaper
+    )
+    assert not LineDecision.objects.exists()
+    changed = Event.objects.filter(event_type="projects.line.changed").latest("pk")
+    assert changed.data["decisions_dropped"] == [
+        {"line": "系统开发", "item": "", "grade": "", "stage": "finance",
+         "approved": "350000.00", "reason": "workload_high"},
+    ]  # fmt: skip
+    assert Project.objects.get(pk=project.pk).requested_amount == Decimal("420000.00")
+
+
+def test_the_submitter_sees_each_lines_approved_amount_reason_and_comment(
+    client: Client, at_finance: Project, finance_reviewer: User, submitter: User
+) -> None:
+    """Issue #15: the project page showed requested amounts only, never why a line was cut."""
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    url = reverse("projects:detail", args=[at_finance.code])
+    before = client.get(url)
+    assert not before.context["reviewed"]
+    assert "Cut reason" not in before.content.decode()
+    _cut(at_finance, finance_reviewer, "350000")
+    page = client.get(url)
+    assert page.context["reviewed"]
+    [(_line, review)] = page.context["lines"]
+    assert (review.approved, review.reason, review.comment, review.stage) == (
+        Decimal("350000.00"), "Workload too high", "开发工作量偏高", "Finance review",
+    )  # fmt: skip
+    html = page.content.decode()
+    assert "350,000.00" in html
+    assert "Cut reason: Workload too high" in html
+    assert "开发工作量偏高" in html
+    assert page.context["approved_now"] == Decimal("350000.00")
+
+
+def test_the_history_of_a_cut_names_the_line_its_amounts_and_the_reason(
+    client: Client, at_finance: Project, finance_reviewer: User, submitter: User
+) -> None:
+    _cut(at_finance, finance_reviewer, "350000")
+    client.force_login(submitter)
+    for language, expected in (
+        ("en", "Approved amount of a line changed: 系统开发: 500,000.00 → 350,000.00 yuan, "
+         "reason: Workload too high"),
+        ("zh-hans", "调整明细审核数：系统开发：500,000.00 → 350,000.00 元，理由：工作量偏高"),
+    ):  # fmt: skip
+        client.cookies["django_language"] = language
+        for name in ("projects:detail", "budgeting:review"):
+            html = client.get(reverse(name, args=[at_finance.code])).content.decode()
+            assert expected in html, (language, name)

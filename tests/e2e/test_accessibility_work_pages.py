@@ -97,6 +97,15 @@ def test_project_pages_are_accessible_and_reflow(
     page.goto(f"{live_server.url}/projects/{operation.code}/lines/reprice/")
     expect(page.get_by_role("button", name="重新测算")).to_be_visible()
     assert_accessible(page, "re-price with the current standard")
+    staff_line = operation.lines.get(item_code="2.1")
+    page.goto(f"{live_server.url}/projects/{operation.code}/lines/{staff_line.pk}/edit/")
+    expect(page.locator("#line-preview")).to_contain_text("元")
+    assert_accessible(page, "standard line edit form, priced")
+    line = project.lines.get()
+    page.goto(f"{live_server.url}/projects/{project.code}/lines/{line.pk}/edit/")
+    assert_accessible(page, "non-standard line edit form")
+    page.goto(f"{live_server.url}/projects/{project.code}/lines/{line.pk}/remove/")
+    assert_accessible(page, "line removal confirmation")
 
     page.set_viewport_size({"width": 320, "height": 800})
     for path in [
@@ -106,6 +115,8 @@ def test_project_pages_are_accessible_and_reflow(
         f"/review/{project.code}/",
         f"/projects/{project.code}/lines/new/?item=1.1",
         f"/projects/{operation.code}/lines/reprice/",
+        f"/projects/{operation.code}/lines/{staff_line.pk}/edit/",
+        f"/projects/{project.code}/lines/{line.pk}/remove/",
         preview.removeprefix(live_server.url),
     ]:
         page.goto(f"{live_server.url}{path}")
@@ -204,6 +215,11 @@ def test_review_and_returned_project_pages_reflow_in_english(
     for path in (f"/projects/{returned.code}/", f"/review/{returned.code}/"):
         page.goto(f"{live_server.url}{path}")
         _no_sideways_scroll(page, f"{path} in English")
+    # The clerk's page of a project with a cut line: approved amount, reason and comment.
+    page.goto(f"{live_server.url}/projects/{project.code}/")
+    expect(page.locator("#lines")).to_contain_text("按标准核减")
+    _no_sideways_scroll(page, "project page with a cut line in English")
+    assert_accessible(page, "project page with a cut line in English, 320 px")
     page.context.clear_cookies()
     page.set_viewport_size({"width": 1280, "height": 900})
     log_in(page, live_server.url, "finance_reviewer")

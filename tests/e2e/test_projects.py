@@ -105,11 +105,28 @@ def test_clerk_registers_a_continuing_operation_project(
     expect(lines.locator("tr.row--total")).to_contain_text("572,800.00")
     expect(lines).to_contain_text("运行维护服务费")
 
+    # A line is edited in place: its form comes filled and priced, live as the clerk types.
+    page.get_by_role("link", name="编辑 软件运维服务（驻场人员）").click()
+    expect(page.get_by_label("数量", exact=True)).to_have_value("2")
+    expect(preview).to_contain_text("167,800.00")
+    page.get_by_label("数量", exact=True).fill("3")
+    expect(preview).to_contain_text("251,700.00")
+    page.get_by_role("button", name="测算并保存").click()
+    expect(page.get_by_text("明细已保存")).to_be_visible()
+    expect(lines.locator("tr.row--total")).to_contain_text("656,700.00")
+    # Removing a line asks first.
+    page.get_by_role("link", name="删除 第三方安全渗透测试").click()
+    expect(page.get_by_role("heading", name="删除预算明细")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("611,700.00")  # the total after removal
+    page.get_by_role("button", name="删除明细 第三方安全渗透测试").click()
+    expect(page.get_by_text("明细已删除：第三方安全渗透测试。")).to_be_visible()
+    expect(lines.locator("tr.row--total")).to_contain_text("611,700.00")
+
     project = Project.objects.get(code="2027-EDU-0001")
     assert project.predecessor == earlier
     assert project.targets.count() == 1
     assert project.attachments.count() == 1
-    assert project.lines.count() == 4
+    assert project.lines.count() == 3
 
 
 def test_form_errors_are_shown_next_to_their_fields(

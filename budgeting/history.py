@@ -1,0 +1,20 @@
+"""The words budgeting's history events show beside their label (audit.labels)."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from audit.labels import yuan
+from budgeting.models import CutReason
+
+
+def line_amount_set(data: dict[str, Any]) -> str:
+    """A reviewer's figure for a line: 系统开发：500,000.00 → 350,000.00 元，理由：工作量偏高."""
+    values = {"line": data["line"], "before": yuan(data["before"]), "after": yuan(data["after"])}
+    if data.get("reason"):
+        values["reason"] = str(CutReason(data["reason"]).label)
+        return _("%(line)s: %(before)s → %(after)s yuan, reason: %(reason)s") % values
+    return _("%(line)s: %(before)s → %(after)s yuan") % values
+
+
+DESCRIBERS = {"budgeting.line.amount_set": line_amount_set}
