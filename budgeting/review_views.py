@@ -36,6 +36,7 @@ from projects.duplicates import similar_for_user
 from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.queries import returns_of
+from projects.readiness import still_needed
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
 
@@ -148,9 +149,16 @@ def _review_context(
     review, stage = standing.review, standing.stage
     # The buttons are the actions the services would accept (budgeting.permissions).
     actions = available_actions(project, user, standing=standing)
-    # The unit's submitter, in a state to submit from, but something is missing: say what.
+    # What the request lacks, the same list as on the project page (projects.readiness).
+    needed = still_needed(project)
+    # The unit's submitter, in a state to submit from, but the cycle stands in the way
+    # (no cycle, its window closed, no stage for the project): say so too.
     not_yet = refusal(standing, user, Action.SUBMIT)
-    problems = list(not_yet.reasons) if not_yet and not_yet.stands == Stands.CONDITION else []
+    problems = (
+        [reason for reason in not_yet.reasons if reason not in needed]
+        if not_yet and not_yet.stands == Stands.CONDITION
+        else []
+    )
     may_cut = amount_refusal(standing, user) is None
     path = workflow.applicable_stages(standing.stages, project)
     figures = amounts.load(project)
@@ -175,6 +183,7 @@ def _review_context(
             )
             for action in actions
         ],
+        "still_needed": needed,
         "problems": problems,
         "history": history_of(project, project.code),
         "similar": similar_for_user(project, projects_visible_to(user)),

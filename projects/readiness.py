@@ -2,7 +2,11 @@
 
 from django.utils.translation import gettext as _
 
-from projects.models import AttachmentKind, Project, ProjectKind, TargetTier
+from projects.models import AttachmentKind, Project, ProjectKind, ProjectState, TargetTier
+
+# The states a project is submitted from: budgeting.workflow's SUBMIT sources (a test in
+# budgeting keeps the two equal; projects may not import the workflow).
+BEFORE_SUBMISSION = frozenset({ProjectState.DRAFT, ProjectState.RETURNED, ProjectState.WITHDRAWN})
 
 REQUIRED_DOCUMENTS = {
     ProjectKind.CONSTRUCTION: [
@@ -30,3 +34,9 @@ def submission_problems(project: Project) -> list[str]:
         if kind not in present
     )
     return problems
+
+
+def still_needed(project: Project) -> list[str]:
+    """The "still needed before submitting" list the project page and the review page
+    both show: ``submission_problems`` while the project can be submitted, else nothing."""
+    return submission_problems(project) if project.state in BEFORE_SUBMISSION else []

@@ -29,6 +29,7 @@ from projects.permissions import (
     projects_visible_to,
 )
 from projects.queries import declared_order, filter_projects, returns_of, sort_projects
+from projects.readiness import still_needed
 from projects.signals import line_reviews
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
@@ -181,6 +182,7 @@ def _render_detail(
             .annotate(total=Sum("amount"))
             .order_by(declared_order("fee_class", estimates.FEE_CLASSES), "fee_class")
         ),
+        "still_needed": still_needed(project),
         "targets": list(project.targets.all()),
         "attachments": list(
             project.attachments.filter(is_removed=False).select_related("uploaded_by")

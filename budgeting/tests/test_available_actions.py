@@ -174,12 +174,13 @@ def test_the_submitter_is_told_what_stands_in_the_way_instead_of_a_button(
     client.cookies["django_language"] = "en"
     page = client.get(reverse("budgeting:review", args=[incomplete.code]))
     assert page.context["actions"] == []
-    assert "Add at least one estimate line." in page.context["problems"]
+    assert "Add at least one estimate line." in page.context["still_needed"]
+    assert page.context["problems"] == []  # the request's own gaps are listed once
     BudgetCycle.objects.filter(pk=cycle.pk).update(state=CycleState.CLOSED)
     page = client.get(reverse("budgeting:review", args=[ready_project.code]))
     assert page.context["actions"] == []
     assert page.context["problems"] == [f"The submission window of {cycle.name} is not open."]
-    assert "Before you can submit" in page.content.decode()
+    assert "Submission is not possible now" in page.content.decode()
 
 
 def test_a_return_to_the_previous_stage_is_offered_only_where_there_is_one(

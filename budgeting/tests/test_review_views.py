@@ -15,12 +15,13 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from audit.models import Event
-from budgeting import services
+from budgeting import services, workflow
 from budgeting.models import BudgetCycle, Review
 from budgeting.review_views import tasks_for
 from budgeting.tests.workflow_fixtures import make_ready
 from projects import services as project_services
 from projects.models import Project, ProjectState
+from projects.readiness import BEFORE_SUBMISSION
 from projects.tests.factories import add_priced_line, register
 from standards.demo import seed_standards
 
@@ -400,3 +401,39 @@ def test_the_review_page_shows_every_flag_with_its_justification(
     assert "between 5% and 8%; got 10%" in html  # the explanation says which range
     detail = client.get(reverse("projects:detail", args=[operation.code])).content.decode()
     assert "Outside the allowed range" in detail
+
+
+def _still_needed_section(html: str) -> str:
+    start = html.find('<section class="card card--warning" id="still-needed"')
+    return html[start : html.index("</section>", start) + len("</section>")] if start >= 0 else ""
+
+
+def test_both_pages_show_the_same_still_needed_list_until_submission(
+    client: Client, cycle: BudgetCycle, submitter: User
+) -> None:
+    """Issue #15: the project page named only missing targets, the review page alone the
+    documents. One rule (projects.readiness.submission_problems), one list, both pages."""
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    project = register(submitter, kind="construction")
+    pages = [reverse("projects:detail", args=[project.code])]
+    pages.append(reverse("budgeting:review", args=[project.code]))
+    sections = [_still_needed_section(client.get(url).content.decode()) for url in pages]
+    assert sections[0] == sections[1]
+    for needed in (
+        "Still needed before submitting",
+        "Add at least one estimate line.",
+        "Add at least one output target",
+        "Add at least one benefit target",
+        "Upload the Feasibility study report.",
+        "Upload the Construction or implementation plan.",
+    ):
+        assert needed in sections[0], needed
+    project = make_ready(project, submitter)
+    assert [_still_needed_section(client.get(url).content.decode()) for url in pages] == ["", ""]
+    services.submit(project, actor=submitter, expected_version=project.version)
+    assert [_still_needed_section(client.get(url).content.decode()) for url in pages] == ["", ""]
+
+
+def test_still_needed_is_shown_in_the_states_a_project_is_submitted_from() -> None:
+    assert workflow.TRANSITIONS[workflow.Action.SUBMIT].sources == BEFORE_SUBMISSION

@@ -57,6 +57,11 @@ def test_clerk_registers_a_continuing_operation_project(
     documents.get_by_label("文件").set_input_files(str(pdf))
     documents.get_by_role("button", name="上传").click()
     expect(page.get_by_role("link", name="可行性研究报告.pdf")).to_be_visible()
+    # What submission still needs, in one list (the same as on the review page).
+    needed = page.locator("#still-needed")
+    expect(needed.get_by_role("heading", name="提交前还需")).to_be_visible()
+    expect(needed).to_contain_text("请至少添加一项效益指标。")
+    expect(needed).to_contain_text("请上传建设方案/实施方案。")
 
     # Lines of three pricing methods, each amount shown live (htmx) before it is added.
     preview = page.locator("#line-preview")
