@@ -63,6 +63,19 @@ def test_cycle_window_and_progress_for_finance(
     assert 'role="img"' in page
 
 
+def test_each_figure_says_which_budget_years_it_counts(
+    client: Client, submitted: Project, department_approver: User, submitter: User
+) -> None:
+    """Issue #15: an all-years count sat beside this cycle's chart, both unlabelled."""
+    register(submitter, name="上一年度的项目", budget_year=2026, start_year=2026, end_year=2026)
+    response = _home_in_english(client, department_approver)
+    assert sum(row.count for row in response.context["my_projects"]) == 3
+    assert response.context["progress_total"] == 2
+    page = response.content.decode()
+    assert "My unit's projects by state, all budget years" in page
+    assert "2027年度部门预算: projects of budget year 2027 by state" in page
+
+
 def test_window_is_closed_outside_its_dates(cycle: BudgetCycle) -> None:
     later = cycle.closes_at + timedelta(minutes=1)
     assert window(cycle, later).accepting is False
