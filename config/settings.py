@@ -37,12 +37,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "import_export",
-    "axes",
+    # Three of the packages through our AppConfig subclasses, which name them in the
+    # user's language in the admin (config/apps.py).
+    "config.apps.AxesConfig",
     "csp",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "config.apps.TOTPConfig",
     "django_tasks",
-    "django_tasks_db",
+    "config.apps.TasksDatabaseConfig",
     # Our apps, from the lowest layer up (docs/architecture.md, import-linter's contract).
     "ops",
     "ui",
