@@ -24,7 +24,9 @@ def test_finance_reviewer_drills_down_and_downloads(
     page: Page, live_server, report_world: World
 ) -> None:
     log_in(page, live_server.url, "finance_reviewer")
-    expect(page.get_by_role("heading", name="2027年度部门预算：2027 预算年度项目状态")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="2027年度部门预算：2027 预算年度项目状态")
+    ).to_be_visible()
     expect(page.get_by_role("img", name="2027年度部门预算各状态项目数")).to_be_visible()
     page.get_by_role("link", name="汇总").click()
     page.get_by_label("预算年度").fill("2027")
