@@ -94,6 +94,9 @@ class CutForm(forms.Form):
     def clean_approved_amount(self) -> Decimal:
         raw = self.cleaned_data["approved_amount"].replace(",", "").strip()
         try:
-            return Decimal(raw)
+            amount = Decimal(raw)
         except InvalidOperation:
             raise forms.ValidationError(self.NOT_A_NUMBER) from None
+        if not amount.is_finite():  # NaN and infinities are no amount
+            raise forms.ValidationError(self.NOT_A_NUMBER)
+        return amount
