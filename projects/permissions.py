@@ -10,7 +10,13 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
-from accounts.permissions import AnyUser, active_user, can_submit_for_unit, has_role
+from accounts.permissions import (
+    AnyUser,
+    active_user,
+    can_submit_for_unit,
+    department_scope,
+    has_role,
+)
 from projects.models import Project, ProjectState
 
 
@@ -22,9 +28,7 @@ def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
         return projects.none()
     if Role.SYSTEM_ADMIN in member.roles:
         return projects
-    scope = Q(organization_id=member.organization_id) | Q(
-        organization__parent_id=member.organization_id
-    )
+    scope = department_scope(member)
     submitted = ~Q(state=ProjectState.DRAFT)
     if Role.FINANCE_REVIEWER in member.roles or Role.FINANCE_APPROVER in member.roles:
         scope |= submitted
