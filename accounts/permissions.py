@@ -14,7 +14,13 @@ from accounts.models import Organization, Role, User
 
 AnyUser = User | AnonymousUser
 
-REVIEWER_ROLES = frozenset({Role.DATA_REVIEWER, Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER})
+# The reviewing bodies, each by the roles of its review stages: the data administration
+# and the finance department.
+REVIEWING_BODIES = (
+    frozenset({Role.DATA_REVIEWER}),
+    frozenset({Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER}),
+)
+REVIEWER_ROLES: frozenset[Role] = frozenset().union(*REVIEWING_BODIES)
 # A filter that matches no row (Django answers it without asking the database).
 NOTHING = Q(pk__in=[])
 # Whoever sees every unit's data; these accounts are also the ones worth most to steal.
@@ -42,6 +48,16 @@ def has_role(user: AnyUser, role: Role) -> bool:
 def is_system_admin(user: AnyUser) -> bool:
     """System admins maintain units, users and standards."""
     return has_role(user, Role.SYSTEM_ADMIN)
+
+
+def reviewing_body_roles(user: AnyUser) -> frozenset[Role]:
+    """The stage roles of the reviewing body the user reviews for (a finance approver's
+    body holds the finance review too). Its reviewers see a project once it has reached
+    a stage of one of these roles (``projects.permissions.projects_visible_to``)."""
+    member = active_user(user)
+    if member is None:
+        return frozenset()
+    return frozenset().union(*(body for body in REVIEWING_BODIES if body & set(member.roles)))
 
 
 def needs_two_factor(user: AnyUser) -> bool:

@@ -296,7 +296,12 @@ def _move(
     project.state = state
     project.version += 1
     project.updated_at = timezone.now()
-    project.save(update_fields=["state", "version", "updated_at", "approved_amount"])
+    if stage is not None and stage.role not in project.reached_roles:
+        # From now on the stage's reviewing body sees the project (projects.permissions).
+        project.reached_roles = sorted({*project.reached_roles, stage.role})
+    project.save(
+        update_fields=["state", "version", "updated_at", "approved_amount", "reached_roles"]
+    )
     review.stage = stage
     review.stage_entered_at = timezone.now() if stage else None
     review.save()

@@ -85,5 +85,5 @@ def _control_figures(user: User, cycle: BudgetCycle) -> dict[str, Any]:
     units = list(control_figure_units(user).order_by("code"))
     if not units:
         return {}
-    rows = control_rows(cycle, units)
+    rows = control_rows(cycle, units, projects_visible_to(user))
     return {"control_rows": rows, "units_over": sum(1 for row in rows if row.over)}
