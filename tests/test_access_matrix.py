@@ -455,7 +455,7 @@ def travelled(
                 )
             elif ":" in step:
                 who, action = step.split(":")
-                act = {
+                act: Callable[..., Project] = {
                     "pass": budgeting_services.pass_stage,
                     "return": budgeting_services.return_for_revision,
                     "reject": budgeting_services.reject,
