@@ -420,6 +420,11 @@ SITUATIONS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     ),
 }
 PROJECT_PAGES = ("projects:detail", "budgeting:review", "projects:attachment")
+DECISIONS: dict[str, Callable[..., Project]] = {
+    "pass": budgeting_services.pass_stage,
+    "return": budgeting_services.return_for_revision,
+    "reject": budgeting_services.reject,
+}
 
 
 @pytest.fixture
@@ -455,11 +460,7 @@ def travelled(
                 )
             elif ":" in step:
                 who, action = step.split(":")
-                act: Callable[..., Project] = {
-                    "pass": budgeting_services.pass_stage,
-                    "return": budgeting_services.return_for_revision,
-                    "reject": budgeting_services.reject,
-                }[action]
+                act = DECISIONS[action]
                 options = {} if action == "pass" else {"comment": "理由"}
                 project = act(project, actor=deciders[who], expected_version=version, **options)
         made[situation] = project
