@@ -145,8 +145,9 @@ MATRIX: dict[str, Row] = {
     **admin_model("axes_accessattempt", lambda w: [w.attempt.pk], add=403),
     **admin_model("axes_accesslog", lambda w: [w.access_log.pk], add=403),
     **admin_model("axes_accessfailurelog", lambda w: [w.failure_log.pk], add=403),
-    # Admins may remove a lost device, never read its secret (OTP_ADMIN_HIDE_SENSITIVE_DATA).
-    **admin_model("otp_totp_totpdevice", lambda w: [w.device.pk]),
+    # Admins may remove a lost device, never read its secret (OTP_ADMIN_HIDE_SENSITIVE_DATA),
+    # nor add, confirm or move one: only its user does, with a code from it.
+    **admin_model("otp_totp_totpdevice", lambda w: [w.device.pk], add=403),
     "admin:otp_totp_totpdevice_config": Row(admin_site(403), lambda w: [w.device.pk]),
     "admin:otp_totp_totpdevice_qrcode": Row(admin_site(403), lambda w: [w.device.pk]),
     # Projects: submitters register; a project in review is nobody's to edit.
