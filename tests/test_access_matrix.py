@@ -339,6 +339,22 @@ def test_each_persona_gets_the_expected_status_everywhere(
     assert actual == expected
 
 
+@pytest.mark.parametrize("persona", ["submitter", "finance_reviewer", ADMIN])
+def test_every_answer_to_a_logged_in_user_is_private_and_never_stored(
+    persona: str, world: World, request: pytest.FixtureRequest
+) -> None:
+    """Pages, reviews, reports, exports and downloads alike: no shared cache or browser
+    disk keeps them (ops.middleware.PrivatePagesMiddleware, or the view's own never_cache)."""
+    client = _client_for(persona, request)
+    kept = []
+    for name in URL_NAMES:
+        response = client.get(_url(name, world))
+        directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+        if not {"private", "no-store"} <= directives:
+            kept.append((name, response.status_code, response.get("Cache-Control")))
+    assert not kept
+
+
 @pytest.mark.parametrize("persona", [ANONYMOUS, "submitter", "outsider", ADMIN])
 def test_every_post_without_a_csrf_token_is_refused(
     persona: str, world: World, request: pytest.FixtureRequest
