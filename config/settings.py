@@ -290,6 +290,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The debug page (DEBUG=true, shown to anybody with a bad Host header) and error reports
+# hide DATABASE_URL and any URL with a password, as Django hides *PASSWORD* and *KEY*.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "ops.error_reports.SecretsHidingFilter"
+
 # Everything to stdout, for the process manager's journal.
 LOGGING = {
     "version": 1,
