@@ -1,12 +1,17 @@
+import copy
+import functools
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
+from accounts.forms import AdminPasswordForm, UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import Organization, User
 
 
@@ -72,6 +77,40 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         services.save_user(obj, actor=request.user)  # type: ignore[arg-type]
 
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django builds this page's form as ``self.change_password_form(user, data)``:
+        a copy of this admin for the one request names the acting admin in it, so the
+        password is set through ``services.set_password`` with its history event."""
+        this_request = copy.copy(self)
+        actor: User = request.user  # type: ignore[assignment]  # the admin site let only staff in
+        this_request.change_password_form = functools.partial(AdminPasswordForm, actor=actor)
+        return super(UserAdmin, this_request).user_change_password(request, id, form_url)
+
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People carry history; deactivate them instead.
         return False
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TwoFactorDeviceAdmin(TOTPDeviceAdmin):
+    """Admins see the devices and remove a lost one, through the service. A device is
+    added and confirmed only by its own user, with a code from it (the set-up page):
+    an admin who could add, confirm or move one could pass anybody's second factor."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: TOTPDevice) -> None:
+        services.remove_two_factor(obj, actor=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TOTPDevice]) -> None:
+        for device in queryset.select_related("user"):
+            self.delete_model(request, device)

@@ -1,9 +1,15 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    PasswordChangeForm,
+    UserChangeForm,
+    UserCreationForm,
+)
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import Role, User
 
 
@@ -30,6 +36,26 @@ class UserAdminCreationForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "organization", "roles", "email")
+
+
+class AdminPasswordForm(AdminPasswordChangeForm):
+    """Django admin's password page, saving through ``services.set_password``."""
+
+    def __init__(self, user: User, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.actor = actor
+
+    def save(self, commit: bool = True) -> User:
+        usable = self.cleaned_data["set_usable_password"]
+        password = self.cleaned_data["password1"] if usable else None
+        return services.set_password(self.user, password, actor=self.actor)
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """A user changing their own password, through ``services.set_password``."""
+
+    def save(self, commit: bool = True) -> User:
+        return services.set_password(self.user, self.cleaned_data["new_password1"], actor=self.user)
 
 
 class OneTimeCodeForm(forms.Form):

@@ -14,7 +14,15 @@ from accounts.models import Organization, Role, User
 
 AnyUser = User | AnonymousUser
 
-REVIEWER_ROLES = frozenset({Role.DATA_REVIEWER, Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER})
+# The reviewing bodies, each by the roles of its review stages: the data administration
+# and the finance department.
+REVIEWING_BODIES = (
+    frozenset({Role.DATA_REVIEWER}),
+    frozenset({Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER}),
+)
+REVIEWER_ROLES: frozenset[Role] = frozenset().union(*REVIEWING_BODIES)
+# A filter that matches no row (Django answers it without asking the database).
+NOTHING = Q(pk__in=[])
 # Whoever sees every unit's data; these accounts are also the ones worth most to steal.
 PROVINCE_WIDE_ROLES = REVIEWER_ROLES | {Role.SYSTEM_ADMIN}
 
@@ -42,6 +50,16 @@ def is_system_admin(user: AnyUser) -> bool:
     return has_role(user, Role.SYSTEM_ADMIN)
 
 
+def reviewing_body_roles(user: AnyUser) -> frozenset[Role]:
+    """The stage roles of the reviewing body the user reviews for (a finance approver's
+    body holds the finance review too). Its reviewers see a project once it has reached
+    a stage of one of these roles (``projects.permissions.projects_visible_to``)."""
+    member = active_user(user)
+    if member is None:
+        return frozenset()
+    return frozenset().union(*(body for body in REVIEWING_BODIES if body & set(member.roles)))
+
+
 def needs_two_factor(user: AnyUser) -> bool:
     """Reviewers and system admins must pass a TOTP check when ENFORCE_2FA is on."""
     return _holds_any(user, PROVINCE_WIDE_ROLES)
@@ -57,15 +75,58 @@ def _holds_any(user: AnyUser, roles: frozenset[Role]) -> bool:
     return member is not None and bool(roles.intersection(member.roles))
 
 
+def department_scope(user: AnyUser, unit_field: str = "organization") -> Q:
+    """The one rule of a department's reach, as a filter: rows of the user's own unit
+    and of its secondary units. ``unit_field`` is the lookup path of the row's unit
+    ("" when filtering units themselves). Matches nothing for an anonymous or
+    inactive user. ``_in_department_scope`` is its twin for one unit object."""
+    member = active_user(user)
+    if member is None:
+        return NOTHING
+    unit = member.organization_id
+    return Q(**{_on(unit_field, "pk"): unit}) | Q(**{_on(unit_field, "parent_id"): unit})
+
+
+def approval_scope(user: AnyUser, unit_field: str = "organization") -> Q:
+    """Rows of the units whose department review the user gives (the filter twin of
+    ``can_approve_for_unit``): an approver's own unit if primary, and its secondary units."""
+    member = active_user(user)
+    if member is None or Role.DEPARTMENT_APPROVER not in member.roles:
+        return NOTHING
+    unit = member.organization_id
+    return Q(**{_on(unit_field, "pk"): unit, _on(unit_field, "parent__isnull"): True}) | Q(
+        **{_on(unit_field, "parent_id"): unit}
+    )
+
+
+def submission_scope(user: AnyUser, unit_field: str = "organization") -> Q:
+    """Rows of the active units the user submits for (the filter twin of
+    ``can_submit_for_unit``)."""
+    if not has_role(user, Role.SUBMITTER):
+        return NOTHING
+    return department_scope(user, unit_field) & Q(**{_on(unit_field, "is_active"): True})
+
+
+def _on(unit_field: str, lookup: str) -> str:
+    """``lookup`` on the unit reached through ``unit_field`` ("": the row is the unit)."""
+    return f"{unit_field}__{lookup}" if unit_field else lookup
+
+
 def units_visible_to(user: AnyUser) -> QuerySet[Organization]:
     """The budget units whose data the user may see; use it to scope every query."""
     units = Organization.objects.all()
     if sees_all_units(user):
         return units
-    member = active_user(user)
-    if member is None:
-        return units.none()
-    return units.filter(Q(pk=member.organization_id) | Q(parent_id=member.organization_id))
+    return units.filter(department_scope(user, ""))
+
+
+def approvers_for_unit(unit: Organization) -> QuerySet[User]:
+    """The active users who give ``unit``'s department review (``can_approve_for_unit``)."""
+    return User.objects.filter(
+        is_active=True,
+        roles__contains=[Role.DEPARTMENT_APPROVER],
+        organization_id=unit.primary_unit_id,
+    )
 
 
 def can_view_unit(user: AnyUser, unit: Organization) -> bool:

@@ -73,6 +73,21 @@ def enable_two_factor(device: Any, *, actor: User) -> Any:
     return device
 
 
+def remove_two_factor(device: Any, *, actor: User | None) -> None:
+    """Remove a user's TOTP device (a lost phone), recording it: with ENFORCE_2FA their
+    next login sets up a new one. System admins call it from Django admin. Raises nothing.
+    """
+    with transaction.atomic():
+        record_event(
+            "accounts.user.two_factor_removed",
+            actor=actor,
+            target=device.user,
+            target_key=device.user.username,
+            data={"device": device.name, "confirmed": device.confirmed},
+        )
+        device.delete()
+
+
 def save_user(user: User, *, actor: User | None) -> User:
     """Create or update a user's profile, unit and roles after full validation.
 
@@ -86,6 +101,28 @@ def save_user(user: User, *, actor: User | None) -> User:
         _record_change(
             "accounts.user", user, user.username, before=before, fields=USER_FIELDS, actor=actor
         )
+    return user
+
+
+def set_password(user: User, raw_password: str | None, *, actor: User | None) -> User:
+    """Set a user's password (hashed), or with None make it unusable (no password login),
+    and record that it changed: never the password nor its hash. Django admin's password
+    page calls it for system admins, the password page for the user themself. Raises nothing.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if raw_password is None:
+            locked.set_unusable_password()
+        else:
+            locked.set_password(raw_password)
+        locked.save(update_fields=["password"])
+        record_event(
+            "accounts.user.password_set" if raw_password else "accounts.user.password_disabled",
+            actor=actor,
+            target=locked,
+            target_key=locked.username,
+        )
+    user.password = locked.password
     return user
 
 

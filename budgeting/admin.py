@@ -1,61 +1,203 @@
+"""Django admin for budget cycles, their review stages and control figures.
+
+Every write goes through ``budgeting.cycles`` with its checks and history event.
+The forms run the same ``check_*`` functions the services run, so a refusal is a
+form error next to the field; the services check again under the lock, and a
+refusal there (someone changed the cycle meanwhile) rolls the whole save back and
+says why.
+"""
+
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
-from audit.services import record_event
-from budgeting.models import ApprovalBatch, BudgetCycle, ControlFigure, ReviewStage
+from accounts.models import User
+from budgeting import cycles
+from budgeting.models import ApprovalBatch, BudgetCycle, ControlFigure, CycleState, ReviewStage
+from budgeting.workflow import WorkflowError
+
+
+def _actor(request: HttpRequest) -> User:
+    # Only active system admins get past the admin site's permission checks.
+    return request.user  # type: ignore[return-value]
+
+
+def _refusal(error: WorkflowError) -> ValidationError:
+    return ValidationError(error.message)
+
+
+class StageFormSet(BaseInlineFormSet):
+    """The cycle's stages as one whole: ``cycles.check_stages`` judges the set."""
+
+    def kept_and_deleted(self) -> tuple[list[ReviewStage], list[ReviewStage]]:
+        deleted = [form.instance for form in self.deleted_forms if form.instance.pk]
+        kept = [
+            form.instance
+            for form in self.forms
+            if form not in self.deleted_forms and (form.instance.pk or form.has_changed())
+        ]
+        return kept, deleted
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or not self.has_changed():
+            return
+        kept, deleted = self.kept_and_deleted()
+        try:
+            cycles.check_stages(self.instance, kept, deleted)
+        except WorkflowError as error:
+            raise _refusal(error) from error
 
 
 class ReviewStageInline(admin.TabularInline):
     model = ReviewStage
+    formset = StageFormSet
     extra = 0
     fields = ["order", "code", "name", "role", "condition", "may_change_amounts", "is_final"]
 
 
+class ControlFigureForm(forms.ModelForm):
+    class Meta:
+        model = ControlFigure
+        fields = ["organization", "amount"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        unit, amount = cleaned.get("organization"), cleaned.get("amount")
+        if self.instance.pk and "organization" in self.changed_data:
+            raise ValidationError(
+                _("To give the figure to another unit, delete it and add one for that unit.")
+            )
+        if unit is not None and amount is not None and not cleaned.get("DELETE"):
+            cycle = BudgetCycle.objects.get(pk=self.instance.cycle_id)
+            try:
+                cycles.check_control_figure(cycle, unit, amount)
+            except WorkflowError as error:
+                self.add_error("amount", _refusal(error))
+        return cleaned
+
+
 class ControlFigureInline(admin.TabularInline):
     model = ControlFigure
+    form = ControlFigureForm
     extra = 0
     autocomplete_fields = ["organization"]
+
+
+class BudgetCycleForm(forms.ModelForm):
+    class Meta:
+        model = BudgetCycle
+        fields = ["year", "name", "opens_at", "closes_at", "state"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        # Before _post_clean the instance still holds the stored values.
+        if self.instance.pk and cleaned.get("state"):
+            try:
+                cycles.check_cycle_change(self.instance, cleaned["state"])
+            except WorkflowError as error:
+                self.add_error("state", _refusal(error))
+        return cleaned
 
 
 @admin.register(BudgetCycle)
 class BudgetCycleAdmin(admin.ModelAdmin):
     """Cycles, their review stages (data an admin may change for a new cycle) and
-    control figures. Every save is recorded in the history."""
+    control figures. A new cycle gets the default stages; an archived one is read-only."""
 
+    form = BudgetCycleForm
     list_display = ["year", "name", "state", "opens_at", "closes_at"]
     list_filter = ["state"]
     inlines = [ReviewStageInline, ControlFigureInline]
 
+    def get_inlines(self, request: HttpRequest, obj: BudgetCycle | None) -> list[Any]:
+        # A new cycle starts with the default stages; change them once it exists.
+        return self.inlines if obj is not None else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Projects belong to the cycle of their budget year: the year never changes.
+        return ["year"] if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.state == CycleState.ARCHIVED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # One at a time, through the delete page and the service.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except WorkflowError as error:
+            # The whole save was rolled back (Django runs it in one transaction).
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except WorkflowError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request: HttpRequest, obj: BudgetCycle, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        record_event(
-            "budgeting.cycle.changed" if change else "budgeting.cycle.created",
-            actor=request.user,
-            target=obj,
-            target_key=str(obj.year),
-            to_state=obj.state,
-            data={"changed": form.changed_data},
+        fields = {name: form.cleaned_data[name] for name in cycles.CYCLE_FIELDS}
+        if change:
+            cycles.change_cycle(obj, actor=_actor(request), **fields)
+            return
+        created = cycles.create_cycle(
+            actor=_actor(request), year=form.cleaned_data["year"], **fields
         )
+        obj.pk = created.pk
+        obj._state.adding = False
 
     def save_formset(
         self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool
     ) -> None:
-        super().save_formset(request, form, formset, change)
-        if formset.has_changed():
-            record_event(
-                f"budgeting.cycle.{formset.model._meta.model_name}s_changed",  # type: ignore[union-attr]
-                actor=request.user,
-                target=form.instance,
-                target_key=str(form.instance.year),
-                data={
-                    "changed": [str(obj) for obj, _fields in formset.changed_objects],
-                    "added": [str(obj) for obj in formset.new_objects],
-                    "deleted": [str(obj) for obj in formset.deleted_objects],
-                },
+        # Fills new_objects, changed_objects and deleted_objects for the admin's change
+        # message; with commit=False it writes nothing (the services below write).
+        formset.save(commit=False)
+        if not formset.has_changed():
+            return
+        cycle = form.instance
+        if isinstance(formset, StageFormSet):
+            kept, deleted = formset.kept_and_deleted()
+            cycles.save_stages(cycle, actor=_actor(request), stages=kept, deleted=deleted)
+            return
+        for figure_form in formset.deleted_forms:
+            if figure_form.instance.pk:
+                cycles.remove_control_figure(figure_form.instance, actor=_actor(request))
+        for figure_form in formset.forms:
+            if figure_form in formset.deleted_forms or not figure_form.has_changed():
+                continue
+            cycles.set_control_figure(
+                cycle,
+                figure_form.cleaned_data["organization"],
+                figure_form.cleaned_data["amount"],
+                actor=_actor(request),
             )
+
+    def delete_model(self, request: HttpRequest, obj: BudgetCycle) -> None:
+        cycles.delete_cycle(obj, actor=_actor(request))
 
 
 @admin.register(ApprovalBatch)

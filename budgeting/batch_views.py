@@ -8,14 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.permissions import has_role
+from accounts.models import User
 from budgeting import amounts, services
 from budgeting.forms import BatchForm
 from budgeting.models import ApprovalBatch, Review
+from budgeting.permissions import (
+    batches_visible_to,
+    can_approve_batches,
+    get_batch_for_user,
+    reviews_decided_by,
+)
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
@@ -24,7 +29,7 @@ from ui.params import posted_version
 
 
 def _finance_approver(request: HttpRequest) -> User:
-    if not has_role(request.user, Role.FINANCE_APPROVER):
+    if not can_approve_batches(request.user):
         raise PermissionDenied
     return request.user  # type: ignore[return-value]
 
@@ -43,11 +48,8 @@ class Waiting:
 
 def _awaiting_final_approval(user: User) -> list[Waiting]:
     reviews = list(
-        Review.objects.filter(
-            stage__is_final=True,
-            project__state=ProjectState.IN_REVIEW,
-            project__in=projects_visible_to(user),
-        )
+        reviews_decided_by(user)
+        .filter(stage__is_final=True, project__state=ProjectState.IN_REVIEW)
         .select_related("project", "project__organization", "stage")
         .order_by("stage_entered_at", "project__code")
     )
@@ -111,9 +113,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 },
             )
     batches = (
-        ApprovalBatch.objects.annotate(
-            project_count=Count("reviews"), total=Sum("reviews__project__approved_amount")
-        )
+        batches_visible_to(user)
+        .annotate(project_count=Count("reviews"), total=Sum("reviews__project__approved_amount"))
         .select_related("cycle")
         # An aggregate query ignores Meta.ordering: say it, newest first.
         .order_by("-approved_at", "-pk")
@@ -127,12 +128,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _batch_with_projects(public_id: str) -> tuple[ApprovalBatch, list[Project]]:
-    batch = get_object_or_404(
-        ApprovalBatch.objects.select_related("approved_by"), public_id=public_id
-    )
+def _batch_with_projects(user: User, public_id: str) -> tuple[ApprovalBatch, list[Project]]:
+    batch = get_batch_for_user(user, public_id)
     projects = list(
-        Project.objects.filter(review__batch=batch)
+        projects_visible_to(user)
+        .filter(review__batch=batch)
         .select_related("organization")
         .order_by("organization__code", "code")
     )
@@ -141,8 +141,8 @@ def _batch_with_projects(public_id: str) -> tuple[ApprovalBatch, list[Project]]:
 
 @login_required
 def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    _finance_approver(request)
-    batch, projects = _batch_with_projects(public_id)
+    user = _finance_approver(request)
+    batch, projects = _batch_with_projects(user, public_id)
     context = {
         "batch": batch,
         "projects": projects,
@@ -154,8 +154,8 @@ def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def batch_export(request: HttpRequest, public_id: str) -> HttpResponse:
-    _finance_approver(request)
-    batch, projects = _batch_with_projects(public_id)
+    user = _finance_approver(request)
+    batch, projects = _batch_with_projects(user, public_id)
     headers = [
         _("Project code"),
         _("Project name"),

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from budgeting import services
+from budgeting import cycles, services
 from budgeting.models import BudgetCycle, CutReason, CycleState
 from projects import services as project_services
 from projects.demo import BUDGET_YEAR
@@ -80,7 +80,7 @@ def seed_review() -> tuple[int, int]:
     created = 0
     with transaction.atomic():
         if not BudgetCycle.objects.filter(year=BUDGET_YEAR).exists():
-            services.create_cycle(
+            cycles.create_cycle(
                 actor=None,
                 year=BUDGET_YEAR,
                 name=f"{BUDGET_YEAR}年度部门预算（一上）",
@@ -92,7 +92,7 @@ def seed_review() -> tuple[int, int]:
         cycle = BudgetCycle.objects.get(year=BUDGET_YEAR)
         for code, ten_thousands in CONTROL_FIGURES.items():
             if not cycle.control_figures.filter(organization__code=code).exists():
-                services.set_control_figure(
+                cycles.set_control_figure(
                     cycle,
                     Organization.objects.get(code=code),
                     Decimal(ten_thousands) * 10000,

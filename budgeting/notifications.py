@@ -17,14 +17,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from accounts.models import Role, User
 from budgeting.models import ReviewStage
+from budgeting.permissions import deciders_at
 from budgeting.workflow import Action
 from projects.models import Project
 
@@ -39,11 +38,8 @@ RETRY_AFTER = timedelta(minutes=5)
 def recipients_for(project: Project, action: Action, stage: ReviewStage | None) -> list[str]:
     addresses: set[str] = set()
     if stage is not None and action in {Action.SUBMIT, Action.PASS, Action.RETURN}:
-        reviewers = User.objects.filter(is_active=True, roles__contains=[stage.role])
-        if stage.role == Role.DEPARTMENT_APPROVER:
-            primary = project.organization.primary_unit_id
-            reviewers = reviewers.filter(Q(organization_id=primary))
-        addresses.update(reviewers.exclude(email="").values_list("email", flat=True))
+        reviewers = deciders_at(project, stage).exclude(email="")
+        addresses.update(reviewers.values_list("email", flat=True))
     if action in TELL_SUBMITTER and project.created_by.email:
         addresses.add(project.created_by.email)
     return sorted(addresses)

@@ -8,20 +8,37 @@ else the action needs (an open window and a complete request to submit, a later
 stage to pass to, the final stage to approve, no decision yet to withdraw).
 What the user types (a reason, the batch name) and the version they saw are the
 forms' and the services' own business.
+
+Below them, the scopes: which reviews, batches and control figures each user
+sees. Every review or batch lookup of the views goes through them, so a page
+lists exactly what the same rules let the user act on.
 """
 
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
-from accounts.permissions import AnyUser, can_approve_for_unit, can_submit_for_unit, has_role
+from accounts.models import Organization, Role, UnitLevel, User
+from accounts.permissions import (
+    AnyUser,
+    active_user,
+    approval_scope,
+    approvers_for_unit,
+    can_approve_for_unit,
+    can_submit_for_unit,
+    has_role,
+    is_system_admin,
+    submission_scope,
+)
 from budgeting import workflow
-from budgeting.models import BudgetCycle, Review, ReviewStage
+from budgeting.models import ApprovalBatch, BudgetCycle, Review, ReviewStage
 from budgeting.workflow import Action, WorkflowError
 from projects.models import Project, ProjectState
+from projects.permissions import projects_visible_to
 from projects.readiness import submission_problems
 
 # The order the review page offers them in: the step forward first.
@@ -237,3 +254,79 @@ def amount_refusal(standing: Standing, user: AnyUser) -> str | None:
     if not stage.may_change_amounts:
         return _("Reviewers at this stage do not change amounts.")
     return None
+
+
+# --- Scopes: which reviews, batches and control figures each user sees ------------------
+
+FINANCE_ROLES = frozenset({Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER})
+
+
+def reviews_decided_by(user: AnyUser) -> QuerySet[Review]:
+    """The reviews standing at a stage this user decides, whatever the project's state
+    (the queryset twin of ``can_decide_at``), among the projects the user may see."""
+    member = active_user(user)
+    if member is None:
+        return Review.objects.none()
+    at_my_stage = Q(stage__role__in=set(member.roles) - {Role.DEPARTMENT_APPROVER}) | (
+        Q(stage__role=Role.DEPARTMENT_APPROVER) & approval_scope(member, "project__organization")
+    )
+    return Review.objects.filter(at_my_stage, project__in=projects_visible_to(member))
+
+
+def deciders_at(project: Project, stage: ReviewStage) -> QuerySet[User]:
+    """The active users who decide on ``project`` at ``stage`` (the user twin of
+    ``can_decide_at``): the stage's role, and for the department review the approvers
+    of the project's primary unit."""
+    if stage.role == Role.DEPARTMENT_APPROVER:
+        return approvers_for_unit(project.organization)
+    return User.objects.filter(is_active=True, roles__contains=[stage.role])
+
+
+def projects_submittable_by(user: AnyUser) -> QuerySet[Project]:
+    """The projects whose requests this user submits and withdraws (the queryset twin
+    of ``can_submit``): a submitter's active unit and its secondary units."""
+    return projects_visible_to(user).filter(submission_scope(user))
+
+
+def can_approve_batches(user: AnyUser) -> bool:
+    """Finance approvers give the final approval, one project or a batch at a time."""
+    return has_role(user, Role.FINANCE_APPROVER)
+
+
+def batches_visible_to(user: AnyUser) -> QuerySet[ApprovalBatch]:
+    """The approval batches the user may open: every batch for the finance approvers."""
+    if not can_approve_batches(user):
+        return ApprovalBatch.objects.none()
+    return ApprovalBatch.objects.all()
+
+
+def get_batch_for_user(user: AnyUser, public_id: str) -> ApprovalBatch:
+    """The batch with this public id if the user may see it; 404 otherwise."""
+    return get_object_or_404(
+        batches_visible_to(user).select_related("approved_by"), public_id=public_id
+    )
+
+
+def sees_every_control_figure(user: AnyUser) -> bool:
+    """Finance, which sets the control figures, and system admins see every unit's;
+    the data administration's reviewers none."""
+    member = active_user(user)
+    if member is None or Role.DATA_REVIEWER in member.roles:
+        return False
+    return bool(FINANCE_ROLES.intersection(member.roles)) or is_system_admin(member)
+
+
+def control_figure_units(user: AnyUser) -> QuerySet[Organization]:
+    """The units whose control figure (and totals against it) the user sees: every
+    department's primary unit for finance and admins; their own unit for a primary
+    department's staff; none for a secondary unit's staff (the figure covers sibling
+    units they may not see) nor for the reviewing bodies' other staff."""
+    member = active_user(user)
+    if member is None:
+        return Organization.objects.none()
+    departments = Organization.objects.filter(
+        level=UnitLevel.PRIMARY, is_finance_department=False, is_data_administration=False
+    )
+    if sees_every_control_figure(member):
+        return departments
+    return departments.filter(pk=member.organization_id)

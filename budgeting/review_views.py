@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, User
-from accounts.permissions import has_role, request_member
+from accounts.models import User
+from accounts.permissions import request_member
 from audit.queries import history_of
 from budgeting import amounts, diff, services, workflow
 from budgeting.forms import ActionForm, CutForm
@@ -28,7 +28,9 @@ from budgeting.permissions import (
     amount_refusal,
     available_actions,
     can_take,
+    projects_submittable_by,
     refusal,
+    reviews_decided_by,
 )
 from budgeting.workflow import Action, WorkflowError
 from projects import quantities
@@ -43,19 +45,9 @@ from ui.params import posted_version
 
 def tasks_for(user: User) -> QuerySet[Review]:
     """Reviews waiting at a stage this user decides, oldest first."""
-    roles = set(user.roles)
-    at_my_stage = Q(stage__role__in=roles - {Role.DEPARTMENT_APPROVER})
-    if Role.DEPARTMENT_APPROVER in roles:
-        at_my_stage |= Q(stage__role=Role.DEPARTMENT_APPROVER) & (
-            Q(project__organization_id=user.organization_id)
-            | Q(project__organization__parent_id=user.organization_id)
-        )
     return (
-        Review.objects.filter(
-            at_my_stage,
-            project__state=ProjectState.IN_REVIEW,
-            project__in=projects_visible_to(user),
-        )
+        reviews_decided_by(user)
+        .filter(project__state=ProjectState.IN_REVIEW)
         .select_related("project", "project__organization", "stage")
         .order_by("stage_entered_at", "project__code")
     )
@@ -65,16 +57,10 @@ def returned_to(user: User) -> QuerySet[Project]:
     """Projects returned for revision that this user may resubmit (``can_submit``: a
     submitter's unit and its secondary units), the longest returned first, each with
     ``returned_at`` and ``return_reason`` from its latest return: one query."""
-    if not has_role(user, Role.SUBMITTER):
-        return Project.objects.none()
     latest = returns_of(OuterRef("code"))
     return (
-        projects_visible_to(user)
-        .filter(state=ProjectState.RETURNED, organization__is_active=True)
-        .filter(
-            Q(organization_id=user.organization_id)
-            | Q(organization__parent_id=user.organization_id)
-        )
+        projects_submittable_by(user)
+        .filter(state=ProjectState.RETURNED)
         .select_related("organization")
         .annotate(
             returned_at=Subquery(latest.values("occurred_at")[:1]),

@@ -7,7 +7,6 @@ buttons), writes the new state and stage, and appends the history event with
 the totals.
 """
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,13 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
+from accounts.models import User
 from audit.services import record_event
 from budgeting import amounts, diff, workflow
 from budgeting.models import (
     ApprovalBatch,
     BudgetCycle,
-    ControlFigure,
     CutReason,
     LineDecision,
     Review,
@@ -296,7 +294,12 @@ def _move(
     project.state = state
     project.version += 1
     project.updated_at = timezone.now()
-    project.save(update_fields=["state", "version", "updated_at", "approved_amount"])
+    if stage is not None and stage.role not in project.reached_roles:
+        # From now on the stage's reviewing body sees the project (projects.permissions).
+        project.reached_roles = sorted({*project.reached_roles, stage.role})
+    project.save(
+        update_fields=["state", "version", "updated_at", "approved_amount", "reached_roles"]
+    )
     review.stage = stage
     review.stage_entered_at = timezone.now() if stage else None
     review.save()
@@ -320,86 +323,6 @@ def _move(
         data=data,
     )
     return project
-
-
-DEFAULT_STAGES = [
-    # code, name, role, condition, may change amounts, final
-    ("department", "部门审核", "department_approver", "always", False, False),
-    ("technical", "技术审核", "data_reviewer", "managed", False, False),
-    ("finance", "财政审核", "finance_reviewer", "always", True, False),
-    ("final", "终审", "finance_approver", "always", False, True),
-]
-
-
-def create_cycle(
-    *,
-    actor: User | None,
-    year: int,
-    name: str,
-    opens_at: datetime,
-    closes_at: datetime,
-    state: str,
-) -> BudgetCycle:
-    """Create a budget cycle with the default review stages (admins may change them)."""
-    with transaction.atomic():
-        cycle = BudgetCycle(
-            year=year, name=name, opens_at=opens_at, closes_at=closes_at, state=state
-        )
-        cycle.full_clean()
-        cycle.save()
-        for order, (code, stage_name, role, condition, may_change, final) in enumerate(
-            DEFAULT_STAGES, start=1
-        ):
-            ReviewStage.objects.create(
-                cycle=cycle,
-                order=order,
-                code=code,
-                name=stage_name,
-                role=role,
-                condition=condition,
-                may_change_amounts=may_change,
-                is_final=final,
-            )
-        record_event(
-            "budgeting.cycle.created",
-            actor=actor,
-            target=cycle,
-            target_key=str(cycle.year),
-            to_state=cycle.state,
-            data={
-                "opens_at": opens_at,
-                "closes_at": closes_at,
-                "stages": [s[0] for s in DEFAULT_STAGES],
-            },
-        )
-    return cycle
-
-
-def set_control_figure(
-    cycle: BudgetCycle, unit: Organization, amount: Decimal, *, actor: User | None
-) -> ControlFigure:
-    """Set (or change) a primary unit's control figure for a cycle, recording the change."""
-    if unit.parent_id is not None:
-        raise WorkflowError(_("Control figures are set for primary units."))
-    if amount < 0:
-        raise WorkflowError(_("A control figure cannot be negative."))
-    with transaction.atomic():
-        figure = (
-            ControlFigure.objects.select_for_update().filter(cycle=cycle, organization=unit).first()
-        )
-        before = figure.amount if figure else None
-        if figure is None:
-            figure = ControlFigure(cycle=cycle, organization=unit, amount=amount)
-        figure.amount = amount.quantize(Decimal("0.01"))
-        figure.save()
-        record_event(
-            "budgeting.control_figure.set",
-            actor=actor,
-            target=cycle,
-            target_key=f"{cycle.year}-{unit.code}",
-            data={"unit": unit.code, "before": before, "after": figure.amount},
-        )
-    return figure
 
 
 def set_line_amount(

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
-from accounts.permissions import active_user, has_role, is_system_admin
+from accounts.permissions import active_user, is_system_admin
+from budgeting.permissions import can_approve_batches
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def items_for(request: HttpRequest) -> list[NavItem]:
             frozenset({"reports:summary", "reports:review_figures"}),
         )
     )
-    if has_role(user, Role.FINANCE_APPROVER):
+    if can_approve_batches(user):
         items.append(
             NavItem(
                 _("Batch approval"),

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ops.middleware.PrivatePagesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.AbsoluteSessionLifetimeMiddleware",
@@ -290,6 +291,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# The debug page (DEBUG=true, shown to anybody with a bad Host header) and error reports
+# hide DATABASE_URL and any URL with a password, as Django hides *PASSWORD* and *KEY*.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "ops.error_reports.SecretsHidingFilter"
 
 # Everything to stdout, for the process manager's journal.
 LOGGING = {

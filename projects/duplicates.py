@@ -10,6 +10,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import QuerySet
 
 from projects.models import Project, ProjectState
+from projects.permissions import left_its_department
 
 # pg_trgm's own default for its % operator; lowering it floods the list with
 # names that merely share words like 平台 or 系统.
@@ -18,9 +19,12 @@ IGNORED_STATES = [ProjectState.REJECTED, ProjectState.WITHDRAWN]
 
 
 def similar_projects(project: Project, limit: int = 10) -> list[Project]:
-    """Projects of other units in the same budget year with similar names, most similar first."""
+    """Projects of other units in the same budget year with similar names, most similar
+    first. Only requests that left their department: a draft, or one still at (or taken
+    back before) its department's review, is nobody else's business, not even by name."""
     return list(
         Project.objects.filter(budget_year=project.budget_year, name__trigram_similar=project.name)
+        .filter(left_its_department())
         .exclude(organization_id=project.organization_id)
         .exclude(state__in=IGNORED_STATES)
         .annotate(similarity=TrigramSimilarity("name", project.name))

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -12,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, Role
 
 # One definition of the kinds: a standard item says which kinds it may price.
 from standards.models import ProjectKind
@@ -23,8 +24,12 @@ if TYPE_CHECKING:
     from projects.quantities import UnusualQuantity
 
 
+# The largest amount a money field holds (14 digits, 2 of them after the point).
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
 def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalField:
-    """Yuan with two places, large enough for any provincial total."""
+    """Yuan with two places, large enough for any provincial total (``MAX_AMOUNT``)."""
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 
@@ -118,6 +123,17 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The roles of every review stage the project has ever reached, added by budgeting's
+    # services as it enters a stage and never taken away. A reviewing body sees the
+    # project from the first time it reached one of its stages, after a return or a
+    # withdrawal too; what never left its department stays there (projects.permissions).
+    reached_roles = ArrayField(
+        models.CharField(max_length=32, choices=Role.choices),
+        verbose_name=_("review stages reached"),
+        default=list,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("project")

@@ -1,8 +1,9 @@
 """Who may see and change a project.
 
-Department staff see their units' projects in every state; reviewers see what
-their stage covers once it has left the department (the data administration
-only projects under its management); system admins see everything.
+Department staff see their units' projects in every state; a reviewing body sees
+a project from the first time it reached one of its stages (the data
+administration the technical review, finance the finance review or the final
+approval), whatever happens to it after; system admins see everything.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -10,27 +11,45 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
-from accounts.permissions import AnyUser, active_user, can_submit_for_unit, has_role
-from projects.models import Project, ProjectState
+from accounts.permissions import (
+    REVIEWER_ROLES,
+    AnyUser,
+    active_user,
+    can_submit_for_unit,
+    department_scope,
+    has_role,
+    is_system_admin,
+    reviewing_body_roles,
+)
+from projects.models import Project
 
 
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
-    """Every project query starts here, so nothing outside the user's scope can leak."""
+    """Every project query starts here, so nothing outside the user's scope can leak.
+
+    A department sees its units' projects in every state; a reviewing body sees a
+    project from the first time it reached one of the body's stages
+    (``Project.reached_roles``), so never a draft, a project at its department's
+    review, or one withdrawn or returned before its department passed it. System
+    admins see everything.
+    """
     member = active_user(user)
     projects = Project.objects.all()
     if member is None:
         return projects.none()
-    if Role.SYSTEM_ADMIN in member.roles:
+    if is_system_admin(member):
         return projects
-    scope = Q(organization_id=member.organization_id) | Q(
-        organization__parent_id=member.organization_id
-    )
-    submitted = ~Q(state=ProjectState.DRAFT)
-    if Role.FINANCE_REVIEWER in member.roles or Role.FINANCE_APPROVER in member.roles:
-        scope |= submitted
-    if Role.DATA_REVIEWER in member.roles:
-        scope |= submitted & Q(managed_by_data_admin=True)
+    scope = department_scope(member)
+    reviewed = reviewing_body_roles(member)
+    if reviewed:
+        scope |= Q(reached_roles__overlap=sorted(reviewed))
     return projects.filter(scope)
+
+
+def left_its_department() -> Q:
+    """Projects that have reached a reviewing body's stage: only these are anybody's
+    business outside their department (duplicate hints name no other)."""
+    return Q(reached_roles__overlap=sorted(REVIEWER_ROLES))
 
 
 def can_view_project(user: AnyUser, project: Project) -> bool:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.models import Organization, User
+from accounts.models import Organization, Role, User
 from projects.estimates import FEE_CLASSES
 from projects.models import (
     BudgetCategory,
@@ -88,12 +88,24 @@ def seed_scale(projects: int, *, year: int = 2027, seed: int = 2027, lines: int 
                     created_by=clerk,
                 )
             )
+            batch[-1].reached_roles = _reached_finance(batch[-1])
         if lines:
             _add_lines(batch, lines, rng)
         else:
             Project.objects.bulk_create(batch, batch_size=2000)
         ProjectCodeCounter.objects.bulk_update(list(counters.values()), ["last_sequence"])
     return projects
+
+
+def _reached_finance(project: Project) -> list[str]:
+    """A synthetic request in review stands at the finance review, past the earlier stages,
+    so the reviewing bodies see it as they would a real one."""
+    if project.state != ProjectState.IN_REVIEW:
+        return []
+    reached = [Role.DEPARTMENT_APPROVER, Role.FINANCE_REVIEWER]
+    if project.managed_by_data_admin:
+        reached.append(Role.DATA_REVIEWER)
+    return sorted(reached)
 
 
 def _add_lines(projects: list[Project], per_project: int, rng: random.Random) -> None:

@@ -10,9 +10,10 @@ from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, Role, UnitLevel, User
-from accounts.permissions import has_role, sees_all_units
+from accounts.models import User
+from accounts.permissions import sees_all_units
 from budgeting.models import BudgetCycle, CycleState
+from budgeting.permissions import control_figure_units
 from budgeting.review_views import returned_to, tasks_for
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
@@ -50,7 +51,7 @@ def window(cycle: BudgetCycle, now: datetime | None = None) -> Window:
     return Window(cycle.opens_at, cycle.closes_at, accepting, days_left)
 
 
-def dashboard(user: User, unit: Organization) -> dict[str, Any]:
+def dashboard(user: User) -> dict[str, Any]:
     tasks = tasks_for(user).order_by().aggregate(count=Count("pk"), oldest=Min("stage_entered_at"))
     context: dict[str, Any] = {
         "task_count": tasks["count"],
@@ -74,24 +75,15 @@ def dashboard(user: User, unit: Organization) -> dict[str, Any]:
             [(row.label, row.count) for row in progress if row.count],
             show=lambda count: str(int(count)),
         ),
-        **_control_figures(user, unit, cycle),
+        **_control_figures(user, cycle),
     )
     return context
 
 
-def _control_figures(user: User, unit: Organization, cycle: BudgetCycle) -> dict[str, Any]:
-    """Finance and admins see every primary unit (those over flagged); a primary unit's
-    staff see their unit; the data administration's reviewers none, nor a secondary
-    unit's staff (the figure covers sibling units they may not see)."""
-    if sees_all_units(user) and not has_role(user, Role.DATA_REVIEWER):
-        units = list(
-            Organization.objects.filter(
-                level=UnitLevel.PRIMARY, is_finance_department=False, is_data_administration=False
-            ).order_by("code")
-        )
-    elif unit.is_finance_department or unit.is_data_administration or unit.parent_id:
+def _control_figures(user: User, cycle: BudgetCycle) -> dict[str, Any]:
+    """The units ``control_figure_units`` lets the user see, each against its figure."""
+    units = list(control_figure_units(user).order_by("code"))
+    if not units:
         return {}
-    else:
-        units = [unit]
-    rows = control_rows(cycle, units)
+    rows = control_rows(cycle, units, projects_visible_to(user))
     return {"control_rows": rows, "units_over": sum(1 for row in rows if row.over)}

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import request_member
 from reports import export_jobs
-from reports.models import ExportJob, ExportState
+from reports.models import ExportState
+from reports.permissions import get_export_for_user
 from reports.views import budget_year
 from ui.excel import XLSX
 
@@ -22,11 +23,6 @@ WORKER_HINT_SECONDS = 30
 POLL_SECONDS = 2
 # htmx swaps this answer in as any 2xx, then stops polling.
 STOP_POLLING = 286
-
-
-def _own_job(request: HttpRequest, public_id: str) -> ExportJob:
-    """The user's own export; anybody else's is as good as missing (404)."""
-    return get_object_or_404(ExportJob, public_id=public_id, requested_by=request.user)
 
 
 @login_required
@@ -47,7 +43,7 @@ def lines_export(request: HttpRequest) -> HttpResponse:
 def export_status(request: HttpRequest, public_id: str) -> HttpResponse:
     """The progress page. htmx polls it for the status block alone (a partial, so
     pending messages stay for the next page) until the export ends."""
-    job = _own_job(request, public_id)
+    job = get_export_for_user(request.user, public_id)
     stalled = export_jobs.was_interrupted(job)
     waited = (timezone.now() - job.created_at).total_seconds()
     context = {
@@ -72,7 +68,7 @@ def export_status(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def export_download(request: HttpRequest, public_id: str) -> FileResponse:
-    job = _own_job(request, public_id)
+    job = get_export_for_user(request.user, public_id)
     if job.state != ExportState.DONE or not job.file:
         raise Http404
     return FileResponse(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Organization
@@ -27,14 +27,17 @@ class ControlRow:
         return self.control is not None and self.requested > self.control
 
 
-def control_rows(cycle: BudgetCycle, units: list[Organization]) -> list[ControlRow]:
+def control_rows(
+    cycle: BudgetCycle, units: list[Organization], projects: QuerySet[Project]
+) -> list[ControlRow]:
     """For each primary unit: its control figure and the requested and approved totals
     of its own and its secondary units' projects in the cycle's year that count toward
-    the totals (``projects.models.COUNTED_STATES``: no drafts, withdrawn or rejected projects)."""
+    the totals (``projects.models.COUNTED_STATES``: no drafts, withdrawn or rejected
+    projects), among ``projects`` (those the user may see, as on the summary)."""
     unit_ids = [unit.pk for unit in units]
     totals: dict[int, dict[str, Any]] = {
         row["primary"]: dict(row)
-        for row in counted(Project.objects.filter(budget_year=cycle.year))
+        for row in counted(projects.filter(budget_year=cycle.year))
         .annotate(primary=Coalesce("organization__parent_id", "organization_id"))
         .filter(primary__in=unit_ids)
         .values("primary")

@@ -37,6 +37,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "roles": [(Role(role).label, ROLE_DUTIES[Role(role)]) for role in user.roles],
         "sees_all_units": sees_all_units(user),
         "units": units,
-        **dashboard(user, unit),
+        **dashboard(user),
     }
     return render(request, "reports/home.html", context)

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
@@ -121,6 +121,22 @@ class StandardsAdminMixin:
         # One by one through the services, so each deletion is checked and recorded.
         for obj in queryset:
             self.delete_model(request, obj)  # type: ignore[attr-defined]
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _refusals_as_messages(super().changeform_view, request, *args, **kwargs)  # type: ignore[misc]
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _refusals_as_messages(super().delete_view, request, *args, **kwargs)  # type: ignore[misc]
+
+
+def _refusals_as_messages(view: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    """A service's refusal after the form was valid (the set was published meanwhile):
+    Django ran the save in one transaction, now rolled back; say why, not a 500."""
+    try:
+        return view(request, *args, **kwargs)
+    except services.StandardsError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class GradeInline(StandardsAdminMixin, admin.TabularInline):

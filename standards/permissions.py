@@ -5,6 +5,7 @@ their budgets by them. Drafts and every change belong to system admins.
 """
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from accounts.permissions import AnyUser, active_user, is_system_admin
 from standards.catalogue import VISIBLE_STATUSES, sets_with_lineage
@@ -29,3 +30,11 @@ def sets_visible_to(user: AnyUser) -> QuerySet[StandardSet]:
     if not can_browse_standards(user):
         return sets.none()
     return sets.filter(status__in=VISIBLE_STATUSES)
+
+
+def get_set_for_user(user: AnyUser, code: str) -> StandardSet:
+    """The set with ``code`` if the user may see it; 404 otherwise (drafts stay unseen)."""
+    standard_set = sets_visible_to(user).filter(code=code).first()
+    if standard_set is None:
+        raise Http404
+    return standard_set

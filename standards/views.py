@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET
 from standards import catalogue
 from standards.forms import CompareForm
 from standards.models import StandardSet
-from standards.permissions import can_manage_standards, sets_visible_to
+from standards.permissions import can_manage_standards, get_set_for_user, sets_visible_to
 from standards.pricing import FORMULAS, PARAMETER_LABELS
 
 
@@ -20,7 +21,9 @@ def browse(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """One set's effective items grouped by fee class, filtered by code or name.
     Without a code: the provincial set in force today."""
     visible = sets_visible_to(request.user)
-    standard_set = _get_set(visible, code) if code else catalogue.provincial_set_in_force()
+    standard_set = (
+        get_set_for_user(request.user, code) if code else catalogue.provincial_set_in_force()
+    )
     query = request.GET.get("q", "").strip()[:100]
     groups: list[catalogue.FeeClassGroup] = []
     total = 0
@@ -43,7 +46,7 @@ def browse(request: HttpRequest, code: str | None = None) -> HttpResponse:
 @login_required
 def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse:
     """An item as ``code`` prices it: grades with prices, method, unit and basis."""
-    standard_set = _get_set(sets_visible_to(request.user), code)
+    standard_set = get_set_for_user(request.user, code)
     items = [i for i in catalogue.effective_items(standard_set) if i.code == item_code]
     if not items:
         raise Http404
@@ -64,7 +67,7 @@ def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse
 def compare(request: HttpRequest) -> HttpResponse:
     """Two versions side by side: items added, removed, and changed prices."""
     visible = sets_visible_to(request.user)
-    defaults = {} if request.GET else _compare_defaults()
+    defaults = {} if request.GET else _compare_defaults(visible)
     form = CompareForm(request.GET or None, sets=visible, initial=defaults)
     comparison = None
     old_set = new_set = None
@@ -75,21 +78,13 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "standards/set_compare.html", context)
 
 
-def _compare_defaults() -> dict[str, str]:
+def _compare_defaults(visible: QuerySet[StandardSet]) -> dict[str, str]:
     """Offer the provincial standard in force against the version it replaced."""
     current = catalogue.provincial_set_in_force()
     if current is None or current.previous_version_id is None:
         return {}
-    previous = StandardSet.objects.filter(pk=current.previous_version_id).first()
+    previous = visible.filter(pk=current.previous_version_id).first()
     return {"old": previous.code, "new": current.code} if previous else {}
-
-
-def _get_set(visible: Any, code: str) -> StandardSet:
-    """The set with ``code`` if the user may see it; 404 otherwise (drafts stay unseen)."""
-    standard_set = visible.filter(code=code).first()
-    if standard_set is None:
-        raise Http404
-    return standard_set
 
 
 def _parameter_rows(parameters: dict[str, Any]) -> list[tuple[Any, str]]:

@@ -25,6 +25,7 @@ from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle
+from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import (
     Attachment,
     AttachmentKind,
@@ -32,6 +33,7 @@ from projects.models import (
     PerformanceTarget,
     Project,
 )
+from projects.tests.factories import register
 from reports.export_jobs import request_lines_export, write_lines_export
 from reports.models import ExportJob
 from standards.models import ServiceItem, StandardSet
@@ -57,7 +59,7 @@ class World:
     failure_log: AccessFailureLog
     event: Event
     device: TOTPDevice
-    project: Project  # EDU's, submitted: waiting at the department review
+    project: Project  # EDU's, passed by its department and the data administration: at finance
     line: EstimateLine  # the project's
     attachment: Attachment
     target: PerformanceTarget
@@ -107,7 +109,7 @@ def admin_model(
 
 
 def seen_by_reviewers(status: int) -> dict[str, int]:
-    """EDU's submitted project: its department, the reviewing bodies and admins see it;
+    """EDU's project at finance: its department, the reviewing bodies and admins see it;
     the outsider of another department gets 404, never a hint that it exists."""
     return {**logged_in(status), "outsider": 404}
 
@@ -150,8 +152,9 @@ MATRIX: dict[str, Row] = {
     **admin_model("axes_accessattempt", lambda w: [w.attempt.pk], add=403),
     **admin_model("axes_accesslog", lambda w: [w.access_log.pk], add=403),
     **admin_model("axes_accessfailurelog", lambda w: [w.failure_log.pk], add=403),
-    # Admins may remove a lost device, never read its secret (OTP_ADMIN_HIDE_SENSITIVE_DATA).
-    **admin_model("otp_totp_totpdevice", lambda w: [w.device.pk]),
+    # Admins may remove a lost device, never read its secret (OTP_ADMIN_HIDE_SENSITIVE_DATA),
+    # nor add, confirm or move one: only its user does, with a code from it.
+    **admin_model("otp_totp_totpdevice", lambda w: [w.device.pk], add=403),
     "admin:otp_totp_totpdevice_config": Row(admin_site(403), lambda w: [w.device.pk]),
     "admin:otp_totp_totpdevice_qrcode": Row(admin_site(403), lambda w: [w.device.pk]),
     # Projects: submitters register; a project in review is nobody's to edit.
@@ -280,12 +283,12 @@ def world(
     submitter: User,
     education: Organization,
     cycle: BudgetCycle,
-    ready_project: Project,
+    at_finance: Project,
     finance_approver: User,
 ) -> World:
-    project = budgeting_services.submit(
-        ready_project, actor=submitter, expected_version=ready_project.version
-    )
+    # At the finance review, every reviewing body has seen it (a project that never left
+    # its department is the business of test_what_never_left_the_department_stays_there).
+    project = at_finance
     batch = ApprovalBatch.objects.create(cycle=cycle, name="第一批", approved_by=finance_approver)
     standard = filled_set(1, code="GD-2019")
     item = ServiceItem.objects.filter(standard_set=standard).exclude(grades=None).first()
@@ -346,6 +349,22 @@ def test_each_persona_gets_the_expected_status_everywhere(
     assert actual == expected
 
 
+@pytest.mark.parametrize("persona", ["submitter", "finance_reviewer", ADMIN])
+def test_every_answer_to_a_logged_in_user_is_private_and_never_stored(
+    persona: str, world: World, request: pytest.FixtureRequest
+) -> None:
+    """Pages, reviews, reports, exports and downloads alike: no shared cache or browser
+    disk keeps them (ops.middleware.PrivatePagesMiddleware, or the view's own never_cache)."""
+    client = _client_for(persona, request)
+    kept = []
+    for name in URL_NAMES:
+        response = client.get(_url(name, world))
+        directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+        if not {"private", "no-store"} <= directives:
+            kept.append((name, response.status_code, response.get("Cache-Control")))
+    assert not kept
+
+
 @pytest.mark.parametrize("persona", [ANONYMOUS, "submitter", "outsider", ADMIN])
 def test_every_post_without_a_csrf_token_is_refused(
     persona: str, world: World, request: pytest.FixtureRequest
@@ -390,3 +409,132 @@ def test_with_2fa_enforced_an_unverified_reviewer_reaches_only_the_code_pages(
         "two_factor_setup": 200,
         "two_factor_verify": 302,  # no device yet: on to the set-up page
     }
+
+
+# Who sees a request as it travels (issue #15): a reviewing body from the first time the
+# project reached one of its stages, whatever happened after; what never left its
+# department stays there. Each situation: how to get there from a ready EDU project, and
+# which reviewing bodies see it then.
+DATA, FINANCE = "data", "finance"
+BODY_OF = {
+    "data_reviewer": DATA,
+    "finance_reviewer": FINANCE,
+    "finance_approver": FINANCE,
+}
+SITUATIONS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    # code → (steps: who does what, in order), bodies that see it
+    "draft": ((), frozenset()),
+    "at_department_review": (("submit",), frozenset()),
+    "withdrawn_before_the_department_passed_it": (("submit", "withdraw"), frozenset()),
+    "returned_by_the_department": (("submit", "department:return"), frozenset()),
+    "rejected_by_the_department": (("submit", "department:reject"), frozenset()),
+    "at_technical_review": (("submit", "department:pass"), frozenset({DATA})),
+    "rejected_at_technical_review": (
+        ("submit", "department:pass", "data:reject"),
+        frozenset({DATA}),
+    ),
+    "not_managed_at_finance": (("unmanaged", "submit", "department:pass"), frozenset({FINANCE})),
+    "returned_by_finance_then_withdrawn": (
+        (
+            "submit",
+            "department:pass",
+            "data:pass",
+            "finance:return",
+            "submit",
+            "withdraw",
+        ),
+        frozenset({DATA, FINANCE}),
+    ),
+}
+PROJECT_PAGES = ("projects:detail", "budgeting:review", "projects:attachment")
+DECISIONS: dict[str, Callable[..., Project]] = {
+    "pass": budgeting_services.pass_stage,
+    "return": budgeting_services.return_for_revision,
+    "reject": budgeting_services.reject,
+}
+
+
+@pytest.fixture
+def travelled(
+    cycle: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    data_reviewer: User,
+    finance_reviewer: User,
+) -> dict[str, Project]:
+    """One EDU project in each situation."""
+    deciders = {
+        "department": department_approver,
+        "data": data_reviewer,
+        "finance": finance_reviewer,
+    }
+    made = {}
+    for number, (situation, (steps, _bodies)) in enumerate(SITUATIONS.items()):
+        managed = "unmanaged" not in steps
+        project = make_ready(
+            register(submitter, name=f"访问测试{number}", managed_by_data_admin=managed),
+            submitter,
+        )
+        for step in steps:
+            version = project.version
+            if step == "submit":
+                project = budgeting_services.submit(
+                    project, actor=submitter, expected_version=version
+                )
+            elif step == "withdraw":
+                project = budgeting_services.withdraw(
+                    project, actor=submitter, expected_version=version
+                )
+            elif ":" in step:
+                who, action = step.split(":")
+                act = DECISIONS[action]
+                options = {} if action == "pass" else {"comment": "理由"}
+                project = act(project, actor=deciders[who], expected_version=version, **options)
+        made[situation] = project
+    return made
+
+
+def _sees(persona: str, bodies: frozenset[str]) -> bool:
+    if persona in ("submitter", "department_approver", ADMIN):
+        return True
+    return BODY_OF.get(persona) in bodies
+
+
+@pytest.mark.parametrize("persona", MEMBERS)
+def test_what_never_left_the_department_stays_there(
+    persona: str, travelled: dict[str, Project], request: pytest.FixtureRequest
+) -> None:
+    """A reviewing body opens a project's pages only once it reached one of its stages;
+    the department and admins always, the outsider never. 404, not 403: nobody outside
+    learns that a code exists."""
+    client = _client_for(persona, request)
+    expected, actual = {}, {}
+    for situation, (_steps, bodies) in SITUATIONS.items():
+        project = travelled[situation]
+        attachment = project.attachments.filter(is_removed=False).first()
+        assert attachment is not None
+        for name in PROJECT_PAGES:
+            args = [project.code] + (
+                [attachment.public_id] if name == "projects:attachment" else []
+            )
+            key = f"{situation} {name}"
+            actual[key] = client.get(reverse(name, args=args)).status_code
+            expected[key] = 200 if _sees(persona, bodies) else 404
+    assert actual == expected
+
+
+@pytest.mark.parametrize("persona", MEMBERS)
+def test_lists_and_totals_show_what_each_body_may_open(
+    persona: str, travelled: dict[str, Project], request: pytest.FixtureRequest
+) -> None:
+    """The project list and the summary count exactly the projects the pages open."""
+    client = _client_for(persona, request)
+    seen = {
+        travelled[situation].code
+        for situation, (_steps, bodies) in SITUATIONS.items()
+        if _sees(persona, bodies)
+    }
+    listed = client.get(reverse("projects:list"), {"year": "2027"}).context["page"]
+    assert {project.code for project in listed.object_list} == seen
+    summary = client.get(reverse("reports:summary"), {"year": "2027", "by": "state"})
+    assert sum(row.projects for row, _link in summary.context["rows"]) == len(seen)

@@ -84,3 +84,34 @@ def test_login_sets_secure_host_only_cookies(client: Client, submitter: User) ->
         assert cookie["path"] == "/"
         assert not cookie["domain"]
     assert "sessionid" not in response.cookies
+
+
+@pytest.mark.django_db
+def test_a_logged_in_users_page_is_private_and_never_stored(
+    client: Client, submitter: User
+) -> None:
+    client.force_login(submitter)
+    assert client.get(reverse("projects:list"))["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.django_db
+def test_a_view_that_sets_its_own_caching_keeps_it(client: Client, admin_user: User) -> None:
+    client.force_login(admin_user)
+    own = client.get(reverse("admin:index"))["Cache-Control"]  # Django admin's never_cache
+    assert "max-age=0" in own and "no-store" in own
+
+
+@pytest.mark.django_db
+def test_anonymous_pages_are_not_marked_private(client: Client) -> None:
+    assert not client.get("/no-such-page/").has_header("Cache-Control")
+
+
+@pytest.mark.django_db
+def test_static_files_keep_their_own_caching_for_logged_in_users(
+    client: Client, submitter: User
+) -> None:
+    client.force_login(submitter)
+    response = client.get(f"{settings.STATIC_URL}css/app.css")
+    assert response.status_code == 200
+    assert "max-age" in response["Cache-Control"]
+    assert "no-store" not in response["Cache-Control"]

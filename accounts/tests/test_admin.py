@@ -99,3 +99,71 @@ def test_history_cannot_be_edited_or_deleted_in_admin(client: Client, admin_user
     assert client.get(reverse("admin:audit_event_delete", args=[event.pk])).status_code == 403
     response = client.post(reverse("admin:audit_event_change", args=[event.pk]), {"comment": "x"})
     assert response.status_code == 403
+
+
+def test_a_password_set_in_admin_goes_through_the_service(
+    client: Client, admin_user: User, submitter: User
+) -> None:
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[submitter.pk]),
+        {"usable_password": "true", "password1": "Ge6-nEw-pAss", "password2": "Ge6-nEw-pAss"},
+    )
+    assert response.status_code == 302
+    submitter.refresh_from_db()
+    assert submitter.check_password("Ge6-nEw-pAss")
+    event = Event.objects.get(event_type="accounts.user.password_set")
+    assert (event.actor, event.target_key) == (admin_user, "edu_clerk")
+    assert "Ge6" not in str(event.data) and submitter.password not in str(event.data)
+
+
+def test_an_admin_may_turn_password_login_off_and_it_is_recorded(
+    client: Client, admin_user: User, submitter: User
+) -> None:
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[submitter.pk]),
+        {"usable_password": "false", "unset-password": "1"},
+    )
+    assert response.status_code == 302
+    submitter.refresh_from_db()
+    assert not submitter.has_usable_password()
+    assert Event.objects.filter(event_type="accounts.user.password_disabled").exists()
+
+
+def test_a_users_own_password_change_is_recorded(client: Client, submitter: User) -> None:
+    submitter.set_password("old-Pass-2026")
+    submitter.save(update_fields=["password"])
+    client.force_login(submitter)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "old-Pass-2026",
+            "new_password1": "Ge6-nEw-pAss",
+            "new_password2": "Ge6-nEw-pAss",
+        },
+    )
+    assert response.status_code == 302
+    event = Event.objects.get(event_type="accounts.user.password_set")
+    assert event.actor == submitter
+    assert client.get(reverse("home")).status_code == 200  # still logged in
+
+
+def test_removing_a_lost_device_in_admin_is_recorded_and_devices_are_not_edited_there(
+    client: Client, admin_user: User, submitter: User
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=submitter, name="phone", confirmed=True)
+    client.force_login(admin_user)
+    change = reverse("admin:otp_totp_totpdevice_change", args=[device.pk])
+    assert client.post(change, {"user": admin_user.pk, "name": "mine"}).status_code == 403
+    device.refresh_from_db()
+    assert (device.user, device.name) == (submitter, "phone")
+    response = client.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.exists()
+    event = Event.objects.get(event_type="accounts.user.two_factor_removed")
+    assert (event.actor, event.target_key) == (admin_user, "edu_clerk")

@@ -107,3 +107,39 @@ def test_a_user_may_hold_several_roles(
     assert permissions.can_submit_for_unit(both, exam_authority)
     assert permissions.can_approve_for_unit(both, exam_authority)
     assert not permissions.sees_all_units(both)
+
+
+def test_department_scope_is_the_filter_twin_of_the_unit_checks(
+    submitter: User,
+    secondary_submitter: User,
+    education: Organization,
+    exam_authority: Organization,
+    health: Organization,
+) -> None:
+    units = Organization.objects.all()
+    for user in (submitter, secondary_submitter):
+        assert set(units.filter(permissions.department_scope(user, ""))) == {
+            unit for unit in units if permissions.can_view_unit(user, unit)
+        }
+        assert set(units.filter(permissions.submission_scope(user, ""))) == {
+            unit for unit in units if permissions.can_submit_for_unit(user, unit)
+        }
+    assert not units.filter(permissions.department_scope(AnonymousUser(), "")).exists()
+
+
+def test_approval_scope_is_the_filter_twin_of_can_approve_for_unit(
+    department_approver: User,
+    submitter: User,
+    education: Organization,
+    exam_authority: Organization,
+    health: Organization,
+) -> None:
+    secondary_approver = UserFactory.create(
+        organization=exam_authority, roles=[Role.DEPARTMENT_APPROVER]
+    )
+    units = Organization.objects.all()
+    for user in (department_approver, secondary_approver, submitter):
+        assert set(units.filter(permissions.approval_scope(user, ""))) == {
+            unit for unit in units if permissions.can_approve_for_unit(user, unit)
+        }
+    assert list(permissions.approvers_for_unit(exam_authority)) == [department_approver]

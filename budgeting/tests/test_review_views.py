@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.tests.factories import UserFactory
 from audit.models import Event
 from budgeting import services, workflow
 from budgeting.models import BudgetCycle, Review
@@ -123,8 +124,12 @@ def test_only_the_stages_reviewer_may_act_everyone_else_gets_403(
     deciders: list[str],
 ) -> None:
     """Every persona who may see the project but not decide at its stage: 403 on every
-    reviewer action and on a cut, and nothing changes."""
+    reviewer action and on a cut, and nothing changes. A reviewing body whose stage the
+    project has not reached yet may not even see it: 404."""
     order = ["department_approver", "data_reviewer", "finance_reviewer", "finance_approver"]
+    stages = ["department", "technical", "finance", "final"]
+    first_stage = {"data_reviewer": "technical", "finance_reviewer": "finance"}
+    first_stage["finance_approver"] = "finance"
     project = services.submit(
         ready_project, actor=submitter, expected_version=ready_project.version
     )
@@ -137,11 +142,13 @@ def test_only_the_stages_reviewer_may_act_everyone_else_gets_403(
     for persona in ["submitter", "admin_user", *order]:
         if persona in deciders:
             continue
+        reached = stages.index(first_stage.get(persona, "department")) <= stages.index(stage)
+        refused = 403 if reached else 404
         client.force_login(request.getfixturevalue(persona))
         for action in ["pass", "return", "reject", "approve"]:
             response = _act(client, project, action, comment="x")
-            assert response.status_code == 403, (persona, action)
-        assert _cut(client, project).status_code == 403, persona
+            assert response.status_code == refused, (persona, action)
+        assert _cut(client, project).status_code == refused, persona
     _unchanged(project, events)
 
 
@@ -156,9 +163,12 @@ def test_reviewers_may_not_submit_or_withdraw(
         ready_project, actor=submitter, expected_version=ready_project.version
     )
     events = _events(project)
-    for persona in ["department_approver", "data_reviewer", "finance_reviewer", "admin_user"]:
+    for persona in ["department_approver", "admin_user"]:
         client.force_login(request.getfixturevalue(persona))
         assert _act(client, project, "withdraw").status_code == 403, persona
+    for persona in ["data_reviewer", "finance_reviewer"]:  # not at their stage yet: unseen
+        client.force_login(request.getfixturevalue(persona))
+        assert _act(client, project, "withdraw").status_code == 404, persona
     _unchanged(project, events)
 
 
@@ -297,15 +307,27 @@ def test_my_tasks_export_holds_my_queue_oldest_first(
     assert first[5].value == 500000 and first[5].number_format == "#,##0.00"
 
 
-def test_reviewers_see_possible_duplicates_of_other_units(
-    client: Client, submitter: User, outsider: User, finance_reviewer: User, ready_project: Project
+def test_possible_duplicates_name_only_requests_that_left_their_department(
+    client: Client, submitter: User, outsider: User, finance_reviewer: User, at_finance: Project
 ) -> None:
-    register(outsider, name=ready_project.name.replace("平台", "系统"))
-    services.submit(ready_project, actor=submitter, expected_version=ready_project.version)
-    client.force_login(finance_reviewer)
-    similar = client.get(reverse("budgeting:review", args=[ready_project.code])).context["similar"]
-    assert [other.organization.code for other, _visible in similar] == ["HEALTH"]
-    assert similar[0][1] is False  # a draft of another unit: named, not linked
+    theirs = make_ready(register(outsider, name=at_finance.name.replace("平台", "系统")), outsider)
+
+    def similar_on(page: str, user: User) -> list[tuple[str, bool]]:
+        client.force_login(user)
+        response = client.get(reverse(page, args=[at_finance.code]))
+        return [(other.code, linked) for other, linked in response.context["similar"]]
+
+    # HEALTH's draft, then its request at HEALTH's own department review: never named.
+    assert similar_on("budgeting:review", finance_reviewer) == []
+    theirs = services.submit(theirs, actor=outsider, expected_version=theirs.version)
+    assert similar_on("budgeting:review", finance_reviewer) == []
+    assert similar_on("projects:detail", submitter) == []
+    head = UserFactory.create(organization=outsider.organization, roles=[Role.DEPARTMENT_APPROVER])
+    services.pass_stage(theirs, actor=head, expected_version=theirs.version)
+    # Submitted by HEALTH (its department passed it): named, not linked, to those who may
+    # not open it (finance: it waits at the technical review).
+    assert similar_on("projects:detail", submitter) == [(theirs.code, False)]
+    assert similar_on("budgeting:review", finance_reviewer) == [(theirs.code, False)]
 
 
 def test_reviewers_see_the_flagged_lines(

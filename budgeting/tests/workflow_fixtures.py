@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from budgeting import services
+from budgeting import cycles, services
 from budgeting.models import BudgetCycle, CycleState
 from projects import services as project_services
 from projects.models import AttachmentKind, Project
@@ -16,7 +16,7 @@ from projects.tests.factories import register
 @pytest.fixture
 def cycle(db: None) -> BudgetCycle:
     now = timezone.now()
-    return services.create_cycle(
+    return cycles.create_cycle(
         actor=None,
         year=2027,
         name="2027年度部门预算",

@@ -88,6 +88,8 @@ def test_the_second_visit_is_served_without_the_views_queries(
         second, served = _get(client, url)
         assert first.status_code == second.status_code == 200
         assert second.content == first.content
+        # Kept on the server only: neither answer may be stored by a browser or proxy.
+        assert first["Cache-Control"] == second["Cache-Control"] == "private, no-store"
         assert any("projects_project" in sql for sql in drawn)
         # The session, the user and the generation; nothing of the page itself.
         assert not any("projects_" in sql for sql in served), served

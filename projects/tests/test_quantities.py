@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import User
+from accounts.models import Role, User
 from budgeting.models import BudgetCycle
 from projects import quantities
 from projects.models import EstimateLine, Project, ProjectState
@@ -120,7 +120,9 @@ def test_the_project_page_and_the_review_page_show_the_flag(
     client.cookies["django_language"] = "en"
     client.force_login(submitter)
     assert FLAG in client.get(reverse("projects:detail", args=[project.code])).content.decode()
-    Project.objects.filter(pk=project.pk).update(state=ProjectState.IN_REVIEW)
+    Project.objects.filter(pk=project.pk).update(
+        state=ProjectState.IN_REVIEW, reached_roles=[Role.FINANCE_REVIEWER]
+    )
     client.force_login(finance_reviewer)
     html = client.get(reverse("budgeting:review", args=[project.code])).content.decode()
     assert "Flagged estimate lines" in html

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import Organization, User
+from accounts.models import Organization, Role, User
 from budgeting import services as review_services
 from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import make_returned
@@ -48,18 +48,29 @@ def test_list_shows_only_what_the_user_may_see(
     assert _codes(client.get(reverse("projects:list"))) == [foreign.code]
 
 
-def test_reviewers_do_not_see_drafts_but_see_submitted_projects(
+def test_reviewers_see_a_project_once_it_reached_their_stage(
     client: Client, submitter: User, finance_reviewer: User, data_reviewer: User
 ) -> None:
+    """Not a draft, nor one still at its department's review (see also the access matrix's
+    test_what_never_left_the_department_stays_there, through the real workflow)."""
     draft = register(submitter, name="草稿项目")
+    at_department = register(submitter, name="部门审核中项目")
     managed = register(submitter, name="已纳入项目")
     unmanaged = register(submitter, name="未纳入项目", managed_by_data_admin=False)
-    Project.objects.filter(pk__in=[managed.pk, unmanaged.pk]).update(state=ProjectState.IN_REVIEW)
+    for project, reached in (
+        (at_department, [Role.DEPARTMENT_APPROVER]),
+        (managed, [Role.DEPARTMENT_APPROVER, Role.DATA_REVIEWER, Role.FINANCE_REVIEWER]),
+        (unmanaged, [Role.DEPARTMENT_APPROVER, Role.FINANCE_REVIEWER]),
+    ):
+        Project.objects.filter(pk=project.pk).update(
+            state=ProjectState.IN_REVIEW, reached_roles=reached
+        )
     client.force_login(finance_reviewer)
     assert set(_codes(client.get(reverse("projects:list")))) == {managed.code, unmanaged.code}
     client.force_login(data_reviewer)
     assert _codes(client.get(reverse("projects:list"))) == [managed.code]
-    assert client.get(reverse("projects:detail", args=[draft.code])).status_code == 404
+    for hidden in (draft, at_department):
+        assert client.get(reverse("projects:detail", args=[hidden.code])).status_code == 404
 
 
 def test_list_query_count_does_not_grow_with_projects(

@@ -1,5 +1,5 @@
 """A cycle with figures to report: EDU's project cut by finance and approved, HEALTH's
-waiting at its department, and an EDU draft. Shared by the report tests and the
+waiting at the finance review, and an EDU draft. Shared by the report tests and the
 browser tests."""
 
 from dataclasses import dataclass
@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.tests.factories import UserFactory
 from budgeting import services
 from budgeting.models import BudgetCycle, CutReason
 from budgeting.tests.workflow_fixtures import add_line, make_ready
@@ -20,7 +21,7 @@ HOSTILE_NAME = '=HYPERLINK("http://evil","点我")'
 @dataclass
 class World:
     approved: Project  # EDU: cut by finance, approved
-    waiting: Project  # HEALTH: in review at the department stage
+    waiting: Project  # HEALTH: in review at the finance stage, nothing decided on its lines
     draft: Project  # EDU: a draft nobody outside EDU sees
 
 
@@ -58,6 +59,11 @@ def report_world(
     waiting = make_ready(register(outsider, name="卫生健康数据平台"), outsider)
     waiting = add_line(waiting, outsider, "云主机", "80000", fee_class="基础设施服务费")
     waiting = services.submit(waiting, actor=outsider, expected_version=waiting.version)
+    health_head = UserFactory.create(
+        username="health_head", organization=outsider.organization, roles=[Role.DEPARTMENT_APPROVER]
+    )
+    for reviewer in (health_head, data_reviewer):
+        waiting = services.pass_stage(waiting, actor=reviewer, expected_version=waiting.version)
     draft = add_line(
         register(submitter, name="草稿项目"), submitter, "咨询", "30000", fee_class="其他服务费"
     )

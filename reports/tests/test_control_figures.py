@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Organization, User
+from accounts.models import Organization, Role, User
 from budgeting.models import BudgetCycle, ControlFigure
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
@@ -27,10 +27,16 @@ def amounts(
         (exam_authority, "700000.00", ProjectState.DRAFT),
     ):
         project = register(submitter, unit, name=f"项目{amount}")
-        Project.objects.filter(pk=project.pk).update(requested_amount=Decimal(amount), state=state)
+        # Every submitted one has reached finance (the draft never left EDU).
+        reached = [] if state == ProjectState.DRAFT else [Role.FINANCE_REVIEWER]
+        Project.objects.filter(pk=project.pk).update(
+            requested_amount=Decimal(amount), state=state, reached_roles=reached
+        )
     foreign = register(outsider)
     Project.objects.filter(pk=foreign.pk).update(
-        requested_amount=Decimal("800000.00"), state=ProjectState.APPROVED
+        requested_amount=Decimal("800000.00"),
+        state=ProjectState.APPROVED,
+        reached_roles=[Role.FINANCE_REVIEWER],
     )
     ControlFigure.objects.create(
         cycle=cycle, organization=submitter.organization, amount=Decimal("2500000.00")
@@ -41,7 +47,7 @@ def amounts(
 def test_totals_include_secondary_units_and_leave_out_drafts_withdrawn_and_rejected(
     cycle: BudgetCycle, education: Organization, health: Organization
 ) -> None:
-    edu, health_row = control_rows(cycle, [education, health])
+    edu, health_row = control_rows(cycle, [education, health], Project.objects.all())
     assert edu.requested == Decimal("3000000.00")
     assert edu.control == Decimal("2500000.00")
     assert edu.over

@@ -51,11 +51,16 @@ def test_department_approver_sees_tasks_oldest_and_own_projects(
 
 
 def test_cycle_window_and_progress_for_finance(
-    client: Client, submitted: Project, finance_reviewer: User, cycle: BudgetCycle
+    client: Client,
+    submitted: Project,
+    at_finance: Project,
+    finance_reviewer: User,
+    cycle: BudgetCycle,
 ) -> None:
     response = _home_in_english(client, finance_reviewer)
     assert "my_projects" not in response.context
-    # Finance does not see drafts: the progress counts what the user may see.
+    # The progress counts what the user may see: for finance neither the draft nor the
+    # request still at its department's review, only the one that reached finance.
     assert _counts(response.context["progress"]) == {"in_review": 1}
     assert response.context["window"].days_left == 19
     page = response.content.decode()
@@ -85,7 +90,7 @@ def test_window_is_closed_outside_its_dates(cycle: BudgetCycle) -> None:
 
 def test_finance_sees_every_unit_against_its_control_figure_and_the_over_flagged(
     client: Client,
-    submitted: Project,
+    at_finance: Project,
     finance_reviewer: User,
     cycle: BudgetCycle,
     education: Organization,
@@ -135,3 +140,18 @@ def test_a_secondary_unit_sees_no_control_figure_of_its_parent(
     response = _home_in_english(client, secondary_submitter)
     assert "control_rows" not in response.context
     assert "500,000.00" not in response.content.decode()
+
+
+def test_finance_totals_leave_out_what_is_still_at_its_department(
+    client: Client,
+    submitted: Project,
+    at_finance: Project,
+    finance_reviewer: User,
+    department_approver: User,
+    cycle: BudgetCycle,
+) -> None:
+    """The control-figure row counts what the user may open, as the summary does."""
+    rows = _home_in_english(client, finance_reviewer).context["control_rows"]
+    assert {row.unit.code: row.requested for row in rows}["EDU"] == Decimal("500000.00")
+    rows = _home_in_english(client, department_approver).context["control_rows"]
+    assert {row.unit.code: row.requested for row in rows}["EDU"] == Decimal("1000000.00")

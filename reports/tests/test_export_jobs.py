@@ -24,7 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import User
 from audit.models import Event
 from benchmarks.http_load import database_url, served
-from budgeting import services
+from budgeting import cycles
 from budgeting.models import BudgetCycle, CycleState
 from ops import workers
 from projects.models import EstimateLine
@@ -51,7 +51,7 @@ def _page(client: Client, job: ExportJob, **headers: str) -> Any:
 
 def _cycle(year: int) -> BudgetCycle:
     now = timezone.now()
-    return services.create_cycle(
+    return cycles.create_cycle(
         actor=None,
         year=year,
         name=f"{year}年度部门预算",

@@ -200,3 +200,31 @@ def test_add_forms_offer_only_drafts_to_add_to(system_admin_client):
         .form
     )
     assert [s.code for s in set_form.fields["base"].queryset] == ["PUB"]
+
+
+def test_a_set_published_while_its_draft_was_edited_gives_a_message_not_a_500(
+    system_admin_client, monkeypatch
+):
+    """The form was valid, then the service found the set no longer a draft (another
+    admin published it meanwhile): nothing is saved and the admin says why."""
+    from standards import services
+
+    draft = filled_set(1, status=SetStatus.DRAFT)
+
+    def published_meanwhile(pk):
+        raise services.StandardsError("已发布，不能修改。")
+
+    monkeypatch.setattr(services, "lock_draft", published_meanwhile)
+    url = reverse("admin:standards_standardset_change", args=[draft.pk])
+    data = {
+        "code": draft.code,
+        "name": "改名",
+        "region": draft.region,
+        "version_label": draft.version_label,
+        "effective_from": draft.effective_from.isoformat(),
+    }
+    response = system_admin_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "已发布，不能修改。" in [str(m) for m in response.context["messages"]]
+    draft.refresh_from_db()
+    assert draft.name != "改名"

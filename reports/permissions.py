@@ -1,0 +1,22 @@
+"""Who may see an export: the user who asked for it, nobody else (not even an admin:
+the file holds what the requester's own scope let them see)."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.permissions import AnyUser, active_user
+from reports.models import ExportJob
+
+
+def exports_visible_to(user: AnyUser) -> QuerySet[ExportJob]:
+    """The user's own exports; scope every export lookup with it."""
+    member = active_user(user)
+    if member is None:
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(requested_by=member)
+
+
+def get_export_for_user(user: AnyUser, public_id: str) -> ExportJob:
+    """The export with this public id if it is the user's own; anybody else's is as good
+    as missing (404)."""
+    return get_object_or_404(exports_visible_to(user), public_id=public_id)
