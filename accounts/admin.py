@@ -13,10 +13,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.forms import AdminPasswordForm, UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import Organization, User
+from ui.admin import KeyCheckingAutocomplete
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(KeyCheckingAutocomplete, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -41,7 +42,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(KeyCheckingAutocomplete, DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     list_display = ["username", "full_name", "organization", "role_list", "is_active", "last_login"]

@@ -20,6 +20,7 @@ from accounts.models import User
 from budgeting import cycles
 from budgeting.models import ApprovalBatch, BudgetCycle, ControlFigure, CycleState, ReviewStage
 from budgeting.workflow import WorkflowError
+from ui.admin import KeyCheckingAutocomplete
 
 
 def _actor(request: HttpRequest) -> User:
@@ -83,7 +84,7 @@ class ControlFigureForm(forms.ModelForm):
         return cleaned
 
 
-class ControlFigureInline(admin.TabularInline):
+class ControlFigureInline(KeyCheckingAutocomplete, admin.TabularInline):
     model = ControlFigure
     form = ControlFigureForm
     extra = 0

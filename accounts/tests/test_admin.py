@@ -167,3 +167,21 @@ def test_removing_a_lost_device_in_admin_is_recorded_and_devices_are_not_edited_
     assert not TOTPDevice.objects.exists()
     event = Event.objects.get(event_type="accounts.user.two_factor_removed")
     assert (event.actor, event.target_key) == (admin_user, "edu_clerk")
+
+
+@pytest.mark.parametrize("garbage", ["a\x00b", "not a unit", "1.5", "9" * 30])
+@pytest.mark.parametrize(
+    ("url_name", "field"),
+    [("admin:accounts_organization_add", "parent"), ("admin:accounts_user_add", "organization")],
+)
+def test_a_unit_that_is_no_key_is_a_form_error_not_a_crash(
+    client: Client, admin_user: User, url_name: str, field: str, garbage: str
+) -> None:
+    """The autocomplete widget drew the refused value again by looking it up: ValueError, 500."""
+    client.force_login(admin_user)
+    response = client.post(
+        reverse(url_name),
+        {"code": "X1", "name": "某单位", "level": "primary", "username": "u1", field: garbage},
+    )
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
