@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from crawl_probe import PERSONAS, SKIP, Client  # noqa: E402
+from crawl_probe import PERSONAS, SKIP, Client
 
 SKIP_ACTIONS = re.compile(r"/(logout|i18n)/|/password|/two-factor|/2fa|/otp")
 VERBOSE = "-v" in sys.argv or "--verbose" in sys.argv
@@ -207,8 +207,8 @@ def pages_of(client: Client, limit: int) -> list[str]:
             continue
         seen.append(path)
         _status, body = client.request(path)
-        for link in re.findall(r'href="(/[^"#]*)"', body):
-            link = link.replace("&amp;", "&")
+        for raw_link in re.findall(r'href="(/[^"#]*)"', body):
+            link = raw_link.replace("&amp;", "&")
             if not link.startswith("/static") and link not in seen:
                 queue.append(link)
     return seen

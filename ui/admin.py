@@ -1,5 +1,6 @@
 """Admin pieces every app's admin shares (no models here: ui has none)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
@@ -16,7 +17,9 @@ class KeyCheckingAutocompleteSelect(AutocompleteSelect):
     ValueError while the page renders, a 500 for a mistyped or tampered form. Such a value
     is drawn as nothing chosen; the field's own error ("select a valid choice") says why."""
 
-    def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> Any:
+    def optgroups(
+        self, name: str, value: Sequence[str], attrs: dict[str, Any] | None = None
+    ) -> Any:
         target = self.field.target_field
         keys = []
         for submitted in value:
