@@ -26,7 +26,8 @@ from budgeting.models import (
     ReviewStage,
 )
 from budgeting.workflow import WorkflowError
-from projects.models import MAX_AMOUNT, ProjectState
+from projects.models import ProjectState
+from standards.pricing import PricingError, check_amount
 
 DEFAULT_STAGES = [
     # code, name, role, condition, may change amounts, final
@@ -282,17 +283,18 @@ def _stage_rows(stages: Any) -> list[dict[str, Any]]:
 
 def check_control_figure(cycle: BudgetCycle, unit: Organization, amount: Decimal) -> None:
     """Raise ``WorkflowError`` unless ``amount`` may be ``unit``'s control figure in
-    ``cycle``: a primary unit's, from 0 to ``MAX_AMOUNT`` yuan, in a cycle not archived."""
+    ``cycle``: a primary unit's, from 0 to the amount limit (``pricing.check_amount``), in
+    a cycle not archived."""
     if cycle.state == CycleState.ARCHIVED:
         raise WorkflowError(_("An archived cycle is history: it no longer changes."))
     if unit.parent_id is not None:
         raise WorkflowError(_("Control figures are set for primary units."))
-    if not amount.is_finite() or amount > MAX_AMOUNT:
-        raise WorkflowError(
-            _("A control figure is at most %(max)s yuan.") % {"max": f"{MAX_AMOUNT:,.2f}"}
-        )
+    try:
+        check_amount(amount, _("The control figure"))
+    except PricingError as error:
+        raise WorkflowError(error.message, field="amount") from error
     if amount < 0:
-        raise WorkflowError(_("A control figure cannot be negative."))
+        raise WorkflowError(_("A control figure cannot be negative."), field="amount")
 
 
 def set_control_figure(

@@ -29,6 +29,7 @@ from budgeting.notifications import queue_notification
 from budgeting.permissions import Standing, amount_refusal, check
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
 from projects.models import Project, ProjectState
+from standards.pricing import PricingError, check_amount
 
 
 def submit(project: Project, *, actor: User, expected_version: int) -> Project:
@@ -179,7 +180,9 @@ def approve(
         transition = check(standing, actor, Action.APPROVE)
         locked, review, _stage = _decision(standing)
         # The approved amount (审核数) is the sum of the lines as the stages left them.
-        locked.approved_amount = amounts.load(locked).approved_total()
+        locked.approved_amount = _within_limit(
+            amounts.load(locked).approved_total(), _("The approved amount")
+        )
         review.awaiting_first_decision = False
         review.batch = batch
         return _move(
@@ -325,6 +328,14 @@ def _move(
     return project
 
 
+def _within_limit(amount: Decimal, name: str, *, field: str | None = None) -> Decimal:
+    """``amount`` if a money column holds it (``pricing.check_amount``), else WorkflowError."""
+    try:
+        return check_amount(amount, name)
+    except PricingError as error:
+        raise WorkflowError(error.message, field=field) from error
+
+
 def set_line_amount(
     project: Project,
     *,
@@ -346,7 +357,10 @@ def set_line_amount(
         line = locked.lines.filter(pk=line_id).first()
         if line is None:
             raise WorkflowError(_("That estimate line no longer exists."))
-        # NaN, infinities and huge figures are refused before rounding, which they break.
+        # The one amount limit first (a figure no column holds, an infinity), then the
+        # line's own: NaN and huge figures are refused before rounding, which they break.
+        if not approved_amount.is_nan():
+            _within_limit(approved_amount, _("The approved amount"), field="approved_amount")
         within = approved_amount.is_finite() and abs(approved_amount) <= line.amount + 1
         if within:
             approved_amount = approved_amount.quantize(Decimal("0.01"))

@@ -44,8 +44,9 @@ MAX_LINES = 2000
 MAX_SHEET_ROWS = 10_000
 # Rows of the lines sheet that carry the drop-down lists.
 VALIDATED_ROWS = MAX_LINES + 1
-# Larger than any figure a line may hold (amounts have 12 digits before the point).
-LIMIT = Decimal(10) ** 12
+# Larger than any input the engine takes (``pricing.MAX_INPUT``); money is checked
+# against the amount limit itself (``MONEY_KEYS``), each line and the total by the engine.
+LIMIT = pricing.MAX_INPUT
 TEXT, NUMBER, STAGES = "text", "number", "stages"
 
 
@@ -81,6 +82,14 @@ COLUMNS = (
     Column("justification", "理由", TEXT, 40),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
+# Columns of yuan: each within the amount limit (``pricing.check_amount``).
+MONEY_KEYS = frozenset(
+    {"unit_price_override", "direct_non_labour_cost", "base", "one_off_cost", "recurring_costs",
+     "annual_om"}
+)  # fmt: skip
+# The column of an input the engine names in a refusal, where it is not the input's own:
+# a non-standard line's unit price is in the column of the clerk's own price.
+FIELD_COLUMNS = {"unit_price": "unit_price_override"}
 LETTER = {column.key: get_column_letter(index) for index, column in enumerate(COLUMNS, start=1)}
 # Columns of a standard line read only by people: the item fixes its name, fee class and unit.
 INFORMATIONAL = frozenset({"name", "fee_class", "unit"})
@@ -378,6 +387,9 @@ def _read_rows(rows: Iterable[Sequence[Any]], items: dict[str, ServiceItem], out
         out.errors.extend(wrong)
         return
     count = 0
+    # Importing replaces every line, so the file's lines are the project's requested total.
+    total = Decimal("0.00")
+    over_limit = False
     for number, cells in enumerate(rows, start=2):
         # Every row counts, blank or not: a sheet of a million formatted blank rows
         # is refused at the first row over the limit, not read to its end.
@@ -403,9 +415,13 @@ def _read_rows(rows: Iterable[Sequence[Any]], items: dict[str, ServiceItem], out
             )
         spec = row.spec(items)
         line = row.price(spec) if spec is not None else None
-        out.errors.extend(row.errors)
         if spec is not None and line is not None:
-            out.rows.append(PreviewRow(number, spec, line))
+            total += line.amount
+            if not over_limit and not row.within_total(spec, total):
+                over_limit = True  # said once, at the row that crossed it
+            else:
+                out.rows.append(PreviewRow(number, spec, line))
+        out.errors.extend(row.errors)
 
 
 class _RowReader:
@@ -426,8 +442,12 @@ class _RowReader:
             elif not _is_empty(value):
                 try:
                     self.values[column.key] = _CONVERT[column.kind](value)
-                except ValueError as error:
-                    self.error(column.key, str(error))
+                    if column.key in MONEY_KEYS:
+                        pricing.check_amount(self.values[column.key], column.header)
+                except ValueError as error:  # a PricingError too
+                    self.values.pop(column.key, None)
+                    message = error.message if isinstance(error, pricing.PricingError) else error
+                    self.error(column.key, str(message))
 
     def error(self, key: str, message: str) -> None:
         self.errors.append(CellError(self.number, LETTER[key], BY_KEY[key].header, message))
@@ -548,6 +568,25 @@ class _RowReader:
         given = [key for key in RANGE_COLUMNS.get(item.pricing_method, ()) if key in self.values]
         return given[0] if given else "item_code"
 
+    def _column_of(self, field: str | None, spec: services.LineSpec) -> str | None:
+        """The column of the input a refusal names (``PricingError.field``), if this row
+        fills it; None to fall back on where the refusal most likely is."""
+        if field is None:
+            return None
+        key = "stages" if field.startswith("stage") else FIELD_COLUMNS.get(field, field)
+        return key if key in self.values else None
+
+    def within_total(self, spec: services.LineSpec, total: Decimal) -> bool:
+        """Whether the lines so far, this row's included, stay within the amount limit;
+        if not, the refusal is noted at this row's amount (its quantity, base or cost)."""
+        try:
+            services.check_requested_total(total)
+        except ProjectError as error:
+            key = self._input_column(spec.item) if spec.item else "quantity"
+            self.error(key, error.message)
+            return False
+        return True
+
     def price(self, spec: services.LineSpec) -> EstimateLine | None:
         """The line priced as the line form prices it; a refusal is reported at the cell
         that most likely caused it."""
@@ -556,7 +595,8 @@ class _RowReader:
             try:
                 quote = estimates.quote_item(spec.item, spec.grade, dict(spec.values))
             except pricing.PricingError as error:
-                self.error(self._input_column(spec.item), error.message)
+                column = self._column_of(error.field, spec) or self._input_column(spec.item)
+                self.error(column, error.message)
                 return None
         try:
             line = services.price_line(spec)
@@ -565,12 +605,7 @@ class _RowReader:
             # at the input outside the standard's range when that is what is flagged.
             outside = quote is not None and quote.out_of_range and not quote.above_standard
             column = self._input_column(spec.item) if outside and spec.item else "justification"
-            self.error(column, error.message)
-            return None
-        if line.amount >= LIMIT:
-            self.errors.append(
-                CellError(self.number, "", "", _("The amount of this line is too large."))
-            )
+            self.error(self._column_of(error.field, spec) or column, error.message)
             return None
         return line
 

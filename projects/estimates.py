@@ -118,7 +118,9 @@ class Quote:
 def quote_item(item: ServiceItem, grade: Grade | None, values: dict[str, Any]) -> Quote:
     """Price the line. An input outside the standard's range is priced with the value
     given and listed in ``result.out_of_range``; a ``pricing.PricingError`` is raised for
-    inputs that cannot price at all (missing, negative, an unknown choice)."""
+    inputs that cannot price at all (missing, negative, an unknown choice, a quantity of
+    nothing or a fraction of a unit counted whole, an amount beyond the limit), its
+    ``field`` the form's input where the engine can tell."""
     inputs: dict[str, Any] = {}
     stages: dict[str, Any] = {}
     for name, value in values.items():
@@ -135,7 +137,10 @@ def quote_item(item: ServiceItem, grade: Grade | None, values: dict[str, Any]) -
     figures = _figures(grade)
     above = False
     if override is not None and grade is not None and grade.unit_price is not None:
-        override = pricing.non_negative(override, gettext("Own unit price"))
+        name = gettext("Own unit price")
+        override = pricing.check_amount(
+            pricing.non_negative(override, name), name, "unit_price_override"
+        )
         # Kept with the inputs, so re-pricing with a later standard keeps the clerk's price.
         frozen["unit_price_override"] = str(override)
         above = override > grade.unit_price
@@ -146,9 +151,19 @@ def quote_item(item: ServiceItem, grade: Grade | None, values: dict[str, Any]) -
             range_min=None if above else grade.range_min,
             range_max=None if above else grade.range_max,
         )
-    result = pricing.quote(
-        item.pricing_method, item.parameters, inputs, figures, allow_out_of_range=True
-    )
+    try:
+        result = pricing.quote(
+            item.pricing_method,
+            item.parameters,
+            inputs,
+            figures,
+            allow_out_of_range=True,
+            unit=item.unit,
+        )
+    except pricing.PricingError as error:
+        if error.field == "unit_price":  # the price the engine got is the clerk's own, or none
+            error.field = "unit_price_override" if override is not None else None
+        raise
     return Quote(result, frozen, grade, above)
 
 
@@ -227,8 +242,19 @@ def _as_text(inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def non_standard_quote(quantity: Decimal, unit_price: Decimal) -> pricing.PriceResult:
-    amount = pricing.round_money(quantity * unit_price)
+def non_standard_quote(quantity: Decimal, unit_price: Decimal, unit: str) -> pricing.PriceResult:
+    """Quantity × the clerk's unit price, with the engine's checks (``pricing.PricingError``,
+    its ``field`` the form's): a quantity of something, whole for a unit counted whole; a
+    unit price and an amount within the limit."""
+    name = gettext("Quantity used")
+    quantity = pricing.check_quantity(
+        pricing.to_decimal(quantity, name), name, unit, field="quantity"
+    )
+    price_name = gettext("Unit price (yuan)")
+    unit_price = pricing.check_amount(
+        pricing.to_decimal(unit_price, price_name), price_name, "unit_price"
+    )
+    amount = pricing.to_amount(quantity * unit_price, pricing.LINE_AMOUNT, "quantity")
     return pricing.PriceResult(
         amount=amount,
         explanation_zh=(

@@ -1,13 +1,16 @@
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, UnitLevel, User
 from accounts.permissions import units_visible_to
 from projects import estimates
+from projects.errors import ProjectError
 from projects.models import (
     INDICATORS_BY_TIER,
     AttachmentKind,
@@ -24,9 +27,31 @@ from projects.models import (
 from projects.permissions import projects_visible_to
 from projects.services import PROJECT_FIELDS
 from projects.widgets import QuickSelect
+from standards import pricing
 from standards.models import Grade, ServiceItem
 
 PLAN_YEARS = 3
+
+
+def amount_limit(name: Any) -> Callable[[Decimal], None]:
+    """A validator of a money field named ``name``: the one amount limit
+    (``pricing.check_amount``), in its words."""
+
+    def validate(value: Decimal) -> None:
+        try:
+            pricing.check_amount(value, name)
+        except pricing.PricingError as error:
+            raise ValidationError(error.message, code="amount_limit") from error
+
+    return validate
+
+
+def add_refusal(form: forms.Form, error: ProjectError) -> None:
+    """A service's refusal on ``form``: at the field it names if the form has that field
+    (a quantity beyond the amount limit, say), else above the form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
 RADIO_CHOICES = {
     "kind": ProjectKind.choices,
     "continuity": Continuity.choices,
@@ -89,13 +114,16 @@ class ProjectForm(forms.ModelForm):
                 if 0 <= offset < PLAN_YEARS:
                     self.initial[f"plan_{offset}"] = plan.amount
         for offset in range(PLAN_YEARS):
-            self.fields[f"plan_{offset}"] = forms.DecimalField(
-                label=_("Plan, budget year + %(offset)s (yuan)") % {"offset": offset}
+            label = (
+                _("Plan, budget year + %(offset)s (yuan)") % {"offset": offset}
                 if offset
-                else _("Plan, budget year (yuan)"),
+                else _("Plan, budget year (yuan)")
+            )
+            self.fields[f"plan_{offset}"] = forms.DecimalField(
+                label=label,
                 min_value=Decimal("0"),
-                max_digits=14,
                 decimal_places=2,
+                validators=[amount_limit(label)],
                 required=offset == 0,
             )
         for year_field in ("budget_year", "start_year", "end_year"):
@@ -301,7 +329,10 @@ class NonStandardLineForm(forms.Form):
     unit = forms.CharField(label=_("Unit of measure"), max_length=16)
     quantity = forms.DecimalField(label=_("Quantity used"), min_value=Decimal("0"), max_digits=16)
     unit_price = forms.DecimalField(
-        label=_("Unit price (yuan)"), min_value=Decimal("0"), max_digits=16, decimal_places=4
+        label=_("Unit price (yuan)"),
+        min_value=Decimal("0"),
+        max_digits=16,
+        decimal_places=4,
     )
     justification = forms.CharField(
         label=_("Justification"),

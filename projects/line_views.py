@@ -18,14 +18,14 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import request_member
 from projects import estimates, repricing, services
 from projects.errors import ProjectError
-from projects.forms import NonStandardLineForm, StandardLineForm
+from projects.forms import NonStandardLineForm, StandardLineForm, add_refusal
 from projects.models import EstimateLine, Project
 from projects.permissions import get_project_for_edit
 from projects.signals import LineReview, line_reviews
 from projects.views import project_url
 from standards import catalogue, pricing
 from standards.models import ServiceItem
-from ui.params import posted_version
+from ui.params import posted_version, whole_number
 
 
 def _lines_url(project: Project) -> str:
@@ -42,8 +42,9 @@ class Preview:
     missing: list[str] = field(default_factory=list)  # required inputs not given yet
 
 
-def _preview(form: StandardLineForm) -> Preview:
-    """Price the form's inputs without saving anything."""
+def _preview(form: StandardLineForm, project: Project, line: EstimateLine | None = None) -> Preview:
+    """Price the form's inputs without saving anything: as ``line`` of ``project``
+    (a new line without one), whose requested total must stay within the limit."""
     if not form.is_bound:
         return Preview()
     if not form.is_valid():
@@ -59,6 +60,11 @@ def _preview(form: StandardLineForm) -> Preview:
     try:
         quote = estimates.quote_item(form.item, form.grade(), form.values())
     except pricing.PricingError as error:
+        return Preview(errors=[error.message])
+    others = project.requested_amount - (line.amount if line is not None else 0)
+    try:
+        services.check_requested_total(others + quote.result.amount)
+    except ProjectError as error:
         return Preview(errors=[error.message])
     return Preview(quote, quote.result.explain(get_language() or ""))
 
@@ -100,7 +106,7 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
     preview = Preview()
     if "calculate" in request.POST:
         # Without JavaScript, "Calculate" shows the price and keeps the form as it is.
-        preview = _preview(form)
+        preview = _preview(form, project)
     elif request.method == "POST" and form.is_valid():
         try:
             line = services.add_standard_line(
@@ -113,8 +119,8 @@ def line_add(request: HttpRequest, code: str) -> HttpResponse:
                 justification=form.cleaned_data["justification"],
             )
         except ProjectError as error:
-            preview = _preview(form)  # before the error makes the form invalid
-            form.add_error(None, error.message)
+            preview = _preview(form, project)  # before the error makes the form invalid
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -139,7 +145,10 @@ def line_preview(request: HttpRequest, code: str) -> HttpResponse:
     if item is None:
         raise Http404
     form = StandardLineForm(request.GET, item=item, preview=True)
-    return render(request, "projects/line_preview.html", {"preview": _preview(form)})
+    # The line being edited, if any: the project's total counts its new amount, not both.
+    line = project.lines.filter(pk=whole_number(request.GET.get("line"))).first()
+    preview = _preview(form, project, line)
+    return render(request, "projects/line_preview.html", {"preview": preview})
 
 
 @login_required
@@ -161,7 +170,7 @@ def line_add_non_standard(request: HttpRequest, code: str) -> HttpResponse:
                 justification=data["justification"],
             )
         except ProjectError as error:
-            form.add_error(None, error.message)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Non-standard line added; reviewers will see it flagged."))
             return redirect(_lines_url(project))
@@ -238,9 +247,9 @@ def line_edit(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
     form = StandardLineForm(request.POST or None, item=item, initial=initial)
     if request.method != "POST":
         # The line's price as it stands, before the clerk changes anything.
-        preview = _preview(StandardLineForm(initial, item=item, preview=True))
+        preview = _preview(StandardLineForm(initial, item=item, preview=True), project, line)
     elif "calculate" in request.POST:
-        preview = _preview(form)
+        preview = _preview(form, project, line)
     else:
         preview = Preview()
         if form.is_valid():
@@ -253,7 +262,9 @@ def line_edit(request: HttpRequest, code: str, line_id: int) -> HttpResponse:
             saved = _save_change(request, project, line, form, spec)
             if saved is not None:
                 return saved
-            preview = _preview(StandardLineForm(request.POST, item=item, preview=True))
+            preview = _preview(
+                StandardLineForm(request.POST, item=item, preview=True), project, line
+            )
     return render(
         request,
         "projects/line_form.html",
@@ -324,7 +335,7 @@ def _save_change(
             spec=spec,
         )
     except ProjectError as error:
-        form.add_error(None, error.message)
+        add_refusal(form, error)
         return None
     messages.success(
         request,

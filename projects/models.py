@@ -24,12 +24,9 @@ if TYPE_CHECKING:
     from projects.quantities import UnusualQuantity
 
 
-# The largest amount a money field holds (14 digits, 2 of them after the point).
-MAX_AMOUNT = Decimal("999999999999.99")
-
-
 def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalField:
-    """Yuan with two places, large enough for any provincial total (``MAX_AMOUNT``)."""
+    """Yuan with two places, large enough for any provincial total: at most
+    ``standards.pricing.MAX_AMOUNT``, which ``pricing.check_amount`` checks on every path."""
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 

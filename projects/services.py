@@ -36,7 +36,7 @@ from projects.models import (
 from projects.signals import lines_changing
 from projects.uploads import check_document
 from standards.models import Grade, ServiceItem
-from standards.pricing import PricingError
+from standards.pricing import PricingError, check_amount
 
 # Fields a submitter edits on the registration form.
 PROJECT_FIELDS = [
@@ -296,6 +296,12 @@ def _next_code(unit: Organization, year: int) -> str:
 
 
 def _save_plan(project: Project, plan: Mapping[int, Decimal]) -> None:
+    for year, amount in plan.items():
+        try:
+            check_amount(amount, _("The plan for %(year)s") % {"year": year})
+        except PricingError as error:
+            offset = year - project.budget_year
+            raise ProjectError(error.message, field=f"plan_{offset}") from error
     project.year_plans.exclude(year__in=list(plan)).delete()
     for year, amount in plan.items():
         YearPlan.objects.update_or_create(project=project, year=year, defaults={"amount": amount})
@@ -355,7 +361,7 @@ def price_standard_line(
     try:
         priced = estimates.quote_item(item, grade, dict(values))
     except PricingError as error:
-        raise ProjectError(error.message) from error
+        raise ProjectError(error.message, field=error.field) from error
     _check_justified(priced, justification)
     return estimates.price_line(EstimateLine(), item, priced, justification)
 
@@ -399,13 +405,18 @@ def add_non_standard_line(
 
 
 def _price_non_standard_line(spec: LineSpec) -> EstimateLine:
-    """An unsaved non-standard line; ProjectError without a justification or with a
-    negative figure. Writes nothing."""
+    """An unsaved non-standard line; ProjectError without a justification, with a
+    negative figure, or one the engine refuses (``estimates.non_standard_quote``: a
+    quantity of nothing, a fraction of a unit counted whole, beyond the amount limit).
+    Writes nothing."""
     if not spec.justification.strip():
         raise ProjectError(_("A line without a standard item needs a written justification."))
     if spec.quantity < 0 or spec.unit_price < 0:
         raise ProjectError(_("Quantity and unit price cannot be negative."))
-    priced = estimates.non_standard_quote(spec.quantity, spec.unit_price)
+    try:
+        priced = estimates.non_standard_quote(spec.quantity, spec.unit_price, spec.unit)
+    except PricingError as error:
+        raise ProjectError(error.message, field=error.field) from error
     line = EstimateLine(
         fee_class=spec.fee_class,
         name=spec.name,
@@ -636,11 +647,25 @@ def _drop_decisions(lines: QuerySet[EstimateLine]) -> list[dict[str, Any]]:
     return dropped
 
 
+REQUESTED_TOTAL = gettext_lazy("the project's requested total")
+
+
+def check_requested_total(total: Decimal) -> Decimal:
+    """``total`` if it may be a project's requested amount (``pricing.check_amount``),
+    else ProjectError "exceeds the amount limit"."""
+    try:
+        return check_amount(total, REQUESTED_TOTAL)
+    except PricingError as error:
+        raise ProjectError(error.message) from error
+
+
 def _refresh_requested(project: Project) -> Decimal:
-    """The requested amount (申报数) is the sum of the lines, each rounded once."""
+    """The requested amount (申报数) is the sum of the lines, each rounded once. Beyond
+    the amount limit it is refused (ProjectError), so the caller's transaction undoes
+    the change of lines that led there."""
     before = project.requested_amount
-    project.requested_amount = project.lines.aggregate(total=Sum("amount"))["total"] or Decimal(
-        "0.00"
+    project.requested_amount = check_requested_total(
+        project.lines.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
     )
     _bump(project)
     project.save(update_fields=["requested_amount", "version", "updated_at"])

@@ -19,7 +19,13 @@ from ops.page_cache import cached_page
 from projects import estimates, quantities, repricing, services
 from projects.duplicates import similar_for_user
 from projects.errors import ProjectError
-from projects.forms import AttachmentForm, ProjectFilterForm, ProjectForm, TargetForm
+from projects.forms import (
+    AttachmentForm,
+    ProjectFilterForm,
+    ProjectForm,
+    TargetForm,
+    add_refusal,
+)
 from projects.models import Project, ProjectState
 from projects.permissions import (
     can_edit_project,
@@ -114,7 +120,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 actor=user, fields=form.project_fields(), plan=form.plan()
             )
         except ProjectError as error:
-            form.add_error(None, error.message)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Project %(code)s registered.") % {"code": project.code})
             return redirect("projects:detail", code=project.code)
@@ -136,7 +142,7 @@ def project_edit(request: HttpRequest, code: str) -> HttpResponse:
                 expected_version=form.cleaned_data["version"] or 0,
             )
         except ProjectError as error:
-            form.add_error(None, error.message)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("projects:detail", code=project.code)

@@ -13,7 +13,7 @@ departments' own tables; they are not translated.
 
 import datetime
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,7 +26,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from standards.models import FeeCategory, Grade, ProjectKind, ServiceItem, StandardSet, Unit
-from standards.pricing import Method, PricingError, validate_parameters
+from standards.pricing import (
+    MAX_INPUT,
+    Method,
+    PricingError,
+    check_amount,
+    validate_parameters,
+)
 from ui.excel import cell_writer
 from ui.uploads import MB, check_package
 
@@ -314,7 +320,7 @@ def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
     width = len(sheet.columns)
     letters = [get_column_letter(index + 1) for index in range(width)]
     parsed = []
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in enumerate(_until_unreadable(rows, sheet, issues), start=2):
         if number > MAX_ROWS:
             issues.append(
                 Issue(
@@ -336,6 +342,28 @@ def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
                 issues.append(Issue(sheet.title, number, letter, str(error)))
         parsed.append(row)
     return parsed
+
+
+def _until_unreadable(
+    rows: Iterator[tuple[Any, ...]], sheet: Sheet, issues: list[Issue]
+) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows, until one openpyxl cannot parse: a number cell holding NaN or an
+    infinity (no spreadsheet program writes them; openpyxl fails on them with ValueError).
+    That row is reported, and the sheet is not read further (the parser stops there)."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            yield next(rows)
+        except StopIteration:
+            return
+        except (ValueError, OverflowError):
+            message = _(
+                "A number cell of this row holds no number (NaN or an infinity); "
+                "this sheet was read no further."
+            )
+            issues.append(Issue(sheet.title, number, "", message))
+            return
 
 
 def _header_text(value: Any) -> str:
@@ -382,6 +410,21 @@ def _number(value: Any, column: Column) -> Decimal:
         raise ValueError(_("%(header)s is not a number.") % {"header": column.header})
     if number < 0:
         raise ValueError(_("%(header)s cannot be negative.") % {"header": column.header})
+    # Before rounding, which a number of more digits than Decimal keeps would break.
+    if column.kind == MONEY:
+        try:
+            check_amount(number, column.header)
+        except PricingError as error:
+            raise ValueError(error.message) from error
+    elif number > _largest(column):
+        raise ValueError(
+            _("%(header)s is at most %(max)s; got %(value)s.")
+            % {
+                "header": column.header,
+                "max": _largest(column),
+                "value": f"{number:f}" if number < MAX_INPUT else f"{number:.3E}",
+            }
+        )
     places = PLACES[column.kind]
     if -number.normalize().as_tuple().exponent > places:  # type: ignore[operator]
         raise ValueError(
@@ -389,6 +432,13 @@ def _number(value: Any, column: Column) -> Decimal:
             % {"header": column.header, "places": places, "value": number}
         )
     return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _largest(column: Column) -> Decimal:
+    """The largest number the grade's column of this key holds (its digits and places)."""
+    field = Grade._meta.get_field(column.key)
+    digits, places = field.max_digits, field.decimal_places  # type: ignore[union-attr]
+    return Decimal(10) ** (digits - places) - Decimal(10) ** -places
 
 
 def _date(value: Any, column: Column) -> datetime.date:

@@ -10,8 +10,16 @@ An input outside the range the standard allows (a coefficient, a rate, a
 productivity, an amortisation period) is refused, unless the caller passes a
 list to collect it in (``breaches``; ``quote(..., allow_out_of_range=True)``):
 then the amount is computed with the value given and the explanation says which
-range it leaves. Inputs that make no sense at all (negative, not a number) are
-always refused.
+range it leaves. Inputs that make no sense at all (negative, not a number, a
+quantity of nothing or a fraction of something counted whole, a coefficient
+the grade does not have) are always refused.
+
+Money has one limit, ``MAX_AMOUNT``: what the database's money columns hold
+(14 digits, 2 places). ``check_amount`` is the one check of it; the engine calls
+it on every amount it is given or computes, and the services on every total and
+figure they write, so a line, a project's total, a cut or a control figure
+beyond it is refused with the same words ("exceeds the amount limit"), never
+left for the database (or ``Decimal``'s rounding) to fail on.
 """
 
 from collections.abc import Mapping
@@ -30,6 +38,20 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 # Factors such as reuse 1/3 are shown to 4 places; the calculation keeps them exact enough.
 FACTOR_PLACES = Decimal("0.0001")
+# The largest amount any money column holds (DecimalField(max_digits=14, decimal_places=2)):
+# a line, a project's total, a plan, a cut, a control figure, a grade's unit price.
+MAX_AMOUNT = Decimal("999999999999.99")
+# No input of a calculation is this large: at most three of them multiply, so every
+# product stays far inside Decimal's exponent range, and no money is this large either.
+MAX_INPUT = Decimal(10) ** 18
+# Units of measure counted in whole numbers: no fraction of an assessment (次), a set
+# (套), a device (台) or a person (人). Person-months, core-years, TB-years and the like
+# may be fractional. The standards' own units (``models.Unit``) and the usual units of
+# a line without a standard item, which the clerk types.
+WHOLE_UNITS = frozenset(
+    {"次", "项", "套", "台", "个", "人", "件", "份", "场", "家", "名", "位", "部", "块",
+     "张", "条", "本", "篇", "期", "批", "座", "门", "间", "户"}
+)  # fmt: skip
 
 
 class Method(models.TextChoices):
@@ -41,11 +63,16 @@ class Method(models.TextChoices):
 
 
 class PricingError(ValueError):
-    """An input the standard does not allow; the message (translated) names the allowed range."""
+    """An input the standard does not allow; the message (translated) names the allowed range.
 
-    def __init__(self, message: str) -> None:
+    ``field`` names the input the refusal is about where the engine knows it (the key of
+    ``quote``'s inputs, e.g. ``"quantity"``), so a form or a spreadsheet can show it there.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,10 @@ class PriceResult:
         return self.explanation_en if language.startswith("en") else self.explanation_zh
 
 
+# What a computed amount beyond the limit is called in the refusal.
+LINE_AMOUNT = gettext_lazy("the line's amount")
+
+
 # --- Numbers -----------------------------------------------------------------------
 
 
@@ -130,12 +161,62 @@ def to_decimal(value: Any, name: str) -> Decimal:
         raise PricingError(_("%(name)s is not a number: %(value)s.") % _args(name, value))
     if not result.is_finite():
         raise PricingError(_("%(name)s is not a number: %(value)s.") % _args(name, value))
+    if abs(result) >= MAX_INPUT:
+        raise PricingError(
+            _("%(name)s is too large: %(value)s.") % {"name": name, "value": _shown(result)}
+        )
     return result
 
 
 def round_money(value: Decimal) -> Decimal:
     """Yuan to 2 places, half-up: the one rounding each line gets."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def check_amount(value: Decimal, name: Any, field: str | None = None) -> Decimal:
+    """``value`` if a money column can hold it (at most ``MAX_AMOUNT`` either way), else
+    PricingError "exceeds the amount limit" naming ``name`` (and the input ``field``).
+
+    The one check of the limit: the engine, the services (lines, totals, plans, cuts,
+    control figures) and the spreadsheet readers call it. Compares only, so it never
+    fails on a value too large to round, or on an infinity; NaN is "not a number".
+    """
+    if value.is_nan():
+        raise PricingError(
+            _("%(name)s is not a number: %(value)s.") % _args(name, value), field=field
+        )
+    if value.is_infinite() or abs(value) > MAX_AMOUNT:
+        raise PricingError(
+            _("Exceeds the amount limit: %(name)s is %(value)s yuan, at most %(max)s yuan.")
+            % {"name": name, "value": _shown(value), "max": f"{MAX_AMOUNT:,.2f}"},
+            field=field,
+        )
+    return value
+
+
+def to_amount(value: Decimal, name: Any, field: str | None = None) -> Decimal:
+    """A computed amount rounded half-up to cents, once; PricingError (``check_amount``)
+    beyond the limit. Checked before rounding too, which larger values would break."""
+    if value.is_finite() and abs(value) <= MAX_AMOUNT + CENT:
+        value = round_money(value)
+    return check_amount(value, name, field)
+
+
+def check_quantity(value: Decimal, name: Any, unit: str = "", field: str | None = None) -> Decimal:
+    """``value`` if it is a quantity of something: more than zero, and whole when ``unit``
+    is counted in whole numbers (``WHOLE_UNITS``); else PricingError."""
+    if value <= 0:
+        raise PricingError(
+            _("%(name)s must be more than 0; got %(value)s.") % {"name": name, "value": fmt(value)},
+            field=field,
+        )
+    if unit.strip() in WHOLE_UNITS and value != value.to_integral_value():
+        raise PricingError(
+            _("%(name)s must be a whole number: %(unit)s is counted whole; got %(value)s.")
+            % {"name": name, "unit": unit.strip(), "value": fmt(value)},
+            field=field,
+        )
+    return value
 
 
 def check_range(
@@ -182,8 +263,22 @@ def fmt(value: Decimal) -> str:
     return text
 
 
-def _args(name: str, value: Any) -> dict[str, Any]:
+def _args(name: Any, value: Any) -> dict[str, Any]:
     return {"name": name, "value": value}
+
+
+# Amounts up to here are shown digit by digit in a refusal; larger ones as 1.000E+30.
+SHOWN_IN_FULL = Decimal(10) ** 30
+
+
+def _shown(value: Decimal) -> str:
+    """An amount as a message shows it: 1,000,000,000,000.00; past any sensible
+    amount in scientific notation (an input of a million digits is no message)."""
+    if value.is_infinite():
+        return "∞" if value > 0 else "-∞"
+    if abs(value) < SHOWN_IN_FULL:
+        return f"{value:,.2f}"
+    return f"{value:.3E}"
 
 
 def _percent(rate: Decimal) -> str:
@@ -202,13 +297,19 @@ def price_by_unit(
     unit: str = "",
     breaches: list[RangeBreach] | None = None,
 ) -> PriceResult:
-    """Unit price × grade coefficient × quantity (e.g. 等保 level 3: 100,000 × 1.2 × 1)."""
-    price = non_negative(unit_price, _("Unit price"))
-    amount_of = non_negative(quantity, _("Quantity"))
+    """Unit price × grade coefficient × quantity (e.g. 等保 level 3: 100,000 × 1.2 × 1).
+
+    The quantity is more than 0, and whole for a unit counted whole (``WHOLE_UNITS``).
+    """
+    price = check_amount(non_negative(unit_price, _("Unit price")), _("Unit price"), "unit_price")
+    quantity_name = INPUT_LABELS["quantity"]
+    amount_of = check_quantity(
+        to_decimal(quantity, quantity_name), quantity_name, unit, field="quantity"
+    )
     factor = non_negative(coefficient, _("Coefficient"))
     if coefficient_range is not None:
         within_standard(factor, gettext_lazy("Coefficient"), *coefficient_range, breaches)
-    amount = round_money(price * factor * amount_of)
+    amount = to_amount(price * factor * amount_of, LINE_AMOUNT, "quantity")
     coefficient_zh = f" × 系数 {fmt(factor)}" if factor != ONE else ""
     coefficient_en = f" × coefficient {fmt(factor)}" if factor != ONE else ""
     return PriceResult(
@@ -264,11 +365,17 @@ def price_by_function_points(
         _("Hours per person-month"),
         ONE,
     )
-    rate = non_negative(person_month_rate, _("Person-month rate"))
-    other = non_negative(direct_non_labour_cost, _("Direct non-labour cost"))
+    rate = check_amount(
+        non_negative(person_month_rate, _("Person-month rate")), _("Person-month rate")
+    )
+    other = check_amount(
+        non_negative(direct_non_labour_cost, _("Direct non-labour cost")),
+        _("Direct non-labour cost"),
+        "direct_non_labour_cost",
+    )
     adjusted_points = points * category * reuse
     labour = adjusted_points * hours_per_point / hours * rate
-    amount = round_money(labour + other)
+    amount = to_amount(labour + other, LINE_AMOUNT, "ufp")
     numbers = f"{fmt(adjusted_points)} × {fmt(hours_per_point)} ÷ {fmt(hours)} × {money(rate)}"
     other_zh = f" + 直接非人力成本 {money(other)} 元" if other else ""
     other_en = f" + direct non-labour cost {money(other)} yuan" if other else ""
@@ -294,10 +401,12 @@ def price_by_workload(
     if not stages:
         raise PricingError(_("Give the person-months of at least one stage."))
     months = {stage: non_negative(value, stage) for stage, value in stages.items()}
-    rate = non_negative(person_month_rate, _("Person-month rate"))
+    rate = check_amount(
+        non_negative(person_month_rate, _("Person-month rate")), _("Person-month rate")
+    )
     reuse = check_range(to_decimal(reuse_factor, _("Reuse factor")), _("Reuse factor"), ZERO, ONE)
     total_months = sum(months.values(), ZERO)
-    amount = round_money(total_months * rate * reuse)
+    amount = to_amount(total_months * rate * reuse, LINE_AMOUNT, "stages")
     parts = " + ".join(f"{stage} {fmt(value)}" for stage, value in months.items())
     reuse_zh = f" × 复用度调整系数 {fmt(reuse)}" if reuse != ONE else ""
     reuse_en = f" × reuse factor {fmt(reuse)}" if reuse != ONE else ""
@@ -323,13 +432,13 @@ def price_by_percentage(
     Upgrade of custom software: development fee × change rate (≤ 30%); hardware
     O&M: original value × 5–8%.
     """
-    base_amount = non_negative(base, _("Base amount"))
+    base_amount = check_amount(non_negative(base, _("Base amount")), _("Base amount"), "base")
     low = non_negative(rate_min, _("Rate"))
     high = None if rate_max is None else non_negative(rate_max, _("Rate"))
     # A negative rate makes no sense whatever the standard says.
     share = non_negative(rate, _("Rate"))
     within_standard(share, gettext_lazy("Rate"), low, high, breaches, percent=True)
-    amount = round_money(base_amount * share)
+    amount = to_amount(base_amount * share, LINE_AMOUNT, "base")
     return PriceResult(
         amount,
         f"基数 {money(base_amount)} 元 × 比例 {_percent(share)} = {money(amount)} 元",
@@ -354,8 +463,12 @@ def price_amortised(
     Rental of custom software (W = 0 at budget time) and hardware as a service
     (years ≥ 6 for computers, plus annual O&M as a % of original value).
     """
-    one_off = non_negative(one_off_cost, _("One-off cost"))
-    recurring = non_negative(recurring_costs, _("Recurring costs"))
+    one_off = check_amount(
+        non_negative(one_off_cost, _("One-off cost")), _("One-off cost"), "one_off_cost"
+    )
+    recurring = check_amount(
+        non_negative(recurring_costs, _("Recurring costs")), _("Recurring costs"), "recurring_costs"
+    )
     shortest = check_range(
         to_decimal(min_years, _("Amortisation years")), _("Amortisation years"), ONE
     )
@@ -363,8 +476,8 @@ def price_amortised(
     period = check_range(to_decimal(years, _("Amortisation years")), _("Amortisation years"), ONE)
     within_standard(period, gettext_lazy("Amortisation years"), shortest, None, breaches)
     w = check_range(to_decimal(adjustment, _("Adjustment W")), _("Adjustment W"), -ONE, ONE)
-    om = non_negative(annual_om, _("Annual O&M"))
-    amount = round_money((one_off + recurring) / period * (ONE + w) + om)
+    om = check_amount(non_negative(annual_om, _("Annual O&M")), _("Annual O&M"), "annual_om")
+    amount = to_amount((one_off + recurring) / period * (ONE + w) + om, LINE_AMOUNT, "one_off_cost")
     om_zh = f" + 年运维费 {money(om)} 元" if om else ""
     om_en = f" + annual O&M {money(om)} yuan" if om else ""
     return PriceResult(
@@ -471,9 +584,15 @@ def validate_parameters(method: str, parameters: Any) -> dict[str, Any]:
     return parameters
 
 
+# Parameters in yuan: within the amount limit like every amount.
+MONEY_PARAMETERS = frozenset({"person_month_rate"})
+
+
 def _check_parameter(name: str, kind: str, value: Any) -> None:
     if kind == NUMBER:
-        non_negative(value, name)
+        number = non_negative(value, name)
+        if name in MONEY_PARAMETERS:
+            check_amount(number, name)
     elif kind == MAPPING:
         if not isinstance(value, dict) or not value:
             raise PricingError(
@@ -505,8 +624,10 @@ def quote(
     grade: GradeFigures | None = None,
     *,
     allow_out_of_range: bool = False,
+    unit: str = "",
 ) -> PriceResult:
-    """Price one line: the item's method and parameters (and grade), the line's inputs.
+    """Price one line: the item's method and parameters (and grade), the line's inputs,
+    the item's ``unit`` of measure (a quantity of a unit counted whole must be whole).
 
     Inputs by method: unit_price ``quantity`` [``coefficient``] (needs a grade);
     function_points ``ufp``, ``category``, ``reuse`` [``productivity``,
@@ -515,11 +636,13 @@ def quote(
     ``years``, ``annual_om``]. A missing default or an unknown choice is a PricingError.
     An input outside the standard's range is one too, unless ``allow_out_of_range``:
     then it prices with the value given, and the result lists it in ``out_of_range``
-    and says so in its explanation.
+    and says so in its explanation. A coefficient given for a grade without one is
+    refused; one given for a grade with a coefficient but no range must be the grade's
+    (else it is outside the standard's range, as above).
     """
     validate_parameters(method, dict(parameters))
     breaches: list[RangeBreach] | None = [] if allow_out_of_range else None
-    result = _quote(method, parameters, inputs, grade, breaches)
+    result = _quote(method, parameters, inputs, grade, breaches, unit=unit)
     return _noted(result, breaches) if breaches else result
 
 
@@ -542,9 +665,11 @@ def _quote(
     inputs: Mapping[str, Any],
     grade: GradeFigures | None,
     breaches: list[RangeBreach] | None,
+    *,
+    unit: str,
 ) -> PriceResult:
     if method == Method.UNIT_PRICE:
-        return _quote_unit_price(inputs, grade, breaches)
+        return _quote_unit_price(inputs, grade, breaches, unit)
     if method == Method.FUNCTION_POINTS:
         return price_by_function_points(
             ufp=_required(inputs, "ufp"),
@@ -585,20 +710,35 @@ def _quote(
 
 
 def _quote_unit_price(
-    inputs: Mapping[str, Any], grade: GradeFigures | None, breaches: list[RangeBreach] | None
+    inputs: Mapping[str, Any],
+    grade: GradeFigures | None,
+    breaches: list[RangeBreach] | None,
+    unit: str,
 ) -> PriceResult:
     if grade is None or grade.unit_price is None:
         raise PricingError(_("Choose a grade with a unit price."))
     bounds = (grade.range_min, grade.range_max)
     if grade.coefficient is None:
+        if inputs.get("coefficient") is not None:
+            # Pricing without it would silently drop what the clerk asked for.
+            raise PricingError(
+                _("This grade has no coefficient: leave the coefficient empty."),
+                field="coefficient",
+            )
         # A range on a grade without coefficient bounds the unit price itself.
         within_standard(grade.unit_price, gettext_lazy("Unit price"), *bounds, breaches)
-        return price_by_unit(unit_price=grade.unit_price, quantity=_required(inputs, "quantity"))
+        return price_by_unit(
+            unit_price=grade.unit_price, quantity=_required(inputs, "quantity"), unit=unit
+        )
+    if bounds == (None, None):
+        # No range given: the standard allows the grade's own coefficient, and no other.
+        bounds = (grade.coefficient, grade.coefficient)
     return price_by_unit(
         unit_price=grade.unit_price,
         quantity=_required(inputs, "quantity"),
         coefficient=inputs.get("coefficient", grade.coefficient),
         coefficient_range=bounds,
+        unit=unit,
         breaches=breaches,
     )
 
@@ -637,7 +777,7 @@ INPUT_LABELS = {
 
 def _required(inputs: Mapping[str, Any], name: str) -> Any:
     if inputs.get(name) is None:
-        raise PricingError(_("Give %(name)s.") % {"name": INPUT_LABELS.get(name, name)})
+        raise PricingError(_("Give %(name)s.") % {"name": INPUT_LABELS.get(name, name)}, field=name)
     return inputs[name]
 
 

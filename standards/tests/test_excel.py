@@ -349,3 +349,82 @@ def test_a_sheet_over_the_row_limit_is_refused_with_the_limit(exported, monkeypa
     ]
     message = "Too many rows: a sheet may have at most 3."
     assert too_many == [("服务内容", 4, message), ("等次", 4, message)]
+
+
+# --- Figures no column holds (issue #15) ---------------------------------------------------
+
+
+def _raw_value(path: Path, sheet_xml: str, cell: str, raw: str) -> Path:
+    """Put ``raw`` as the stored value of a number cell, as no spreadsheet program would
+    (NaN, infinities): openpyxl writes those as empty cells."""
+    import re
+    import shutil
+
+    copy = path.with_suffix(".raw.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == sheet_xml:
+                text = data.decode()
+                text, count = re.subn(
+                    rf'(<c r="{cell}"[^>]*>)<v>[^<]*</v>', rf"\g<1><v>{raw}</v>", text
+                )
+                assert count == 1
+                data = text.encode()
+            target.writestr(item, data)
+    shutil.move(copy, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "message"),
+    [
+        (
+            "D2",
+            1e30,
+            "Exceeds the amount limit: 单价(元) is 1.000E+30 yuan",
+        ),
+        ("D2", 1e12, "Exceeds the amount limit: 单价(元) is 1,000,000,000,000.00 yuan"),
+        ("E2", 1e30, "系数 is at most 9999.9999"),
+        ("F2", 1e30, "下限 is at most 9999999999.9999"),
+        ("D2", -1, "cannot be negative"),
+    ],
+)
+def test_a_figure_no_column_holds_is_reported_at_its_cell(draft, exported, cell, value, message):
+    # Before: 1e30 broke Decimal's rounding (InvalidOperation), a server error.
+    edit(exported, "等次", {cell: value})
+    before = snapshot(draft)
+    with translation.override("en"), pytest.raises(excel.WorkbookError) as error:
+        excel.read_workbook(exported)
+    found = [(issue.sheet, issue.row, issue.column, issue.message) for issue in error.value.issues]
+    assert [where[:3] for where in found] == [("等次", 2, cell[0])]
+    assert message in found[0][3]
+    assert snapshot(draft) == before
+
+
+def test_a_price_past_a_double_is_reported_at_its_cell(draft, exported):
+    # The grades sheet is the fourth; openpyxl reads 1e400 as an infinite float.
+    _raw_value(exported, "xl/worksheets/sheet4.xml", "D3", "1e400")
+    with translation.override("en"), pytest.raises(excel.WorkbookError) as error:
+        excel.read_workbook(exported)
+    assert [(i.sheet, i.row, i.column) for i in error.value.issues] == [("等次", 3, "D")]
+    assert "not a number" in error.value.issues[0].message
+
+
+@pytest.mark.parametrize("raw", ["NaN", "inf", "-inf"])
+def test_a_price_that_is_no_number_is_reported_at_its_row(draft, exported, raw):
+    # Before: openpyxl's ValueError escaped the import, a server error.
+    _raw_value(exported, "xl/worksheets/sheet4.xml", "D3", raw)
+    with translation.override("en"), pytest.raises(excel.WorkbookError) as error:
+        excel.read_workbook(exported)
+    assert [(i.sheet, i.row, i.column) for i in error.value.issues] == [("等次", 3, "")]
+    assert "NaN or an infinity" in error.value.issues[0].message
+
+
+def test_the_import_command_reports_a_huge_price_by_sheet_row_and_column(
+    tmp_path, draft, exported, capsys
+):
+    edit(exported, "等次", {"D3": 1e30})
+    with translation.override("zh-hans"), pytest.raises(CommandError):
+        call_command("import_standards", str(exported), "--set", "DRAFT")
+    assert "等次!D3: 超出金额上限" in capsys.readouterr().err

@@ -14,6 +14,8 @@ from standards.pricing import Method, PricingError
 D = Decimal
 money_values = st.decimals(min_value=0, max_value=10**9, places=2)
 quantities = st.decimals(min_value=0, max_value=10**6, places=2)
+# A quantity of a unit price is of something: more than 0.
+positive_quantities = st.decimals(min_value=D("0.01"), max_value=10**6, places=2)
 factors = st.decimals(min_value=D("0.01"), max_value=D(5), places=4)
 
 GUANGDONG_FP: dict[str, Any] = {
@@ -29,6 +31,27 @@ def assert_cents(amount: Decimal) -> None:
     assert isinstance(amount, Decimal)
     assert amount.as_tuple().exponent == -2
     assert amount >= 0
+    assert amount <= pricing.MAX_AMOUNT
+
+
+def amount_or_over_limit(price: Any, **inputs: Any) -> Decimal | None:
+    """The amount in cents, or None where the engine refuses it as beyond the amount limit."""
+    with translation.override("en"):
+        try:
+            amount = price(**inputs).amount
+        except PricingError as error:
+            assert error.message.startswith("Exceeds the amount limit"), error.message
+            return None
+    assert_cents(amount)
+    return amount
+
+
+def assert_grows(low: Decimal | None, high: Decimal | None) -> None:
+    """More in gives more out, up to the amount limit and refused past it."""
+    if low is None:
+        assert high is None
+    elif high is not None:
+        assert low <= high
 
 
 # --- Worked examples ------------------------------------------------------------
@@ -203,12 +226,15 @@ def test_invalid_parameters_are_refused(method, parameters):
 # --- Properties -------------------------------------------------------------------
 
 
-@given(price=money_values, small=quantities, extra=quantities, coefficient=factors)
+@given(price=money_values, small=positive_quantities, extra=quantities, coefficient=factors)
 def test_unit_price_rounds_never_negative_and_grows_with_quantity(price, small, extra, coefficient):
-    low = pricing.price_by_unit(unit_price=price, quantity=small, coefficient=coefficient)
-    high = pricing.price_by_unit(unit_price=price, quantity=small + extra, coefficient=coefficient)
-    assert_cents(low.amount)
-    assert low.amount <= high.amount
+    low = amount_or_over_limit(
+        pricing.price_by_unit, unit_price=price, quantity=small, coefficient=coefficient
+    )
+    high = amount_or_over_limit(
+        pricing.price_by_unit, unit_price=price, quantity=small + extra, coefficient=coefficient
+    )
+    assert_grows(low, high)
 
 
 @given(small=quantities, extra=quantities, reuse=st.sampled_from(["1/3", "2/3", "1"]))
@@ -223,11 +249,10 @@ def test_function_points_rounds_never_negative_and_grows_with_ufp(small, extra, 
 @given(months=st.lists(quantities, min_size=1, max_size=4), extra=quantities, rate=money_values)
 def test_workload_rounds_never_negative_and_grows_with_months(months, extra, rate):
     stages = {f"stage {i}": value for i, value in enumerate(months)}
-    low = pricing.price_by_workload(stages=stages, person_month_rate=rate)
+    low = amount_or_over_limit(pricing.price_by_workload, stages=stages, person_month_rate=rate)
     stages["stage 0"] += extra
-    high = pricing.price_by_workload(stages=stages, person_month_rate=rate)
-    assert_cents(low.amount)
-    assert low.amount <= high.amount
+    high = amount_or_over_limit(pricing.price_by_workload, stages=stages, person_month_rate=rate)
+    assert_grows(low, high)
 
 
 @given(base=money_values, extra=money_values, rate=st.decimals(0, D("0.3"), places=4))
