@@ -102,6 +102,14 @@ RANGE_COLUMNS: dict[str, tuple[str, ...]] = {
     pricing.Method.PERCENTAGE: ("rate", "base"),
     pricing.Method.AMORTISED: ("years", "one_off_cost"),
 }
+# Where a line's amount comes from, by pricing method: the column a refusal of the total is at.
+AMOUNT_COLUMNS: dict[str, str] = {
+    pricing.Method.UNIT_PRICE: "quantity",
+    pricing.Method.FUNCTION_POINTS: "ufp",
+    pricing.Method.WORKLOAD: "stages",
+    pricing.Method.PERCENTAGE: "base",
+    pricing.Method.AMORTISED: "one_off_cost",
+}
 ITEM_HEADERS = ("编码", "名称", "费用类别", "计价方法", "计量单位", "等次", "需填写（*为必填）")
 GRADE_HEADERS = ("服务内容编码", "等次编码", "等次名称", "单价（元）", "系数", "下限", "上限")
 HELP_TEXT = (
@@ -578,12 +586,13 @@ class _RowReader:
 
     def within_total(self, spec: services.LineSpec, total: Decimal) -> bool:
         """Whether the lines so far, this row's included, stay within the amount limit;
-        if not, the refusal is noted at this row's amount (its quantity, base or cost)."""
+        if not, the refusal is noted where this row's amount comes from (its quantity,
+        function points, base or cost)."""
         try:
             services.check_requested_total(total)
         except ProjectError as error:
-            key = self._input_column(spec.item) if spec.item else "quantity"
-            self.error(key, error.message)
+            key = AMOUNT_COLUMNS.get(spec.item.pricing_method, "") if spec.item else "quantity"
+            self.error(key if key in self.values else "item_code", error.message)
             return False
         return True
 

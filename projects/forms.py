@@ -46,7 +46,7 @@ def amount_limit(name: Any) -> Callable[[Decimal], None]:
     return validate
 
 
-def add_refusal(form: forms.Form, error: ProjectError) -> None:
+def add_refusal(form: forms.BaseForm, error: ProjectError) -> None:
     """A service's refusal on ``form``: at the field it names if the form has that field
     (a quantity beyond the amount limit, say), else above the form."""
     form.add_error(error.field if error.field in form.fields else None, error.message)

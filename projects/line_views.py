@@ -146,7 +146,8 @@ def line_preview(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     form = StandardLineForm(request.GET, item=item, preview=True)
     # The line being edited, if any: the project's total counts its new amount, not both.
-    line = project.lines.filter(pk=whole_number(request.GET.get("line"))).first()
+    line_id = whole_number(request.GET.get("line"))
+    line = project.lines.filter(pk=line_id).first() if line_id is not None else None
     preview = _preview(form, project, line)
     return render(request, "projects/line_preview.html", {"preview": preview})
 

@@ -129,7 +129,7 @@ LINE_AMOUNT = gettext_lazy("the line's amount")
 # --- Numbers -----------------------------------------------------------------------
 
 
-def to_decimal(value: Any, name: str) -> Decimal:
+def to_decimal(value: Any, name: Any) -> Decimal:
     """A Decimal from an int, a Decimal or a string such as "24000", "0.15" or "1/3".
 
     Floats are refused: money and factors must never pass through binary floating point.

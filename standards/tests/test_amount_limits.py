@@ -196,8 +196,8 @@ def test_every_standard_unit_counted_whole_is_listed() -> None:
     from standards.models import Unit
 
     assert {Unit.TIME.value, Unit.ITEM.value, Unit.SET.value} <= pricing.WHOLE_UNITS
-    fractional = {Unit.PERSON_MONTH, Unit.PERSON_YEAR, Unit.PERSON_DAY, Unit.CORE_YEAR}
-    fractional = {unit.value for unit in fractional}
+    units = (Unit.PERSON_MONTH, Unit.PERSON_YEAR, Unit.PERSON_DAY, Unit.CORE_YEAR)
+    fractional = {unit.value for unit in units}
     assert not fractional & pricing.WHOLE_UNITS
 
 
