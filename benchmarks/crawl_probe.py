@@ -45,10 +45,20 @@ HOSTILE_QUERIES = (
 )
 
 
+class SecureOverPlainHttp(http.cookiejar.DefaultCookiePolicy):
+    """`make serve` marks its cookies Secure (behind TLS in production); the probe talks to it
+    over plain http on loopback, so it sends them back anyway, as the TLS proxy would."""
+
+    def return_ok_secure(
+        self, cookie: http.cookiejar.Cookie, request: urllib.request.Request
+    ) -> bool:
+        return True
+
+
 class Client:
     def __init__(self, base: str) -> None:
         self.base = base
-        self.jar = http.cookiejar.CookieJar()
+        self.jar = http.cookiejar.CookieJar(policy=SecureOverPlainHttp())
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
