@@ -37,12 +37,10 @@ class TokenConverter:
         return value
 
 
-CONVERTERS = {"code": CodeConverter, "token": TokenConverter}
-
-
 def register() -> None:
     """Register each converter once (Django warns when a name is registered again)."""
     registered = get_converters()
-    for name, converter in CONVERTERS.items():
-        if name not in registered:
-            register_converter(converter, name)
+    if "code" not in registered:
+        register_converter(CodeConverter, "code")
+    if "token" not in registered:
+        register_converter(TokenConverter, "token")
