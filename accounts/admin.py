@@ -11,9 +11,17 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import AdminPasswordForm, UserAdminChangeForm, UserAdminCreationForm
+from accounts.forms import (
+    AdminLoginForm,
+    AdminPasswordForm,
+    UserAdminChangeForm,
+    UserAdminCreationForm,
+)
 from accounts.models import Organization, User
 from ui.admin import KeyCheckingAutocomplete
+
+# The admin's login page refuses a malformed username or password as ours does.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Organization)

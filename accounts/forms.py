@@ -1,8 +1,10 @@
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
+    AuthenticationForm,
     PasswordChangeForm,
     UserChangeForm,
     UserCreationForm,
@@ -11,6 +13,35 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Role, User
+
+
+class RefusesMalformedLogin(AuthenticationForm):
+    """A username longer than any user's, or a NUL in the username or the password, is
+    refused as a wrong password is, before anyone is looked up (issue #15).
+
+    Django's login form checks neither the username's length nor, in the same words,
+    the NUL: django-axes then stored the refused username in a column of 255
+    characters, and a longer one was a server error for anyone, before login.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        malformed = False
+        for name in ("username", "password"):
+            if self.has_error(name, "null_characters_not_allowed"):
+                del self.errors[name]
+                malformed = True
+        username = self.cleaned_data.get("username") or ""
+        if malformed or len(username) > (self.username_field.max_length or 0):
+            raise self.get_invalid_login_error()
+        return super().clean()
+
+
+class LoginForm(RefusesMalformedLogin):
+    """The login page's form."""
+
+
+class AdminLoginForm(RefusesMalformedLogin, AdminAuthenticationForm):
+    """The admin's login page's form (staff only, as Django's)."""
 
 
 class RolesField(forms.TypedMultipleChoiceField):

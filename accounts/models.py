@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_phone
+
 
 class UnitLevel(models.TextChoices):
     PRIMARY = "primary", _("Primary budget unit")
@@ -149,7 +151,7 @@ class User(AbstractUser):
         default=list,
         blank=True,
     )
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
 
     REQUIRED_FIELDS = ["email", "organization"]
     objects: ClassVar[BudgetUserManager] = BudgetUserManager()

@@ -26,6 +26,21 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+# The length of django-axes's username columns (AccessAttempt, AccessLog, AccessFailureLog).
+AXES_USERNAME_LENGTH = 255
+
+
+def client_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username django-axes counts and stores a failure under: as typed, cut to its
+    column's length (a longer one was a server error). Our login forms refuse such a
+    username before any lookup; this keeps any other caller of ``authenticate`` safe."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
+    if username is None:
+        return None
+    return str(username)[:AXES_USERNAME_LENGTH]
+
+
 def locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:

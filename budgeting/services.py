@@ -10,7 +10,7 @@ the totals.
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -215,9 +215,19 @@ def approve_batch(
         if len(cycles) != 1:
             raise WorkflowError(_("A batch holds projects of one budget year only."))
         cycle = BudgetCycle.objects.get(year=cycles.pop())
+        batch_exists = WorkflowError(_("A batch named “%(name)s” exists already.") % {"name": name})
         if ApprovalBatch.objects.filter(cycle=cycle, name=name).exists():
-            raise WorkflowError(_("A batch named “%(name)s” exists already.") % {"name": name})
-        batch = ApprovalBatch.objects.create(cycle=cycle, name=name, approved_by=actor)
+            raise batch_exists
+        try:
+            # Another approver naming a batch alike at the same moment saw none either: the
+            # unique constraint decides (the insert waits for the other's commit), and the
+            # savepoint leaves the loser's transaction usable for the domain error.
+            with transaction.atomic():
+                batch = ApprovalBatch.objects.create(cycle=cycle, name=name, approved_by=actor)
+        except IntegrityError as error:
+            if _violated_constraint(error) != "batch_name_unique_in_cycle":
+                raise
+            raise batch_exists from None
         problems = []
         # Lock in id order, like every other action, so batches never deadlock.
         for project in sorted(projects, key=lambda p: p.pk):
@@ -241,6 +251,12 @@ def approve_batch(
             data={"name": name, "projects": [p.code for p in projects]},
         )
     return batch
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint PostgreSQL reports ``error`` broke (psycopg's diagnostics)."""
+    diagnostics = getattr(error.__cause__, "diag", None)
+    return getattr(diagnostics, "constraint_name", None)
 
 
 def _lock(project: Project, expected_version: int) -> Standing:

@@ -10,7 +10,7 @@ urlpatterns = [
     path("batches/", batch_views.batch_list, name="batches"),
     path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
     path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),
-    path("<str:code>/", review_views.review_detail, name="review"),
-    path("<str:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),
-    path("<str:code>/<str:action>/", review_views.act, name="act"),
+    path("<code:code>/", review_views.review_detail, name="review"),
+    path("<code:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),
+    path("<code:code>/<slug:action>/", review_views.act, name="act"),
 ]

@@ -149,6 +149,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.throttling.client_username"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
 # TOTP two-factor authentication for reviewers and admins (ASVS 6.3.2), when on.
 ENFORCE_2FA = env_bool("ENFORCE_2FA", default=False)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role
+from accounts.validators import validate_phone
 
 # One definition of the kinds: a standard item says which kinds it may price.
 from standards.models import ProjectKind
@@ -106,7 +107,7 @@ class Project(models.Model):
     content = models.TextField(_("content"))
     expected_results = models.TextField(_("expected results"))
     contact_name = models.CharField(_("contact person"), max_length=50)
-    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, validators=[validate_phone])
     state = models.CharField(
         _("state"), max_length=20, choices=ProjectState.choices, default=ProjectState.DRAFT
     )

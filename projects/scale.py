@@ -82,7 +82,7 @@ def seed_scale(projects: int, *, year: int = 2027, seed: int = 2027, lines: int 
                     content="合成数据。",
                     expected_results="合成数据。",
                     contact_name="测试",
-                    contact_phone="000",
+                    contact_phone="020-83134000",
                     state=rng.choice([ProjectState.DRAFT, ProjectState.IN_REVIEW]),
                     requested_amount=Decimal(rng.randrange(10_000_00, 5_000_000_00)) / 100,
                     created_by=clerk,

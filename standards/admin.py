@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -127,6 +129,16 @@ class StandardsAdminMixin:
 
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return _refusals_as_messages(super().delete_view, request, *args, **kwargs)  # type: ignore[misc]
+
+    def export_action(self, request: HttpRequest) -> HttpResponse:
+        """import-export exports what the changelist's filters in the address select, but
+        unlike the changelist it let a parameter that is no filter raise (``?year=1``, a
+        500, issue #15): answered as the changelist answers it, with the page again
+        without them (``?e=1``)."""
+        try:
+            return super().export_action(request)  # type: ignore[misc]
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
 
 
 def _refusals_as_messages(view: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Two reviewers deciding on one project at the same moment: exactly one wins.
+"""Two reviewers deciding on one project at the same moment: exactly one wins; two
+approvers naming a batch alike at the same moment: one batch, the other told it exists.
 
 Real threads with their own PostgreSQL connections, released together by a
 barrier, so both read the same version before either writes. Without the row
@@ -12,12 +13,13 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Organization, Role, User
 from accounts.tests.factories import UserFactory
 from audit.models import Event
 from budgeting import services
-from budgeting.models import BudgetCycle
+from budgeting.models import ApprovalBatch, BudgetCycle
 from budgeting.tests.workflow_fixtures import make_ready
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
@@ -146,3 +148,147 @@ def test_through_the_pages_the_loser_gets_a_message_never_an_error_page(
             ).count()
             == 1
         )
+
+
+@pytest.fixture
+def second_finance_approver(finance_department: Organization) -> User:
+    """Another finance approver, to race ``finance_approver`` on batches."""
+    return UserFactory.create(
+        username="finance_director_2",
+        organization=finance_department,
+        roles=[Role.FINANCE_APPROVER],
+    )
+
+
+@pytest.fixture
+def at_final_stage(
+    submitter: User, department_approver: User, data_reviewer: User, finance_reviewer: User
+):
+    def make(name: str) -> Project:
+        project = _submitted(submitter, name)
+        for reviewer in (department_approver, data_reviewer, finance_reviewer):
+            project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
+        return project
+
+    return make
+
+
+BATCH_TRIALS = 10
+
+
+def test_two_batches_named_alike_at_once_make_one_batch_and_one_clear_refusal(
+    cycle: BudgetCycle,
+    finance_approver: User,
+    second_finance_approver: User,
+    at_final_stage,
+) -> None:
+    """Both approvers see no batch of the name and insert one: the unique constraint
+    lets one through, and the other gets the "exists already" message, not a 500
+    (issue #15). Each approves a project of their own, so nothing else refuses."""
+    for trial in range(BATCH_TRIALS):
+        name = f"2027年第{trial}批"
+        mine = {
+            finance_approver.username: at_final_stage(f"批次竞争甲{trial}"),
+            second_finance_approver.username: at_final_stage(f"批次竞争乙{trial}"),
+        }
+        barrier = threading.Barrier(2)
+        outcomes: dict[str, str] = {}
+
+        def approve(
+            person: User,
+            name: str = name,
+            mine: dict[str, Project] = mine,
+            barrier: threading.Barrier = barrier,
+            outcomes: dict[str, str] = outcomes,
+        ) -> None:
+            project = mine[person.username]
+            try:
+                barrier.wait(timeout=10)
+                with translation.override("en"):
+                    services.approve_batch(
+                        [project], actor=person, name=name, versions={project.pk: project.version}
+                    )
+                outcomes[person.username] = "approved"
+            except WorkflowError as error:
+                outcomes[person.username] = str(error.message)
+            except Exception as error:  # the server error this test is about
+                outcomes[person.username] = repr(error)
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=approve, args=(person,))
+            for person in (finance_approver, second_finance_approver)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes.values()) == [
+            f"A batch named “{name}” exists already.",
+            "approved",
+        ], f"trial {trial}: {outcomes}"
+        batch = ApprovalBatch.objects.get(name=name)
+        winner = next(user for user, outcome in outcomes.items() if outcome == "approved")
+        assert batch.approved_by.username == winner
+        approved = Project.objects.filter(state=ProjectState.APPROVED, review__batch=batch)
+        assert list(approved) == [mine[winner]]
+
+
+BATCH_PAGE_TRIALS = 5
+
+
+def test_through_the_pages_the_second_batch_of_a_name_gets_the_message(
+    cycle: BudgetCycle,
+    finance_approver: User,
+    second_finance_approver: User,
+    at_final_stage,
+) -> None:
+    """The same race from the batch page's confirmation: the loser sees the page again
+    (400) with "exists already" at the form, never an error page."""
+    for trial in range(BATCH_PAGE_TRIALS):
+        name = f"2027年页面第{trial}批"
+        clients: dict[str, Client] = {}
+        mine: dict[str, Project] = {}
+        for person in (finance_approver, second_finance_approver):
+            clients[person.username] = Client()
+            clients[person.username].force_login(person)
+            clients[person.username].cookies["django_language"] = "en"
+            mine[person.username] = at_final_stage(f"批次页面{person.username}{trial}")
+        barrier = threading.Barrier(2)
+        results: dict[str, tuple[int, str]] = {}
+
+        def confirm(
+            username: str,
+            name: str = name,
+            clients: dict[str, Client] = clients,
+            mine: dict[str, Project] = mine,
+            barrier: threading.Barrier = barrier,
+            results: dict[str, tuple[int, str]] = results,
+        ) -> None:
+            project = mine[username]
+            try:
+                barrier.wait(timeout=10)
+                response = clients[username].post(
+                    reverse("budgeting:batches"),
+                    {
+                        "name": name,
+                        "project": [project.code],
+                        f"version-{project.code}": str(project.version),
+                        "step": "confirm",
+                    },
+                )
+                results[username] = (response.status_code, response.content.decode())
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=confirm, args=(username,)) for username in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        statuses = sorted(status for status, _page in results.values())
+        assert statuses == [302, 400], f"trial {trial}: {statuses}"
+        refused = next(page for status, page in results.values() if status == 400)
+        assert f"A batch named “{name}” exists already." in refused
+        assert ApprovalBatch.objects.filter(name=name).count() == 1

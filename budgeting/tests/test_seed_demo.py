@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from accounts.models import Organization, Role, UnitLevel, User
+from accounts.validators import validate_phone
 from audit.models import Event
 from budgeting import diff
 from budgeting.models import ApprovalBatch, LineDecision, Review
@@ -49,6 +50,18 @@ def test_seed_demo_creates_the_province(capsys: pytest.CaptureFixture[str]) -> N
     output = capsys.readouterr().out
     assert settings.DEMO_PASSWORD in output
     assert "finance_director" in output
+
+
+def test_the_demo_phone_numbers_are_phone_numbers() -> None:
+    """The demo passes the phone check every form applies (issue #15)."""
+    call_command("seed_demo")
+    phones = [
+        *Project.objects.values_list("contact_phone", flat=True),
+        *User.objects.exclude(phone="").values_list("phone", flat=True),
+    ]
+    assert phones
+    for phone in phones:
+        validate_phone(phone)
 
 
 def test_seed_demo_twice_changes_nothing() -> None:

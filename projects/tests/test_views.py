@@ -223,7 +223,7 @@ def _form_data(unit: Organization, **overrides: str) -> dict[str, str]:
         "content": "内容",
         "expected_results": "成效",
         "contact_name": "李明",
-        "contact_phone": "020-1",
+        "contact_phone": "020-83134000",
     }
     data.update(overrides)
     return data
@@ -346,3 +346,17 @@ def test_project_page_says_who_returned_it_when_and_why(
     response = client.get(reverse("projects:detail", args=[resubmitted.code]))
     assert response.context["last_return"] is None
     assert 'id="returned-title"' not in response.content.decode()
+
+
+def test_the_contact_phone_must_be_a_phone_number(
+    client: Client, submitter: User, education: Organization
+) -> None:
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("projects:create"), _form_data(education, contact_phone="分机"))
+    assert response.status_code == 200
+    assert "Enter a phone number" in response.context["form"].errors["contact_phone"][0]
+    assert not Project.objects.exists()
+    mobile = _form_data(education, contact_phone="138-1234-5678")
+    assert client.post(reverse("projects:create"), mobile).status_code == 302
+    assert Project.objects.get().contact_phone == "138-1234-5678"

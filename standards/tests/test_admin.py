@@ -228,3 +228,19 @@ def test_a_set_published_while_its_draft_was_edited_gives_a_message_not_a_500(
     assert "已发布，不能修改。" in [str(m) for m in response.context["messages"]]
     draft.refresh_from_db()
     assert draft.name != "改名"
+
+
+@pytest.mark.parametrize("model", ["feecategory", "serviceitem", "grade"])
+@pytest.mark.parametrize("query", ["year=%00", "page=-1", "sort=x", "no_such_field__gt=1"])
+def test_an_export_with_a_parameter_that_is_no_filter_is_answered_as_the_changelist_does(
+    system_admin_client, model, query
+):
+    """import-export let it raise (a 500, issue #15); the changelist redirects to ?e=1."""
+    filled_set(1)
+    url = reverse(f"admin:standards_{model}_export")
+    response = system_admin_client.get(f"{url}?{query}")
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?e=1"
+    assert system_admin_client.get(response["Location"]).status_code == 200
+    filtered = system_admin_client.get(f"{url}?q=2")  # a real search still selects
+    assert filtered.status_code == 200
