@@ -107,7 +107,9 @@ class CutForm(forms.Form):
 
 
 class StageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: ReviewStage) -> str:  # type: ignore[override]
+    """A stage named with its cycle's year: each cycle has a stage of each name."""
+
+    def label_from_instance(self, obj: ReviewStage) -> str:
         return f"{obj.cycle.year} · {obj}"
 
 

@@ -259,7 +259,7 @@ def test_page_two_shows_the_next_rows_and_the_links_keep_filters_and_sort(
         )
     ]
     _log_in(client, department_approver)
-    query = {"sort": "-amount", "amount_from": "0", "unit": education.pk}
+    query = {"sort": "-amount", "amount_from": "0", "unit": str(education.pk)}
     first = client.get(TASKS, query)
     assert _codes(first) == everything[:50]
     html = first.content.decode()
