@@ -1,18 +1,19 @@
 """Batch approval (批次批复): the finance approver approves several projects at once."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from budgeting import amounts, services
+from budgeting import amounts, queues, services
 from budgeting.forms import BatchForm
 from budgeting.models import ApprovalBatch, Review
 from budgeting.permissions import (
@@ -26,6 +27,8 @@ from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
+
+CODE_MAX_LENGTH = Project._meta.get_field("code").max_length or 40
 
 
 def _finance_approver(request: HttpRequest) -> User:
@@ -46,32 +49,59 @@ class Waiting:
         return self.review.project
 
 
-def _awaiting_final_approval(user: User) -> list[Waiting]:
-    reviews = list(
+def _awaiting_final_approval(user: User) -> QuerySet[Review]:
+    """Every review awaiting this user's final approval (unfiltered, unordered)."""
+    return (
         reviews_decided_by(user)
         .filter(stage__is_final=True, project__state=ProjectState.IN_REVIEW)
         .select_related("project", "project__organization", "stage")
-        .order_by("stage_entered_at", "project__code")
     )
+
+
+def _with_figures(reviews: Iterable[Review]) -> list[Waiting]:
+    """Each review with the amount approval fixes: two queries for any number."""
+    reviews = list(reviews)
     totals = amounts.approved_totals([review.project for review in reviews])
     return [Waiting(review, totals[review.project.pk]) for review in reviews]
 
 
+def _posted_codes(request: HttpRequest) -> list[str]:
+    """The ticked project codes, without any PostgreSQL would refuse to compare (NUL)
+    or that is longer than a code can be: such a code matches no project, and the form
+    says so."""
+    return [
+        code
+        for code in request.POST.getlist("project")
+        if "\x00" not in code and len(code) <= CODE_MAX_LENGTH
+    ]
+
+
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    """GET: the projects awaiting final approval, none chosen, each with the amount that
-    approval fixes. POST of a choice: the confirmation page (how many, what total);
-    POST of the confirmation (``step=confirm``): the batch is approved. ``step=back``
-    shows the list again with the choice kept. Works without JavaScript."""
+    """GET: the projects awaiting final approval, 50 to a page, filtered and sorted by
+    the GET parameters, none chosen, each with the amount that approval fixes. POST of
+    a choice (the ticks of one page; the form posts back to the same page): the
+    confirmation page (how many, what total); POST of the confirmation
+    (``step=confirm``): the batch is approved. ``step=back`` shows the list again with
+    the choice kept. Works without JavaScript."""
     user = _finance_approver(request)
-    waiting = _awaiting_final_approval(user)
+    awaiting = _awaiting_final_approval(user)
+    listed = queues.queue(request, awaiting, user, final_only=True)
+    page = listed.page(request)
+    chosen: list[Waiting] = []
+    if request.method == "POST":
+        # Any project awaiting final approval may be chosen, on this page or not: the
+        # filters narrow what is shown, not what the approver may approve.
+        chosen = _with_figures(
+            awaiting.filter(project__code__in=_posted_codes(request)).order_by(
+                "stage_entered_at", "project__code"
+            )
+        )
     form = BatchForm(
         request.POST if request.method == "POST" else None,
-        codes=[row.project.code for row in waiting],
+        codes=[row.project.code for row in chosen],
     )
     if request.method == "POST" and form.is_valid():
-        chosen_codes = set(form.cleaned_data["project"])
-        chosen = [row for row in waiting if row.project.code in chosen_codes]
         seen = {
             row.project.pk: posted_version(request, f"version-{row.project.code}") for row in chosen
         }
@@ -120,10 +150,25 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         .order_by("-approved_at", "-pk")
     )
     chosen_codes = set(form["project"].value() or []) if form.is_bound else set()
+    shown = _with_figures(page.object_list)
+    on_page = {row.project.code for row in shown}
+    # Chosen on another page or outside the filters, kept ticked at the top, so going
+    # back to change the choice loses nothing.
+    kept = [row for row in chosen if row.project.code not in on_page]
     return render(
         request,
         "budgeting/batch_list.html",
-        {"waiting": waiting, "batches": batches, "form": form, "chosen_codes": chosen_codes},
+        {
+            "waiting": kept + shown,
+            "page": page,
+            "filter_form": listed.form,
+            "filtered": listed.filtered,
+            "sort": listed.sort,
+            "query": listed.query,
+            "batches": batches,
+            "form": form,
+            "chosen_codes": chosen_codes,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -4,9 +4,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from budgeting.models import CutReason
+from accounts.models import Organization, User
+from accounts.permissions import units_visible_to
+from budgeting.models import CutReason, ReviewStage
+from budgeting.permissions import stages_decided_by
 from budgeting.workflow import COMMENT_REQUIRED, Action
 from projects.models import Project
+from projects.widgets import QuickSelect
 
 
 class ActionForm(forms.Form):
@@ -100,3 +104,65 @@ class CutForm(forms.Form):
         if not amount.is_finite():  # NaN and infinities are no amount
             raise forms.ValidationError(self.NOT_A_NUMBER)
         return amount
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    """A stage named with its cycle's year: each cycle has a stage of each name."""
+
+    def label_from_instance(self, obj: ReviewStage) -> str:
+        return f"{obj.cycle.year} · {obj}"
+
+
+class QueueFilterForm(forms.Form):
+    """The filters of the reviewers' queues (my tasks, batch approval), read from GET.
+    Every field optional; an invalid one is said at its field and otherwise ignored."""
+
+    stage = StageChoiceField(
+        label=_("Stage"),
+        queryset=ReviewStage.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect,
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Budget unit"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect,
+        help_text=_("With its secondary units."),
+    )
+    amount_from = forms.DecimalField(
+        label=_("Requested from (yuan)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=16,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+    )
+    amount_to = forms.DecimalField(
+        label=_("Requested up to (yuan)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=16,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+    )
+
+    def __init__(self, *args: Any, user: User, final_only: bool = False, **kwargs: Any) -> None:
+        """``final_only``: the batch page, where every project stands at a final stage."""
+        super().__init__(*args, **kwargs)
+        stages = stages_decided_by(user).select_related("cycle").order_by("-cycle__year", "order")
+        if final_only:
+            stages = stages.filter(is_final=True)
+        self.fields["stage"].queryset = stages  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = units_visible_to(user).order_by("code")  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters given, by name (validates the form)."""
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value is not None and value != ""
+        }

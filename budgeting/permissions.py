@@ -273,6 +273,15 @@ def reviews_decided_by(user: AnyUser) -> QuerySet[Review]:
     return Review.objects.filter(at_my_stage, project__in=projects_visible_to(member))
 
 
+def stages_decided_by(user: AnyUser) -> QuerySet[ReviewStage]:
+    """The review stages whose reviewers include this user (by role), for the queues'
+    stage filter; which of their projects the user decides is ``reviews_decided_by``'s."""
+    member = active_user(user)
+    if member is None:
+        return ReviewStage.objects.none()
+    return ReviewStage.objects.filter(role__in=set(member.roles))
+
+
 def deciders_at(project: Project, stage: ReviewStage) -> QuerySet[User]:
     """The active users who decide on ``project`` at ``stage`` (the user twin of
     ``can_decide_at``): the stage's role, and for the department review the approvers

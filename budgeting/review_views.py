@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import request_member
 from audit.queries import history_of
-from budgeting import amounts, diff, services, workflow
+from budgeting import amounts, diff, queues, services, workflow
 from budgeting.forms import ActionForm, CutForm
 from budgeting.models import LineDecision, Review, ReviewStage
 from budgeting.permissions import (
@@ -70,32 +70,53 @@ def returned_to(user: User) -> QuerySet[Project]:
     )
 
 
+def _my_queue(request: HttpRequest, user: User) -> tuple[queues.Queue, QuerySet[Project]]:
+    """What awaits my decision, filtered and sorted as asked, and what was returned to me,
+    narrowed by the same unit and amounts (a returned project stands at no stage)."""
+    awaiting = queues.queue(request, tasks_for(user), user)
+    return awaiting, queues.filter_returned(returned_to(user), awaiting.filters)
+
+
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
+    """My tasks, 50 to a page (a province's finance review holds tens of thousands)."""
     user = request_member(request)
+    awaiting, returned = _my_queue(request, user)
+    page = awaiting.page(request)
     return render(
         request,
         "budgeting/tasks.html",
-        {"reviews": tasks_for(user), "returned": list(returned_to(user))},
+        {
+            "page": page,
+            "reviews": page.object_list,
+            "returned": list(returned),
+            "filter_form": awaiting.form,
+            "filtered": awaiting.filtered,
+            "sort": awaiting.sort,
+            "query": awaiting.query,
+        },
     )
 
 
 @login_required
 def my_tasks_export(request: HttpRequest) -> HttpResponse:
-    """The same queue as an Excel sheet: what awaits my decision, oldest first, then
-    what was returned to me for revision."""
+    """The same queue as an Excel sheet, every page of it: what awaits my decision (as
+    filtered and sorted on the page, oldest first by default), then what was returned
+    to me for revision."""
     user = request_member(request)
+    awaiting_queue, returned_projects = _my_queue(request, user)
     headers = [
         gettext("Project code"), gettext("Project name"), gettext("Budget unit"),
         gettext("Stage"), gettext("Waiting since"), gettext("Requested amount (yuan)"),
     ]  # fmt: skip
     awaiting = (
-        (review.project, str(review.stage), review.stage_entered_at) for review in tasks_for(user)
+        (review.project, str(review.stage), review.stage_entered_at)
+        for review in awaiting_queue.reviews.iterator(chunk_size=2000)
     )
     returned = (
         # returned_at is an annotation of returned_to's query
         (project, project.state_label, getattr(project, "returned_at", None))
-        for project in returned_to(user)
+        for project in returned_projects
     )
     rows = (
         [

@@ -27,3 +27,16 @@ def posted_version(request: HttpRequest, name: str = "version") -> int:
     number, which matches no version, so the service answers that the page is stale."""
     version = whole_number(request.POST.get(name))
     return -1 if version is None else version
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def page_number(raw: str | None) -> int:
+    """A list's page number from the query string, never an error: 1 for anything but
+    ASCII digits (junk, "-3", "0", NUL), and a number too long for ``whole_number`` the
+    largest, which ``Paginator.get_page`` turns into the last page as it does any page
+    past the end."""
+    if raw is not None and _DIGITS.fullmatch(raw) and whole_number(raw) is None:
+        return POSTGRES_INT_MAX
+    return whole_number(raw) or 1

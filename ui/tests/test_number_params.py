@@ -19,7 +19,7 @@ from budgeting import services
 from budgeting.models import BudgetCycle
 from projects.models import Project
 from reports.tests.export_helpers import requested_job
-from ui.params import whole_number
+from ui.params import POSTGRES_INT_MAX, page_number, whole_number
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +156,16 @@ def test_an_approved_amount_that_is_no_finite_amount_is_refused_with_a_message(
     ) or error.startswith("Exceeds the amount limit: The approved amount")  # 1e30
     assert f'name="approved_amount" value="{raw}"' in response.content.decode()
     assert not line.decisions.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "page"),
+    [
+        (None, 1), ("", 1), ("x", 1), ("-3", 1), ("0", 1), ("²", 1), ("١٢", 1), ("\x00", 1),
+        ("2\x00", 1), (" 2", 1), ("2.0", 1), ("2", 2), ("0050", 50),
+        # too long for an integer: the largest, which the paginator makes the last page
+        ("99999999999", POSTGRES_INT_MAX), ("9" * 400, POSTGRES_INT_MAX),
+    ],
+)  # fmt: skip
+def test_a_page_number_is_the_first_page_unless_whole_digits(raw: str | None, page: int) -> None:
+    assert page_number(raw) == page
