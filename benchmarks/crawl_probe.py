@@ -84,20 +84,19 @@ class Client:
         )
 
 
-def crawl(base: str, username: str, password: str, limit: int) -> list[str]:
-    client = Client(base)
-    client.login(username, password)
+def follow_links(client: Client, limit: int) -> tuple[list[str], list[str]]:
+    """The same-site pages reachable from home, up to ``limit``, and those that answered 5xx."""
     failures = []
-    seen: set[str] = set()
+    seen: list[str] = []
     queue = deque(["/"])
     while queue and len(seen) < limit:
         path = queue.popleft()
         if path in seen or SKIP.search(path):
             continue
-        seen.add(path)
+        seen.append(path)
         status, page = client.request(path)
         if status >= 500:
-            failures.append(f"{username} GET {path} {status}")
+            failures.append(f"GET {path} {status}")
         for raw_link in HREF.findall(page):
             link = html.unescape(raw_link)
             parsed = urllib.parse.urlsplit(link)
@@ -108,6 +107,14 @@ def crawl(base: str, username: str, password: str, limit: int) -> list[str]:
             ):
                 continue
             queue.append(link)
+    return seen, failures
+
+
+def crawl(base: str, username: str, password: str, limit: int) -> list[str]:
+    client = Client(base)
+    client.login(username, password)
+    seen, found = follow_links(client, limit)
+    failures = [f"{username} {failure}" for failure in found]
     for path in sorted(seen):
         bare = urllib.parse.urlsplit(path).path
         hostile = [f"{bare}?{query}" for query in HOSTILE_QUERIES]

@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from crawl_probe import PERSONAS, SKIP, Client
+from crawl_probe import PERSONAS, Client, follow_links
 
 SKIP_ACTIONS = re.compile(r"/(logout|i18n)/|/password|/two-factor|/2fa|/otp")
 VERBOSE = "-v" in sys.argv or "--verbose" in sys.argv
@@ -196,24 +196,6 @@ def probe(client: Client, username: str, pages: list[str]) -> tuple[int, list[st
     return sent, failures
 
 
-def pages_of(client: Client, limit: int) -> list[str]:
-    from collections import deque
-
-    seen: list[str] = []
-    queue = deque(["/"])
-    while queue and len(seen) < limit:
-        path = queue.popleft()
-        if path in seen or SKIP.search(path):
-            continue
-        seen.append(path)
-        _status, body = client.request(path)
-        for raw_link in re.findall(r'href="(/[^"#]*)"', body):
-            link = raw_link.replace("&amp;", "&")
-            if not link.startswith("/static") and link not in seen:
-                queue.append(link)
-    return seen
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -226,7 +208,7 @@ def main() -> int:
     for username in args.persona or PERSONAS:
         client = Client(args.base.rstrip("/"))
         client.login(username, password)
-        pages = pages_of(client, args.pages)
+        pages, _failures = follow_links(client, args.pages)
         sent, found = probe(client, username, pages)
         print(f"{username}: {len(pages)} pages, {sent} hostile posts, {len(found)} 5xx")
         failures += found
