@@ -86,9 +86,16 @@ class LineFigures:
 def approved_totals(projects: Sequence[Project]) -> dict[int, Decimal]:
     """Each project's ``approved_total`` by id, as final approval would fix it now: two
     queries, whatever the number of projects and lines (the batch approval list)."""
+    return {pk: figures.approved_total() for pk, figures in figures_of(projects).items()}
+
+
+def figures_of(projects: Sequence[Project]) -> dict[int, LineFigures]:
+    """Each project's ``LineFigures`` by id: two queries, whatever the number of projects
+    and lines."""
     ids = [project.pk for project in projects]
     lines: dict[int, list[EstimateLine]] = {pk: [] for pk in ids}
-    for line in EstimateLine.objects.filter(project_id__in=ids):
+    project_lines = EstimateLine.objects.filter(project_id__in=ids)
+    for line in project_lines.order_by("project", "position", "id"):
         lines[line.project_id].append(line)
     decisions: dict[int, list[LineDecision]] = {}
     for decision in (
@@ -97,7 +104,7 @@ def approved_totals(projects: Sequence[Project]) -> dict[int, Decimal]:
         .order_by("stage__order")
     ):
         decisions.setdefault(decision.line_id, []).append(decision)
-    return {pk: LineFigures(lines[pk], decisions).approved_total() for pk in ids}
+    return {pk: LineFigures(lines[pk], decisions) for pk in ids}
 
 
 def load(project: Project) -> LineFigures:

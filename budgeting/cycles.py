@@ -7,11 +7,13 @@ again under the row lock, and the admin's forms call it to show the refusal next
 to the field, so the two can never disagree.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role, User
@@ -19,12 +21,15 @@ from accounts.permissions import REVIEWER_ROLES
 from audit.services import record_event
 from budgeting.models import (
     BudgetCycle,
+    BudgetRound,
     ControlFigure,
     CycleState,
     LineDecision,
     Review,
     ReviewStage,
+    RoundState,
 )
+from budgeting.rounds import ONE_ROUND
 from budgeting.workflow import WorkflowError
 from projects.models import ProjectState
 from standards.pricing import PricingError, check_amount
@@ -62,8 +67,11 @@ def create_cycle(
     opens_at: datetime,
     closes_at: datetime,
     state: str,
+    rounds: Sequence[tuple[str, str, str]] = ONE_ROUND,
 ) -> BudgetCycle:
-    """Create a budget cycle with the default review stages (admins may change them).
+    """Create a budget cycle with the default review stages (admins may change them)
+    and its ``rounds`` (``budgeting.rounds``: one, 两上两下, ...); the first round opens
+    with the cycle.
 
     Raises ``ValidationError`` (nothing written) on invalid fields, e.g. a year that
     has a cycle already or a window that closes before it opens.
@@ -87,6 +95,12 @@ def create_cycle(
                 may_change_amounts=may_change,
                 is_final=final,
             )
+        for order, (code, round_name, kind) in enumerate(rounds, start=1):
+            BudgetRound.objects.create(
+                cycle=cycle, order=order, code=code, name=round_name, kind=kind
+            )
+        if state == CycleState.OPEN:
+            _open_first_round(cycle)
         record_event(
             "budgeting.cycle.created",
             actor=actor,
@@ -98,6 +112,7 @@ def create_cycle(
                 "opens_at": opens_at,
                 "closes_at": closes_at,
                 "stages": [s[0] for s in DEFAULT_STAGES],
+                "rounds": [r[1] for r in rounds],
             },
         )
     return cycle
@@ -151,6 +166,8 @@ def change_cycle(
         }
         if changes:
             locked.save(update_fields=CYCLE_FIELDS)
+            if locked.state == CycleState.OPEN:
+                _open_first_round(locked)
             record_event(
                 "budgeting.cycle.changed",
                 actor=actor,
@@ -161,6 +178,15 @@ def change_cycle(
                 data=changes,
             )
     return locked
+
+
+def _open_first_round(cycle: BudgetCycle) -> None:
+    """A year opening for the first time opens its first round; a reopened year (late
+    submissions) goes on in the round it was in."""
+    if not cycle.rounds.exclude(state=RoundState.PENDING).exists():
+        cycle.rounds.filter(order=cycle.rounds.order_by("order").values("order")[:1]).update(
+            state=RoundState.OPEN, opened_at=timezone.now()
+        )
 
 
 def check_cycle_deletion(cycle: BudgetCycle) -> None:

@@ -8,6 +8,7 @@ for a new cycle; the states and the transitions between them are code
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -53,6 +54,53 @@ class BudgetCycle(models.Model):
     def accepts_submissions(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.state == CycleState.OPEN and self.opens_at <= now <= self.closes_at
+
+
+class RoundKind(models.TextChoices):
+    SUBMISSION = "submission", _("Submission (上)")
+    ISSUE = "issue", _("Issue (下)")
+
+
+class RoundState(models.TextChoices):
+    PENDING = "pending", _("Not yet open")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class BudgetRound(models.Model):
+    """One round of a budget year (一上, 一下, 二上, 二下): departments submit in a
+    submission round (上); finance issues in an issue round (下) the control figures, or,
+    after the last submission round, the approval. Rounds are data: a year of "三上三下"
+    or of a single round is configured, not coded (``budgeting.rounds`` reads them)."""
+
+    cycle = models.ForeignKey(BudgetCycle, on_delete=models.CASCADE, related_name="rounds")
+    order = models.PositiveSmallIntegerField(_("order"))
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=20, choices=RoundKind.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=RoundState.choices, default=RoundState.PENDING
+    )
+    opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("budget round")
+        verbose_name_plural = _("budget rounds")
+        ordering = ["cycle", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "order"], name="one_round_per_position"),
+            models.UniqueConstraint(fields=["cycle", "code"], name="round_code_unique_in_cycle"),
+            # At most one round of a year is open at a time: the year's "now".
+            models.UniqueConstraint(
+                fields=["cycle"], condition=Q(state="open"), name="one_open_round_per_cycle"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle.year} {self.name}"
 
 
 class StageCondition(models.TextChoices):
@@ -125,6 +173,10 @@ class Review(models.Model):
     # only then may the submitter still withdraw it.
     awaiting_first_decision = models.BooleanField(default=False)
     submissions = models.PositiveSmallIntegerField(default=0)
+    # The submission round of the latest submission (一上, 二上, ...).
+    round = models.ForeignKey(
+        BudgetRound, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
     batch = models.ForeignKey(
         "ApprovalBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
     )
@@ -138,13 +190,25 @@ class Review(models.Model):
 
 
 class ControlFigure(models.Model):
-    """The ceiling (控制数) finance sets for a primary unit in a cycle."""
+    """The ceiling (控制数) finance issues to a primary unit in a cycle; in a submission
+    round after it is issued, the unit's requests may not exceed it."""
 
     cycle = models.ForeignKey(BudgetCycle, on_delete=models.CASCADE, related_name="control_figures")
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="control_figures"
     )
     amount = money_field(_("control figure (yuan)"))
+    # Optional split where finance wants one: of the amount, for construction (建设) and
+    # for operation (运维).
+    construction_amount = money_field(_("of which construction"), null=True, blank=True)
+    operation_amount = money_field(_("of which operation"), null=True, blank=True)
+    issued_round = models.ForeignKey(
+        BudgetRound, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("control figure")
@@ -169,6 +233,12 @@ class ApprovalBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(default=timezone.now)
+    round = models.ForeignKey(
+        BudgetRound, on_delete=models.PROTECT, null=True, blank=True, related_name="batches"
+    )
+    document_number = models.CharField(
+        _("approval document number (批复文号)"), max_length=100, blank=True
+    )
 
     class Meta:
         verbose_name = _("approval batch")
@@ -220,3 +290,87 @@ class LineDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}@{self.stage_id}: {self.approved_amount}"
+
+
+class FigureDraft(models.Model):
+    """A what-if scenario for the control figures, kept until finance issues one: a change
+    of the base (the units' reviewed requests) by a percentage, operation (运维) kept whole
+    or not, and units whose figure is fixed. Nothing of it binds until issued."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cycle = models.ForeignKey(BudgetCycle, on_delete=models.CASCADE, related_name="figure_drafts")
+    name = models.CharField(_("draft name"), max_length=100)
+    change_percent = models.DecimalField(
+        _("change of the total (%)"), max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    keep_operation_whole = models.BooleanField(_("keep operation (运维) whole"), default=False)
+    # {unit code: amount as a string}: figures finance typed or uploaded, kept as they are.
+    fixed = models.JSONField(_("fixed figures"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("control figure draft")
+        verbose_name_plural = _("control figure drafts")
+        ordering = ["cycle", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "name"], name="figure_draft_name_unique"),
+            models.CheckConstraint(
+                condition=Q(change_percent__gte=-100) & Q(change_percent__lte=1000),
+                name="figure_draft_change_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExcessAllowance(models.Model):
+    """Finance's leave for one project to exceed its unit's control figure in a round,
+    with the reason, kept in the history."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(BudgetRound, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("allowance over the control figure")
+        verbose_name_plural = _("allowances over the control figure")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "round"], name="one_allowance_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}@{self.round_id}"
+
+
+class RoundResult(models.Model):
+    """A project's figures when its submission round ended and the next began: what it
+    requested and what the reviewers made of it (一上申报数, 一上审核数), and its lines
+    then, for the next round's diff and the summary's round columns."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="round_results")
+    round = models.ForeignKey(BudgetRound, on_delete=models.PROTECT, related_name="results")
+    requested_amount = money_field(_("requested"))
+    reviewed_amount = money_field(_("reviewed"), null=True, blank=True)
+    state = models.CharField(max_length=20)
+    lines = models.JSONField(default=list)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "round"], name="one_result_per_round")
+        ]
+        indexes = [models.Index(fields=["round", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}@{self.round_id}: {self.requested_amount}"

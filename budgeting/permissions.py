@@ -20,6 +20,7 @@ from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role, UnitLevel, User
@@ -34,8 +35,15 @@ from accounts.permissions import (
     is_system_admin,
     submission_scope,
 )
-from budgeting import workflow
-from budgeting.models import ApprovalBatch, BudgetCycle, Review, ReviewStage
+from budgeting import enforcement, rounds, workflow
+from budgeting.models import (
+    ApprovalBatch,
+    BudgetCycle,
+    BudgetRound,
+    Review,
+    ReviewStage,
+    RoundKind,
+)
 from budgeting.workflow import Action, WorkflowError
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
@@ -114,6 +122,17 @@ class Standing:
         if stages:
             return stages[0].cycle, stages
         return BudgetCycle.objects.filter(year=year).first(), []
+
+    @cached_property
+    def rounds(self) -> list[BudgetRound]:
+        """The rounds of the project's year, in order (one query, only when a rule asks)."""
+        cycle = self.submission_cycle
+        return list(cycle.rounds.order_by("order")) if cycle else []
+
+    @property
+    def open_round(self) -> BudgetRound | None:
+        """The round of the year that is open now, if any."""
+        return rounds.open_round(self.rounds)
 
     @property
     def submission_cycle(self) -> BudgetCycle | None:
@@ -198,13 +217,46 @@ def _what_is_missing(standing: Standing, action: Action) -> list[str]:
     missing = []
     if action == Action.PASS and stage.is_final:
         missing.append(_("This is the final stage: approve the budget instead."))
+    elif action == Action.PASS and stage.role == Role.DEPARTMENT_APPROVER:
+        missing.extend(_over_figure(standing))
     elif action == Action.PASS and not workflow.next_stage(
         standing.stages, standing.project, stage
     ):
         missing.append(_("There is no later stage to pass the project to."))
     elif action == Action.APPROVE and not stage.is_final:
         missing.append(_("Only the final stage approves; pass the project on instead."))
+    elif action == Action.APPROVE and not _approvable_in_round(standing):
+        missing.append(
+            _(
+                "Final approval comes after the year's last round; this project was "
+                "submitted in %(round)s, whose review ends in control figures."
+            )
+            % {"round": standing.review.round.name}  # type: ignore[union-attr]
+        )
     return missing
+
+
+def _approvable_in_round(standing: Standing) -> bool:
+    """Projects of the year's last submission round (or of a year before rounds) are
+    approved; those of an earlier round wait at the final stage for the next round."""
+    review = standing.review
+    if review is None or review.round_id is None:
+        return True
+    round_ = next((r for r in standing.rounds if r.pk == review.round_id), None)
+    return round_ is None or rounds.is_last_submission(round_, standing.rounds)
+
+
+def _over_figure(standing: Standing) -> list[str]:
+    """The refusal when counting the project would take its unit over the control figure
+    in a round bound by figures (``budgeting.enforcement``); nothing otherwise."""
+    round_ = standing.open_round
+    if round_ is None or not rounds.bound_by_figures(round_, standing.rounds):
+        return []
+    review = standing.review
+    if review is not None and review.round_id not in (None, round_.pk):
+        return []  # decided in the round it was submitted in; a later round binds anew
+    excess = enforcement.excess_over_figure(standing.project, round_)
+    return [excess.message()] if excess else []
 
 
 def _missing_for_submission(standing: Standing) -> list[str]:
@@ -218,9 +270,29 @@ def _missing_for_submission(standing: Standing) -> list[str]:
         )
     elif not cycle.accepts_submissions():
         problems.insert(0, _("The submission window of %(cycle)s is not open.") % {"cycle": cycle})
+    elif not _submission_round_open(standing):
+        round_ = standing.open_round
+        problems.insert(
+            0,
+            _("%(cycle)s is in %(round)s: no submissions now.")
+            % {"cycle": cycle, "round": round_.name if round_ else _("no open round")},
+        )
+    else:
+        problems.extend(_over_figure(standing))
     if not problems and workflow.next_stage(standing.submission_stages, project, None) is None:
         problems.append(_("The cycle has no review stage for this project."))
     return problems
+
+
+def _submission_round_open(standing: Standing) -> bool:
+    """A submission round (上) is open, within its own window if it has one."""
+    round_ = standing.open_round
+    if round_ is None or round_.kind != RoundKind.SUBMISSION:
+        return False
+    now = timezone.now()
+    return (round_.opens_at is None or round_.opens_at <= now) and (
+        round_.closes_at is None or now <= round_.closes_at
+    )
 
 
 def available_actions(
@@ -339,3 +411,9 @@ def control_figure_units(user: AnyUser) -> QuerySet[Organization]:
     if sees_every_control_figure(member):
         return departments
     return departments.filter(pk=member.organization_id)
+
+
+def can_manage_rounds(user: AnyUser) -> bool:
+    """Finance opens and closes a year's rounds and issues its control figures."""
+    member = active_user(user)
+    return member is not None and bool(FINANCE_ROLES.intersection(member.roles))

@@ -47,11 +47,12 @@ def submit(project: Project, *, actor: User, expected_version: int) -> Project:
         if review is None:
             review = Review(project=locked, cycle=cycle)
         review.cycle = cycle
+        review.round = standing.open_round
         review.submitted_at = timezone.now()
         review.submitted_by = actor
         review.submissions += 1
         review.awaiting_first_decision = True
-        return _move(
+        return record_move(
             locked,
             review,
             actor=actor,
@@ -73,7 +74,7 @@ def pass_stage(
         following = workflow.next_stage(standing.stages, locked, stage)
         assert following is not None  # check() refuses a pass with nowhere to go
         review.awaiting_first_decision = False
-        return _move(
+        return record_move(
             locked,
             review,
             actor=actor,
@@ -107,7 +108,7 @@ def return_for_revision(
             previous = standing.previous_stage
             if previous is None:
                 raise WorkflowError(_("There is no previous stage to return the project to."))
-            return _move(
+            return record_move(
                 locked,
                 review,
                 actor=actor,
@@ -116,7 +117,7 @@ def return_for_revision(
                 stage=previous,
                 comment=comment,
             )
-        return _move(
+        return record_move(
             locked,
             review,
             actor=actor,
@@ -136,7 +137,7 @@ def reject(project: Project, *, actor: User, expected_version: int, comment: str
         locked, review, _stage = _decision(standing)
         _require_comment(Action.REJECT, comment)
         review.awaiting_first_decision = False
-        return _move(
+        return record_move(
             locked,
             review,
             actor=actor,
@@ -155,7 +156,7 @@ def withdraw(project: Project, *, actor: User, expected_version: int, comment: s
         locked, review = standing.project, standing.review
         assert review is not None  # check() allows a withdrawal only before the first decision
         review.awaiting_first_decision = False
-        return _move(
+        return record_move(
             locked,
             review,
             actor=actor,
@@ -185,7 +186,7 @@ def approve(
         )
         review.awaiting_first_decision = False
         review.batch = batch
-        return _move(
+        return record_move(
             locked,
             review,
             actor=actor,
@@ -298,7 +299,7 @@ def _require_comment(action: Action, comment: str) -> None:
         )
 
 
-def _move(
+def record_move(
     project: Project,
     review: Review,
     *,
@@ -309,6 +310,8 @@ def _move(
     comment: str,
     extra: dict[str, Any] | None = None,
 ) -> Project:
+    """Write the project's new state and stage (both rows locked by the caller), queue the
+    notification and record the history event with the totals."""
     from_state, from_stage = project.state, review.stage
     project.state = state
     project.version += 1

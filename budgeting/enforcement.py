@@ -1,0 +1,90 @@
+"""The control figure's bite (二上): in a round bound by figures (``rounds.bound_by_figures``),
+a unit's counted requests may not exceed the figure finance issued to its primary unit.
+
+Counted are the requests of the primary unit and its secondary units submitted in the
+round and still asking (in review or approved), plus the one being decided. Three
+queries whatever the number of projects: the figure, finance's allowance, one sum.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from budgeting.models import BudgetRound, ControlFigure, ExcessAllowance
+from projects.models import Project, ProjectState
+
+# Listed by name in a refusal, the largest first; the rest are summed up.
+LISTED_PROJECTS = 10
+TEN_THOUSAND = Decimal("10000")
+
+
+@dataclass(frozen=True)
+class Excess:
+    figure: Decimal
+    total: Decimal
+    counted: list[tuple[str, str, Decimal]]  # code, name, requested; the largest first
+
+    @property
+    def amount(self) -> Decimal:
+        return self.total - self.figure
+
+    def message(self) -> str:
+        listed = "; ".join(
+            f"{code} {name} {wan(amount)}" for code, name, amount in self.counted[:LISTED_PROJECTS]
+        )
+        more = len(self.counted) - LISTED_PROJECTS
+        if more > 0:
+            listed += " " + _("and %(count)s more") % {"count": more}
+        return _(
+            "Over the control figure by %(excess)s (10,000 yuan): the unit's figure is "
+            "%(figure)s, its counted requests in this round come to %(total)s. Counted: "
+            "%(projects)s. Nothing was changed."
+        ) % {
+            "excess": wan(self.amount),
+            "figure": wan(self.figure),
+            "total": wan(self.total),
+            "projects": listed,
+        }
+
+
+def wan(amount: Decimal) -> str:
+    """Yuan in 万元 with two places, half-up, as finance states ceilings."""
+    return f"{(amount / TEN_THOUSAND).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+
+
+def primary_unit_id(project: Project) -> int:
+    return project.organization.parent_id or project.organization_id
+
+
+def excess_over_figure(project: Project, round_: BudgetRound) -> Excess | None:
+    """How far counting ``project`` would take its unit over the figure in ``round_``;
+    None if it stays within, the unit has no figure, or finance allowed the excess."""
+    primary = primary_unit_id(project)
+    figure = (
+        ControlFigure.objects.filter(cycle_id=round_.cycle_id, organization_id=primary)
+        .values_list("amount", flat=True)
+        .first()
+    )
+    if figure is None:
+        return None
+    if ExcessAllowance.objects.filter(project=project, round=round_).exists():
+        return None
+    others = list(
+        Project.objects.filter(
+            Q(organization_id=primary) | Q(organization__parent_id=primary),
+            review__round=round_,
+            state__in=(ProjectState.IN_REVIEW, ProjectState.APPROVED),
+        )
+        .exclude(pk=project.pk)
+        .values_list("code", "name", "requested_amount")
+    )
+    counted = sorted(
+        [*others, (project.code, project.name, project.requested_amount)],
+        key=lambda row: (-row[2], row[0]),
+    )
+    total = sum((row[2] for row in counted), Decimal("0.00"))
+    if total <= figure:
+        return None
+    return Excess(figure=figure, total=total, counted=counted)
