@@ -9,6 +9,8 @@ round columns and the next round's diff. A project finance does not take is reje
 (不予安排) with a reason at the final stage before, as any rejection.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -185,3 +187,35 @@ def allow_excess(project: Project, *, actor: User, reason: str) -> ExcessAllowan
             data={"round": round_.code},
         )
     return allowance
+
+
+def set_round_window(
+    round_: BudgetRound,
+    *,
+    actor: User,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+) -> BudgetRound:
+    """Set the window of a round (either end may stay open): submissions in a submission
+    round are taken only within it. Raises ``WorkflowError`` (nothing written) for a
+    window that closes before it opens, a closed round or a year that is history."""
+    if not can_manage_rounds(actor):
+        raise WorkflowError(_("Only finance opens and closes the rounds of a budget year."))
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise WorkflowError(_("The round must close after it opens."), field="closes_at")
+    with transaction.atomic():
+        locked = BudgetRound.objects.select_for_update().select_related("cycle").get(pk=round_.pk)
+        if locked.cycle.state == CycleState.ARCHIVED or locked.state == RoundState.CLOSED:
+            raise WorkflowError(_("A closed round is history: its window no longer changes."))
+        before = [locked.opens_at, locked.closes_at]
+        locked.opens_at, locked.closes_at = opens_at, closes_at
+        if before != [opens_at, closes_at]:
+            locked.save(update_fields=["opens_at", "closes_at"])
+            record_event(
+                "budgeting.cycle.round_window_set",
+                actor=actor,
+                target=locked.cycle,
+                target_key=str(locked.cycle.year),
+                data={"round": locked.code, "before": before, "after": [opens_at, closes_at]},
+            )
+    return locked

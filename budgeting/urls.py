@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgeting import batch_views, review_views
+from budgeting import batch_views, review_views, round_views
 
 app_name = "budgeting"
 
@@ -10,6 +10,14 @@ urlpatterns = [
     path("batches/", batch_views.batch_list, name="batches"),
     path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
     path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),
+    path("years/", round_views.year_list, name="years"),
+    path("years/<int:year>/", round_views.year_rounds, name="rounds"),
+    path("years/<int:year>/advance/", round_views.advance, name="advance_round"),
+    path(
+        "years/<int:year>/rounds/<int:round_id>/window/",
+        round_views.set_window,
+        name="round_window",
+    ),
     path("<code:code>/", review_views.review_detail, name="review"),
     path("<code:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),
     path("<code:code>/<slug:action>/", review_views.act, name="act"),

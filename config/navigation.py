@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import active_user, is_system_admin
-from budgeting.permissions import can_approve_batches
+from budgeting.permissions import can_approve_batches, can_manage_rounds
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,14 @@ def items_for(request: HttpRequest) -> list[NavItem]:
             frozenset({"reports:summary", "reports:review_figures"}),
         )
     )
+    if can_manage_rounds(user):
+        items.append(
+            NavItem(
+                _("Budget rounds"),
+                reverse("budgeting:years"),
+                frozenset({"budgeting:years", "budgeting:rounds"}),
+            )
+        )
     if can_approve_batches(user):
         items.append(
             NavItem(

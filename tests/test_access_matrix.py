@@ -118,6 +118,11 @@ def only(persona: str, status: int = 200, others: int = 403) -> dict[str, int]:
     return {**logged_in(others), persona: status}
 
 
+def finance_only(status: int = 200) -> dict[str, int]:
+    """Finance's own pages: its reviewers and approvers; everyone else 403."""
+    return {**logged_in(403), "finance_reviewer": status, "finance_approver": status}
+
+
 PROJECT = lambda w: [w.project.code]  # noqa: E731
 MATRIX: dict[str, Row] = {
     "home": Row(logged_in(200)),
@@ -206,6 +211,12 @@ MATRIX: dict[str, Row] = {
     "reports:export": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
     "reports:export_download": Row(only("submitter", others=404), lambda w: [w.export.public_id]),
     "reports:open_data": Row(logged_in(200)),
+    "budgeting:years": Row(finance_only()),
+    "budgeting:rounds": Row(finance_only(), lambda w: [w.cycle.year]),
+    "budgeting:advance_round": Row(logged_in(405), lambda w: [w.cycle.year]),
+    "budgeting:round_window": Row(
+        logged_in(405), lambda w: [w.cycle.year, w.cycle.rounds.get(order=1).pk]
+    ),
     "budgeting:batches": Row(only("finance_approver")),
     "budgeting:batch": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
     "budgeting:batch_export": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
