@@ -206,6 +206,17 @@ def since_last_return(project: Project, lines: list[EstimateLine]) -> tuple[Line
     return compare(event.data["lines"], snapshot(lines)), event
 
 
+def against_review(returned: Event, lines: list[EstimateLine]) -> LineDiff | None:
+    """The diff of the lines now against what the reviewers left of them when the round
+    before ended (the returned snapshot's ``reviewed`` amounts, kept by
+    ``round_changes``); None for a return that carries no review."""
+    before = returned.data.get("lines", [])
+    if not before or "reviewed" not in before[0]:
+        return None
+    reviewed = [{**record, "amount": record["reviewed"]} for record in before]
+    return compare(reviewed, snapshot(lines))
+
+
 def describe_inputs(inputs: dict[str, Any]) -> str:
     """A line's pricing inputs in words, labelled as the line form labels them:
     "Quantity used: 3; Rate (e.g. 0.15): 0.06"; a workload's stages one by one,

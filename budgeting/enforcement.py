@@ -58,19 +58,63 @@ def primary_unit_id(project: Project) -> int:
     return project.organization.parent_id or project.organization_id
 
 
-def excess_over_figure(project: Project, round_: BudgetRound) -> Excess | None:
-    """How far counting ``project`` would take its unit over the figure in ``round_``;
-    None if it stays within, the unit has no figure, or finance allowed the excess."""
-    primary = primary_unit_id(project)
-    figure = (
-        ControlFigure.objects.filter(cycle_id=round_.cycle_id, organization_id=primary)
+@dataclass(frozen=True)
+class FigureStanding:
+    """The unit's figure against its counted requests with the project counted, for the
+    review page: what the refusal would say, and whether finance allowed it."""
+
+    figure: Decimal
+    total: Decimal
+    allowed: bool
+    round_name: str
+
+    @property
+    def excess(self) -> Decimal:
+        return max(self.total - self.figure, Decimal("0.00"))
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.figure - self.total, Decimal("0.00"))
+
+
+def figure_standing(project: Project, round_: BudgetRound) -> FigureStanding | None:
+    """The unit's figure and counted total with ``project`` counted; None without a figure."""
+    figure = _figure(project, round_)
+    if figure is None:
+        return None
+    total = sum((row[2] for row in _counted(project, round_)), Decimal("0.00"))
+    allowed = ExcessAllowance.objects.filter(project=project, round=round_).exists()
+    return FigureStanding(figure=figure, total=total, allowed=allowed, round_name=round_.name)
+
+
+def _figure(project: Project, round_: BudgetRound) -> Decimal | None:
+    return (
+        ControlFigure.objects.filter(
+            cycle_id=round_.cycle_id, organization_id=primary_unit_id(project)
+        )
         .values_list("amount", flat=True)
         .first()
     )
+
+
+def excess_over_figure(project: Project, round_: BudgetRound) -> Excess | None:
+    """How far counting ``project`` would take its unit over the figure in ``round_``;
+    None if it stays within, the unit has no figure, or finance allowed the excess."""
+    figure = _figure(project, round_)
     if figure is None:
         return None
     if ExcessAllowance.objects.filter(project=project, round=round_).exists():
         return None
+    counted = _counted(project, round_)
+    total = sum((row[2] for row in counted), Decimal("0.00"))
+    if total <= figure:
+        return None
+    return Excess(figure=figure, total=total, counted=counted)
+
+
+def _counted(project: Project, round_: BudgetRound) -> list[tuple[str, str, Decimal]]:
+    """The unit's requests counted in ``round_`` with ``project`` among them, largest first."""
+    primary = primary_unit_id(project)
     others = list(
         Project.objects.filter(
             Q(organization_id=primary) | Q(organization__parent_id=primary),
@@ -80,11 +124,7 @@ def excess_over_figure(project: Project, round_: BudgetRound) -> Excess | None:
         .exclude(pk=project.pk)
         .values_list("code", "name", "requested_amount")
     )
-    counted = sorted(
+    return sorted(
         [*others, (project.code, project.name, project.requested_amount)],
         key=lambda row: (-row[2], row[0]),
     )
-    total = sum((row[2] for row in counted), Decimal("0.00"))
-    if total <= figure:
-        return None
-    return Excess(figure=figure, total=total, counted=counted)

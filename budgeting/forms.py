@@ -166,3 +166,13 @@ class QueueFilterForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if value is not None and value != ""
         }
+
+
+class AllowanceForm(forms.Form):
+    """Finance's leave for a request to exceed its unit's control figure, with the reason."""
+
+    reason = forms.CharField(
+        label=_("Reason for allowing the excess"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -246,15 +246,15 @@ def _approvable_in_round(standing: Standing) -> bool:
     return round_ is None or rounds.is_last_submission(round_, standing.rounds)
 
 
-def _over_figure(standing: Standing) -> list[str]:
+def _over_figure(standing: Standing, *, submitting: bool = False) -> list[str]:
     """The refusal when counting the project would take its unit over the control figure
     in a round bound by figures (``budgeting.enforcement``); nothing otherwise."""
     round_ = standing.open_round
     if round_ is None or not rounds.bound_by_figures(round_, standing.rounds):
         return []
     review = standing.review
-    if review is not None and review.round_id not in (None, round_.pk):
-        return []  # decided in the round it was submitted in; a later round binds anew
+    if not submitting and review is not None and review.round_id not in (None, round_.pk):
+        return []  # a request of an earlier round waits for it, not for the figure
     excess = enforcement.excess_over_figure(standing.project, round_)
     return [excess.message()] if excess else []
 
@@ -278,7 +278,7 @@ def _missing_for_submission(standing: Standing) -> list[str]:
             % {"cycle": cycle, "round": round_.name if round_ else _("no open round")},
         )
     else:
-        problems.extend(_over_figure(standing))
+        problems.extend(_over_figure(standing, submitting=True))
     if not problems and workflow.next_stage(standing.submission_stages, project, None) is None:
         problems.append(_("The cycle has no review stage for this project."))
     return problems
@@ -417,3 +417,15 @@ def can_manage_rounds(user: AnyUser) -> bool:
     """Finance opens and closes a year's rounds and issues its control figures."""
     member = active_user(user)
     return member is not None and bool(FINANCE_ROLES.intersection(member.roles))
+
+
+def can_allow_excess(user: AnyUser, standing: Standing) -> bool:
+    """Finance may let a request of the open round bound by figures exceed its unit's
+    figure (``round_changes.allow_excess`` decides again, under lock)."""
+    if not sees_every_control_figure(user) or standing.project.state in (
+        ProjectState.APPROVED,
+        ProjectState.REJECTED,
+    ):
+        return False
+    round_ = standing.open_round
+    return round_ is not None and rounds.bound_by_figures(round_, standing.rounds)

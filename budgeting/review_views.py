@@ -19,15 +19,17 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import request_member
 from audit.queries import history_of
-from budgeting import amounts, diff, queues, services, workflow
-from budgeting.forms import ActionForm, CutForm
+from budgeting import amounts, diff, enforcement, queues, round_changes, rounds, services, workflow
+from budgeting.forms import ActionForm, AllowanceForm, CutForm
 from budgeting.models import LineDecision, Review, ReviewStage
 from budgeting.permissions import (
     Standing,
     Stands,
     amount_refusal,
     available_actions,
+    can_allow_excess,
     can_take,
+    control_figure_units,
     projects_submittable_by,
     refusal,
     reviews_decided_by,
@@ -166,6 +168,14 @@ def _review_context(
         if not_yet and not_yet.stands == Stands.CONDITION
         else []
     )
+    # A reviewer whose pass is refused for a condition (the unit over its control
+    # figure) reads why, instead of missing a button.
+    not_passed = refusal(standing, user, Action.PASS) if review else None
+    held = (
+        list(not_passed.reasons)
+        if not_passed and not_passed.stands == Stands.CONDITION and stage and not stage.is_final
+        else []
+    )
     may_cut = amount_refusal(standing, user) is None
     path = workflow.applicable_stages(standing.stages, project)
     figures = amounts.load(project)
@@ -175,6 +185,7 @@ def _review_context(
     since_return = diff.since_last_return(project, figures.lines)
     line_diff, returned = since_return if since_return else (None, None)
     change_of = line_diff.kind_of_line() if line_diff else {}
+    review_diff = diff.against_review(returned, figures.lines) if returned else None
     return {
         "project": project,
         "review": review,
@@ -208,9 +219,28 @@ def _review_context(
             for line in figures.lines
         ],
         "line_diff": line_diff,
+        "review_diff": review_diff,
         "returned": returned,
+        "held": held,
+        "round_results": list(
+            project.round_results.select_related("round").order_by("round__order")
+        ),
+        "figure": _figure(user, standing),
+        "allowance_form": AllowanceForm() if can_allow_excess(user, standing) else None,
         "flagged_lines": [line for line in figures.lines if line.flag_labels],
     }
+
+
+def _figure(user: User, standing: Standing) -> enforcement.FigureStanding | None:
+    """The unit's control figure against its counted requests in a round bound by
+    figures, for those who see the unit's figure (finance, the unit's own staff)."""
+    round_ = standing.open_round if standing.project.state != ProjectState.APPROVED else None
+    if round_ is None or not rounds.bound_by_figures(round_, standing.rounds):
+        return None
+    primary = enforcement.primary_unit_id(standing.project)
+    if not control_figure_units(user).filter(pk=primary).exists():
+        return None
+    return enforcement.figure_standing(standing.project, round_)
 
 
 def _cut_form(
@@ -338,4 +368,27 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, str(SUCCESS[chosen]))
+    return redirect("budgeting:review", code=project.code)
+
+
+@login_required
+@require_POST
+def allow_excess(request: HttpRequest, code: str) -> HttpResponse:
+    """Finance lets the request exceed its unit's control figure, for a reason."""
+    user = request_member(request)
+    project = get_project_for_user(user, code)
+    if not can_allow_excess(user, Standing.of(project)):
+        raise PermissionDenied
+    form = AllowanceForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("budgeting:review", code=project.code)
+    try:
+        round_changes.allow_excess(project, actor=user, reason=form.cleaned_data["reason"])
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("The request may exceed the control figure."))
     return redirect("budgeting:review", code=project.code)

@@ -20,5 +20,6 @@ urlpatterns = [
     ),
     path("<code:code>/", review_views.review_detail, name="review"),
     path("<code:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),
+    path("<code:code>/allow-excess/", review_views.allow_excess, name="allow_excess"),
     path("<code:code>/<slug:action>/", review_views.act, name="act"),
 ]

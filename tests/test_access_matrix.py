@@ -200,6 +200,7 @@ MATRIX: dict[str, Row] = {
     "budgeting:review": Row(seen_by_reviewers(200), PROJECT),
     "budgeting:act": Row(logged_in(405), lambda w: [w.project.code, "pass"]),
     "budgeting:cut": Row(logged_in(405), lambda w: [w.project.code, 1]),
+    "budgeting:allow_excess": Row(logged_in(405), PROJECT),
     # Summaries are scoped to what each user sees, so everyone logged in gets one.
     "reports:summary": Row(logged_in(200)),
     "reports:summary_export": Row(logged_in(200)),

@@ -127,3 +127,82 @@ def test_a_closed_rounds_window_no_longer_changes(
     assert "A closed round is history" in answer.content.decode()
     first.refresh_from_db()
     assert first.opens_at is None
+
+
+def _advance(cycle: BudgetCycle, actor: User) -> None:
+    from budgeting import round_changes
+
+    current = rounds.open_round(list(cycle.rounds.all()))
+    round_changes.advance_round(cycle, actor=actor, expected_round=current.pk if current else None)
+
+
+def test_in_the_second_round_the_review_page_shows_the_figure_the_excess_and_the_review_diff(
+    year: BudgetCycle,
+    submitter: User,
+    department_approver: User,
+    data_reviewer: User,
+    finance_reviewer: User,
+    finance_approver: User,
+    education,
+) -> None:
+    from decimal import Decimal
+
+    from budgeting import services
+    from budgeting.tests.workflow_fixtures import make_ready
+    from projects.tests.factories import register
+
+    project = make_ready(register(submitter), submitter)
+    project = services.submit(project, actor=submitter, expected_version=project.version)
+    for person in (department_approver, data_reviewer):
+        project = services.pass_stage(project, actor=person, expected_version=project.version)
+    services.set_line_amount(
+        project,
+        actor=finance_reviewer,
+        expected_version=project.version,
+        line_id=project.lines.get().pk,
+        approved_amount=Decimal("450000"),
+        reason="over_standard",
+    )
+    project.refresh_from_db()
+    services.pass_stage(project, actor=finance_reviewer, expected_version=project.version)
+    _advance(year, finance_approver)
+    _advance(year, finance_approver)
+    cycles.set_control_figure(year, education, Decimal("480000"), actor=None)
+
+    clerk_page = _client(submitter).get(reverse("budgeting:review", args=[project.code]))
+    text = clerk_page.content.decode()
+    assert "Requested in 一上" in text and "Reviewed in 一上" in text
+    assert "Over the control figure by 2.00 (10,000 yuan)" in text
+    assert "Allow the excess" not in text  # the clerk may not
+
+    finance = _client(finance_reviewer)
+    assert (
+        "Allow the excess"
+        in finance.get(reverse("budgeting:review", args=[project.code])).content.decode()
+    )
+    refused = finance.post(
+        reverse("budgeting:allow_excess", args=[project.code]), {"reason": ""}, follow=True
+    )
+    assert "This field is required." in refused.content.decode()
+    finance.post(
+        reverse("budgeting:allow_excess", args=[project.code]), {"reason": "急需保障的系统"}
+    )
+    project.refresh_from_db()
+    submitted = services.submit(project, actor=submitter, expected_version=project.version)
+    page = _client(department_approver).get(reverse("budgeting:review", args=[submitted.code]))
+    text = page.content.decode()
+    assert "Finance has allowed this request to exceed the figure." in text
+    assert "Changes against the review of the round before" in text
+    assert "450,000.00" in text  # the line as reviewed in 一上
+
+
+def test_an_outsider_cannot_allow_an_excess(
+    year: BudgetCycle, submitter: User, outsider: User, department_approver: User
+) -> None:
+    from budgeting.tests.workflow_fixtures import make_ready
+    from projects.tests.factories import register
+
+    project = make_ready(register(submitter), submitter)
+    url = reverse("budgeting:allow_excess", args=[project.code])
+    assert _client(outsider).post(url, {"reason": "x"}).status_code == 404
+    assert _client(department_approver).post(url, {"reason": "x"}).status_code == 403
