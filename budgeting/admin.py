@@ -17,8 +17,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from budgeting import cycles
-from budgeting.models import ApprovalBatch, BudgetCycle, ControlFigure, CycleState, ReviewStage
+from budgeting import cycles, rounds
+from budgeting.models import (
+    ApprovalBatch,
+    BudgetCycle,
+    BudgetRound,
+    ControlFigure,
+    CycleState,
+    ReviewStage,
+)
 from budgeting.workflow import WorkflowError
 from ui.admin import KeyCheckingAutocomplete
 
@@ -62,6 +69,19 @@ class ReviewStageInline(admin.TabularInline):
     fields = ["order", "code", "name", "role", "condition", "may_change_amounts", "is_final"]
 
 
+class BudgetRoundInline(admin.TabularInline):
+    """The year's rounds, as finance moves them on the rounds page (read-only here)."""
+
+    model = BudgetRound
+    extra = 0
+    fields = ["order", "name", "kind", "state", "opens_at", "closes_at", "opened_at", "closed_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ControlFigureForm(forms.ModelForm):
     class Meta:
         model = ControlFigure
@@ -92,9 +112,30 @@ class ControlFigureInline(KeyCheckingAutocomplete, admin.TabularInline):
 
 
 class BudgetCycleForm(forms.ModelForm):
+    # Only when the year is made: its rounds are fixed once requests come in.
+    rounds = forms.ChoiceField(
+        label=_("Rounds"),
+        choices=[
+            ("1", _("One round (一上, 一下)")),
+            ("2", _("Two rounds: 两上两下 (一上, 一下, 二上, 二下)")),
+            ("3", _("Three rounds: 三上三下")),
+        ],
+        initial="2",
+        required=False,
+        help_text=_(
+            "Departments submit in each 上; finance issues control figures "
+            "or the approval in each 下."
+        ),
+    )
+
     class Meta:
         model = BudgetCycle
         fields = ["year", "name", "opens_at", "closes_at", "state"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["rounds"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -116,11 +157,16 @@ class BudgetCycleAdmin(admin.ModelAdmin):
     form = BudgetCycleForm
     list_display = ["year", "name", "state", "opens_at", "closes_at"]
     list_filter = ["state"]
-    inlines = [ReviewStageInline, ControlFigureInline]
+    inlines = [BudgetRoundInline, ReviewStageInline, ControlFigureInline]
 
     def get_inlines(self, request: HttpRequest, obj: BudgetCycle | None) -> list[Any]:
         # A new cycle starts with the default stages; change them once it exists.
         return self.inlines if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        fields = list(super().get_fields(request, obj))
+        # The rounds are chosen when the year is made (the form drops the field after).
+        return [name for name in fields if name != "rounds"] if obj is not None else fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Projects belong to the cycle of their budget year: the year never changes.
@@ -166,7 +212,10 @@ class BudgetCycleAdmin(admin.ModelAdmin):
             cycles.change_cycle(obj, actor=_actor(request), **fields)
             return
         created = cycles.create_cycle(
-            actor=_actor(request), year=form.cleaned_data["year"], **fields
+            actor=_actor(request),
+            year=form.cleaned_data["year"],
+            rounds=rounds.SHAPES.get(form.cleaned_data.get("rounds") or "2", rounds.TWO_ROUNDS),
+            **fields,
         )
         obj.pk = created.pk
         obj._state.adding = False

@@ -29,6 +29,13 @@ def _form(cycle: BudgetCycle, figures: list[dict[str, str]] | None = None, **fie
         "state": cycle.state,
         **fields,
     }
+    year_rounds = list(cycle.rounds.order_by("order"))  # read-only: only their ids are posted
+    data |= {
+        "rounds-TOTAL_FORMS": str(len(year_rounds)),
+        "rounds-INITIAL_FORMS": str(len(year_rounds)),
+    }
+    for index, round_ in enumerate(year_rounds):
+        data |= {f"rounds-{index}-id": str(round_.pk), f"rounds-{index}-cycle": str(cycle.pk)}
     stages = list(cycle.stages.order_by("order"))
     data |= {"stages-TOTAL_FORMS": str(len(stages)), "stages-INITIAL_FORMS": str(len(stages))}
     for index, stage in enumerate(stages):
