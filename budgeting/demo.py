@@ -1,23 +1,27 @@
 """Demo budget cycle and review states for ``manage.py seed_demo``.
 
-The 2027 cycle is open (its window is set around today so the demo always
-accepts submissions), and demo projects are moved through the review by the
-demo users, through the same services people use, so every state and screen
-has something: a few wait at each stage, one is returned, one was returned,
-revised and resubmitted (the reviewer sees the diff), one rejected, one
-withdrawn; finance cuts lines; one is approved singly and two in a batch.
+The 2027 cycle is a year of 两上两下, open (its window is set around today so the demo
+always accepts submissions). Its 一上 is complete: the units' main requests were
+submitted and reviewed to the final stage, finance cutting lines; in 一下 finance
+issued the control figures; 二上 is open: the requests came back to the units, and the
+demo users move them on through the same services people use, so every state and
+screen has something: a few wait at each stage, one is returned, one was returned,
+revised and resubmitted (the reviewer sees the diff), one rejected, one withdrawn;
+one is approved singly and two in a batch. One unit (自然资源厅) has a request whose
+resubmission would exceed its figure: the clerk sees enforcement at once.
 """
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from budgeting import cycles, services
+from budgeting import cycles, round_changes, rounds, services
 from budgeting.models import BudgetCycle, CutReason, CycleState
+from budgeting.permissions import deciders_at
 from projects import services as project_services
 from projects.demo import BUDGET_YEAR
 from projects.models import (
@@ -30,8 +34,22 @@ from projects.models import (
 )
 from projects.readiness import REQUIRED_DOCUMENTS
 
-# 万元, set by finance for the primary units (一下).
-CONTROL_FIGURES = {"EDU": 1500, "HEALTH": 1200, "POLICE": 2000, "NATRES": 1000}
+# The requests submitted in 一上 and reviewed to the final stage (finance cuts the
+# largest line of each by 15 %), before the journeys of 二上 below.
+FIRST_ROUND = [
+    "智慧教育云平台建设",
+    "教育政务服务平台运维",
+    "考试报名系统运维",
+    "全民健康信息平台运维",
+    "公安大数据平台运维",
+    "国土空间基础信息平台运维",
+    "自然资源一张图建设",
+]
+# The unit left over its figure: its figure covers its other requests of 二上, not this.
+OVER_FIGURE_UNIT = "NATRES"
+OVER_FIGURE_PROJECT = "自然资源一张图建设"
+# Every other unit's figure: its 二上 requests with this margin, in whole 10万元.
+FIGURE_MARGIN = Decimal("1.2")
 
 SAMPLE_PDF = b"%PDF-1.4\n% sample document of the demo data\n%%EOF\n"
 
@@ -70,10 +88,10 @@ CUT_COMMENT = "功能点数和人员配置偏高，参照同类项目核减。"
 
 
 def seed_review() -> tuple[int, int]:
-    """Create the cycle if missing and play the journeys of projects still in draft.
+    """Create the year if missing, play 一上 and 一下, then the journeys of 二上.
 
-    Returns (cycles created, projects moved). Idempotent: a project that has
-    left the draft state is not touched again.
+    Returns (cycles created, projects moved). Idempotent: each step runs only while
+    the year is before it, and a project that left the draft state is not touched again.
     """
     now = timezone.now()
     users = {user.username: user for user in User.objects.all()}
@@ -83,28 +101,28 @@ def seed_review() -> tuple[int, int]:
             cycles.create_cycle(
                 actor=None,
                 year=BUDGET_YEAR,
-                name=f"{BUDGET_YEAR}年度部门预算（一上）",
+                name=f"{BUDGET_YEAR}年度部门预算",
                 opens_at=now - timedelta(days=30),
                 closes_at=now + timedelta(days=60),
                 state=CycleState.OPEN,
+                rounds=rounds.TWO_ROUNDS,
             )
             created = 1
         cycle = BudgetCycle.objects.get(year=BUDGET_YEAR)
-        for code, ten_thousands in CONTROL_FIGURES.items():
-            if not cycle.control_figures.filter(organization__code=code).exists():
-                cycles.set_control_figure(
-                    cycle,
-                    Organization.objects.get(code=code),
-                    Decimal(ten_thousands) * 10000,
-                    actor=users.get("finance_reviewer"),
-                )
         moved = 0
+        if _open_round_code(cycle) == "1up":
+            moved += _first_round(cycle, users)
+        if _open_round_code(cycle) == "1down":
+            _issue_figures(cycle, users["finance_reviewer"])
+            _advance(cycle, users["finance_director"])
         batch: list[Project] = []
         for name, journey in JOURNEYS.items():
             project = Project.objects.filter(
-                name=name, budget_year=BUDGET_YEAR, state=ProjectState.DRAFT
+                name=name, budget_year=BUDGET_YEAR, state__in=_NOT_YET_PLAYED
             ).first()
-            if project is None:
+            if project is None or name == OVER_FIGURE_PROJECT:
+                continue
+            if project.state == ProjectState.RETURNED and not _returned_for_round(project):
                 continue
             project = _play(project, journey, users)
             if journey[-1:] == ["batch"]:
@@ -120,9 +138,75 @@ def seed_review() -> tuple[int, int]:
     return created, moved
 
 
+_NOT_YET_PLAYED = (ProjectState.DRAFT, ProjectState.RETURNED)
+
+
+def _open_round_code(cycle: BudgetCycle) -> str | None:
+    current = rounds.open_round(list(cycle.rounds.all()))
+    return current.code if current else None
+
+
+def _advance(cycle: BudgetCycle, finance: User) -> None:
+    current = rounds.open_round(list(cycle.rounds.all()))
+    round_changes.advance_round(
+        cycle, actor=finance, expected_round=current.pk if current else None
+    )
+
+
+def _returned_for_round(project: Project) -> bool:
+    """Returned by the opening of 二上 (not by a reviewer): its 二上 journey is still to play."""
+    return project.round_results.exists() and project.review.stage_id is None
+
+
+def _first_round(cycle: BudgetCycle, users: dict[str, User]) -> int:
+    """一上: the FIRST_ROUND requests submitted and reviewed to the final stage, finance
+    cutting; then the round closes (一下)."""
+    moved = 0
+    for name in FIRST_ROUND:
+        project = Project.objects.filter(
+            name=name, budget_year=BUDGET_YEAR, state=ProjectState.DRAFT
+        ).first()
+        if project is None:
+            continue
+        clerk = project.created_by
+        project = _make_ready(project, clerk)
+        project = services.submit(project, actor=clerk, expected_version=project.version)
+        while not project.review.stage.is_final:
+            stage = project.review.stage
+            if stage.may_change_amounts:
+                project = _cut_largest_line(project, users["finance_reviewer"])
+            decider = deciders_at(project, stage).order_by("username").first()
+            assert decider is not None, f"nobody decides {project.code} at {stage.code}"
+            project = services.pass_stage(project, actor=decider, expected_version=project.version)
+            project = Project.objects.select_related("review__stage").get(pk=project.pk)
+        moved += 1
+    _advance(cycle, users["finance_director"])
+    return moved
+
+
+def _issue_figures(cycle: BudgetCycle, finance: User) -> None:
+    """一下: each primary unit's figure covers its 二上 requests with a margin, except the
+    OVER_FIGURE_UNIT's, which covers all but the OVER_FIGURE_PROJECT."""
+    totals: dict[str, Decimal] = {}
+    for project in Project.objects.filter(
+        budget_year=BUDGET_YEAR, name__in=[*JOURNEYS]
+    ).select_related("organization__parent"):
+        unit = project.organization.parent or project.organization
+        # Every journey starts with a submission in 二上.
+        totals[unit.code] = totals.get(unit.code, Decimal("0")) + project.requested_amount
+    over = Project.objects.filter(budget_year=BUDGET_YEAR, name=OVER_FIGURE_PROJECT).first()
+    for code, total in totals.items():
+        if code == OVER_FIGURE_UNIT and over is not None:
+            figure = (total - over.requested_amount).quantize(Decimal("1"), ROUND_CEILING)
+        else:
+            figure = (total * FIGURE_MARGIN / 100000).quantize(Decimal("1"), ROUND_CEILING) * 100000
+        cycles.set_control_figure(cycle, Organization.objects.get(code=code), figure, actor=finance)
+
+
 def _play(project: Project, journey: list[str], users: dict[str, User]) -> Project:
     clerk = project.created_by
-    project = _make_ready(project, clerk)
+    if project.state == ProjectState.DRAFT:  # a request back from 一上 is ready already
+        project = _make_ready(project, clerk)
     project = services.submit(project, actor=clerk, expected_version=project.version)
     for step in journey:
         verb, _colon, username = step.rpartition(":")

@@ -2,12 +2,21 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import translation
 
 from accounts.models import Organization, Role, UnitLevel, User
 from accounts.validators import validate_phone
 from audit.models import Event
-from budgeting import diff
-from budgeting.models import ApprovalBatch, LineDecision, Review
+from budgeting import demo, diff, services
+from budgeting.models import (
+    ApprovalBatch,
+    BudgetCycle,
+    LineDecision,
+    Review,
+    RoundResult,
+    RoundState,
+)
+from budgeting.workflow import WorkflowError
 from projects import repricing
 from projects.models import Continuity, Project, ProjectState
 from standards.demo import REVISION_CODE
@@ -131,3 +140,22 @@ def test_demo_projects_are_seeded_once(submitter: User) -> None:
     assert Project.objects.filter(continuity=Continuity.CONTINUING).count() >= 4
     call_command("seed_demo")
     assert Project.objects.count() == count
+
+
+def test_the_demo_year_has_a_complete_first_round_and_an_open_second_with_one_unit_over() -> None:
+    call_command("seed_demo")
+    year = BudgetCycle.objects.get(year=2027)
+    assert [(r.code, r.state) for r in year.rounds.order_by("order")] == [
+        ("1up", RoundState.CLOSED),
+        ("1down", RoundState.CLOSED),
+        ("2up", RoundState.OPEN),
+        ("2down", RoundState.PENDING),
+    ]
+    results = RoundResult.objects.filter(round__code="1up")
+    assert results.count() == len(demo.FIRST_ROUND)
+    assert all(r.reviewed_amount < r.requested_amount for r in results)
+    assert year.control_figures.count() >= 4
+    over = Project.objects.get(budget_year=2027, name=demo.OVER_FIGURE_PROJECT)
+    assert over.state == ProjectState.RETURNED
+    with translation.override("zh-hans"), pytest.raises(WorkflowError, match="超出控制数"):
+        services.submit(over, actor=over.created_by, expected_version=over.version)
