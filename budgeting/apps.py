@@ -24,5 +24,6 @@ class BudgetingConfig(AppConfig):
                 "budgeting.project.withdraw": _("Withdrawn"),
                 "budgeting.project.approve": _("Approved"),
                 "budgeting.line.amount_set": _("Approved amount of a line changed"),
+                "budgeting.project.excess_allowed": _("Allowed over the control figure"),
             }
         )

@@ -3,13 +3,14 @@ a unit's counted requests may not exceed the figure finance issued to its primar
 
 Counted are the requests of the primary unit and its secondary units submitted in the
 round and still asking (in review or approved), plus the one being decided. Three
-queries whatever the number of projects: the figure, finance's allowance, one sum.
+queries whatever the number of projects: the figure, finance's allowance, one sum (and
+one for the largest requests named in a refusal).
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from budgeting.models import BudgetRound, ControlFigure, ExcessAllowance
@@ -18,23 +19,23 @@ from projects.models import Project, ProjectState
 # Listed by name in a refusal, the largest first; the rest are summed up.
 LISTED_PROJECTS = 10
 TEN_THOUSAND = Decimal("10000")
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class Excess:
     figure: Decimal
     total: Decimal
-    counted: list[tuple[str, str, Decimal]]  # code, name, requested; the largest first
+    count: int  # the counted requests, this one included
+    largest: list[tuple[str, str, Decimal]]  # code, name, requested; the largest first
 
     @property
     def amount(self) -> Decimal:
         return self.total - self.figure
 
     def message(self) -> str:
-        listed = "; ".join(
-            f"{code} {name} {wan(amount)}" for code, name, amount in self.counted[:LISTED_PROJECTS]
-        )
-        more = len(self.counted) - LISTED_PROJECTS
+        listed = "; ".join(f"{code} {name} {wan(amount)}" for code, name, amount in self.largest)
+        more = self.count - len(self.largest)
         if more > 0:
             listed += " " + _("and %(count)s more") % {"count": more}
         return _(
@@ -82,9 +83,14 @@ def figure_standing(project: Project, round_: BudgetRound) -> FigureStanding | N
     figure = _figure(project, round_)
     if figure is None:
         return None
-    total = sum((row[2] for row in _counted(project, round_)), Decimal("0.00"))
+    total = _others(project, round_).aggregate(total=Sum("requested_amount"))["total"]
     allowed = ExcessAllowance.objects.filter(project=project, round=round_).exists()
-    return FigureStanding(figure=figure, total=total, allowed=allowed, round_name=round_.name)
+    return FigureStanding(
+        figure=figure,
+        total=(total or ZERO) + project.requested_amount,
+        allowed=allowed,
+        round_name=round_.name,
+    )
 
 
 def _figure(project: Project, round_: BudgetRound) -> Decimal | None:
@@ -99,32 +105,36 @@ def _figure(project: Project, round_: BudgetRound) -> Decimal | None:
 
 def excess_over_figure(project: Project, round_: BudgetRound) -> Excess | None:
     """How far counting ``project`` would take its unit over the figure in ``round_``;
-    None if it stays within, the unit has no figure, or finance allowed the excess."""
+    None if it stays within, the unit has no figure, or finance allowed the excess.
+    The sum is one query, the projects named in a refusal one more."""
     figure = _figure(project, round_)
     if figure is None:
         return None
     if ExcessAllowance.objects.filter(project=project, round=round_).exists():
         return None
-    counted = _counted(project, round_)
-    total = sum((row[2] for row in counted), Decimal("0.00"))
+    others = _others(project, round_)
+    counted = others.aggregate(total=Sum("requested_amount"), count=Count("pk"))
+    total = (counted["total"] or ZERO) + project.requested_amount
     if total <= figure:
         return None
-    return Excess(figure=figure, total=total, counted=counted)
-
-
-def _counted(project: Project, round_: BudgetRound) -> list[tuple[str, str, Decimal]]:
-    """The unit's requests counted in ``round_`` with ``project`` among them, largest first."""
-    primary = primary_unit_id(project)
-    others = list(
-        Project.objects.filter(
-            Q(organization_id=primary) | Q(organization__parent_id=primary),
-            review__round=round_,
-            state__in=(ProjectState.IN_REVIEW, ProjectState.APPROVED),
-        )
-        .exclude(pk=project.pk)
-        .values_list("code", "name", "requested_amount")
+    rows = list(
+        others.order_by("-requested_amount", "code").values_list(
+            "code", "name", "requested_amount"
+        )[:LISTED_PROJECTS]
     )
-    return sorted(
-        [*others, (project.code, project.name, project.requested_amount)],
+    largest = sorted(
+        [*rows, (project.code, project.name, project.requested_amount)],
         key=lambda row: (-row[2], row[0]),
-    )
+    )[:LISTED_PROJECTS]
+    return Excess(figure=figure, total=total, count=counted["count"] + 1, largest=largest)
+
+
+def _others(project: Project, round_: BudgetRound) -> QuerySet[Project]:
+    """The unit's other requests counted in ``round_``: its primary unit's and the
+    secondary units', submitted in the round and still asking."""
+    primary = primary_unit_id(project)
+    return Project.objects.filter(
+        Q(organization_id=primary) | Q(organization__parent_id=primary),
+        review__round=round_,
+        state__in=(ProjectState.IN_REVIEW, ProjectState.APPROVED),
+    ).exclude(pk=project.pk)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from budgeting import rounds
 from budgeting.models import Review, ReviewStage
 from projects.estimates import FEE_CLASSES
 from projects.models import (
@@ -32,12 +33,17 @@ def seed_waiting(
     count: int, *, stage: ReviewStage, units: list[Organization], seed: int = 21
 ) -> list[Project]:
     """Add ``count`` projects of ``units`` (in turn) waiting at ``stage``, with amounts
-    and submission times spread out; returns them."""
+    and submission times spread out, submitted in the year's open round (or its first
+    submission round); returns them."""
     rng = random.Random(seed)  # noqa: S311  # reproducible test data, not security
     clerk = User.objects.order_by("pk").first()
     if not units or clerk is None:
         raise ValueError("Seed units and a user first.")
     year = stage.cycle.year
+    year_rounds = list(stage.cycle.rounds.order_by("order"))
+    round_ = rounds.open_round(year_rounds) or next(
+        iter(rounds.submission_rounds(year_rounds)), None
+    )
     earlier = stage.cycle.stages.filter(order__lte=stage.order)
     reached = sorted(set(earlier.values_list("role", flat=True)))
     now = timezone.now()
@@ -102,6 +108,7 @@ def seed_waiting(
                 Review(
                     project=project,
                     cycle=stage.cycle,
+                    round=round_,
                     stage=stage,
                     submitted_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
                     submitted_by=clerk,
