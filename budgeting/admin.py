@@ -74,7 +74,7 @@ class BudgetRoundInline(admin.TabularInline):
 
     model = BudgetRound
     extra = 0
-    fields = ["order", "name", "kind", "state", "opens_at", "closes_at", "opened_at", "closed_at"]
+    fields = ("order", "name", "kind", "state", "opens_at", "closes_at", "opened_at", "closed_at")
     readonly_fields = fields
     can_delete = False
 

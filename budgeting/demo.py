@@ -171,8 +171,7 @@ def _first_round(cycle: BudgetCycle, users: dict[str, User]) -> int:
         clerk = project.created_by
         project = _make_ready(project, clerk)
         project = services.submit(project, actor=clerk, expected_version=project.version)
-        while not project.review.stage.is_final:
-            stage = project.review.stage
+        while (stage := project.review.stage) is not None and not stage.is_final:
             if stage.may_change_amounts:
                 project = _cut_largest_line(project, users["finance_reviewer"])
             decider = deciders_at(project, stage).order_by("username").first()

@@ -1,6 +1,8 @@
 """The rounds of a budget year (一上 → 一下 → 二上 → 二下), for finance: where the year
 stands, each round's window and requests, and the step to the next round."""
 
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -97,7 +99,7 @@ def _context(cycle: BudgetCycle, window_forms: dict[int, RoundWindowForm] | None
     }
 
 
-def _meaning(round_: BudgetRound, year_rounds: list[BudgetRound]) -> str:
+def _meaning(round_: BudgetRound, year_rounds: Sequence[BudgetRound]) -> str:
     if round_.kind == RoundKind.SUBMISSION:
         if rounds.bound_by_figures(round_, year_rounds):
             return _("Departments revise and submit within their control figures.")

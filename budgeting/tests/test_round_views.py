@@ -109,7 +109,8 @@ def test_a_round_window_is_set_and_a_reversed_one_refused(
     )
     assert saved.status_code == 302
     second.refresh_from_db()
-    assert second.closes_at is not None and second.closes_at > second.opens_at
+    assert second.opens_at is not None and second.closes_at is not None
+    assert second.closes_at > second.opens_at
     assert Event.objects.filter(event_type="budgeting.cycle.round_window_set").count() == 1
 
 

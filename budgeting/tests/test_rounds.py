@@ -88,7 +88,7 @@ def test_requests_of_the_first_round_wait_at_the_final_stage_instead_of_being_ap
     year: BudgetCycle, people: list[User], finance_approver: User
 ) -> None:
     project = _reviewed(make_ready(register(people[0]), people[0]), people)
-    assert project.review.stage.is_final
+    assert project.review.stage is not None and project.review.stage.is_final
     assert Action.APPROVE not in available_actions(project, finance_approver)
     with pytest.raises(WorkflowError, match="Final approval comes after the year's last round"):
         services.approve(project, actor=finance_approver, expected_version=project.version)
@@ -202,7 +202,7 @@ def test_a_submission_over_the_figure_is_refused_naming_the_excess_in_wan_yuan(
     project_services.remove_line(
         project,
         actor=submitter,
-        line_id=project.lines.order_by("position").first().pk,
+        line_id=project.lines.order_by("position")[0].pk,
         expected_version=project.version,
     )
     project = add_line(Project.objects.get(pk=project.pk), submitter, "压减后的开发", "370000")

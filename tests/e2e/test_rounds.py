@@ -89,7 +89,7 @@ def test_two_rounds_from_first_submission_to_approval_within_the_control_figure(
     project_services.remove_line(
         project,
         actor=submitter,
-        line_id=project.lines.order_by("position").first().pk,
+        line_id=project.lines.order_by("position")[0].pk,
         expected_version=project.version,
     )
     page.reload()
