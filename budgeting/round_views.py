@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from budgeting import round_changes, rounds
-from budgeting.models import BudgetCycle, BudgetRound, RoundKind, RoundState
+from budgeting.models import BudgetCycle, BudgetRound, RoundKind, RoundResult, RoundState
 from budgeting.permissions import can_manage_rounds
 from budgeting.workflow import WorkflowError
 from projects.models import ProjectState
@@ -73,6 +73,15 @@ def _context(cycle: BudgetCycle, window_forms: dict[int, RoundWindowForm] | None
             approved=Count("reviews", filter=Q(reviews__project__state=ProjectState.APPROVED)),
         ).order_by("order")
     )
+    # A round that ended handed its requests on: its figures are the results it kept.
+    kept = dict(
+        RoundResult.objects.filter(round__cycle=cycle)
+        .values_list("round")
+        .annotate(count=Count("pk"))
+        .values_list("round", "count")
+    )
+    for round_ in year_rounds:
+        round_.kept = kept.get(round_.pk)  # type: ignore[attr-defined]
     current = rounds.open_round(year_rounds)
     closed = [r for r in year_rounds if r.state == RoundState.CLOSED]
     following = rounds.next_round(current or (closed[-1] if closed else None), year_rounds)
