@@ -320,3 +320,38 @@ def test_two_finance_users_moving_the_year_at_once_one_wins(
     assert sorted(outcomes) == ["told", "won"]
     assert _round(year, "1down").state == RoundState.OPEN
     assert Event.objects.filter(event_type="budgeting.cycle.round_changed").count() == 1
+
+
+def test_three_rounds_are_configured_not_coded(db: None) -> None:
+    now = timezone.now()
+    year = cycles.create_cycle(
+        actor=None,
+        year=2028,
+        name="2028年度部门预算",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=90),
+        state=CycleState.OPEN,
+        rounds=rounds.THREE_ROUNDS,
+    )
+    year_rounds = list(year.rounds.order_by("order"))
+    by_code = {r.code: r for r in year_rounds}
+    assert [r.name for r in year_rounds] == ["一上", "一下", "二上", "二下", "三上", "三下"]
+    assert [c for c, r in by_code.items() if rounds.issues_figures(r, year_rounds)] == [
+        "1down",
+        "2down",
+    ]
+    assert [c for c, r in by_code.items() if rounds.bound_by_figures(r, year_rounds)] == [
+        "2up",
+        "3up",
+    ]
+    assert [c for c, r in by_code.items() if rounds.is_last_submission(r, year_rounds)] == ["3up"]
+    assert [c for c, r in by_code.items() if rounds.issues_approval(r, year_rounds)] == ["3down"]
+
+
+def test_a_single_round_year_approves_its_requests_as_before(
+    cycle: BudgetCycle, people: list[User], finance_approver: User
+) -> None:
+    project = _reviewed(make_ready(register(people[0]), people[0]), people)
+    assert [r.name for r in cycle.rounds.order_by("order")] == ["一上", "一下"]
+    project = services.approve(project, actor=finance_approver, expected_version=project.version)
+    assert project.state == ProjectState.APPROVED
