@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgeting import batch_views, review_views, round_views
+from budgeting import batch_views, figure_views, review_views, round_views
 
 app_name = "budgeting"
 
@@ -17,6 +17,25 @@ urlpatterns = [
         "years/<int:year>/rounds/<int:round_id>/window/",
         round_views.set_window,
         name="round_window",
+    ),
+    # Control figures (控制数): before the project codes, which "figures" would match.
+    path("figures/", figure_views.figures_latest, name="figures_latest"),
+    path("figures/<int:year>/", figure_views.figure_overview, name="figures"),
+    path("figures/<int:year>/drafts/", figure_views.draft_create, name="figure_draft_create"),
+    path("figures/<int:year>/compare/", figure_views.draft_compare, name="figure_compare"),
+    path("figures/drafts/<uuid:public_id>/", figure_views.draft_detail, name="figure_draft"),
+    path(
+        "figures/drafts/<uuid:public_id>/template.xlsx",
+        figure_views.draft_template,
+        name="figure_draft_template",
+    ),
+    path(
+        "figures/drafts/<uuid:public_id>/upload/",
+        figure_views.draft_upload,
+        name="figure_draft_upload",
+    ),
+    path(
+        "figures/drafts/<uuid:public_id>/issue/", figure_views.draft_issue, name="figure_issue"
     ),
     path("<code:code>/", review_views.review_detail, name="review"),
     path("<code:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),

@@ -60,6 +60,23 @@ def items_for(request: HttpRequest) -> list[NavItem]:
                 frozenset({"budgeting:batches", "budgeting:batch"}),
             )
         )
+    if can_manage_rounds(user):
+        items.append(
+            NavItem(
+                _("Control figures"),
+                reverse("budgeting:figures_latest"),
+                frozenset(
+                    {
+                        "budgeting:figures_latest",
+                        "budgeting:figures",
+                        "budgeting:figure_compare",
+                        "budgeting:figure_draft",
+                        "budgeting:figure_issue",
+                        "budgeting:figure_draft_upload",
+                    }
+                ),
+            )
+        )
     if is_system_admin(user):
         items.append(NavItem(_("Administration"), reverse("admin:index"), frozenset({"admin"})))
     return items

@@ -1,6 +1,7 @@
 """Totals against control figures (控制数), aggregated in the database."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ class ControlRow:
     control: Decimal | None
     requested: Decimal
     approved: Decimal
+    issued_at: datetime | None = None  # when finance issued the figure (一下), if it did
 
     @property
     def over(self) -> bool:
@@ -43,15 +45,17 @@ def control_rows(
         .values("primary")
         .annotate(requested=Sum("requested_amount"), approved=Sum("approved_amount"))
     }
-    controls = dict(
-        ControlFigure.objects.filter(cycle=cycle, organization_id__in=unit_ids).values_list(
-            "organization_id", "amount"
-        )
-    )
+    controls = {
+        unit_id: (amount, issued_at)
+        for unit_id, amount, issued_at in ControlFigure.objects.filter(
+            cycle=cycle, organization_id__in=unit_ids
+        ).values_list("organization_id", "amount", "issued_at")
+    }
     return [
         ControlRow(
             unit=unit,
-            control=controls.get(unit.pk),
+            control=controls[unit.pk][0] if unit.pk in controls else None,
+            issued_at=controls[unit.pk][1] if unit.pk in controls else None,
             requested=totals.get(unit.pk, {}).get("requested") or ZERO,
             approved=totals.get(unit.pk, {}).get("approved") or ZERO,
         )
