@@ -262,9 +262,8 @@ def draft_compare(request: HttpRequest, year: int) -> HttpResponse:
     """Two or three drafts of the year side by side: units × drafts, with totals."""
     user = _finance(request)
     cycle = get_object_or_404(BudgetCycle, year=year)
-    wanted = [
-        value for value in request.GET.getlist("draft") if len(value) <= 36 and "\x00" not in value
-    ]
+    asked = request.GET.getlist("draft")
+    wanted = [value for value in asked if len(value) <= 36 and "\x00" not in value]
     drafts = list(_drafts(user).filter(cycle=cycle).order_by("-created_at"))
     chosen = [draft for draft in drafts if str(draft.public_id) in wanted]
     error = ""
@@ -281,7 +280,7 @@ def draft_compare(request: HttpRequest, year: int) -> HttpResponse:
             "drafts": drafts,
             "chosen": {str(draft.public_id) for draft in chosen},
             "comparison": comparison,
-            "error": error if wanted else "",
+            "error": error if asked else "",
         },
-        status=400 if error and wanted else 200,
+        status=400 if error and asked else 200,
     )

@@ -65,7 +65,7 @@ def advance(cycle: BudgetCycle, actor: User) -> None:
 
 def seed_units(count: int, prefix: str = "U") -> list[Organization]:
     return [
-        OrganizationFactory.create(code=f"{prefix}{number:04d}", name=f"测试单位{number:04d}")
+        OrganizationFactory.create(code=f"{prefix}{number:04d}", name=f"测试单位{prefix}{number:04d}")
         for number in range(count)
     ]
 
