@@ -24,7 +24,7 @@ from accounts.models import Organization, User
 from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
-from budgeting.models import ApprovalBatch, BudgetCycle
+from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft
 from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import (
     Attachment,
@@ -124,6 +124,18 @@ def finance_only(status: int = 200) -> dict[str, int]:
 
 
 PROJECT = lambda w: [w.project.code]  # noqa: E731
+FINANCE_ONLY = {**logged_in(403), "finance_reviewer": 200, "finance_approver": 200}
+FINANCE_ONLY_REDIRECT = {**logged_in(403), "finance_reviewer": 302, "finance_approver": 302}
+
+
+def _draft_of(cycle: BudgetCycle) -> FigureDraft:
+    """The year's what-if draft of the control figures, made on first use."""
+    return FigureDraft.objects.filter(cycle=cycle).first() or FigureDraft.objects.create(
+        cycle=cycle, name="方案", created_by=User.objects.order_by("pk").first()
+    )
+
+
+DRAFT = lambda w: [_draft_of(w.cycle).public_id]  # noqa: E731
 MATRIX: dict[str, Row] = {
     "home": Row(logged_in(200)),
     "healthz": Row(everyone(200)),
@@ -219,6 +231,16 @@ MATRIX: dict[str, Row] = {
         logged_in(405), lambda w: [w.cycle.year, w.cycle.rounds.get(order=1).pk]
     ),
     "budgeting:batches": Row(only("finance_approver")),
+    # Control figures (控制数): finance's alone, drafts included; everyone else 403.
+    "budgeting:figures_latest": Row(FINANCE_ONLY_REDIRECT),
+    "budgeting:figures": Row(FINANCE_ONLY, lambda w: [w.cycle.year]),
+    "budgeting:figure_compare": Row(FINANCE_ONLY, lambda w: [w.cycle.year]),
+    # Writes are POSTs only (the POST itself answers 403 to anyone but finance).
+    "budgeting:figure_draft_create": Row(logged_in(405), lambda w: [w.cycle.year]),
+    "budgeting:figure_draft": Row(FINANCE_ONLY, DRAFT),
+    "budgeting:figure_draft_template": Row(FINANCE_ONLY, DRAFT),
+    "budgeting:figure_draft_upload": Row(logged_in(405), DRAFT),
+    "budgeting:figure_issue": Row(FINANCE_ONLY, DRAFT),
     "budgeting:batch": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
     "budgeting:batch_export": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
     # Standards: every logged-in user reads the published standards.

@@ -24,3 +24,13 @@ def test_navigation_marks_the_current_section(client: Client, finance_approver: 
     page = client.get(reverse("budgeting:batches")).content.decode()
     assert f'<a href="{reverse("budgeting:batches")}" aria-current="page">' in page
     assert f'<a href="{reverse("budgeting:tasks")}">' in page
+
+
+def test_control_figures_are_in_finance_s_navigation_only(
+    client: Client, finance_reviewer: User, department_approver: User
+) -> None:
+    url = reverse("budgeting:figures_latest")
+    client.force_login(department_approver)
+    assert url not in client.get(reverse("home")).content.decode()
+    client.force_login(finance_reviewer)
+    assert f'<a href="{url}">' in client.get(reverse("home")).content.decode()
