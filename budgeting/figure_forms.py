@@ -26,7 +26,7 @@ class DraftRuleForm(forms.Form):
         min_value=MIN_PERCENT,
         max_value=MAX_PERCENT,
         initial=0,
-        help_text=_("For example -10 for a cut of 10 % against the reviewed requests."),
+        help_text=_("For example -10 to cut a tenth off the reviewed requests."),
     )
     keep_operation_whole = forms.BooleanField(
         label=_("Keep operation (运维) whole: the change applies to construction (建设) only"),

@@ -351,7 +351,7 @@ def compare(basis: Basis, drafts: Sequence[FigureDraft]) -> Comparison:
 def check_percent(value: Decimal) -> None:
     if not MIN_PERCENT <= value <= MAX_PERCENT:
         raise WorkflowError(
-            _("The change must lie between -100 % and 1000 %."), field="change_percent"
+            _("The change must lie between -100 and 1000 (per cent)."), field="change_percent"
         )
 
 
