@@ -31,7 +31,7 @@ MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
-class SheetError:
+class CellProblem:
     row: int
     column: str
     message: str
@@ -46,8 +46,8 @@ class SheetError:
         }
 
 
-class SheetRefused(Exception):
-    def __init__(self, errors: list[SheetError]) -> None:
+class SheetError(Exception):
+    def __init__(self, errors: list[CellProblem]) -> None:
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
 
@@ -65,28 +65,28 @@ def template(basis: Basis, draft: FigureDraft) -> bytes:
 
 
 def read(file: IO[bytes], units: Iterable[Organization]) -> dict[str, Decimal]:
-    """The fixed figures of an uploaded sheet by unit code; ``SheetRefused`` with every
+    """The fixed figures of an uploaded sheet by unit code; ``SheetError`` with every
     problem found (row and column) if there is any. ``units``: every unit by code the
     sheet may name (a secondary one is refused by name)."""
     by_code = {unit.code: unit for unit in units}
     try:
         book = load_workbook(file, read_only=True, data_only=False, keep_links=False)
     except Exception:  # openpyxl raises many kinds on a damaged or unsafe file
-        raise SheetRefused(
-            [SheetError(0, "", _("The workbook is damaged or contains unsafe XML."))]
+        raise SheetError(
+            [CellProblem(0, "", _("The workbook is damaged or contains unsafe XML."))]
         ) from None
     try:
         if SHEET not in book.sheetnames:
-            raise SheetRefused(
-                [SheetError(0, "", _("The sheet %(sheet)s is missing.") % {"sheet": SHEET})]
+            raise SheetError(
+                [CellProblem(0, "", _("The sheet %(sheet)s is missing.") % {"sheet": SHEET})]
             )
         sheet = book[SHEET]
         sheet.reset_dimensions()
         try:
             rows = list(sheet.iter_rows(max_row=MAX_ROWS + 1, max_col=len(HEADERS)))
         except (SyntaxError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            raise SheetRefused(
-                [SheetError(0, "", _("The workbook is damaged or contains unsafe XML."))]
+            raise SheetError(
+                [CellProblem(0, "", _("The workbook is damaged or contains unsafe XML."))]
             ) from None
     finally:
         book.close()
@@ -95,13 +95,13 @@ def read(file: IO[bytes], units: Iterable[Organization]) -> dict[str, Decimal]:
 
 def _read_rows(rows: list[Any], units: Mapping[str, Organization]) -> dict[str, Decimal]:
     if len(rows) > MAX_ROWS:
-        raise SheetRefused(
-            [SheetError(0, "", _("The sheet has more than %(rows)d rows.") % {"rows": MAX_ROWS})]
+        raise SheetError(
+            [CellProblem(0, "", _("The sheet has more than %(rows)d rows.") % {"rows": MAX_ROWS})]
         )
     header = [_value(cell) for cell in (rows[0] if rows else ())]
     header += [None] * (len(HEADERS) - len(header))
     errors = [
-        SheetError(
+        CellProblem(
             1,
             column,
             _("Expected the header %(expected)s, found %(found)s.")
@@ -111,46 +111,24 @@ def _read_rows(rows: list[Any], units: Mapping[str, Organization]) -> dict[str, 
         if str(header[index] or "").strip() != HEADERS[index]
     ]
     if errors:
-        raise SheetRefused(errors)
+        raise SheetError(errors)
     fixed: dict[str, Decimal] = {}
     seen: dict[str, int] = {}
-    for number, cells in enumerate(rows[1:], start=2):
-        cells = list(cells) + [None] * (len(HEADERS) - len(cells))
+    for number, row in enumerate(rows[1:], start=2):
+        cells = list(row) + [None] * (len(HEADERS) - len(row))
         code_cell, figure_cell = cells[0], cells[3]
         raw_code, raw_figure = _value(code_cell), _value(figure_cell)
         if _empty(raw_code) and _empty(raw_figure):
             continue
-        code = str(raw_code).strip() if not _empty(raw_code) else ""
-        unit = units.get(code)
-        if not code:
-            errors.append(SheetError(number, CODE_COLUMN, _("The unit code is missing.")))
-        elif unit is None:
-            errors.append(
-                SheetError(number, CODE_COLUMN, _("No budget unit has the code %(code)s.") % {"code": code})
-            )
-        elif unit.level != UnitLevel.PRIMARY:
-            errors.append(
-                SheetError(
-                    number,
-                    CODE_COLUMN,
-                    _("%(code)s is a secondary unit: control figures are for primary units.")
-                    % {"code": code},
-                )
-            )
-        elif code in seen:
-            errors.append(
-                SheetError(
-                    number,
-                    CODE_COLUMN,
-                    _("%(code)s is listed already in row %(row)s.")
-                    % {"code": code, "row": seen[code]},
-                )
-            )
+        code = "" if _empty(raw_code) else str(raw_code).strip()
+        problem = _code_problem(code, units.get(code), seen)
+        if problem:
+            errors.append(CellProblem(number, CODE_COLUMN, problem))
         else:
             seen[code] = number
         if getattr(figure_cell, "data_type", None) == "f":
             errors.append(
-                SheetError(
+                CellProblem(
                     number, FIGURE_COLUMN, _("Formulas are not accepted; enter the value itself.")
                 )
             )
@@ -158,39 +136,51 @@ def _read_rows(rows: list[Any], units: Mapping[str, Organization]) -> dict[str, 
         if _empty(raw_figure):
             continue
         amount = _amount(raw_figure, number, errors)
-        if amount is not None and unit is not None and code in seen and seen[code] == number:
+        if amount is not None and not problem:
             fixed[code] = amount
     if errors:
-        raise SheetRefused(errors)
+        raise SheetError(errors)
     return fixed
 
 
-def _amount(raw: Any, number: int, errors: list[SheetError]) -> Decimal | None:
+def _code_problem(code: str, unit: Organization | None, seen: Mapping[str, int]) -> str:
+    """What is wrong with a row's unit code ("" if nothing)."""
+    if not code:
+        return _("The unit code is missing.")
+    if unit is None:
+        return _("No budget unit has the code %(code)s.") % {"code": code}
+    if unit.level != UnitLevel.PRIMARY:
+        return _("%(code)s is a secondary unit: control figures are for primary units.") % {
+            "code": code
+        }
+    if code in seen:
+        return _("%(code)s is listed already in row %(row)s.") % {"code": code, "row": seen[code]}
+    return ""
+
+
+def _amount(raw: Any, number: int, errors: list[CellProblem]) -> Decimal | None:
     if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
-        errors.append(SheetError(number, FIGURE_COLUMN, _("Not an amount: %(value)s.") % {"value": raw}))
+        errors.append(
+            CellProblem(number, FIGURE_COLUMN, _("Not an amount: %(value)s.") % {"value": raw})
+        )
         return None
     try:
         amount = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:
         errors.append(
-            SheetError(number, FIGURE_COLUMN, _("Not an amount: %(value)s.") % {"value": raw})
+            CellProblem(number, FIGURE_COLUMN, _("Not an amount: %(value)s.") % {"value": raw})
         )
         return None
     try:
         check_amount(amount, HEADERS[3])
     except PricingError as error:
-        errors.append(SheetError(number, FIGURE_COLUMN, str(error.message)))
+        errors.append(CellProblem(number, FIGURE_COLUMN, str(error.message)))
         return None
     if amount < 0:
-        errors.append(
-            SheetError(
-                number, FIGURE_COLUMN, _("A control figure cannot be negative.")
-            )
-        )
+        errors.append(CellProblem(number, FIGURE_COLUMN, _("A control figure cannot be negative.")))
         return None
     if amount != amount.quantize(Decimal("0.01")):
-        errors.append(
-            SheetError(number, FIGURE_COLUMN, _("At most two decimal places (fen).")))
+        errors.append(CellProblem(number, FIGURE_COLUMN, _("At most two decimal places (fen).")))
         return None
     return amount
 

@@ -34,9 +34,7 @@ urlpatterns = [
         figure_views.draft_upload,
         name="figure_draft_upload",
     ),
-    path(
-        "figures/drafts/<uuid:public_id>/issue/", figure_views.draft_issue, name="figure_issue"
-    ),
+    path("figures/drafts/<uuid:public_id>/issue/", figure_views.draft_issue, name="figure_issue"),
     path("<code:code>/", review_views.review_detail, name="review"),
     path("<code:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),
     path("<code:code>/allow-excess/", review_views.allow_excess, name="allow_excess"),

@@ -65,7 +65,9 @@ def advance(cycle: BudgetCycle, actor: User) -> None:
 
 def seed_units(count: int, prefix: str = "U") -> list[Organization]:
     return [
-        OrganizationFactory.create(code=f"{prefix}{number:04d}", name=f"测试单位{prefix}{number:04d}")
+        OrganizationFactory.create(
+            code=f"{prefix}{number:04d}", name=f"测试单位{prefix}{number:04d}"
+        )
         for number in range(count)
     ]
 
@@ -77,9 +79,7 @@ def seed_first_round(cycle: BudgetCycle, units: list[Organization], per_unit: in
     projects = seed_waiting(per_unit * len(units), stage=stage, units=units)
     first = cycle.rounds.get(order=1)
     Review.objects.filter(project__in=projects).update(round=first)
-    Project.objects.filter(pk__in=[p.pk for p in projects[::2]]).update(
-        kind=ProjectKind.OPERATION
-    )
+    Project.objects.filter(pk__in=[p.pk for p in projects[::2]]).update(kind=ProjectKind.OPERATION)
     finance = cycle.stages.get(code="finance")
     reviewer = User.objects.order_by("pk").first()
     LineDecision.objects.bulk_create(

@@ -5,6 +5,7 @@ the unit head sees the issued figure on the home page."""
 from collections.abc import Iterator
 from decimal import Decimal
 from io import BytesIO
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -52,7 +53,9 @@ def finance(client: Client, finance_reviewer: User) -> Client:
 
 @pytest.fixture
 def draft(year: BudgetCycle, finance_reviewer: User) -> FigureDraft:
-    return figures.create_draft(year, actor=finance_reviewer, name="压减一成", change_percent=Decimal("-10"))
+    return figures.create_draft(
+        year, actor=finance_reviewer, name="压减一成", change_percent=Decimal("-10")
+    )
 
 
 @pytest.fixture
@@ -65,11 +68,14 @@ def edu_request(
     health: Organization,
 ) -> Project:
     return reviewed_in_first_round(
-        submitter, [department_approver, data_reviewer, finance_reviewer], "教育平台", cut_to="400000"
+        submitter,
+        [department_approver, data_reviewer, finance_reviewer],
+        "教育平台",
+        cut_to="400000",
     )
 
 
-def _post_draft(client: Client, draft: FigureDraft, **fields: str) -> object:
+def _post_draft(client: Client, draft: FigureDraft, **fields: str) -> Any:
     data = {
         "name": draft.name,
         "change_percent": str(draft.change_percent),
@@ -113,13 +119,13 @@ def test_the_draft_page_costs_the_same_queries_for_3_and_30_units(
     with django_assert_num_queries(QUERIES_OF_THE_DRAFT_PAGE):  # type: ignore[operator]
         response = finance.get(url)
     assert response.status_code == 200
-    assert len(response.context["rows"]) == units
+    assert len(response.context["proposals"]) == units
 
 
 # The session and its user, the draft, the units, the rounds, the round's results (and
-# whether any exist), its projects, their lines and decisions, last year's approvals,
-# the figures; the layout's own (the user's unit, the session saved, ...).
-QUERIES_OF_THE_DRAFT_PAGE = 16
+# whether any exist), its projects, their reviewed totals, last year's approvals, the
+# figures; the layout's own (the user's unit, the session saved, ...).
+QUERIES_OF_THE_DRAFT_PAGE = 15
 
 
 def test_the_pages_are_finance_s_alone(
@@ -161,8 +167,10 @@ def test_finance_creates_a_draft_and_sees_what_it_does(
     )
     draft = FigureDraft.objects.get()
     assert draft.keep_operation_whole and draft.change_percent == Decimal("-10")
-    assert response.redirect_chain[-1][0] == reverse("budgeting:figure_draft", args=[draft.public_id])
-    rows = {p.basis.unit.code: p for p, _field in response.context["rows"]}
+    assert response.redirect_chain[-1][0] == reverse(
+        "budgeting:figure_draft", args=[draft.public_id]
+    )
+    rows = {p.basis.unit.code: p for p in response.context["proposals"]}
     assert rows["EDU"].amount == Decimal("360000.00")
     page = response.content.decode()
     assert "教育平台" in page and "-40,000.00" in page
@@ -205,10 +213,10 @@ def test_two_finance_users_editing_one_wins_the_other_is_told(
     other = Client()
     other.force_login(finance_approver)
     stale = FigureDraft.objects.get(pk=draft.pk)
-    assert _post_draft(other, draft, name="他的改法").status_code == 302  # type: ignore[attr-defined]
+    assert _post_draft(other, draft, name="他的改法").status_code == 302
     response = _post_draft(finance, stale, name="我的改法")
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "changed this draft after you opened it" in response.content.decode()  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    assert "changed this draft after you opened it" in response.content.decode()
     draft.refresh_from_db()
     assert draft.name == "他的改法"
 
@@ -225,7 +233,7 @@ def _sheet(rows: list[list[object]], headers: tuple[str, ...] = HEADERS) -> Simp
     return SimpleUploadedFile("控制数.xlsx", buffer.getvalue())
 
 
-def _upload(client: Client, draft: FigureDraft, upload: SimpleUploadedFile) -> object:
+def _upload(client: Client, draft: FigureDraft, upload: SimpleUploadedFile) -> Any:
     return client.post(
         reverse("budgeting:figure_draft_upload", args=[draft.public_id]),
         {"file": upload, "version": str(draft.version)},
@@ -245,7 +253,7 @@ def test_the_template_round_trips_fixed_figures(
     buffer = BytesIO()
     book.save(buffer)
     response = _upload(finance, draft, SimpleUploadedFile("figures.xlsx", buffer.getvalue()))
-    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.fixed == {"HEALTH": "123456.78"}
 
@@ -277,8 +285,8 @@ def test_a_bad_sheet_names_every_row_and_column_and_changes_nothing(
         ]
     )
     response = _upload(finance, draft, upload)
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    errors = response.context["sheet_errors"]  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    errors = response.context["sheet_errors"]
     assert errors == [
         "Row 2, column D: Not an amount: 一百万.",
         "Row 3, column D: A control figure cannot be negative.",
@@ -294,16 +302,22 @@ def test_a_bad_sheet_names_every_row_and_column_and_changes_nothing(
 
 def test_a_file_that_is_no_workbook_is_refused(finance: Client, draft: FigureDraft) -> None:
     response = _upload(finance, draft, SimpleUploadedFile("figures.xlsx", b"not a zip"))
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "not a valid Excel workbook" in response.context["sheet_errors"][0]  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    assert "not a valid Excel workbook" in response.context["sheet_errors"][0]
     response = _upload(finance, draft, _sheet([], headers=("编码", "名称", "审核数", "金额")))
-    assert "Expected the header 单位编码" in response.context["sheet_errors"][0]  # type: ignore[attr-defined]
+    assert "Expected the header 单位编码" in response.context["sheet_errors"][0]
 
 
 def test_two_or_three_drafts_side_by_side_with_totals(
-    finance: Client, year: BudgetCycle, draft: FigureDraft, finance_reviewer: User, edu_request: Project
+    finance: Client,
+    year: BudgetCycle,
+    draft: FigureDraft,
+    finance_reviewer: User,
+    edu_request: Project,
 ) -> None:
-    other = figures.create_draft(year, actor=finance_reviewer, name="持平", change_percent=Decimal("0"))
+    other = figures.create_draft(
+        year, actor=finance_reviewer, name="持平", change_percent=Decimal("0")
+    )
     url = reverse("budgeting:figure_compare", args=[year.year])
     response = finance.get(url, {"draft": [str(draft.public_id), str(other.public_id)]})
     assert response.status_code == 200
@@ -331,13 +345,17 @@ def test_issuing_from_the_page_then_the_head_sees_the_figure_at_home(
     page = finance.get(issue_url)
     assert "does not issue control figures" in page.content.decode()
     form = page.context["form"]
-    response = finance.post(issue_url, {"version": draft.version, "seen_issue": form["seen_issue"].value()}, follow=True)
+    response = finance.post(
+        issue_url, {"version": draft.version, "seen_issue": form["seen_issue"].value()}, follow=True
+    )
     assert "Nothing was issued" in response.content.decode()
     assert not ControlFigure.objects.exists()
     advance(year, finance_reviewer)
     page = finance.get(issue_url)
     response = finance.post(
-        issue_url, {"version": draft.version, "seen_issue": page.context["form"]["seen_issue"].value()}, follow=True
+        issue_url,
+        {"version": draft.version, "seen_issue": page.context["form"]["seen_issue"].value()},
+        follow=True,
     )
     assert "were issued to 2 units" in response.content.decode()
     figure = ControlFigure.objects.get(organization__code="EDU")

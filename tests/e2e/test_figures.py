@@ -34,7 +34,10 @@ def test_finance_drafts_compares_and_issues_and_the_head_sees_the_figure(
 ) -> None:
     year = two_round_year()
     reviewed_in_first_round(
-        submitter, [department_approver, data_reviewer, finance_reviewer], "教育平台", cut_to="400000"
+        submitter,
+        [department_approver, data_reviewer, finance_reviewer],
+        "教育平台",
+        cut_to="400000",
     )
     advance(year, finance_reviewer)  # 一下: figures may be issued
 
