@@ -80,10 +80,24 @@ def _overview(
 ) -> HttpResponse:
     basis = figures.load_basis(cycle, _units(user))
     drafts = list(_drafts(user).filter(cycle=cycle).order_by("-created_at"))
+    # The latest draft not issued yet proposes a figure beside the issued one.
+    proposing = next((draft for draft in drafts if draft.issued_at is None), None)
+    proposals = figures.propose(basis, proposing) if proposing else []
     return render(
         request,
         "budgeting/figures.html",
-        {"cycle": cycle, "basis": basis, "drafts": drafts, "form": form},
+        {
+            "cycle": cycle,
+            "basis": basis,
+            "rows": [
+                (row, proposals[index] if proposals else None)
+                for index, row in enumerate(basis.units)
+            ],
+            "proposing": proposing,
+            "proposed_total": sum((p.amount for p in proposals), figures.ZERO),
+            "drafts": drafts,
+            "form": form,
+        },
         status=status,
     )
 

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
+from budgeting import figures
+from budgeting.tests.figure_helpers import two_round_year
 from projects.models import Attachment, AttachmentKind, PendingImport
 from projects.tests.factories import register
 from standards import excel
@@ -107,12 +109,25 @@ def _as_admin_grades(content: bytes, admin_user: User, **_: Any) -> str:
     return " ".join(response.context["form"].errors["import_file"])
 
 
+def _as_figure_sheet(content: bytes, finance_reviewer: User, **_: Any) -> str:
+    draft = figures.create_draft(two_round_year(), actor=finance_reviewer, name="方案")
+    response = _client(finance_reviewer).post(
+        reverse("budgeting:figure_draft_upload", args=[draft.public_id]),
+        {"file": SimpleUploadedFile(NAME, content), "version": "1"},
+    )
+    assert response.status_code == 400
+    draft.refresh_from_db()
+    assert draft.version == 1
+    return " ".join(response.context["sheet_errors"])
+
+
 PATHS: dict[str, Callable[..., str]] = {
     "project document": _as_document,
     "estimate template": _as_estimate,
     "standard workbook (admin)": _as_standard,
     "standard workbook (command)": _as_standard_command,
     "admin import of grades": _as_admin_grades,
+    "control figure sheet": _as_figure_sheet,
 }
 
 
@@ -130,7 +145,14 @@ def test_every_upload_path_refuses_the_same_hostile_file_alike(
     message: str,
     submitter: User,
     admin_user: User,
+    finance_reviewer: User,
     tmp_path: Path,
 ) -> None:
-    refusal = PATHS[path](make(), submitter=submitter, admin_user=admin_user, tmp_path=tmp_path)
+    refusal = PATHS[path](
+        make(),
+        submitter=submitter,
+        admin_user=admin_user,
+        finance_reviewer=finance_reviewer,
+        tmp_path=tmp_path,
+    )
     assert refusal == message, path

@@ -154,7 +154,12 @@ def test_the_pages_are_finance_s_alone(
             {"name": "偷建", "change_percent": "0"},
         )
         assert response.status_code == 403
+        assert _post_draft(client, draft, name="偷改").status_code == 403
+        assert _upload(client, draft, _sheet([["EDU", "", None, 1]])).status_code == 403
+        assert client.post(urls[-1], {"version": "1", "seen_issue": ""}).status_code == 403
     assert FigureDraft.objects.count() == 1
+    draft.refresh_from_db()
+    assert (draft.name, draft.version, draft.issued_at) == ("压减一成", 1, None)
 
 
 def test_finance_creates_a_draft_and_sees_what_it_does(
@@ -172,6 +177,12 @@ def test_finance_creates_a_draft_and_sees_what_it_does(
     )
     rows = {p.basis.unit.code: p for p in response.context["proposals"]}
     assert rows["EDU"].amount == Decimal("360000.00")
+    # The overview shows the draft's proposed figure beside the issued one (none yet).
+    overview = finance.get(reverse("budgeting:figures", args=[year.year]))
+    (edu_row, proposal), _health = overview.context["rows"]
+    assert (edu_row.requested, edu_row.reviewed) == (Decimal("500000.00"), Decimal("400000.00"))
+    assert proposal.amount == Decimal("360000.00") and edu_row.issued is None
+    assert "Proposed by 压减一成" in overview.content.decode()
     page = response.content.decode()
     assert "教育平台" in page and "-40,000.00" in page
 
