@@ -11,18 +11,17 @@ Target: the what-if page under 1 s.
 """
 
 import json
-import statistics
 import time
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.tests.factories import OrganizationFactory, UserFactory
+from benchmarks.timing import measure
 from budgeting import figures
 from budgeting.models import BudgetRound, ControlFigure, RoundState
 from budgeting.permissions import control_figure_units
@@ -34,16 +33,7 @@ PER_UNIT = 4
 
 
 def _measure(client: Client, url: str) -> tuple[float, int]:
-    client.get(url)  # warm caches
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(timings), len(queries.captured_queries)
+    return measure(client, url, REPEATS)
 
 
 @pytest.mark.django_db

@@ -8,16 +8,14 @@ be equal: the page is 50 rows whatever the queue's length).
 
 import io
 import json
-import statistics
-import time
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Organization, User
+from benchmarks.timing import measure
 from budgeting.demo import BUDGET_YEAR
 from budgeting.models import ReviewStage
 from budgeting.review_views import tasks_for
@@ -27,16 +25,7 @@ REPEATS = 15
 
 
 def _measure(client: Client, url: str) -> tuple[float, int]:
-    client.get(url)  # warm caches
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(timings), len(queries.captured_queries)
+    return measure(client, url, REPEATS)
 
 
 @pytest.mark.django_db

@@ -7,16 +7,14 @@ query counts (which must be equal).
 
 import io
 import json
-import statistics
-import time
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from benchmarks.timing import measure
 from projects.models import Project
 from projects.scale import seed_scale
 
@@ -24,16 +22,7 @@ REPEATS = 15
 
 
 def _measure(client: Client, url: str) -> tuple[float, int]:
-    client.get(url)  # warm caches
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(timings), len(queries.captured_queries)
+    return measure(client, url, REPEATS)
 
 
 @pytest.mark.django_db

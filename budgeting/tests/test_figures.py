@@ -3,6 +3,7 @@ issue (下达) with its history, its mail and its refusals."""
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -119,6 +120,21 @@ def _draft(year: BudgetCycle, actor: User, **fields: object) -> FigureDraft:
     return figures.create_draft(year, actor=actor, name=str(fields.pop("name", "方案")), **fields)  # type: ignore[arg-type]
 
 
+def _change(draft: FigureDraft, actor: User, *, version: int, **fields: Any) -> FigureDraft:
+    """Change ``draft`` as ``actor`` who saw ``version``: its fields as they are, but
+    for ``fields``; the units a figure may be fixed for: every primary unit."""
+    values = {
+        "name": draft.name,
+        "change_percent": draft.change_percent,
+        "keep_operation_whole": draft.keep_operation_whole,
+        "fixed": {},
+        **fields,
+    }
+    return figures.change_draft(
+        draft, actor=actor, expected_version=version, units=_units(actor), **values
+    )
+
+
 def test_a_cut_of_ten_percent_with_operation_kept_whole(
     year: BudgetCycle, first_round: dict[str, Project], finance_reviewer: User
 ) -> None:
@@ -143,15 +159,13 @@ def test_a_cut_over_everything_and_a_fixed_unit(
 ) -> None:
     draft = _draft(year, finance_reviewer, change_percent=Decimal("-10"))
     units = _units(finance_reviewer)
-    draft = figures.change_draft(
+    draft = _change(
         draft,
-        actor=finance_reviewer,
-        expected_version=draft.version,
-        name=draft.name,
+        finance_reviewer,
+        version=draft.version,
         change_percent=Decimal("-10"),
         keep_operation_whole=False,
         fixed={"HEALTH": Decimal("300000")},
-        units=units,
     )
     proposals = {
         p.basis.unit.code: p for p in figures.propose(figures.load_basis(year, units), draft)
@@ -169,28 +183,23 @@ def test_a_stale_draft_edit_is_refused_and_changes_nothing(
     year: BudgetCycle, finance_reviewer: User, finance_approver: User
 ) -> None:
     draft = _draft(year, finance_reviewer)
-    units = _units(finance_reviewer)
     seen = draft.version
-    figures.change_draft(
+    _change(
         draft,
-        actor=finance_approver,
-        expected_version=seen,
+        finance_approver,
+        version=seen,
         name="方案A",
         change_percent=Decimal("-5"),
         keep_operation_whole=False,
-        fixed={},
-        units=units,
     )
     with pytest.raises(WorkflowError, match="changed this draft after you opened it"):
-        figures.change_draft(
+        _change(
             draft,
-            actor=finance_reviewer,
-            expected_version=seen,
+            finance_reviewer,
+            version=seen,
             name="方案B",
             change_percent=Decimal("-20"),
             keep_operation_whole=True,
-            fixed={},
-            units=units,
         )
     draft.refresh_from_db()
     assert (draft.name, draft.change_percent) == ("方案A", Decimal("-5.00"))
@@ -215,15 +224,13 @@ def test_bad_fixed_figures_are_refused(
 ) -> None:
     draft = _draft(year, finance_reviewer)
     with pytest.raises(WorkflowError, match=refusal):
-        figures.change_draft(
+        _change(
             draft,
-            actor=finance_reviewer,
-            expected_version=draft.version,
-            name=draft.name,
+            finance_reviewer,
+            version=draft.version,
             change_percent=Decimal("0"),
             keep_operation_whole=False,
             fixed=fixed,
-            units=_units(finance_reviewer),
         )
     draft.refresh_from_db()
     assert draft.fixed == {} and draft.version == 1
@@ -329,15 +336,13 @@ def test_an_issued_draft_is_not_issued_or_changed_again(
             units=units,
         )
     with pytest.raises(WorkflowError, match="no longer changes"):
-        figures.change_draft(
+        _change(
             draft,
-            actor=finance_reviewer,
-            expected_version=draft.version,
+            finance_reviewer,
+            version=draft.version,
             name="改名",
             change_percent=Decimal("0"),
             keep_operation_whole=False,
-            fixed={},
-            units=units,
         )
     assert Event.objects.filter(event_type="budgeting.control_figures.issued").count() == 1
 
