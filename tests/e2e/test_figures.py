@@ -7,9 +7,15 @@ from playwright.sync_api import Page, expect
 from accounts.models import Organization, User
 from budgeting.models import ControlFigure
 from budgeting.tests.figure_helpers import advance, reviewed_in_first_round, two_round_year
+from tests.e2e.test_accessibility import assert_accessible, csp_violations
 from tests.e2e.test_smoke import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+__all__ = ["csp_violations"]  # the fixture, shared
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("csp_violations"),
+]
 
 
 def _new_draft(page: Page, name: str, percent: str, *, keep_operation: bool) -> None:
@@ -43,6 +49,7 @@ def test_finance_drafts_compares_and_issues_and_the_head_sees_the_figure(
 
     log_in(page, live_server.url, "finance_reviewer")
     _new_draft(page, "压减一成", "-10", keep_operation=True)
+    assert_accessible(page, "what-if draft")
     # The what-if table: EDU's base 400,000 cut by a tenth, the project carrying it.
     edu = page.get_by_role("row", name="省教育厅")
     expect(edu).to_contain_text("360,000.00")
@@ -54,6 +61,7 @@ def test_finance_drafts_compares_and_issues_and_the_head_sees_the_figure(
     page.get_by_label("对比“压减两成”").check()
     page.get_by_role("button", name="对比所选方案").click()
     expect(page.get_by_role("heading", name="方案对比")).to_be_visible()
+    assert_accessible(page, "drafts side by side")
     table = page.locator("table", has=page.get_by_role("columnheader", name="压减一成"))
     expect(table.get_by_role("row", name="省教育厅")).to_contain_text("36.00")
     expect(table.get_by_role("row", name="省教育厅")).to_contain_text("32.00")
@@ -63,9 +71,11 @@ def test_finance_drafts_compares_and_issues_and_the_head_sees_the_figure(
     page.get_by_role("link", name="控制数：").click()
     page.get_by_role("link", name="压减一成").click()
     page.get_by_role("link", name="下达这些控制数…").click()
+    assert_accessible(page, "issue confirmation")
     page.get_by_role("button", name="下达控制数，共 360,000.00 元").click()
     expect(page.get_by_text("方案“压减一成”的控制数已下达至 2 个单位。")).to_be_visible()
     expect(page.get_by_role("row", name="省教育厅")).to_contain_text("36.00")
+    assert_accessible(page, "control figures overview")
 
     page.context.clear_cookies()
     log_in(page, live_server.url, "edu_head")
