@@ -218,6 +218,18 @@ def test_a_negative_typed_figure_is_refused_on_its_row(
     assert draft.fixed == {} and draft.version == 1
 
 
+@pytest.mark.parametrize("value", ["\x00", "9" * 10_000, "一百", "1000000000000", "1.001"])
+def test_junk_in_a_typed_figure_is_refused_on_its_row(
+    finance: Client, draft: FigureDraft, health: Organization, value: str
+) -> None:
+    response = _post_draft(finance, draft, **{"fixed-HEALTH": value})
+    assert response.status_code == 400
+    assert response.context["form"].errors["fixed-HEALTH"]
+    assert 'aria-invalid="true"' in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.version == 1
+
+
 def test_two_finance_users_editing_one_wins_the_other_is_told(
     finance: Client, draft: FigureDraft, finance_approver: User, health: Organization
 ) -> None:
@@ -309,6 +321,27 @@ def test_a_bad_sheet_names_every_row_and_column_and_changes_nothing(
     ]
     draft.refresh_from_db()
     assert draft.fixed == {"EDU": "5.00"} and draft.version == 2
+
+
+def test_formulas_fractions_of_a_fen_and_rows_without_a_unit_are_refused(
+    finance: Client, draft: FigureDraft, health: Organization, education: Organization
+) -> None:
+    upload = _sheet(
+        [
+            ["HEALTH", "", None, "=1+1"],
+            [],
+            [None, "无编码", None, 5],
+            ["EDU", "", None, 1.001],
+        ]
+    )
+    response = _upload(finance, draft, upload)
+    assert response.context["sheet_errors"] == [
+        "Row 2, column D: Formulas are not accepted; enter the value itself.",
+        "Row 4, column A: The unit code is missing.",
+        "Row 5, column D: At most two decimal places (fen).",
+    ]
+    draft.refresh_from_db()
+    assert draft.fixed == {} and draft.version == 1
 
 
 def test_a_file_that_is_no_workbook_is_refused(finance: Client, draft: FigureDraft) -> None:
