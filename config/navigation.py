@@ -52,15 +52,6 @@ def items_for(request: HttpRequest) -> list[NavItem]:
                 frozenset({"budgeting:years", "budgeting:rounds"}),
             )
         )
-    if can_approve_batches(user):
-        items.append(
-            NavItem(
-                _("Batch approval"),
-                reverse("budgeting:batches"),
-                frozenset({"budgeting:batches", "budgeting:batch"}),
-            )
-        )
-    if can_manage_rounds(user):
         items.append(
             NavItem(
                 _("Control figures"),
@@ -75,6 +66,14 @@ def items_for(request: HttpRequest) -> list[NavItem]:
                         "budgeting:figure_draft_upload",
                     }
                 ),
+            )
+        )
+    if can_approve_batches(user):
+        items.append(
+            NavItem(
+                _("Batch approval"),
+                reverse("budgeting:batches"),
+                frozenset({"budgeting:batches", "budgeting:batch"}),
             )
         )
     if is_system_admin(user):
