@@ -78,10 +78,6 @@ class DraftForm(DraftRuleForm):
             if self.cleaned_data.get(fixed_field_name(unit)) is not None
         }
 
-    def fixed_fields(self) -> dict[str, forms.BoundField]:
-        """The bound field of each unit's fixed figure, by unit code (for the table)."""
-        return {unit.code: self[fixed_field_name(unit)] for unit in self.units}
-
 
 class SheetUploadForm(forms.Form):
     file = forms.FileField(label=_("Control figure sheet (.xlsx)"))

@@ -15,9 +15,9 @@ from accounts.tests.factories import UserFactory
 from audit.models import Event
 from budgeting import enforcement, figures, services
 from budgeting.models import BudgetCycle, ControlFigure, FigureDraft, RoundResult
-from budgeting.permissions import control_figure_units
+from budgeting.permissions import available_actions, control_figure_units
 from budgeting.tests.figure_helpers import advance, reviewed_in_first_round, two_round_year
-from budgeting.workflow import WorkflowError
+from budgeting.workflow import Action, WorkflowError
 from projects.models import Project, ProjectKind, ProjectState
 from projects.tests.factories import register
 
@@ -394,3 +394,4 @@ def test_an_issued_figure_binds_the_second_round(
     excess = enforcement.excess_over_figure(run, second)  # 1,000,000 > 700,000
     assert excess is not None
     assert (excess.figure, excess.amount) == (Decimal("700000.00"), Decimal("300000.00"))
+    assert Action.SUBMIT not in available_actions(run, submitter)
