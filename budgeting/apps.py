@@ -25,5 +25,8 @@ class BudgetingConfig(AppConfig):
                 "budgeting.project.approve": _("Approved"),
                 "budgeting.line.amount_set": _("Approved amount of a line changed"),
                 "budgeting.project.excess_allowed": _("Allowed over the control figure"),
+                "budgeting.figure_draft.created": _("Control figure draft created"),
+                "budgeting.figure_draft.changed": _("Control figure draft changed"),
+                "budgeting.control_figures.issued": _("Control figures issued"),
             }
         )

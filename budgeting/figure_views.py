@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization, User
+from audit.queries import history_of
 from budgeting import figure_sheet, figures
 from budgeting.figure_forms import (
     DraftForm,
@@ -94,6 +95,7 @@ def _overview(
                 for index, row in enumerate(basis.units)
             ],
             "proposing": proposing,
+            "history": history_of(cycle, str(cycle.year)),
             "proposed_total": sum((p.amount for p in proposals), figures.ZERO),
             "drafts": drafts,
             "form": form,
@@ -175,6 +177,7 @@ def _draft_page(
             "form": form,
             "upload_form": extra.pop("upload_form", None)
             or SheetUploadForm(initial={"version": draft.version}),
+            "history": history_of(draft, str(draft.public_id)),
             "issue_form": IssueForm(
                 initial={"version": draft.version, "seen_issue": figures.issue_token(basis)}
             ),

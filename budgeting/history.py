@@ -17,4 +17,16 @@ def line_amount_set(data: dict[str, Any]) -> str:
     return _("%(line)s: %(before)s → %(after)s yuan") % values
 
 
-DESCRIBERS = {"budgeting.line.amount_set": line_amount_set}
+def control_figures_issued(data: dict[str, Any]) -> str:
+    """An issue of control figures: 方案“压减一成”，4 个单位，合计 1,234.00 元."""
+    return _("draft %(draft)s, %(count)s units, %(total)s yuan in total") % {
+        "draft": data["draft"],
+        "count": len(data["figures"]),
+        "total": yuan(data["total"]),
+    }
+
+
+DESCRIBERS = {
+    "budgeting.line.amount_set": line_amount_set,
+    "budgeting.control_figures.issued": control_figures_issued,
+}

@@ -124,8 +124,8 @@ def test_the_draft_page_costs_the_same_queries_for_3_and_30_units(
 
 # The session and its user, the draft, the units, the rounds, the round's results (and
 # whether any exist), its projects, their reviewed totals, last year's approvals, the
-# figures; the layout's own (the user's unit, the session saved, ...).
-QUERIES_OF_THE_DRAFT_PAGE = 15
+# figures, the draft's history; the layout's own (the user's unit, the session saved, ...).
+QUERIES_OF_THE_DRAFT_PAGE = 16
 
 
 def test_the_pages_are_finance_s_alone(
@@ -405,6 +405,10 @@ def test_issuing_from_the_page_then_the_head_sees_the_figure_at_home(
     figure = ControlFigure.objects.get(organization__code="EDU")
     assert figure.amount == Decimal("360000.00")
     assert Event.objects.filter(event_type="budgeting.control_figures.issued").count() == 1
+    # The year's history on the overview says it in words.
+    assert "Control figures issued: draft 压减一成, 2 units, 360,000.00 yuan in total" in (
+        response.content.decode()
+    )
     client.force_login(department_approver)
     client.cookies["django_language"] = "en"
     home = client.get(reverse("home"))
