@@ -18,6 +18,7 @@ urlpatterns = [
         round_views.set_window,
         name="round_window",
     ),
+    path("batches/<uuid:public_id>/sheet/", batch_views.batch_sheet, name="batch_sheet"),
     path("<code:code>/", review_views.review_detail, name="review"),
     path("<code:code>/lines/<int:line_id>/cut/", review_views.cut_line, name="cut"),
     path("<code:code>/allow-excess/", review_views.allow_excess, name="allow_excess"),
