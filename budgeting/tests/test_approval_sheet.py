@@ -266,7 +266,9 @@ def test_the_sheet_takes_as_many_queries_for_many_projects_as_for_one(
     for index in range(3):
         extra = register(submitter, name=f"更多项目{index}")
         Project.objects.filter(pk=extra.pk).update(
-            state=ProjectState.APPROVED, approved_amount=Decimal("1000")
+            state=ProjectState.APPROVED,
+            approved_amount=Decimal("1000"),
+            reached_roles=rounds_world.kept.reached_roles,
         )
         Review.objects.create(project=extra, cycle=rounds_world.cycle, batch=rounds_world.batch)
     with CaptureQueriesContext(connection) as many:
