@@ -55,9 +55,7 @@ def _awaiting_final_approval(user: User) -> QuerySet[Review]:
     # A request of an earlier round (一上) waits at the final stage for the next round,
     # not for approval: only the last round's are approvable (``approvable_reviews``).
     return approvable_reviews(
-        reviews_decided_by(user).filter(
-            stage__is_final=True, project__state=ProjectState.IN_REVIEW
-        )
+        reviews_decided_by(user).filter(stage__is_final=True, project__state=ProjectState.IN_REVIEW)
     ).select_related("project", "project__organization", "stage")
 
 
@@ -211,9 +209,7 @@ def _sheet(request: HttpRequest, public_id: str) -> approval_sheet.ApprovalSheet
 @login_required
 def batch_sheet(request: HttpRequest, public_id: str) -> HttpResponse:
     """The approval sheet as a printable page (print CSS drops the site's chrome)."""
-    return render(
-        request, "budgeting/batch_sheet.html", {"sheet": _sheet(request, public_id)}
-    )
+    return render(request, "budgeting/batch_sheet.html", {"sheet": _sheet(request, public_id)})
 
 
 @login_required

@@ -49,7 +49,8 @@ class ActionForm(forms.Form):
 
 class BatchForm(forms.Form):
     """The projects chosen for a batch, its name and approval document number; none is
-    chosen until the approver ticks it. ``codes``: the projects awaiting final approval, the only valid choices."""
+    chosen until the approver ticks it. ``codes``: the projects awaiting final approval,
+    the only valid choices."""
 
     project = forms.MultipleChoiceField(
         label=_("Projects"),

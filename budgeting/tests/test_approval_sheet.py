@@ -225,7 +225,11 @@ def test_the_excel_sheet_states_the_facts_and_adds_up(
     kept = rounds_world.kept
     body = rows[7:]
     assert body[0] == (
-        rounds_world.education.name, kept.code, kept.name, 410000, 410000
+        rounds_world.education.name,
+        kept.code,
+        kept.name,
+        410000,
+        410000,
     )  # requested 410,000 in 二上, approved whole
     assert body[1][0] == f"Subtotal: {rounds_world.education.name}"
     assert body[1][3:] == (410000, 410000)

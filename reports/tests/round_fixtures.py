@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Organization, Role, User
 from accounts.tests.factories import UserFactory
 from budgeting import cycles, round_changes, services
-from budgeting.models import ApprovalBatch, BudgetCycle, BudgetRound, CycleState, CutReason
+from budgeting.models import ApprovalBatch, BudgetCycle, BudgetRound, CutReason, CycleState
 from budgeting.rounds import TWO_ROUNDS
 from budgeting.tests.workflow_fixtures import add_line, make_ready
 from projects import services as project_services
