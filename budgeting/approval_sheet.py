@@ -12,6 +12,7 @@ from itertools import groupby
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import Organization
 from budgeting.models import ApprovalBatch
@@ -83,18 +84,27 @@ def workbook(sheet: ApprovalSheet) -> bytes:
     after each unit's projects, the total at the end; amounts in yuan."""
     batch = sheet.batch
     preamble = [
-        [_("Approval sheet"), batch.name],
+        [pgettext("approval sheet", "Approval sheet"), batch.name],
         [_("Budget year"), sheet.year],
-        [_("Round"), sheet.round_name or _("None")],
-        [_("Approval document number"), batch.document_number or _("Not given")],
-        [_("Approved on"), timezone.localtime(batch.approved_at).strftime("%Y-%m-%d")],
+        [
+            pgettext("approval sheet", "Round"),
+            sheet.round_name or pgettext("approval sheet", "None"),
+        ],
+        [
+            pgettext("approval sheet", "Approval document number"),
+            batch.document_number or pgettext("approval sheet", "Not given"),
+        ],
+        [
+            pgettext("approval sheet", "Approved on"),
+            timezone.localtime(batch.approved_at).strftime("%Y-%m-%d"),
+        ],
     ]
     headers = [
         _("Budget unit"),
         _("Project code"),
         _("Project name"),
         _("Requested amount (yuan)"),
-        _("Approved amount (yuan)"),
+        pgettext("approval sheet", "Approved amount (yuan)"),
     ]
     rows: list[list[object]] = []
     for block in sheet.units:

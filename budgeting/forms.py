@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, User
 from accounts.permissions import units_visible_to
@@ -70,7 +71,7 @@ class BatchForm(forms.Form):
     # Optional: finance may approve before the document is numbered; the approval sheet
     # shows it, or that it is not yet given.
     document_number = forms.CharField(
-        label=_("Approval document number"),
+        label=pgettext_lazy("approval sheet", "Approval document number"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "粤财预〔2027〕1号"}),

@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from accounts.models import Organization
 from budgeting.models import BudgetRound, ControlFigure, RoundKind, RoundResult
@@ -70,19 +71,26 @@ class RoundSummary:
         last = len(self.rounds) - 1
         for index, round_ in enumerate(self.rounds):
             columns.append(
-                Column(_("%(round)s requested") % {"round": round_.name}, _at(index), True)
+                Column(_column("%(round)s requested") % {"round": round_.name}, _at(index), True)
             )
             if index < last:
                 columns.append(
-                    Column(_("%(round)s reviewed") % {"round": round_.name}, _reviewed_at(index))
+                    Column(
+                        _column("%(round)s reviewed") % {"round": round_.name}, _reviewed_at(index)
+                    )
                 )
             if index == 0:
-                columns.append(Column(_("Control figure"), lambda row: row.figure, True))
-        columns.append(Column(_("Approved"), lambda row: row.approved, True))
+                columns.append(Column(_column("Control figure"), lambda row: row.figure, True))
+        columns.append(Column(_column("Approved"), lambda row: row.approved, True))
         return columns
 
     def cells(self, row: RoundRow) -> list[Decimal | None]:
         return [column.value(row) for column in self.columns]
+
+
+def _column(label: str) -> str:
+    """A column's label, translated apart from the same words elsewhere (一上申报数, 批复数)."""
+    return pgettext("round column", label)
 
 
 def _at(index: int) -> Callable[[RoundRow], Decimal]:
