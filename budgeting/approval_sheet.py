@@ -83,7 +83,7 @@ def workbook(sheet: ApprovalSheet) -> bytes:
     """The sheet as an .xlsx file: the facts above, one row per project, a subtotal row
     after each unit's projects, the total at the end; amounts in yuan."""
     batch = sheet.batch
-    preamble = [
+    preamble: list[list[object]] = [
         [pgettext("approval sheet", "Approval sheet"), batch.name],
         [_("Budget year"), sheet.year],
         [

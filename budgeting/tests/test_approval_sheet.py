@@ -79,6 +79,7 @@ def test_a_first_round_request_at_the_final_stage_waits_for_the_next_round(
     project = services.submit(project, actor=submitter, expected_version=project.version)
     project = to_final(project, [department_approver, data_reviewer, finance_reviewer])
     review = Review.objects.get(project=project)
+    assert review.stage is not None
     assert review.stage.is_final
     assert not approvable_reviews(Review.objects.filter(pk=review.pk)).exists()
     _log_in(client, finance_approver)

@@ -21,7 +21,7 @@ from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
-from reports.rounds import round_summary
+from reports.rounds import RoundSummary, round_summary
 from reports.tests.round_fixtures import RoundsWorld, rounds_world, to_final, two_round_cycle
 
 __all__ = ["rounds_world"]
@@ -43,12 +43,18 @@ def _log_in(client: Client, user: User) -> None:
     client.cookies["django_language"] = "en"
 
 
-def _summary(user: User, year: int = 2027):  # type: ignore[no-untyped-def]
+def _summary_or_none(user: User, year: int = 2027) -> RoundSummary | None:
     projects = projects_visible_to(user).filter(budget_year=year)
     return round_summary(projects, year, control_figure_units(user))
 
 
-def _by_unit(summary) -> dict[Organization, list]:  # type: ignore[no-untyped-def]
+def _summary(user: User) -> RoundSummary:
+    summary = _summary_or_none(user)
+    assert summary is not None
+    return summary
+
+
+def _by_unit(summary: RoundSummary) -> dict[Organization | None, list[Decimal | None]]:
     return {row.unit: summary.cells(row) for row in summary.rows}
 
 
@@ -140,7 +146,7 @@ def test_a_project_still_in_the_first_round_counts_live(
 def test_a_year_of_one_round_has_no_round_columns(
     cycle, client: Client, finance_reviewer: User
 ) -> None:
-    assert _summary(finance_reviewer) is None
+    assert _summary_or_none(finance_reviewer) is None
     _log_in(client, finance_reviewer)
     response = client.get(URL, {"year": "2027", "by": "unit"})
     assert response.status_code == 200
