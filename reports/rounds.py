@@ -126,7 +126,8 @@ def round_summary(
     live = _live(projects, submission)
     for row in _by_primary(live, "review__round_id").annotate(requested=Sum("requested_amount")):
         add(row["primary"], row["review__round_id"], row["requested"], None)
-    for row in _live_reviewed(live):
+    # The last round has no reviewed column (its review ends in the approval).
+    for row in _live_reviewed(live.filter(review__round__in=submission[:-1])):
         add(row["primary"], row["project__review__round_id"], None, row["reviewed"])
     approved = dict(
         _by_primary(projects.filter(state=ProjectState.APPROVED))
