@@ -23,8 +23,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Organization, User
 from budgeting.models import BudgetRound, ControlFigure, Review, RoundResult
-from projects.models import Project
 from budgeting.permissions import control_figure_units
+from projects.models import Project
 from projects.permissions import projects_visible_to
 from projects.scale import seed_scale
 from reports.rounds import round_summary
