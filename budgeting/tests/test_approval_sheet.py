@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from accounts.models import User
 from budgeting import services
 from budgeting.models import ApprovalBatch, Review
-from budgeting.permissions import approvable_reviews
+from budgeting.permissions import Standing, _approvable_in_round, approvable_reviews
 from budgeting.tests.workflow_fixtures import make_ready
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
@@ -24,6 +24,7 @@ from projects.tests.factories import register
 from reports.tests.round_fixtures import (
     DOCUMENT_NUMBER,
     RoundsWorld,
+    log_in_english,
     rounds_world,
     to_final,
     two_round_cycle,
@@ -38,11 +39,6 @@ pytestmark = pytest.mark.django_db
 def english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-def _log_in(client: Client, user: User) -> None:
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
 
 
 def _sheet_url(batch: ApprovalBatch) -> str:
@@ -82,7 +78,7 @@ def test_a_first_round_request_at_the_final_stage_waits_for_the_next_round(
     assert review.stage is not None
     assert review.stage.is_final
     assert not approvable_reviews(Review.objects.filter(pk=review.pk)).exists()
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     response = client.get(reverse("budgeting:batches"))
     assert response.context["waiting"] == []
     assert "一上项目" not in response.content.decode()
@@ -97,7 +93,7 @@ def test_the_last_rounds_requests_and_those_of_a_year_without_rounds_are_approva
     Review.objects.filter(pk=health.pk).update(round=None)  # as before rounds existed
     assert approvable_reviews(Review.objects.filter(pk=health.pk)).exists()
     Review.objects.filter(pk=health.pk).update(round=rounds_world.round("2up"))
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     response = client.get(reverse("budgeting:batches"))
     assert [row.project for row in response.context["waiting"]] == [rounds_world.health]
 
@@ -105,7 +101,7 @@ def test_the_last_rounds_requests_and_those_of_a_year_without_rounds_are_approva
 def test_the_document_number_is_entered_confirmed_and_kept(
     rounds_world: RoundsWorld, finance_approver: User, client: Client
 ) -> None:
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     health = rounds_world.health
     choice = {
         "name": "2027年第二批",
@@ -128,7 +124,7 @@ def test_the_document_number_is_entered_confirmed_and_kept(
 def test_a_bad_document_number_is_said_at_its_field_and_nothing_is_approved(
     rounds_world: RoundsWorld, finance_approver: User, client: Client, number: str
 ) -> None:
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     health = rounds_world.health
     response = client.post(
         reverse("budgeting:batches"),
@@ -170,7 +166,7 @@ def test_the_service_refuses_a_bad_document_number_and_writes_nothing(
 def test_the_printable_sheet_states_year_round_number_units_and_totals(
     rounds_world: RoundsWorld, finance_approver: User, client: Client
 ) -> None:
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     response = client.get(_sheet_url(rounds_world.batch))
     assert response.status_code == 200
     sheet = response.context["sheet"]
@@ -198,7 +194,7 @@ def test_the_sheet_has_a_subtotal_per_unit_equal_to_its_rows(
         name="2027年第二批",
         versions={health.pk: health.version},
     )
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     sheet = client.get(_sheet_url(batch)).context["sheet"]
     assert [block.unit for block in sheet.units] == [rounds_world.health_unit]
     block = sheet.units[0]
@@ -210,7 +206,7 @@ def test_the_sheet_has_a_subtotal_per_unit_equal_to_its_rows(
 def test_the_excel_sheet_states_the_facts_and_adds_up(
     rounds_world: RoundsWorld, finance_approver: User, client: Client
 ) -> None:
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     response = client.get(_export_url(rounds_world.batch))
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith(f'batch-{rounds_world.batch.public_id}.xlsx"')
@@ -242,7 +238,7 @@ def test_a_formula_in_a_project_name_is_written_as_text(
     rounds_world: RoundsWorld, finance_approver: User, client: Client
 ) -> None:
     Project.objects.filter(pk=rounds_world.kept.pk).update(name='=HYPERLINK("http://evil","x")')
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     content = client.get(_export_url(rounds_world.batch)).content
     cell = load_workbook(io.BytesIO(content)).active["C8"]
     assert cell.value == '=HYPERLINK("http://evil","x")'
@@ -255,7 +251,7 @@ def test_a_formula_in_a_project_name_is_written_as_text(
 def test_only_finance_approvers_see_the_sheet_everyone_else_gets_404(
     rounds_world: RoundsWorld, client: Client, persona: str, request: pytest.FixtureRequest
 ) -> None:
-    _log_in(client, request.getfixturevalue(persona))
+    log_in_english(client, request.getfixturevalue(persona))
     assert client.get(_sheet_url(rounds_world.batch)).status_code == 404
     assert client.get(_export_url(rounds_world.batch)).status_code == 404
 
@@ -263,7 +259,7 @@ def test_only_finance_approvers_see_the_sheet_everyone_else_gets_404(
 def test_the_sheet_takes_as_many_queries_for_many_projects_as_for_one(
     rounds_world: RoundsWorld, finance_approver: User, submitter: User, client: Client
 ) -> None:
-    _log_in(client, finance_approver)
+    log_in_english(client, finance_approver)
     url = _sheet_url(rounds_world.batch)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
@@ -280,3 +276,24 @@ def test_the_sheet_takes_as_many_queries_for_many_projects_as_for_one(
         response = client.get(url)
     assert response.context["sheet"].project_count == 4
     assert len(many) == len(one)
+
+
+def test_the_queryset_agrees_with_the_rule_for_every_review(
+    rounds_world: RoundsWorld,
+    submitter: User,
+    department_approver: User,
+    data_reviewer: User,
+    finance_reviewer: User,
+) -> None:
+    # A request of a second year still in its first round, at the final stage.
+    two_round_cycle(2028)
+    early = make_ready(register(submitter, name="2028一上项目", budget_year=2028), submitter)
+    early = services.submit(early, actor=submitter, expected_version=early.version)
+    to_final(early, [department_approver, data_reviewer, finance_reviewer])
+    reviews = Review.objects.all()
+    approvable = set(approvable_reviews(reviews))
+    for review in reviews:
+        standing = Standing.of(review.project)
+        assert (review in approvable) == _approvable_in_round(standing), review
+    assert Review.objects.get(project=rounds_world.health) in approvable
+    assert Review.objects.get(project__name="2028一上项目") not in approvable

@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Organization, Role, User
@@ -62,6 +63,24 @@ def to_final(project: Project, reviewers: list[User]) -> Project:
     return project
 
 
+def cut_the_line(project: Project, reviewer: User, amount: str) -> Project:
+    """Finance cuts the project's one line to ``amount``; the project as it is now."""
+    services.set_line_amount(
+        project,
+        actor=reviewer,
+        expected_version=project.version,
+        line_id=project.lines.get().pk,
+        approved_amount=Decimal(amount),
+        reason=CutReason.WORKLOAD_HIGH,
+    )
+    return Project.objects.get(pk=project.pk)
+
+
+def log_in_english(client: Client, user: User) -> None:
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+
+
 def advance(cycle: BudgetCycle, actor: User) -> BudgetRound:
     current = cycle.rounds.filter(state="open").first()
     return round_changes.advance_round(
@@ -89,15 +108,7 @@ def rounds_world(
     kept = make_ready(register(submitter, name="教育考试平台"), submitter)
     kept = services.submit(kept, actor=submitter, expected_version=kept.version)
     kept = to_final(kept, edu_reviewers)
-    services.set_line_amount(
-        kept,
-        actor=finance_reviewer,
-        expected_version=kept.version,
-        line_id=kept.lines.get().pk,
-        approved_amount=Decimal("400000"),
-        reason=CutReason.WORKLOAD_HIGH,
-    )
-    kept = Project.objects.get(pk=kept.pk)
+    kept = cut_the_line(kept, finance_reviewer, "400000")
     kept = to_final(kept, [finance_reviewer])
 
     rejected = make_ready(register(submitter, name="重复建设的系统"), submitter)

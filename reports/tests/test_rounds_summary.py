@@ -15,14 +15,21 @@ from openpyxl import load_workbook
 
 from accounts.models import Organization, User
 from budgeting import services
-from budgeting.models import CutReason, Review
+from budgeting.models import Review
 from budgeting.permissions import control_figure_units
 from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
 from reports.rounds import RoundSummary, round_summary
-from reports.tests.round_fixtures import RoundsWorld, rounds_world, to_final, two_round_cycle
+from reports.tests.round_fixtures import (
+    RoundsWorld,
+    cut_the_line,
+    log_in_english,
+    rounds_world,
+    to_final,
+    two_round_cycle,
+)
 
 __all__ = ["rounds_world"]
 
@@ -36,11 +43,6 @@ EXPORT = reverse("reports:rounds_export")
 def english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-def _log_in(client: Client, user: User) -> None:
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
 
 
 def _summary_or_none(user: User, year: int = 2027) -> RoundSummary | None:
@@ -122,14 +124,7 @@ def test_a_project_still_in_the_first_round_counts_live(
     project = make_ready(register(submitter, name="一上项目"), submitter)
     project = services.submit(project, actor=submitter, expected_version=project.version)
     project = to_final(project, [department_approver, data_reviewer])
-    services.set_line_amount(
-        project,
-        actor=finance_reviewer,
-        expected_version=project.version,
-        line_id=project.lines.get().pk,
-        approved_amount=Decimal("300000"),
-        reason=CutReason.OVER_STANDARD,
-    )
+    cut_the_line(project, finance_reviewer, "300000")
     summary = _summary(finance_reviewer)
     assert _by_unit(summary) == {
         submitter.organization: [
@@ -147,7 +142,7 @@ def test_a_year_of_one_round_has_no_round_columns(
     cycle, client: Client, finance_reviewer: User
 ) -> None:
     assert _summary_or_none(finance_reviewer) is None
-    _log_in(client, finance_reviewer)
+    log_in_english(client, finance_reviewer)
     response = client.get(URL, {"year": "2027", "by": "unit"})
     assert response.status_code == 200
     assert "rounds" not in response.context
@@ -157,7 +152,7 @@ def test_a_year_of_one_round_has_no_round_columns(
 def test_the_page_shows_the_round_table_its_chart_and_links(
     rounds_world: RoundsWorld, client: Client, finance_reviewer: User
 ) -> None:
-    _log_in(client, finance_reviewer)
+    log_in_english(client, finance_reviewer)
     response = client.get(URL, {"year": "2027", "by": "unit"})
     page = response.content.decode()
     assert "By unit and round" in page
@@ -180,7 +175,7 @@ def test_the_page_shows_the_round_table_its_chart_and_links(
 def test_the_excel_export_has_the_same_columns_and_totals(
     rounds_world: RoundsWorld, client: Client, finance_reviewer: User
 ) -> None:
-    _log_in(client, finance_reviewer)
+    log_in_english(client, finance_reviewer)
     response = client.get(EXPORT, {"year": "2027"})
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('summary-rounds-2027.xlsx"')
@@ -201,7 +196,7 @@ def test_the_excel_export_has_the_same_columns_and_totals(
 def test_the_export_of_a_one_round_year_has_only_the_unit_column(
     cycle, client: Client, finance_reviewer: User
 ) -> None:
-    _log_in(client, finance_reviewer)
+    log_in_english(client, finance_reviewer)
     response = client.get(EXPORT, {"year": "2027"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows == [("Budget unit",)]
@@ -215,7 +210,7 @@ def test_the_round_columns_take_as_many_queries_for_many_units_and_projects(
 ) -> None:
     with CaptureQueriesContext(connection) as few:
         _summary(finance_reviewer)
-    _log_in(client, finance_reviewer)
+    log_in_english(client, finance_reviewer)
     with CaptureQueriesContext(connection) as page_few:
         client.get(URL, {"year": "2027", "by": "unit"})
     # More projects, of a secondary unit too, submitted in 二上.
