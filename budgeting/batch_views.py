@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from budgeting import amounts, queues, services
+from budgeting import amounts, approval_sheet, queues, services
 from budgeting.forms import BatchForm
 from budgeting.models import ApprovalBatch, Review
 from budgeting.permissions import (
+    approvable_reviews,
     batches_visible_to,
     can_approve_batches,
     get_batch_for_user,
@@ -25,7 +26,7 @@ from budgeting.permissions import (
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
-from ui.excel import write_table, xlsx_response
+from ui.excel import xlsx_response
 from ui.params import posted_version
 
 CODE_MAX_LENGTH = Project._meta.get_field("code").max_length or 40
@@ -50,12 +51,12 @@ class Waiting:
 
 
 def _awaiting_final_approval(user: User) -> QuerySet[Review]:
-    """Every review awaiting this user's final approval (unfiltered, unordered)."""
-    return (
-        reviews_decided_by(user)
-        .filter(stage__is_final=True, project__state=ProjectState.IN_REVIEW)
-        .select_related("project", "project__organization", "stage")
-    )
+    """Every review awaiting this user's final approval now (unfiltered, unordered)."""
+    # A request of an earlier round (一上) waits at the final stage for the next round,
+    # not for approval: only the last round's are approvable (``approvable_reviews``).
+    return approvable_reviews(
+        reviews_decided_by(user).filter(stage__is_final=True, project__state=ProjectState.IN_REVIEW)
+    ).select_related("project", "project__organization", "stage")
 
 
 def _with_figures(reviews: Iterable[Review]) -> list[Waiting]:
@@ -123,9 +124,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                     actor=user,
                     name=form.cleaned_data["name"],
                     versions=seen,
+                    document_number=form.cleaned_data["document_number"],
                 )
             except WorkflowError as error:
-                form.add_error(None, error.message)
+                form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(request, _("Batch %(name)s approved.") % {"name": batch.name})
                 return redirect("budgeting:batch", public_id=batch.public_id)
@@ -145,7 +147,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     batches = (
         batches_visible_to(user)
         .annotate(project_count=Count("reviews"), total=Sum("reviews__project__approved_amount"))
-        .select_related("cycle")
+        .select_related("cycle", "round")
         # An aggregate query ignores Meta.ordering: say it, newest first.
         .order_by("-approved_at", "-pk")
     )
@@ -197,22 +199,21 @@ def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "budgeting/batch_detail.html", context)
 
 
+def _sheet(request: HttpRequest, public_id: str) -> approval_sheet.ApprovalSheet:
+    """The batch's approval sheet, for those who see the batch (the finance approvers);
+    to anyone else the batch is as good as missing (404)."""
+    batch, projects = _batch_with_projects(request.user, public_id)  # type: ignore[arg-type]
+    return approval_sheet.approval_sheet(batch, projects)
+
+
+@login_required
+def batch_sheet(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The approval sheet as a printable page (print CSS drops the site's chrome)."""
+    return render(request, "budgeting/batch_sheet.html", {"sheet": _sheet(request, public_id)})
+
+
 @login_required
 def batch_export(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _finance_approver(request)
-    batch, projects = _batch_with_projects(user, public_id)
-    headers = [
-        _("Project code"),
-        _("Project name"),
-        _("Budget unit"),
-        _("Requested amount (yuan)"),
-        _("Approved amount (yuan)"),
-    ]
-    rows = [
-        [p.code, p.name, p.organization.name, p.requested_amount, p.approved_amount]
-        for p in projects
-    ]
-    content = write_table(
-        batch.name, headers, rows, money_columns=frozenset({3, 4}), widths=[18, 40, 28, 18, 18]
-    )
-    return xlsx_response(content, f"batch-{batch.public_id}.xlsx")
+    """The approval sheet as an Excel file."""
+    sheet = _sheet(request, public_id)
+    return xlsx_response(approval_sheet.workbook(sheet), f"batch-{sheet.batch.public_id}.xlsx")

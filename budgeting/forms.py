@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, User
 from accounts.permissions import units_visible_to
@@ -48,8 +49,9 @@ class ActionForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    """The projects chosen for a batch and its name; none is chosen until the approver
-    ticks it. ``codes``: the projects awaiting final approval, the only valid choices."""
+    """The projects chosen for a batch, its name and approval document number; none is
+    chosen until the approver ticks it. ``codes``: the projects awaiting final approval,
+    the only valid choices."""
 
     project = forms.MultipleChoiceField(
         label=_("Projects"),
@@ -65,6 +67,14 @@ class BatchForm(forms.Form):
         max_length=100,
         error_messages={"required": _("Name the batch, e.g. “2027年第一批”.")},
         widget=forms.TextInput(attrs={"placeholder": "2027年第一批"}),
+    )
+    # Optional: finance may approve before the document is numbered; the approval sheet
+    # shows it, or that it is not yet given.
+    document_number = forms.CharField(
+        label=pgettext_lazy("approval sheet", "Approval document number"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "粤财预〔2027〕1号"}),
     )
 
     def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -244,6 +244,24 @@ def _approvable_in_round(standing: Standing) -> bool:
         return True
     round_ = next((r for r in standing.rounds if r.pk == review.round_id), None)
     return round_ is None or rounds.is_last_submission(round_, standing.rounds)
+
+
+# --- The same rule as a query (the batch approval list) -----------------------------------
+
+
+def approvable_reviews(reviews: QuerySet[Review]) -> QuerySet[Review]:
+    """The queryset twin of ``_approvable_in_round``: the reviews among ``reviews`` of
+    the year's last submission round (or of no round). A review of an earlier round
+    (一上 before 二上) waits for the next round, not for approval: no submission round
+    of its year comes after its own. One ``NOT EXISTS``, whatever the number of rows."""
+    # Joined from the review's own round id (no join in the outer query, so a review
+    # without a round stays in) to the rounds of its year.
+    later_submission = BudgetRound.objects.filter(
+        cycle__rounds__pk=OuterRef("round_id"),
+        kind=RoundKind.SUBMISSION,
+        order__gt=F("cycle__rounds__order"),
+    )
+    return reviews.filter(~Exists(later_submission))
 
 
 def _over_figure(standing: Standing, *, submitting: bool = False) -> list[str]:

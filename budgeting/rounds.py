@@ -75,3 +75,13 @@ def next_round(round_: BudgetRound | None, rounds: Sequence[BudgetRound]) -> Bud
     """The round after ``round_`` (the first if None), if any."""
     later = [r for r in rounds if round_ is None or r.order > round_.order]
     return min(later, key=lambda r: r.order) if later else None
+
+
+def approval_round(rounds: Sequence[BudgetRound]) -> BudgetRound | None:
+    """The round a batch approved now belongs to: the open round if it issues the approval
+    (二下), else the year's last issue round; None for a year without rounds."""
+    current = open_round(rounds)
+    if current is not None and issues_approval(current, rounds):
+        return current
+    issues = [r for r in rounds if r.kind == RoundKind.ISSUE]
+    return max(issues, key=lambda r: r.order) if issues else None

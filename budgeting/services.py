@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record_event
-from budgeting import amounts, diff, workflow
+from budgeting import amounts, diff, rounds, workflow
 from budgeting.models import (
     ApprovalBatch,
     BudgetCycle,
@@ -30,6 +30,8 @@ from budgeting.permissions import Standing, amount_refusal, check
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
 from projects.models import Project, ProjectState
 from standards.pricing import PricingError, check_amount
+
+DOCUMENT_NUMBER_MAX = ApprovalBatch._meta.get_field("document_number").max_length or 100
 
 
 def submit(project: Project, *, actor: User, expected_version: int) -> Project:
@@ -198,9 +200,16 @@ def approve(
 
 
 def approve_batch(
-    projects: list[Project], *, actor: User, name: str, versions: dict[int, int]
+    projects: list[Project],
+    *,
+    actor: User,
+    name: str,
+    versions: dict[int, int],
+    document_number: str = "",
 ) -> ApprovalBatch:
-    """Approve several projects at the final stage in one transaction, as a named batch.
+    """Approve several projects at the final stage in one transaction, as a named batch
+    of the round that issues the approval (``rounds.approval_round``), with finance's
+    approval document number (批复文号, optional).
 
     All or nothing: if any project cannot be approved (wrong stage, changed
     since the page was loaded), none is, and every reason is listed.
@@ -209,6 +218,13 @@ def approve_batch(
     name = name.strip()
     if not name:
         raise WorkflowError(_("Name the batch, e.g. “2027年第一批”."))
+    document_number = document_number.strip()
+    if len(document_number) > DOCUMENT_NUMBER_MAX or "\x00" in document_number:
+        raise WorkflowError(
+            _("The approval document number is at most %(max)s characters, without NUL.")
+            % {"max": DOCUMENT_NUMBER_MAX},
+            field="document_number",
+        )
     if not projects:
         raise WorkflowError(_("Choose at least one project for the batch."))
     with transaction.atomic():
@@ -224,7 +240,13 @@ def approve_batch(
             # unique constraint decides (the insert waits for the other's commit), and the
             # savepoint leaves the loser's transaction usable for the domain error.
             with transaction.atomic():
-                batch = ApprovalBatch.objects.create(cycle=cycle, name=name, approved_by=actor)
+                batch = ApprovalBatch.objects.create(
+                    cycle=cycle,
+                    name=name,
+                    approved_by=actor,
+                    round=rounds.approval_round(list(cycle.rounds.order_by("order"))),
+                    document_number=document_number,
+                )
         except IntegrityError as error:
             if _violated_constraint(error) != "batch_name_unique_in_cycle":
                 raise

@@ -10,6 +10,7 @@ urlpatterns = [
     path("batches/", batch_views.batch_list, name="batches"),
     path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
     path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),
+    path("batches/<uuid:public_id>/sheet/", batch_views.batch_sheet, name="batch_sheet"),
     path("years/", round_views.year_list, name="years"),
     path("years/<int:year>/", round_views.year_rounds, name="rounds"),
     path("years/<int:year>/advance/", round_views.advance, name="advance_round"),

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("summary/", views.summary, name="summary"),
     path("summary/export.xlsx", views.summary_export, name="summary_export"),
+    path("summary/rounds.xlsx", views.rounds_export, name="rounds_export"),
     path("summary/review/", views.review_figures, name="review_figures"),
     path("summary/waterfall.xlsx", views.waterfall_export, name="waterfall_export"),
     path("summary/cut-reasons.xlsx", views.cut_reasons_export, name="cut_reasons_export"),

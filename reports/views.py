@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 
 from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
+from budgeting.permissions import control_figure_units
 from projects.models import Project
 from projects.permissions import projects_visible_to
 from reports import charts, open_data, review_totals
 from reports.review_totals import ReasonRow
+from reports.rounds import RoundRow, RoundSummary, round_summary
 from reports.summary import DIMENSIONS, Dimension, SummaryRow, counted, summarise, total
 from ui.excel import PERCENT_FORMAT, WAN_FORMAT, write_table, xlsx_response
 from ui.params import whole_number
@@ -68,6 +70,44 @@ def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None
     return f"{reverse('projects:list')}?{urlencode(query)}"
 
 
+def _rounds(request: HttpRequest, year: int) -> RoundSummary | None:
+    """The year's round columns by unit (None for a year of one round)."""
+    return round_summary(_projects(request, year), year, control_figure_units(request.user))
+
+
+def _unit_drill(year: int, row: RoundRow) -> str:
+    """A round row's link: the unit's counted projects, as the summary's unit rows link."""
+    query = {"year": year, "counted": "yes", "unit": row.unit.pk if row.unit else ""}
+    return f"{reverse('projects:list')}?{urlencode(query)}"
+
+
+def _labelled(rounds: RoundSummary, row: RoundRow) -> list[tuple[str, Decimal | None]]:
+    return [(str(column.label), column.value(row)) for column in rounds.columns]
+
+
+def _rounds_context(request: HttpRequest, year: int) -> dict[str, Any]:
+    rounds = _rounds(request, year)
+    if rounds is None:
+        return {}
+    charted = [column for column in rounds.columns if column.chart]
+    return {
+        "rounds": rounds,
+        # Each cell with its column's label, which a narrow screen shows beside it.
+        "round_rows": [
+            (row, _labelled(rounds, row), _unit_drill(year, row)) for row in rounds.rows
+        ],
+        "round_totals": _labelled(rounds, rounds.total),
+        "rounds_chart": charts.bars(
+            _("Requested, control figure and approved by unit (10k yuan)"),
+            [
+                (str(row.label), [column.value(row) or Decimal(0) for column in charted])
+                for row in rounds.rows
+            ],
+            [str(column.label) for column in charted],
+        ),
+    }
+
+
 @login_required
 def summary(request: HttpRequest) -> HttpResponse:
     by, year, rows, totals = _summary(request)
@@ -77,6 +117,7 @@ def summary(request: HttpRequest) -> HttpResponse:
         request,
         "reports/summary.html",
         {
+            **(_rounds_context(request, year) if by == "unit" else {}),
             "by": by,
             "year": year,
             "dimension": dimension,
@@ -138,6 +179,32 @@ def summary_export(request: HttpRequest) -> HttpResponse:
         totals=cells(totals),
     )
     return xlsx_response(content, f"summary-{year}-{by}.xlsx")
+
+
+@login_required
+def rounds_export(request: HttpRequest) -> HttpResponse:
+    """The summary's round columns by unit (一上申报数 ... 批复数) in 10k yuan, with the
+    totals; only the unit column for a year of one round."""
+    year = _year(request)
+    rounds = _rounds(request, year)
+    headers, rows, totals = [str(DIMENSIONS["unit"].label)], [], None
+    if rounds is not None:
+        headers += [_("%(column)s (10k yuan)") % {"column": c.label} for c in rounds.columns]
+        rows = [[str(row.label), *map(_wan_or_none, rounds.cells(row))] for row in rounds.rows]
+        totals = [_("Total"), *map(_wan_or_none, rounds.cells(rounds.total))]
+    content = write_table(
+        _("Rounds %(year)s") % {"year": year},
+        headers,
+        rows,
+        formats=dict.fromkeys(range(1, len(headers)), WAN_FORMAT),
+        widths=[30, *[18] * (len(headers) - 1)],
+        totals=totals,
+    )
+    return xlsx_response(content, f"summary-rounds-{year}.xlsx")
+
+
+def _wan_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else _wan(value)
 
 
 def _review_figures(

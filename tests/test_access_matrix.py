@@ -219,6 +219,7 @@ MATRIX: dict[str, Row] = {
     # Summaries are scoped to what each user sees, so everyone logged in gets one.
     "reports:summary": Row(logged_in(200)),
     "reports:summary_export": Row(logged_in(200)),
+    "reports:rounds_export": Row(logged_in(200)),
     "reports:review_figures": Row(logged_in(200)),
     "reports:waterfall_export": Row(logged_in(200)),
     "reports:cut_reasons_export": Row(logged_in(200)),
@@ -245,7 +246,13 @@ MATRIX: dict[str, Row] = {
     "budgeting:figure_draft_upload": Row(logged_in(405), DRAFT),
     "budgeting:figure_issue": Row(FINANCE_ONLY, DRAFT),
     "budgeting:batch": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
-    "budgeting:batch_export": Row(only("finance_approver"), lambda w: [w.batch.public_id]),
+    # The approval sheet (page and Excel): a batch nobody else sees is as good as missing.
+    "budgeting:batch_export": Row(
+        only("finance_approver", others=404), lambda w: [w.batch.public_id]
+    ),
+    "budgeting:batch_sheet": Row(
+        only("finance_approver", others=404), lambda w: [w.batch.public_id]
+    ),
     # Standards: every logged-in user reads the published standards.
     "standards:index": Row(logged_in(200)),
     "standards:compare": Row(logged_in(200)),

@@ -83,6 +83,7 @@ def write_table(
     widths: Sequence[int] = (),
     formats: Mapping[int, str] | None = None,
     totals: Sequence[Any] | None = None,
+    preamble: Sequence[Sequence[Any]] = (),
 ) -> bytes:
     """One sheet as the bytes of an .xlsx file (see ``save_table``)."""
     buffer = BytesIO()
@@ -94,6 +95,7 @@ def write_table(
         formats={**dict.fromkeys(money_columns, YUAN_FORMAT), **(formats or {})},
         widths=widths,
         totals=totals,
+        preamble=preamble,
     )
     return buffer.getvalue()
 
@@ -107,16 +109,27 @@ def save_table(
     formats: Mapping[int, str] | None = None,
     widths: Sequence[int] = (),
     totals: Sequence[Any] | None = None,
+    preamble: Sequence[Sequence[Any]] = (),
 ) -> int:
     """One sheet in write-only mode (memory stays flat however many rows): bold frozen
     header, autofilter over the data rows, number formats by column index, and an
-    optional bold totals row below the filtered range. Returns the number of data rows."""
+    optional bold totals row below the filtered range. Returns the number of data rows.
+    ``preamble``: rows of facts (label, value) above the table, e.g. a document's
+    year and number, followed by an empty row; each cell is as safe as the table's."""
     formats = formats or {}
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title(title))
     for index, width in enumerate(widths):
         sheet.column_dimensions[_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
+    header_row = len(preamble) + 2 if preamble else 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+    for fact in preamble:
+        cells = [safe_cell(sheet, value) for value in fact]
+        if cells:
+            cells[0].font = HEADER_FONT
+        sheet.append(cells)
+    if preamble:
+        sheet.append([])
     header_cells = []
     for header in headers:
         cell = safe_cell(sheet, header)
@@ -129,7 +142,8 @@ def save_table(
     for row in rows:
         sheet.append([export(value) for export, value in zip(exporters, row, strict=True)])
         count += 1
-    sheet.auto_filter.ref = f"A1:{_column_letter(len(headers) - 1)}{count + 1}"
+    last_column = _column_letter(len(headers) - 1)
+    sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + count}"
     if totals is not None:
         total_cells = []
         for index, value in enumerate(totals):
