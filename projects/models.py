@@ -2,7 +2,7 @@
 
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -17,18 +17,11 @@ from accounts.models import Organization, Role
 from accounts.validators import validate_phone
 
 # One definition of the kinds: a standard item says which kinds it may price.
+from standards.fields import money_field
 from standards.models import ProjectKind
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
     from projects.quantities import UnusualQuantity
-
-
-def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalField:
-    """Yuan with two places, large enough for any provincial total: at most
-    ``standards.pricing.MAX_AMOUNT``, which ``pricing.check_amount`` checks on every path."""
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 
 class Continuity(models.TextChoices):
