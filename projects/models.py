@@ -21,6 +21,7 @@ from standards.fields import money_field
 from standards.models import ProjectKind
 
 if TYPE_CHECKING:
+    from projects.inventory_lines import BasisSummary
     from projects.quantities import UnusualQuantity
 
 
@@ -364,6 +365,8 @@ class EstimateLine(models.Model):
 
     # Set by projects.quantities.mark_unusual where a page judges quantities.
     unusual_quantity: "UnusualQuantity | None" = None
+    # Set by projects.inventory_lines.attach_bases: the inventory rows behind the line.
+    inventory_basis: "BasisSummary | None" = None
 
     @property
     def flag_labels(self) -> list[str]:
@@ -420,3 +423,45 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.name}"
+
+
+class LineBasis(models.Model):
+    """One inventory row an estimate line was generated from ("从资产清单生成明细"),
+    with the figures its amount rests on, frozen as they were: the row may change or
+    go with the unit's next survey (the link then empties, the figures stay)."""
+
+    line = models.ForeignKey(EstimateLine, on_delete=models.CASCADE, related_name="bases")
+    device = models.ForeignKey(
+        "inventory.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    system = models.ForeignKey(
+        "inventory.InformationSystem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cloud = models.ForeignKey(
+        "inventory.CloudResource",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    staff = models.ForeignKey(
+        "inventory.ITStaff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    label = models.CharField(_("inventory row"), max_length=200)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    original_value = money_field(_("original value (yuan)"), null=True, blank=True)
+    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("basis of a line")
+        verbose_name_plural = _("bases of lines")
+        ordering = ["line", "id"]
+
+    def __str__(self) -> str:
+        return self.label

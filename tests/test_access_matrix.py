@@ -187,6 +187,8 @@ MATRIX: dict[str, Row] = {
     # The live price of the line form: checked like the form, though it writes nothing.
     "projects:line_preview": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_reprice": Row(seen_by_reviewers(403), PROJECT),
+    # Lines from the inventory: the same rule (operation projects only).
+    "projects:inventory_lines": Row(seen_by_reviewers(403), PROJECT),
     # The Excel round trip of the lines: the same rule (the token of an upload is the
     # uploader's own, and none exists here).
     "projects:estimate_template": Row(seen_by_reviewers(403), PROJECT),
