@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -68,7 +69,9 @@ class Baseline:
             "out_of_warranty_value", "cores", "memory_gb", "storage_tb", "in_house", "outsourced",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.levels = [mine + theirs for mine, theirs in zip(self.levels, other.levels, strict=True)]
+        self.levels = [
+            mine + theirs for mine, theirs in zip(self.levels, other.levels, strict=True)
+        ]
 
 
 def reported(surveys: QuerySet[UnitSurvey], campaign: SurveyCampaign) -> QuerySet[UnitSurvey]:
@@ -102,7 +105,7 @@ def baselines(surveys: Iterable[UnitSurvey], year: int) -> tuple[list[Baseline],
             om=Sum("yearly_om_cost"),
         )
     )
-    for row in systems:
+    for row in _rows(systems):
         baseline = by_survey[row["survey_id"]]
         baseline.systems = row["count"]
         baseline.live, baseline.retired = row["live"], row["retired"]
@@ -124,7 +127,7 @@ def baselines(surveys: Iterable[UnitSurvey], year: int) -> tuple[list[Baseline],
             ),
         )
     )
-    for row in devices:
+    for row in _rows(devices):
         baseline = by_survey[row["survey_id"]]
         baseline.devices = row["count"] or 0
         baseline.device_value = row["value"] or ZERO
@@ -134,7 +137,7 @@ def baselines(surveys: Iterable[UnitSurvey], year: int) -> tuple[list[Baseline],
         .values("survey_id")
         .annotate(cores=Sum("cores"), memory=Sum("memory_gb"), storage=Sum("storage_tb"))
     )
-    for row in cloud:
+    for row in _rows(cloud):
         baseline = by_survey[row["survey_id"]]
         baseline.cores, baseline.memory_gb = row["cores"] or 0, row["memory"] or 0
         baseline.storage_tb = row["storage"] or ZERO
@@ -146,10 +149,15 @@ def baselines(surveys: Iterable[UnitSurvey], year: int) -> tuple[list[Baseline],
             outsourced=Sum("count", filter=Q(employment=Employment.OUTSOURCED)),
         )
     )
-    for row in staff:
+    for row in _rows(staff):
         baseline = by_survey[row["survey_id"]]
         baseline.in_house, baseline.outsourced = row["in_house"] or 0, row["outsourced"] or 0
     total = Baseline("")
     for baseline in by_survey.values():
         total.add(baseline)
     return [by_survey[survey.pk] for survey in surveys], total
+
+
+def _rows(values: Any) -> list[dict[str, Any]]:
+    """The rows of a ``values()`` query, as plain dicts (its aggregates vary per query)."""
+    return [dict(row) for row in values]

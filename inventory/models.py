@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from standards.fields import money_field
 
+
 class CampaignState(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
@@ -151,7 +152,9 @@ class InformationSystem(InventoryRow):
     survey = models.ForeignKey(UnitSurvey, on_delete=models.CASCADE, related_name="systems")
     name = models.CharField(_("system name"), max_length=200)
     purpose = models.TextField(_("purpose"), blank=True)
-    built_by_project_code = models.CharField(_("built by project (code)"), max_length=40, blank=True)
+    built_by_project_code = models.CharField(
+        _("built by project (code)"), max_length=40, blank=True
+    )
     built_year = models.PositiveSmallIntegerField(
         _("year built"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
     )
@@ -237,7 +240,9 @@ class CloudResource(InventoryRow):
         verbose_name_plural = _("cloud resources")
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(storage_tb__gte=0), name="cloud_storage_not_negative")
+            models.CheckConstraint(
+                condition=Q(storage_tb__gte=0), name="cloud_storage_not_negative"
+            )
         ]
 
     def __str__(self) -> str:

@@ -69,9 +69,7 @@ def fillers_of(unit_ids: list[int]) -> dict[int, set[str]]:
     unit (the people ``can_fill_survey`` lets fill it), by unit id, in one query.
     A secondary unit's own staff; its primary unit's approver hears of it too."""
     wanted = [Role.SUBMITTER, Role.DEPARTMENT_APPROVER]
-    units = dict(
-        Organization.objects.filter(pk__in=unit_ids).values_list("pk", "parent_id")
-    )
+    units = dict(Organization.objects.filter(pk__in=unit_ids).values_list("pk", "parent_id"))
     people = User.objects.filter(is_active=True, roles__overlap=wanted).exclude(email="")
     people = people.filter(organization_id__in={*units, *filter(None, units.values())})
     addresses: dict[int, set[str]] = {}

@@ -6,6 +6,7 @@ what it is filling in now, or what a reviewer returned, is not reported yet.
 """
 
 import datetime
+from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Q, QuerySet
@@ -25,7 +26,7 @@ from inventory.models import (
 SIMILARITY_THRESHOLD = 0.3
 
 
-def current_surveys() -> QuerySet[UnitSurvey]:
+def current_surveys() -> QuerySet[UnitSurvey, Any]:
     """Each unit's newest reported survey (one per unit), as a subquery of ids."""
     return (
         UnitSurvey.objects.filter(state__in=REPORTED_STATES)

@@ -350,7 +350,8 @@ def _check_row(kind: str, row: models.Model, *, full: bool = True) -> None:
         if value is None:
             continue
         try:
-            check_amount(Decimal(value), row._meta.get_field(name).verbose_name, name)
+            label = getattr(row._meta.get_field(name), "verbose_name", name)
+            check_amount(Decimal(value), label, name)
         except PricingError as error:
             raise InventoryError(error.message, field=name) from error
     if full:

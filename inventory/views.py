@@ -232,7 +232,9 @@ def survey_act(request: HttpRequest, public_id: UUID, action: str) -> HttpRespon
     except InventoryError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Done: %(action)s.") % {"action": services.Action(action).label})
+        messages.success(
+            request, _("Done: %(action)s.") % {"action": services.Action(action).label}
+        )
     return redirect(_survey_url(survey))
 
 

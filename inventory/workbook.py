@@ -345,9 +345,9 @@ def _read_text(value: Any, column: Column) -> str:
     text = _text(value).replace("\x00", "")
     limit = MAX_TEXT if column.kind == "text" else 10_000
     if len(text) > limit:
-        raise ValueError(_("At most %(max)s characters; got %(count)s.") % {
-            "max": limit, "count": len(text)
-        })
+        raise ValueError(
+            _("At most %(max)s characters; got %(count)s.") % {"max": limit, "count": len(text)}
+        )
     return text
 
 
@@ -366,11 +366,7 @@ def _decimal(value: Any) -> Decimal:
 
 def _read_int(value: Any, column: Column) -> int:
     number = _decimal(value)
-    if (
-        number != number.to_integral_value()
-        or number < column.minimum
-        or number > column.maximum
-    ):
+    if number != number.to_integral_value() or number < column.minimum or number > column.maximum:
         raise ValueError(
             _("A whole number from %(min)s to %(max)s; got %(value)s.")
             % {"min": column.minimum, "max": column.maximum, "value": _text(value)[:50]}

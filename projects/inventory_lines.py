@@ -90,7 +90,9 @@ def _hardware(
         )
         for device in devices
     ]
-    summary = _("%(count)d device rows out of warranty on %(day)s, original value %(value)s yuan") % {
+    summary = _(
+        "%(count)d device rows out of warranty on %(day)s, original value %(value)s yuan"
+    ) % {
         "count": len(devices),
         "day": day.isoformat(),
         "value": f"{base:,.2f}",
@@ -153,7 +155,7 @@ def _cloud(result: Plan, survey: UnitSurvey, items: list[ServiceItem]) -> None:
                 % {"unit": unit, "total": total, "what": what}
             )
             continue
-        grade = list(item.grades.all())[0]
+        grade = next(iter(item.grades.all()))
         bases = [
             LineBasis(
                 cloud=resource,
@@ -176,10 +178,9 @@ def _systems(result: Plan, survey: UnitSurvey, items: list[ServiceItem]) -> None
     people = sum(row.count for row in staff)
     item = _unit_price_item(items, Unit.PERSON_YEAR)
     if people and item is not None and estimates.top_fee_class(item) == OM_FEE_CLASS:
-        grade = list(item.grades.all())[0]
+        grade = next(iter(item.grades.all()))
         bases = [
-            LineBasis(staff=row, label=str(row)[:200], quantity=Decimal(row.count))
-            for row in staff
+            LineBasis(staff=row, label=str(row)[:200], quantity=Decimal(row.count)) for row in staff
         ]
         summary = _("%(count)d outsourced O&M staff") % {"count": people}
         result.lines.append(

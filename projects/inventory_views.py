@@ -1,5 +1,5 @@
-""""从资产清单生成明细": an operation project's lines from its unit's inventory. GET shows
-the lines the inventory gives, priced, with the rows behind each; the POST adds them."""
+"""从资产清单生成明细: an operation project's lines from its unit's inventory. GET shows the
+lines the inventory gives, priced, with the rows behind each; the POST adds them."""
 
 from dataclasses import dataclass
 

@@ -86,7 +86,9 @@ def staff(**values: Any) -> ITStaff:
     return ITStaff(**{**defaults, **values})
 
 
-def filled(survey: UnitSurvey, actor: User, rows: services.InventoryRows | None = None) -> UnitSurvey:
+def filled(
+    survey: UnitSurvey, actor: User, rows: services.InventoryRows | None = None
+) -> UnitSurvey:
     rows = rows or services.InventoryRows(
         systems=[system()], devices=[device()], cloud=[cloud()], staff=[staff()]
     )

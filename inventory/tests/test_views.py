@@ -12,6 +12,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import Organization, User
 from accounts.tests.factories import OrganizationFactory
+from inventory import services
 from inventory.models import Device, InformationSystem, SurveyCampaign, SurveyState
 from inventory.tests.factories import filled, open_survey, submitted, survey_of
 
@@ -41,7 +42,7 @@ def test_a_data_reviewer_opens_a_survey_from_the_form(
         },
     )
     campaign = SurveyCampaign.objects.get()
-    assert answer.url == reverse("inventory:campaign", args=[campaign.public_id])
+    assert answer["Location"] == reverse("inventory:campaign", args=[campaign.public_id])
     assert campaign.surveys.count() == 2
 
 
@@ -64,16 +65,16 @@ def test_the_progress_page_shows_late_and_returned_units_in_constant_queries(
     extra = [OrganizationFactory.create() for _ in range(5)]
     campaign = open_survey(data_reviewer, education, health, *extra)
     survey = submitted(survey_of(campaign, education), submitter)
-    from inventory import services
-
     services.act(
         survey, "return", actor=data_reviewer, expected_version=survey.version, reason="缺云资源"
     )
     client = _client(data_reviewer)
     url = reverse("inventory:campaign", args=[campaign.public_id])
-    with time_machine.travel(datetime.datetime(2026, 4, 2, tzinfo=datetime.UTC)):
-        with django_assert_max_num_queries(12):
-            page = client.get(url)
+    with (
+        time_machine.travel(datetime.datetime(2026, 4, 2, tzinfo=datetime.UTC)),
+        django_assert_max_num_queries(12),
+    ):
+        page = client.get(url)
     text = page.content.decode()
     assert "缺云资源" in text
     assert "7 units late" not in text

@@ -110,9 +110,7 @@ def test_a_bad_workbook_is_refused_with_every_error_and_changes_nothing(
     assert InformationSystem.objects.filter(survey=survey).count() == 1
 
 
-def test_a_missing_sheet_and_wrong_headings_are_named(
-    survey: UnitSurvey, submitter: User
-) -> None:
+def test_a_missing_sheet_and_wrong_headings_are_named(survey: UnitSurvey, submitter: User) -> None:
     client = _client(submitter)
     book = load_workbook(io.BytesIO(_template(client, survey)))
     del book["云资源"]
@@ -125,9 +123,7 @@ def test_a_missing_sheet_and_wrong_headings_are_named(
     assert any("信息化人员" in p and "headings" in p for p in problems)
 
 
-def test_a_hostile_package_is_refused_by_the_one_check(
-    survey: UnitSurvey, submitter: User
-) -> None:
+def test_a_hostile_package_is_refused_by_the_one_check(survey: UnitSurvey, submitter: User) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")

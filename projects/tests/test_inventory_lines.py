@@ -129,9 +129,7 @@ def test_generating_for_2000_devices_takes_a_constant_number_of_queries(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     value = Decimal(1_000_000) / count
-    _reported(
-        data_reviewer, submitter, education, InventoryRows(devices=_devices(count, value))
-    )
+    _reported(data_reviewer, submitter, education, InventoryRows(devices=_devices(count, value)))
     project = _operation(submitter)
     with django_assert_num_queries(17):
         plan = inventory_lines.plan(project)
