@@ -1,9 +1,11 @@
 """The survey's services: who may do what from which state, all or nothing, history."""
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Organization, User
@@ -21,6 +23,12 @@ from inventory.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
 
 
 def test_a_data_reviewer_opens_a_survey_with_one_unit_survey_per_unit(
@@ -133,7 +141,7 @@ def test_an_amount_beyond_the_limit_is_refused(
 ) -> None:
     survey = survey_of(open_survey(data_reviewer, education), education)
     huge = device(original_value=Decimal("1000000000000.00"))
-    with pytest.raises(InventoryError, match="上限"):
+    with pytest.raises(InventoryError, match="limit"):
         services.replace_rows(
             survey, InventoryRows(devices=[device(), huge]), actor=submitter, expected_version=1
         )
