@@ -428,28 +428,44 @@ class PendingImport(models.Model):
 class LineBasis(models.Model):
     """One inventory row an estimate line was generated from ("从资产清单生成明细"),
     with the figures its amount rests on, frozen as they were: the row may change or
-    go with the unit's next survey (the link then empties, the figures stay)."""
+    go with the unit's next survey (the link then empties, the figures stay).
+
+    The links empty in the database itself (``ON DELETE SET NULL``, migration 0010),
+    not in Django (``DO_NOTHING``): so replacing a unit's 20,000 devices is one DELETE,
+    with no query of the lines, and ``inventory`` needs to know nothing of them."""
 
     line = models.ForeignKey(EstimateLine, on_delete=models.CASCADE, related_name="bases")
     device = models.ForeignKey(
-        "inventory.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "inventory.Device",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     system = models.ForeignKey(
         "inventory.InformationSystem",
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
     )
     cloud = models.ForeignKey(
         "inventory.CloudResource",
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
     )
     staff = models.ForeignKey(
-        "inventory.ITStaff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "inventory.ITStaff",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     label = models.CharField(_("inventory row"), max_length=200)
     quantity = models.DecimalField(

@@ -207,3 +207,32 @@ def test_om_for_a_retired_system_is_flagged(
     flags = inventory_flags(_operation(submitter))
     assert [s.name for s in flags.retired_systems] == ["教育政务服务平台"]
     assert not flags.live_systems
+
+
+@pytest.mark.usefixtures("standard")
+def test_a_new_inventory_empties_the_links_but_keeps_the_figures(
+    data_reviewer: User, submitter: User, education: Organization
+) -> None:
+    _reported(
+        data_reviewer, submitter, education, InventoryRows(devices=_devices(2, Decimal("1000")))
+    )
+    project = _operation(submitter)
+    plan = inventory_lines.plan(project)
+    services.add_generated_lines(
+        project,
+        actor=submitter,
+        expected_version=project.version,
+        lines=[(row.spec, row.bases) for row in plan.lines],
+        source="",
+    )
+    survey = plan.survey
+    assert survey is not None
+    survey = inventory_services.act(
+        survey, "return", actor=data_reviewer, expected_version=survey.version, reason="重填"
+    )
+    inventory_services.replace_rows(
+        survey, InventoryRows(), actor=submitter, expected_version=survey.version
+    )
+    bases = LineBasis.objects.all()
+    assert [basis.device_id for basis in bases] == [None, None]
+    assert sum(basis.original_value for basis in bases) == Decimal("2000.00")
