@@ -40,32 +40,32 @@ CLERKS = {
     "POLICE": "police_clerk", "POLICETRAFFIC": "police_clerk",
     "NATRES": "natres_clerk", "NATRESSURVEY": "natres_clerk", "NATRESINFO": "natres_clerk",
 }  # fmt: skip
-L, R, G, O = SystemStatus.LIVE, SystemStatus.RETIRED, Hosting.GOV_CLOUD, Hosting.OWN_ROOM
+L, R, G, OWN = SystemStatus.LIVE, SystemStatus.RETIRED, Hosting.GOV_CLOUD, Hosting.OWN_ROOM
 
 # unit → systems: (name, purpose, built year, construction cost, yearly O&M, users,
 # hosting, security level, status)
 SYSTEMS = {
     "EDU": [
         ("教育政务服务平台", "教育政务服务事项网上办理", 2021, 3_200_000, 320_000, 12_000, G, 3, L),
-        ("教育统计信息系统", "全省教育事业统计", 2016, 1_100_000, 90_000, 800, O, 2, L),
+        ("教育统计信息系统", "全省教育事业统计", 2016, 1_100_000, 90_000, 800, OWN, 2, L),
     ],
     "EDUEXAM": [("考试报名系统", "各类考试网上报名与缴费", 2019, 2_600_000, 260_000, 900_000, G, 3, L)],
     "EDUTECH": [("数字教育资源公共服务平台", "数字教育资源汇聚与共享", 2018, 4_100_000, 380_000, 300_000, G, 2, L)],
     "HEALTH": [("全民健康信息平台", "区域全民健康信息互联互通", 2020, 8_500_000, 900_000, 50_000, G, 3, L)],
-    "HEALTHCDC": [("疾控业务系统", "传染病报告与疾控业务", 2014, 1_800_000, 150_000, 6_000, O, 3, L)],
-    "POLICE": [("公安大数据平台", "警务数据汇聚与分析", 2020, 12_000_000, 1_300_000, 20_000, O, 3, L)],
+    "HEALTHCDC": [("疾控业务系统", "传染病报告与疾控业务", 2014, 1_800_000, 150_000, 6_000, OWN, 3, L)],
+    "POLICE": [("公安大数据平台", "警务数据汇聚与分析", 2020, 12_000_000, 1_300_000, 20_000, OWN, 3, L)],
     "POLICETRAFFIC": [
-        ("交通违法处理系统", "交通违法记录处理与缴款", 2015, 2_200_000, 210_000, 3_000, O, 3, L),
-        ("道路视频监控设备管理系统", "旧版视频监控管理（已由新平台替代）", 2012, 900_000, 0, 0, O, 2, R),
+        ("交通违法处理系统", "交通违法记录处理与缴款", 2015, 2_200_000, 210_000, 3_000, OWN, 3, L),
+        ("道路视频监控设备管理系统", "旧版视频监控管理（已由新平台替代）", 2012, 900_000, 0, 0, OWN, 2, R),
     ],
     "NATRES": [("国土空间基础信息平台", "国土空间数据汇聚与服务", 2019, 6_800_000, 700_000, 4_000, G, 3, L)],
     "NATRESINFO": [
         ("政务数据共享交换平台", "自然资源数据共享交换", 2020, 2_400_000, 200_000, 1_500, G, 3, L),
-        ("不动产登记信息系统", "不动产登记业务办理", 2017, 3_600_000, 300_000, 2_500, O, 3, L),
+        ("不动产登记信息系统", "不动产登记业务办理", 2017, 3_600_000, 300_000, 2_500, OWN, 3, L),
     ],
 }  # fmt: skip
 # unit → devices: (type, name, quantity, original value, purchased, warranty end)
-DEVICES = {
+DEVICES: dict[str, list[tuple[str, str, int, int, str, str | None]]] = {
     "EDU": [
         (DeviceType.SERVER, "机架式服务器", 20, 1_000_000, "2018-06-01", "2021-06-01"),
         (DeviceType.NETWORK, "核心交换机", 2, 360_000, "2023-03-01", "2028-03-01"),

@@ -342,9 +342,10 @@ def _copy_rows(model: type[models.Model], survey: UnitSurvey, rows: Sequence[mod
         return
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(field.column or field.attname) for field in fields)
     names = [field.attname for field in fields]
-    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    # Names from the model's metadata, quoted; no user text reaches the statement.
+    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"  # nosec B608
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
             row.survey_id = survey.pk  # type: ignore[attr-defined]

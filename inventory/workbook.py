@@ -312,7 +312,7 @@ def _read_sheet(
     # third of the time of keyword arguments, which counts at 20,000 rows.
     attnames = [field.attname for field in model._meta.concrete_fields]
     slots = [attnames.index(column.key) for column in spec.columns]
-    blank = [None] * len(attnames)
+    blank: list[Any] = [None] * len(attnames)
     for number, cells in enumerate(rows, start=2):
         values = cells[:width]
         if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):
@@ -322,7 +322,7 @@ def _read_sheet(
                 Problem(spec.title, number, "", _("More than %(max)s rows.") % {"max": MAX_ROWS})
             )
             return
-        fields = list(blank)
+        fields: list[Any] = list(blank)
         failed = False
         for index, column in enumerate(spec.columns):
             value = values[index] if index < len(values) else None
