@@ -221,13 +221,21 @@ def survey_act(request: HttpRequest, public_id: UUID, action: str) -> HttpRespon
     )
     if not allowed:
         raise PermissionDenied
+    reason = ""
+    if action == services.Action.RETURN:
+        form = ReturnForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return redirect(_survey_url(survey))
+        reason = form.cleaned_data["reason"]
     try:
         services.act(
             survey,
             action,
             actor=request_member(request),
             expected_version=posted_version(request),
-            reason=request.POST.get("reason", "").replace("\x00", "")[:10_000],
+            reason=reason,
         )
     except InventoryError as error:
         messages.error(request, error.message)

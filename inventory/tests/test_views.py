@@ -5,16 +5,18 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoAssertNumQueries
 
-from accounts.models import Organization, User
-from accounts.tests.factories import OrganizationFactory
+from accounts.models import Organization, Role, User
+from accounts.tests.factories import OrganizationFactory, UserFactory
 from inventory import services
 from inventory.models import Device, InformationSystem, SurveyCampaign, SurveyState
-from inventory.tests.factories import filled, open_survey, submitted, survey_of
+from inventory.tests.factories import device, filled, open_survey, submitted, survey_of
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +197,45 @@ def test_the_baseline_sums_submitted_inventories_only(
     own = _client(outsider).get(reverse("inventory:baseline"))
     assert own.context["rows"] == []
     assert InformationSystem.objects.count() == 2
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_progress_baseline_and_inventory_pages_do_not_grow_with_rows(
+    data_reviewer: User, submitter: User, education: Organization
+) -> None:
+    few = [education, OrganizationFactory.create()]
+    many = [OrganizationFactory.create() for _ in range(12)]
+    small = open_survey(data_reviewer, *few, year=2025)
+    large = open_survey(data_reviewer, *many, year=2026)
+    survey = submitted(survey_of(small, education), submitter)
+    for campaign, units in ((small, few[1:]), (large, many)):
+        for unit in units:
+            clerk = UserFactory.create(organization=unit, roles=[Role.SUBMITTER])
+            submitted(survey_of(campaign, unit), clerk)
+    client = _client(data_reviewer)
+    progress = [
+        _queries(client, reverse("inventory:campaign", args=[campaign.public_id]))
+        for campaign in (small, large)
+    ]
+    baseline = [
+        _queries(client, reverse("inventory:baseline") + f"?year={year}") for year in (2025, 2026)
+    ]
+    assert progress[0] == progress[1]
+    assert baseline[0] == baseline[1]
+    url = reverse("inventory:survey", args=[survey.public_id])
+    before = _queries(client, url)
+    services.act(
+        survey, "return", actor=data_reviewer, expected_version=survey.version, reason="多"
+    )
+    survey.refresh_from_db()
+    filled(
+        survey,
+        submitter,
+        services.InventoryRows(devices=[device(name=f"设备{n}") for n in range(40)]),
+    )
+    assert _queries(client, url) == before
