@@ -180,7 +180,7 @@ def _review_context(
     path = workflow.applicable_stages(standing.stages, project)
     figures = amounts.load(project)
     quantities.mark_unusual(figures.lines, project)
-    inventory_lines.attach_bases(figures.lines)
+    inventory_lines.attach_bases(figures.lines, project)
     current = figures.current()
     at_this_stage = figures.decision_at(stage if may_cut else None)
     since_return = diff.since_last_return(project, figures.lines)

@@ -31,7 +31,7 @@ from projects import estimates
 from projects.models import EstimateLine, LineBasis, Project
 from projects.services import LineSpec
 from standards import pricing
-from standards.models import ServiceItem, StandardSet, Unit
+from standards.models import ProjectKind, ServiceItem, StandardSet, Unit
 from standards.pricing import Method
 
 # Hardware O&M where the standard has no percentage item for it: 5 % of the original
@@ -233,11 +233,13 @@ class BasisSummary:
         return self.count - len(self.rows)
 
 
-def attach_bases(lines: list[EstimateLine]) -> None:
+def attach_bases(lines: list[EstimateLine], project: Project) -> None:
     """Set ``inventory_basis`` on each line generated from the inventory (one query for
-    any number of lines and rows), for the project and review pages."""
+    any number of lines and rows), for the project and review pages; and flag a typed
+    hardware O&M base that disagrees with the inventory (``mark_typed_bases``)."""
     by_line: dict[int, list[LineBasis]] = {}
-    for basis in LineBasis.objects.filter(line__in=[line.pk for line in lines]).order_by("id"):
+    # By project, not by the lines' ids: one query whether there are lines or not.
+    for basis in LineBasis.objects.filter(line__project_id=project.pk).order_by("id"):
         by_line.setdefault(basis.line_id, []).append(basis)
     for line in lines:
         rows = by_line.get(line.pk)
@@ -254,3 +256,33 @@ def attach_bases(lines: list[EstimateLine]) -> None:
             earliest_warranty_end=min(ends) if ends else None,
             latest_warranty_end=max(ends) if ends else None,
         )
+    mark_typed_bases(lines, project)
+
+
+def mark_typed_bases(lines: list[EstimateLine], project: Project) -> None:
+    """On an operation project, a hardware O&M line (a percentage of a base, in the O&M
+    fee class) whose base the clerk typed, rather than generated from the inventory, and
+    which differs from the original value of the unit's devices out of warranty on
+    1 January of the budget year, gets ``inventory_mismatch`` (typed, inventory): a
+    flag for the reviewers. Two queries, and none when no line qualifies."""
+    typed = [
+        line
+        for line in lines
+        if line.inventory_basis is None
+        and line.pricing_method == Method.PERCENTAGE
+        and line.fee_class == OM_FEE_CLASS
+        and "base" in line.inputs
+    ]
+    if project.kind != ProjectKind.OPERATION or not typed:
+        return
+    survey = queries.current_survey(project.organization_id)
+    if survey is None:
+        return
+    value = queries.out_of_warranty_value(survey, datetime.date(project.budget_year, 1, 1))
+    for line in typed:
+        try:
+            base = Decimal(str(line.inputs["base"]))
+        except ArithmeticError:
+            continue
+        if base != value:
+            line.inventory_mismatch = (base, value)

@@ -365,8 +365,10 @@ class EstimateLine(models.Model):
 
     # Set by projects.quantities.mark_unusual where a page judges quantities.
     unusual_quantity: "UnusualQuantity | None" = None
-    # Set by projects.inventory_lines.attach_bases: the inventory rows behind the line.
+    # Set by projects.inventory_lines.attach_bases: the inventory rows behind the line,
+    # or, for a hardware O&M base typed by hand, (typed, the inventory's) when they differ.
     inventory_basis: "BasisSummary | None" = None
+    inventory_mismatch: tuple[Decimal, Decimal] | None = None
 
     @property
     def flag_labels(self) -> list[str]:
@@ -384,6 +386,15 @@ class EstimateLine(models.Model):
                     "peers": unusual.peers,
                     "median": f"{unusual.median.normalize():f}",
                 }
+            )
+        if self.inventory_mismatch is not None:
+            typed, inventory = self.inventory_mismatch
+            labels.append(
+                _(
+                    "Base typed as %(typed)s yuan, where the unit's inventory lists devices "
+                    "out of warranty worth %(inventory)s yuan"
+                )
+                % {"typed": f"{typed:,.2f}", "inventory": f"{inventory:,.2f}"}
             )
         return labels
 

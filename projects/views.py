@@ -172,7 +172,7 @@ def _render_detail(
         else None
     )
     lines = quantities.mark_unusual(list(project.lines.select_related("standard_set")), project)
-    inventory_lines.attach_bases(lines)
+    inventory_lines.attach_bases(lines, project)
     reviews = line_reviews(project, lines)
     context = {
         "project": project,

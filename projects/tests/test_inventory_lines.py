@@ -22,8 +22,8 @@ from projects.duplicates import inventory_flags
 from projects.errors import ProjectError
 from projects.models import EstimateLine, LineBasis, Project
 from projects.tests.factories import register
-from standards.demo import seed_standards
-from standards.models import ProjectKind
+from standards.demo import PROVINCE_CODE, seed_standards
+from standards.models import ProjectKind, ServiceItem
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +236,33 @@ def test_a_new_inventory_empties_the_links_but_keeps_the_figures(
     bases = LineBasis.objects.all()
     assert [basis.device_id for basis in bases] == [None, None]
     assert sum(basis.original_value for basis in bases) == Decimal("2000.00")
+
+
+@pytest.mark.usefixtures("standard")
+def test_a_typed_base_that_disagrees_with_the_inventory_is_flagged(
+    data_reviewer: User, submitter: User, education: Organization
+) -> None:
+    _reported(
+        data_reviewer,
+        submitter,
+        education,
+        InventoryRows(devices=_devices(4, Decimal("250000.00"))),
+    )
+    project = _operation(submitter)
+    item = ServiceItem.objects.get(standard_set__code=PROVINCE_CODE, code="2.2")
+    for base in ("600000", "1000000"):
+        services.add_standard_line(
+            project,
+            actor=submitter,
+            expected_version=Project.objects.get(pk=project.pk).version,
+            item=item,
+            grade=None,
+            values={"base": base},
+        )
+    client = Client()
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("projects:detail", args=[project.code]))
+    flagged = [line for line, _review in page.context["lines"] if line.flag_labels]
+    assert [line.inputs["base"] for line in flagged] == ["600000"]
+    assert "worth 1,000,000.00 yuan" in flagged[0].flag_labels[0]
