@@ -207,15 +207,7 @@ def add_row(
         row.survey = locked  # type: ignore[attr-defined]
         _check_row(kind, row)
         row.save()
-        _bump(locked)
-        locked.save(update_fields=["version", "updated_at"])
-        record_event(
-            "inventory.row.added",
-            actor=actor,
-            target=locked,
-            target_key=locked.key,
-            data={"kind": kind, "row": row_record(kind, row)},
-        )
+        _changed(locked, "inventory.row.added", actor, {"kind": kind, "row": row_record(kind, row)})
     return row
 
 
@@ -231,15 +223,7 @@ def remove_row(
             raise InventoryError(_("That row no longer exists."))
         record = row_record(kind, row)
         row.delete()
-        _bump(locked)
-        locked.save(update_fields=["version", "updated_at"])
-        record_event(
-            "inventory.row.removed",
-            actor=actor,
-            target=locked,
-            target_key=locked.key,
-            data={"kind": kind, "row": record},
-        )
+        _changed(locked, "inventory.row.removed", actor, {"kind": kind, "row": record})
 
 
 def replace_rows(
@@ -266,14 +250,11 @@ def replace_rows(
             removed[kind], _by_model = model._default_manager.filter(survey=locked).delete()
         for kind, kind_rows in rows.by_kind().items():
             _copy_rows(ROW_MODELS[kind], locked, kind_rows)
-        _bump(locked)
-        locked.save(update_fields=["version", "updated_at"])
-        record_event(
+        _changed(
+            locked,
             "inventory.rows.imported",
-            actor=actor,
-            target=locked,
-            target_key=locked.key,
-            data={
+            actor,
+            {
                 "source": source,
                 "removed": removed,
                 "added": {kind: len(kind_rows) for kind, kind_rows in rows.by_kind().items()},
@@ -418,6 +399,13 @@ def _has_rows(survey: UnitSurvey) -> bool:
     return any(
         model._default_manager.filter(survey=survey).exists() for model in ROW_MODELS.values()
     )
+
+
+def _changed(survey: UnitSurvey, event: str, actor: User, data: dict[str, Any]) -> None:
+    """The rows of the locked ``survey`` changed: a new version, and the history event."""
+    _bump(survey)
+    survey.save(update_fields=["version", "updated_at"])
+    record_event(event, actor=actor, target=survey, target_key=survey.key, data=data)
 
 
 def _bump(survey: UnitSurvey) -> None:

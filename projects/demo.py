@@ -224,12 +224,8 @@ def generate_from_inventory() -> int:
                     line_id=line.pk,
                     expected_version=Project.objects.get(pk=project.pk).version,
                 )
-            services.add_generated_lines(
-                project,
-                actor=clerk,
-                expected_version=Project.objects.get(pk=project.pk).version,
-                lines=[(row.spec, row.bases) for row in plan.lines],
-                source=plan.survey.key if plan.survey else "",
+            inventory_lines.generate(
+                project, actor=clerk, expected_version=Project.objects.get(pk=project.pk).version
             )
             changed += 1
     return changed

@@ -25,9 +25,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from inventory import queries
 from inventory.models import UnitSurvey
-from projects import estimates
+from projects import estimates, services
 from projects.models import EstimateLine, LineBasis, Project
 from projects.services import LineSpec
 from standards import pricing
@@ -71,6 +72,19 @@ def plan(project: Project) -> Plan:
     _cloud(result, survey, items)
     _systems(result, survey, items)
     return result
+
+
+def generate(project: Project, *, actor: User, expected_version: int) -> list[EstimateLine]:
+    """Plan the lines now and add them (``services.add_generated_lines``: ProjectError,
+    nothing written, if refused); the lines added."""
+    result = plan(project)
+    return services.add_generated_lines(
+        project,
+        actor=actor,
+        expected_version=expected_version,
+        lines=[(row.spec, row.bases) for row in result.lines],
+        source=result.survey.key if result.survey else "",
+    )
 
 
 def _hardware(

@@ -36,12 +36,8 @@ def lines_from_inventory(request: HttpRequest, code: str) -> HttpResponse:
     refusal = ""
     if request.method == "POST":
         try:
-            added = services.add_generated_lines(
-                project,
-                actor=request_member(request),
-                expected_version=posted_version(request),
-                lines=[(row.spec, row.bases) for row in plan.lines],
-                source=plan.survey.key if plan.survey else "",
+            added = inventory_lines.generate(
+                project, actor=request_member(request), expected_version=posted_version(request)
             )
         except ProjectError as error:
             refusal = error.message

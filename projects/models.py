@@ -436,6 +436,18 @@ class PendingImport(models.Model):
         return f"{self.project_id} {self.name}"
 
 
+def _inventory_link(model: str) -> models.ForeignKey:
+    """A basis's link to an inventory row: emptied by PostgreSQL when the row goes."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 class LineBasis(models.Model):
     """One inventory row an estimate line was generated from ("从资产清单生成明细"),
     with the figures its amount rests on, frozen as they were: the row may change or
@@ -446,38 +458,10 @@ class LineBasis(models.Model):
     with no query of the lines, and ``inventory`` needs to know nothing of them."""
 
     line = models.ForeignKey(EstimateLine, on_delete=models.CASCADE, related_name="bases")
-    device = models.ForeignKey(
-        "inventory.Device",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    system = models.ForeignKey(
-        "inventory.InformationSystem",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    cloud = models.ForeignKey(
-        "inventory.CloudResource",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    staff = models.ForeignKey(
-        "inventory.ITStaff",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    device = _inventory_link("inventory.Device")
+    system = _inventory_link("inventory.InformationSystem")
+    cloud = _inventory_link("inventory.CloudResource")
+    staff = _inventory_link("inventory.ITStaff")
     label = models.CharField(_("inventory row"), max_length=200)
     quantity = models.DecimalField(
         _("quantity"), max_digits=14, decimal_places=2, null=True, blank=True

@@ -68,14 +68,7 @@ def test_devices_worth_a_million_at_5_percent_give_exactly_50000(
         InventoryRows(devices=[*_devices(4, Decimal("250000.00")), in_warranty]),
     )
     project = _operation(submitter)
-    plan = inventory_lines.plan(project)
-    added = services.add_generated_lines(
-        project,
-        actor=submitter,
-        expected_version=project.version,
-        lines=[(row.spec, row.bases) for row in plan.lines],
-        source="2026-EDU",
-    )
+    added = inventory_lines.generate(project, actor=submitter, expected_version=project.version)
     hardware = next(line for line in added if line.item_code == "2.2")
     assert hardware.amount == Decimal("50000.00")
     bases = LineBasis.objects.filter(line=hardware)
@@ -132,14 +125,7 @@ def test_generating_for_2000_devices_takes_a_constant_number_of_queries(
     _reported(data_reviewer, submitter, education, InventoryRows(devices=_devices(count, value)))
     project = _operation(submitter)
     with django_assert_num_queries(17):
-        plan = inventory_lines.plan(project)
-        services.add_generated_lines(
-            project,
-            actor=submitter,
-            expected_version=project.version,
-            lines=[(row.spec, row.bases) for row in plan.lines],
-            source="",
-        )
+        inventory_lines.generate(project, actor=submitter, expected_version=project.version)
     assert LineBasis.objects.count() == count
     assert EstimateLine.objects.get().amount == Decimal("50000.00")
 
@@ -217,15 +203,8 @@ def test_a_new_inventory_empties_the_links_but_keeps_the_figures(
         data_reviewer, submitter, education, InventoryRows(devices=_devices(2, Decimal("1000")))
     )
     project = _operation(submitter)
-    plan = inventory_lines.plan(project)
-    services.add_generated_lines(
-        project,
-        actor=submitter,
-        expected_version=project.version,
-        lines=[(row.spec, row.bases) for row in plan.lines],
-        source="",
-    )
-    survey = plan.survey
+    inventory_lines.generate(project, actor=submitter, expected_version=project.version)
+    survey = inventory_lines.plan(project).survey
     assert survey is not None
     survey = inventory_services.act(
         survey, "return", actor=data_reviewer, expected_version=survey.version, reason="重填"
