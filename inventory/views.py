@@ -226,7 +226,7 @@ def survey_act(request: HttpRequest, public_id: UUID, action: str) -> HttpRespon
         form = ReturnForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
-                messages.error(request, " ".join(errors))
+                messages.error(request, " ".join(str(error) for error in errors))
             return redirect(_survey_url(survey))
         reason = form.cleaned_data["reason"]
     try:
