@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import request_member
@@ -327,15 +327,31 @@ def baseline_report(request: HttpRequest) -> HttpResponse:
 
 
 BASELINE_HEADERS = (
-    _lazy("Budget unit"), _lazy("Systems"), _lazy("Live"), _lazy("Retired"),
-    _lazy("On the government cloud"), _lazy("In own machine rooms"),
-    _lazy("Level 1"), _lazy("Level 2"), _lazy("Level 3"), _lazy("Level 4"),
-    _lazy("Built within 3 years"), _lazy("3 to 5 years old"), _lazy("6 years or older"),
-    _lazy("Construction cost (yuan)"), _lazy("Yearly O&M (yuan)"), _lazy("Devices"),
-    _lazy("Hardware original value (yuan)"), _lazy("Out of warranty (yuan)"),
-    _lazy("Out of warranty (%)"), _lazy("Cores"), _lazy("Memory (GB)"), _lazy("Storage (TB)"),
-    _lazy("In-house IT staff"), _lazy("Outsourced IT staff"),
-)  # fmt: skip
+    gettext_lazy("Budget unit"),
+    gettext_lazy("Systems"),
+    gettext_lazy("Live"),
+    gettext_lazy("Retired"),
+    gettext_lazy("On the government cloud"),
+    gettext_lazy("In own machine rooms"),
+    gettext_lazy("Level 1"),
+    gettext_lazy("Level 2"),
+    gettext_lazy("Level 3"),
+    gettext_lazy("Level 4"),
+    gettext_lazy("Built within 3 years"),
+    gettext_lazy("3 to 5 years old"),
+    gettext_lazy("6 years or older"),
+    gettext_lazy("Construction cost (yuan)"),
+    gettext_lazy("Yearly O&M (yuan)"),
+    gettext_lazy("Devices"),
+    gettext_lazy("Hardware original value (yuan)"),
+    gettext_lazy("Out of warranty (yuan)"),
+    gettext_lazy("Share of value out of warranty, per cent"),
+    gettext_lazy("Cores"),
+    gettext_lazy("Memory (GB)"),
+    gettext_lazy("Storage (TB)"),
+    gettext_lazy("In-house IT staff"),
+    gettext_lazy("Outsourced IT staff"),
+)
 
 
 def _baseline_row(row: Baseline) -> list[object]:

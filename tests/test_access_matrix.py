@@ -227,6 +227,8 @@ MATRIX: dict[str, Row] = {
     "budgeting:round_window": Row(
         logged_in(405), lambda w: [w.cycle.year, w.cycle.rounds.get(order=1).pk]
     ),
+    "reports:inventory_spend": Row(logged_in(200)),
+    "reports:inventory_spend_export": Row(logged_in(200)),
     # The inventory survey: everyone sees their own units' inventories and baseline
     # (scoped); the runners open and follow surveys; EDU's staff fill EDU's inventory,
     # which reviewers and admins may read but not change, and the outsider never sees.
