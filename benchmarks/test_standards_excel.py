@@ -18,22 +18,13 @@ import pytest
 from django.db import connection
 from openpyxl import Workbook, load_workbook
 
+from benchmarks.reading import bare_read
 from benchmarks.standards_data import large_set
 from standards import excel, import_service
 from standards.models import Grade
 
 ITEMS = 5_000  # two grades each: 10,000 item-price rows
 RUNS = 3
-
-
-def _bare_read(path: Path) -> float:
-    start = time.perf_counter()
-    book = load_workbook(path, read_only=True)
-    for sheet in book.worksheets:
-        for _row in sheet.iter_rows(values_only=True):
-            pass
-    book.close()
-    return time.perf_counter() - start
 
 
 def _bare_dump(path: Path, rows: list[tuple[object, ...]]) -> float:
@@ -75,7 +66,7 @@ def test_standard_excel_round_trip_speed(
             f"BENCH-NEW{run}", excel.read_workbook(exported), actor=None
         )
         import_times.append(time.perf_counter() - start)
-        read_times.append(_bare_read(exported))
+        read_times.append(bare_read(exported))
         # Each import is one transaction in production, after which autovacuum
         # analyzes; here they pile up in one, and stale statistics would make
         # the next run's queries (and the count below) nested loops.

@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.dispatch import receiver
 
 from budgeting.models import LineDecision
+from budgeting.notifications import send_notification
+from inventory.signals import mail_wanted
 from projects.models import EstimateLine, Project
 from projects.signals import LineReview, line_reviews_wanted, lines_changing
 
@@ -62,3 +64,12 @@ def latest_line_decisions(
         )
         for line_id, decision in latest.items()
     }
+
+
+@receiver(mail_wanted, dispatch_uid="budgeting.queue_inventory_mail")
+def queue_inventory_mail(
+    sender: Any, *, subject: str, body: str, recipients: list[str], **kwargs: Any
+) -> None:
+    """Queue a mail the inventory survey asks for (a reminder), in the caller's
+    transaction, as the workflow's own mails are queued."""
+    send_notification.enqueue(subject, body, recipients)

@@ -35,8 +35,8 @@ from budgeting.permissions import (
     reviews_decided_by,
 )
 from budgeting.workflow import Action, WorkflowError
-from projects import quantities
-from projects.duplicates import similar_for_user
+from projects import inventory_lines, quantities
+from projects.duplicates import inventory_flags, similar_for_user
 from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.queries import returns_of
@@ -180,6 +180,7 @@ def _review_context(
     path = workflow.applicable_stages(standing.stages, project)
     figures = amounts.load(project)
     quantities.mark_unusual(figures.lines, project)
+    inventory_lines.attach_bases(figures.lines, project)
     current = figures.current()
     at_this_stage = figures.decision_at(stage if may_cut else None)
     since_return = diff.since_last_return(project, figures.lines)
@@ -205,6 +206,7 @@ def _review_context(
         "problems": problems,
         "history": history_of(project, project.code),
         "similar": similar_for_user(project, projects_visible_to(user)),
+        "inventory_flags": inventory_flags(project),
         "waterfall": figures.waterfall(path, _reached_order(project, stage, figures)),
         "may_cut": may_cut,
         "line_rows": [

@@ -31,6 +31,7 @@ def items_for(request: HttpRequest) -> list[NavItem]:
         NavItem(_("Home"), reverse("home"), frozenset({"home"})),
         NavItem(_("Projects"), reverse("projects:list"), frozenset({"projects"})),
         NavItem(_("Budget standards"), reverse("standards:index"), frozenset({"standards"})),
+        NavItem(_("IT inventory"), reverse("inventory:index"), frozenset({"inventory"})),
         NavItem(
             _("My tasks"),
             reverse("budgeting:tasks"),

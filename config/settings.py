@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "standards",
+    "inventory",
     "projects",
     "budgeting",
     "reports",

@@ -47,4 +47,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("standards/", include("standards.urls")),
+    path("inventory/", include("inventory.urls")),
 ]

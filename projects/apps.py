@@ -27,5 +27,6 @@ class ProjectsConfig(AppConfig):
                 "projects.line.changed": _("Estimate line changed"),
                 "projects.lines.repriced": _("Estimate lines re-priced with the current standard"),
                 "projects.lines.imported": _("Estimate lines imported from Excel"),
+                "projects.lines.generated": _("Estimate lines generated from the inventory"),
             }
         )

@@ -8,13 +8,15 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Organization, User
-from projects import estimates, services
+from projects import estimates, inventory_lines, services
 from projects.models import (
     BudgetCategory,
     Continuity,
+    LineBasis,
     ProcurementMethod,
     Project,
     ProjectKind,
+    ProjectState,
     TargetIndicator,
     TargetTier,
 )
@@ -196,3 +198,34 @@ def _add_demo_lines(project: Project, clerk: User, plan: Decimal) -> None:
             grade=item.grades.get(code=grade_code) if grade_code else None,
             values=values,
         )
+
+
+def generate_from_inventory() -> int:
+    """The draft operation projects of units with a reported inventory get their lines
+    from it ("从资产清单生成明细"): the hand-typed O&M staff and hardware lines go, the
+    generated ones come with the rows behind them. Returns how many projects changed;
+    one whose lines already rest on the inventory is left alone."""
+    changed = 0
+    drafts = Project.objects.filter(
+        budget_year=BUDGET_YEAR, kind=RUN, state=ProjectState.DRAFT
+    ).select_related("organization", "created_by")
+    with transaction.atomic():
+        for project in drafts:
+            if LineBasis.objects.filter(line__project=project).exists():
+                continue
+            plan = inventory_lines.plan(project)
+            if not plan.lines:
+                continue
+            clerk = project.created_by
+            for line in project.lines.filter(item_code__in=["2.1", "2.2"]):
+                services.remove_line(
+                    project,
+                    actor=clerk,
+                    line_id=line.pk,
+                    expected_version=Project.objects.get(pk=project.pk).version,
+                )
+            inventory_lines.generate(
+                project, actor=clerk, expected_version=Project.objects.get(pk=project.pk).version
+            )
+            changed += 1
+    return changed

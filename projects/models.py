@@ -2,7 +2,7 @@
 
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -17,18 +17,12 @@ from accounts.models import Organization, Role
 from accounts.validators import validate_phone
 
 # One definition of the kinds: a standard item says which kinds it may price.
+from standards.fields import money_field
 from standards.models import ProjectKind
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
+    from projects.inventory_lines import BasisSummary
     from projects.quantities import UnusualQuantity
-
-
-def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalField:
-    """Yuan with two places, large enough for any provincial total: at most
-    ``standards.pricing.MAX_AMOUNT``, which ``pricing.check_amount`` checks on every path."""
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 
 class Continuity(models.TextChoices):
@@ -371,6 +365,10 @@ class EstimateLine(models.Model):
 
     # Set by projects.quantities.mark_unusual where a page judges quantities.
     unusual_quantity: "UnusualQuantity | None" = None
+    # Set by projects.inventory_lines.attach_bases: the inventory rows behind the line,
+    # or, for a hardware O&M base typed by hand, (typed, the inventory's) when they differ.
+    inventory_basis: "BasisSummary | None" = None
+    inventory_mismatch: tuple[Decimal, Decimal] | None = None
 
     @property
     def flag_labels(self) -> list[str]:
@@ -388,6 +386,15 @@ class EstimateLine(models.Model):
                     "peers": unusual.peers,
                     "median": f"{unusual.median.normalize():f}",
                 }
+            )
+        if self.inventory_mismatch is not None:
+            typed, inventory = self.inventory_mismatch
+            labels.append(
+                _(
+                    "Base typed as %(typed)s yuan, where the unit's inventory lists devices "
+                    "out of warranty worth %(inventory)s yuan"
+                )
+                % {"typed": f"{typed:,.2f}", "inventory": f"{inventory:,.2f}"}
             )
         return labels
 
@@ -427,3 +434,45 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.name}"
+
+
+def _inventory_link(model: str) -> models.ForeignKey:
+    """A basis's link to an inventory row: emptied by PostgreSQL when the row goes."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
+class LineBasis(models.Model):
+    """One inventory row an estimate line was generated from ("从资产清单生成明细"),
+    with the figures its amount rests on, frozen as they were: the row may change or
+    go with the unit's next survey (the link then empties, the figures stay).
+
+    The links empty in the database itself (``ON DELETE SET NULL``, migration 0010),
+    not in Django (``DO_NOTHING``): so replacing a unit's 20,000 devices is one DELETE,
+    with no query of the lines, and ``inventory`` needs to know nothing of them."""
+
+    line = models.ForeignKey(EstimateLine, on_delete=models.CASCADE, related_name="bases")
+    device = _inventory_link("inventory.Device")
+    system = _inventory_link("inventory.InformationSystem")
+    cloud = _inventory_link("inventory.CloudResource")
+    staff = _inventory_link("inventory.ITStaff")
+    label = models.CharField(_("inventory row"), max_length=200)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    original_value = money_field(_("original value (yuan)"), null=True, blank=True)
+    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("basis of a line")
+        verbose_name_plural = _("bases of lines")
+        ordering = ["line", "id"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -28,6 +28,7 @@ from projects.models import (
     Attachment,
     Continuity,
     EstimateLine,
+    LineBasis,
     PerformanceTarget,
     Project,
     ProjectCodeCounter,
@@ -35,7 +36,7 @@ from projects.models import (
 )
 from projects.signals import lines_changing
 from projects.uploads import check_document
-from standards.models import Grade, ServiceItem
+from standards.models import Grade, ProjectKind, ServiceItem
 from standards.pricing import PricingError, check_amount
 
 # Fields a submitter edits on the registration form.
@@ -492,6 +493,58 @@ def replace_lines(
             },
         )
     return locked
+
+
+def add_generated_lines(
+    project: Project,
+    *,
+    actor: User,
+    expected_version: int,
+    lines: Sequence[tuple[LineSpec, Sequence[LineBasis]]],
+    source: str,
+) -> list[EstimateLine]:
+    """Add lines generated from the unit's inventory (``projects.inventory_lines``) to an
+    operation project, each with the inventory rows it rests on; the requested amount
+    follows. All or nothing, in a constant number of queries however many rows.
+
+    For the unit's submitters while the project is a draft or returned. Refused
+    (ProjectError, nothing written) for a project that is not an operation project,
+    no lines, a line the engine refuses, or a page older than ``expected_version``.
+    """
+    if project.kind != ProjectKind.OPERATION:
+        raise ProjectError(_("Only operation projects are priced from the inventory."))
+    if not lines:
+        raise ProjectError(_("The inventory gives no line for this project."))
+    priced = [price_line(spec) for spec, _bases in lines]
+    with transaction.atomic():
+        locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
+        start = locked.lines.count()
+        for position, line in enumerate(priced, start=start + 1):
+            line.project = locked
+            line.position = position
+        EstimateLine.objects.bulk_create(priced)
+        bases = []
+        for line, (_spec, line_bases) in zip(priced, lines, strict=True):
+            for basis in line_bases:
+                basis.line = line
+                bases.append(basis)
+        LineBasis.objects.bulk_create(bases, batch_size=5000)
+        before = _refresh_requested(locked)
+        record_event(
+            "projects.lines.generated",
+            actor=actor,
+            target=locked,
+            target_key=locked.code,
+            data={
+                "source": source,
+                "added": [
+                    {**_line_record(line), "basis_rows": len(line_bases)}
+                    for line, (_spec, line_bases) in zip(priced, lines, strict=True)
+                ],
+                "requested": [before, locked.requested_amount],
+            },
+        )
+    return priced
 
 
 def remove_line(project: Project, *, actor: User, line_id: int, expected_version: int) -> Project:

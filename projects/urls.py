@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import estimate_import_views, line_views, views
+from projects import estimate_import_views, inventory_views, line_views, views
 
 app_name = "projects"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("<code:code>/lines/<int:line_id>/remove/", line_views.line_remove, name="line_remove"),
     path("<code:code>/lines/preview/", line_views.line_preview, name="line_preview"),
     path("<code:code>/lines/reprice/", line_views.line_reprice, name="line_reprice"),
+    path(
+        "<code:code>/lines/from-inventory/",
+        inventory_views.lines_from_inventory,
+        name="inventory_lines",
+    ),
     path(
         "<code:code>/estimate/template.xlsx",
         estimate_import_views.estimate_template,

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import request_member
 from audit.queries import history_of
 from ops.page_cache import cached_page
-from projects import estimates, quantities, repricing, services
-from projects.duplicates import similar_for_user
+from projects import estimates, inventory_lines, quantities, repricing, services
+from projects.duplicates import inventory_flags, similar_for_user
 from projects.errors import ProjectError
 from projects.forms import (
     AttachmentForm,
@@ -172,6 +172,7 @@ def _render_detail(
         else None
     )
     lines = quantities.mark_unusual(list(project.lines.select_related("standard_set")), project)
+    inventory_lines.attach_bases(lines, project)
     reviews = line_reviews(project, lines)
     context = {
         "project": project,
@@ -194,6 +195,7 @@ def _render_detail(
             project.attachments.filter(is_removed=False).select_related("uploaded_by")
         ),
         "similar": similar_for_user(project, visible),
+        "inventory_flags": inventory_flags(project),
         # Returned for revision: who returned it, when and why (the latest return).
         "last_return": returns_of(project.code).select_related("actor").first()
         if project.state == ProjectState.RETURNED

@@ -13,6 +13,8 @@ urlpatterns = [
     path("summary/cut-reasons.xlsx", views.cut_reasons_export, name="cut_reasons_export"),
     path("summary/lines/", export_views.lines_export, name="lines_export"),
     path("summary/open-data.zip", views.open_data_package, name="open_data"),
+    path("inventory/", views.inventory_spend, name="inventory_spend"),
+    path("inventory/export.xlsx", views.inventory_spend_export, name="inventory_spend_export"),
     path("exports/<uuid:public_id>/", export_views.export_status, name="export"),
     path(
         "exports/<uuid:public_id>/download/", export_views.export_download, name="export_download"

@@ -17,13 +17,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
 from budgeting.permissions import control_figure_units
+from inventory.models import SurveyCampaign
 from projects.models import Project
 from projects.permissions import projects_visible_to
 from reports import charts, open_data, review_totals
+from reports.inventory_spend import SpendRow, spend_against_inventory
 from reports.review_totals import ReasonRow
 from reports.rounds import RoundRow, RoundSummary, round_summary
 from reports.summary import DIMENSIONS, Dimension, SummaryRow, counted, summarise, total
@@ -285,3 +288,57 @@ def open_data_package(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="approved-budgets-{year}.zip"'
     return response
+
+
+def _inventory_spend(
+    request: HttpRequest,
+) -> tuple[SurveyCampaign | None, int | None, list[SpendRow], SpendRow]:
+    campaigns = SurveyCampaign.objects.order_by("-year")
+    chosen = whole_number(request.GET.get("survey"), maximum=9999)
+    campaign = (campaigns.filter(year=chosen) if chosen else campaigns).first()
+    if campaign is None:
+        return None, None, [], SpendRow("")
+    year, rows, total = spend_against_inventory(request.user, campaign)
+    return campaign, year, rows, total
+
+
+@login_required
+def inventory_spend(request: HttpRequest) -> HttpResponse:
+    """IT spend requested for a budget year against the inventory of the survey before."""
+    campaign, year, rows, total = _inventory_spend(request)
+    return render(
+        request,
+        "reports/inventory_spend.html",
+        {"campaign": campaign, "year": year, "rows": rows, "total": total},
+    )
+
+
+SPEND_HEADERS = (
+    gettext_lazy("Budget unit"),
+    gettext_lazy("Inventory value (yuan)"),
+    gettext_lazy("Yearly O&M in the inventory (yuan)"),
+    gettext_lazy("Requested for construction (yuan)"),
+    gettext_lazy("Requested for operation (yuan)"),
+    gettext_lazy("Operation as a share of the inventory value, per cent"),
+)
+
+
+def _spend_row(row: SpendRow) -> list[object]:
+    return [
+        row.unit, row.inventory_value, row.inventory_om, row.construction, row.operation,
+        row.operation_share,
+    ]  # fmt: skip
+
+
+@login_required
+def inventory_spend_export(request: HttpRequest) -> HttpResponse:
+    _campaign, year, rows, total = _inventory_spend(request)
+    total.unit = _("Total")
+    content = write_table(
+        _("IT spend against the inventory"),
+        [str(header) for header in SPEND_HEADERS],
+        [_spend_row(row) for row in rows],
+        money_columns=frozenset({1, 2, 3, 4}),
+        totals=_spend_row(total),
+    )
+    return xlsx_response(content, f"inventory-spend-{year or 'none'}.xlsx")

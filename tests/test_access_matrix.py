@@ -26,6 +26,8 @@ from audit.services import record_event
 from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft
 from budgeting.tests.workflow_fixtures import make_ready
+from inventory.models import SurveyCampaign, UnitSurvey
+from inventory.tests.factories import open_survey, survey_of
 from projects.models import (
     Attachment,
     AttachmentKind,
@@ -68,6 +70,8 @@ class World:
     item: ServiceItem
     cycle: BudgetCycle
     export: ExportJob  # EDU's clerk's, written
+    campaign: SurveyCampaign  # the inventory survey covering EDU
+    survey: UnitSurvey  # EDU's answer to it, being filled in
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,9 @@ def DRAFT(w: World) -> list[object]:  # noqa: N802  # named like PROJECT, an arg
     return [_draft_of(w.cycle).public_id]
 
 
+SURVEY = lambda w: [w.survey.public_id]  # noqa: E731
+# The data administration and finance run inventory surveys; the rest get 403.
+SURVEY_RUNNERS = {"data_reviewer": 200, "finance_reviewer": 200, "finance_approver": 200}
 MATRIX: dict[str, Row] = {
     "home": Row(logged_in(200)),
     "healthz": Row(everyone(200)),
@@ -195,6 +202,8 @@ MATRIX: dict[str, Row] = {
     # The live price of the line form: checked like the form, though it writes nothing.
     "projects:line_preview": Row(seen_by_reviewers(403), PROJECT),
     "projects:line_reprice": Row(seen_by_reviewers(403), PROJECT),
+    # Lines from the inventory: the same rule (operation projects only).
+    "projects:inventory_lines": Row(seen_by_reviewers(403), PROJECT),
     # The Excel round trip of the lines: the same rule (the token of an upload is the
     # uploader's own, and none exists here).
     "projects:estimate_template": Row(seen_by_reviewers(403), PROJECT),
@@ -234,6 +243,30 @@ MATRIX: dict[str, Row] = {
     "budgeting:round_window": Row(
         logged_in(405), lambda w: [w.cycle.year, w.cycle.rounds.get(order=1).pk]
     ),
+    "reports:inventory_spend": Row(logged_in(200)),
+    "reports:inventory_spend_export": Row(logged_in(200)),
+    # The inventory survey: everyone sees their own units' inventories and baseline
+    # (scoped); the runners open and follow surveys; EDU's staff fill EDU's inventory,
+    # which reviewers and admins may read but not change, and the outsider never sees.
+    "inventory:index": Row(logged_in(200)),
+    "inventory:baseline": Row(logged_in(200)),
+    "inventory:baseline_export": Row(logged_in(200)),
+    "inventory:campaign_open": Row({**logged_in(403), **SURVEY_RUNNERS}),
+    "inventory:campaign": Row(
+        {**logged_in(403), **SURVEY_RUNNERS}, lambda w: [w.campaign.public_id]
+    ),
+    "inventory:campaign_remind": Row(logged_in(405), lambda w: [w.campaign.public_id]),
+    "inventory:survey": Row(seen_by_reviewers(200), SURVEY),
+    "inventory:template": Row(seen_by_reviewers(200), SURVEY),
+    "inventory:upload": Row(
+        {**seen_by_reviewers(403), "submitter": 200, "department_approver": 200}, SURVEY
+    ),
+    "inventory:row_add": Row(
+        {**seen_by_reviewers(403), "submitter": 200, "department_approver": 200},
+        lambda w: [w.survey.public_id, "device"],
+    ),
+    "inventory:row_remove": Row(logged_in(405), lambda w: [w.survey.public_id, "device", 1]),
+    "inventory:survey_act": Row(logged_in(405), lambda w: [w.survey.public_id, "submit"]),
     "budgeting:batches": Row(only("finance_approver")),
     # Control figures (控制数): finance's alone, drafts included; everyone else 403.
     "budgeting:figures_latest": Row(FINANCE_ONLY_REDIRECT),
@@ -329,6 +362,7 @@ def world(
     cycle: BudgetCycle,
     at_finance: Project,
     finance_approver: User,
+    data_reviewer: User,
 ) -> World:
     # At the finance review, every reviewing body has seen it (a project that never left
     # its department is the business of test_what_never_left_the_department_stays_there).
@@ -339,6 +373,7 @@ def world(
     assert item is not None
     export = request_lines_export(actor=submitter, year=cycle.year, language="zh-hans")
     write_lines_export.call(str(export.public_id))
+    campaign = open_survey(data_reviewer, education)
     client_data = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "edu_clerk"}
     return World(
         user=submitter,
@@ -362,6 +397,8 @@ def world(
         item=item,
         cycle=cycle,
         export=export,
+        campaign=campaign,
+        survey=survey_of(campaign, education),
     )
 
 

@@ -24,6 +24,10 @@ from accounts.models import Organization, User
 from budgeting import services
 from budgeting.models import ApprovalBatch, BudgetCycle
 from budgeting.tests.workflow_fixtures import add_line, make_ready
+from inventory import services as inventory_services
+from inventory.models import UnitSurvey
+from inventory.services import InventoryRows
+from inventory.tests.factories import device, open_survey, survey_of, system
 from projects.tests.factories import register
 from reports.tests.export_helpers import exported_lines
 from reports.tests.report_fixtures import HOSTILE_NAME, World, report_world
@@ -83,6 +87,12 @@ def hostile_world(
     ServiceItem.objects.filter(standard_set=draft, code="5.1").update(name=LINK)
     Grade.objects.filter(item__standard_set=draft, code="L3").update(name=PLUS)
     standards_services.publish_set(StandardSet.objects.get(pk=draft.pk), actor=None)
+    # EDU's inventory: a system and a device named as formulas.
+    education = Organization.objects.get(code="EDU")
+    survey = survey_of(open_survey(data_reviewer, education), education)
+    rows = InventoryRows(systems=[system(name=LINK)], devices=[device(name=PLUS)])
+    survey = inventory_services.replace_rows(survey, rows, actor=submitter, expected_version=1)
+    inventory_services.act(survey, "submit", actor=submitter, expected_version=survey.version)
     return report_world
 
 
@@ -107,6 +117,11 @@ def _workbooks(
         "estimate template",
         _ok(clerk.get(reverse("projects:estimate_template", args=[world.draft.code]))),
     )
+    survey = UnitSurvey.objects.get(organization__code="EDU")
+    yield (
+        "inventory workbook",
+        _ok(clerk.get(reverse("inventory:template", args=[survey.public_id]))),
+    )
     yield "lines export (background)", exported_lines(_client(finance_reviewer), 2027)
     yield "my tasks", _ok(_client(department_approver).get(reverse("budgeting:tasks_export")))
     reviewer = _client(finance_reviewer)
@@ -115,6 +130,7 @@ def _workbooks(
             f"summary by {by}",
             _ok(reviewer.get(reverse("reports:summary_export"), {"year": "2027", "by": by})),
         )
+    yield "inventory baseline", _ok(reviewer.get(reverse("inventory:baseline_export")))
     yield "waterfall", _ok(reviewer.get(reverse("reports:waterfall_export"), {"year": "2027"}))
     yield "cut reasons", _ok(reviewer.get(reverse("reports:cut_reasons_export"), {"year": "2027"}))
     batch = ApprovalBatch.objects.get()
@@ -183,6 +199,8 @@ def test_no_export_holds_a_formula_and_hostile_text_shows_as_typed(
     expected = {
         "project list": {HOSTILE_NAME, PLUS, AT, MINUS},
         "estimate template": {MINUS, LINK, PLUS, AT},  # line; item, grade and standard
+        "inventory workbook": {LINK, PLUS},
+        "inventory baseline": {MINUS},
         "lines export (background)": {HOSTILE_NAME, MINUS, AT},
         "my tasks": {PLUS, MINUS},
         "summary by unit": {MINUS, AT},

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from budgeting.models import ApprovalBatch, LineDecision
+from inventory.models import SurveyState
+from inventory.tests.factories import open_survey, submitted, survey_of
 from projects.models import EstimateLine, PerformanceTarget, Project, ProjectState
 from projects.tests.factories import register
 from projects.tests.test_views import _form_data
@@ -176,3 +178,30 @@ def test_standards_admin_form(client: Client, admin_user: User) -> None:
     assert not StandardSet.objects.filter(code="NUL-1").exists()
     search = client.get(reverse("admin:standards_serviceitem_changelist"), {"q": NUL})
     assert search.status_code == 200
+
+
+def test_inventory_forms(client: Client, data_reviewer: User, submitter: User, education) -> None:
+    client.force_login(data_reviewer)
+    opened = client.post(
+        reverse("inventory:campaign_open"),
+        {"year": "2026", "title": NUL, "deadline": "2026-03-31", "units": [education.pk]},
+    )
+    assert opened.status_code == 400
+    assert "title" in opened.context["form"].errors
+    campaign = open_survey(data_reviewer, education)
+    survey = survey_of(campaign, education)
+    client.force_login(submitter)
+    row = client.post(
+        reverse("inventory:row_add", args=[survey.public_id, "cloud"]),
+        {"version": survey.version, "name": NUL, "cores": 1, "memory_gb": 1, "storage_tb": 1},
+    )
+    assert row.status_code == 400
+    assert "name" in row.context["form"].errors
+    survey = submitted(survey, submitter)
+    client.force_login(data_reviewer)
+    client.post(
+        reverse("inventory:survey_act", args=[survey.public_id, "return"]),
+        {"version": survey.version, "reason": NUL},
+    )
+    survey.refresh_from_db()
+    assert survey.state == SurveyState.SUBMITTED

@@ -5,7 +5,18 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "audit", "budgeting", "config", "ops", "projects", "reports", "standards", "ui")
+APPS = (
+    "accounts",
+    "audit",
+    "budgeting",
+    "config",
+    "inventory",
+    "ops",
+    "projects",
+    "reports",
+    "standards",
+    "ui",
+)
 # A role tested by hand: has_role(...), or "Role.X in someone.roles".
 ROLE_CHECK = re.compile(r"\bhas_role\(|\bRole\.\w+ (not )?in \w+(\.\w+)*\.roles\b")
 # Models check that a role fits its unit; nothing there decides access.

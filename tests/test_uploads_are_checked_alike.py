@@ -18,9 +18,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.tests.factories import OrganizationFactory, UserFactory
 from budgeting import figures
 from budgeting.tests.figure_helpers import two_round_year
+from inventory.tests.factories import open_survey, survey_of
 from projects.models import Attachment, AttachmentKind, PendingImport
 from projects.tests.factories import register
 from standards import excel
@@ -121,7 +123,24 @@ def _as_figure_sheet(content: bytes, finance_reviewer: User, **_: Any) -> str:
     return " ".join(response.context["sheet_errors"])
 
 
+def _as_inventory(content: bytes, submitter: User, admin_user: User, **_: Any) -> str:
+    runner = UserFactory.create(
+        organization=OrganizationFactory.create(is_data_administration=True),
+        roles=[Role.DATA_REVIEWER],
+    )
+    survey = survey_of(open_survey(runner, submitter.organization), submitter.organization)
+    response = _client(submitter).post(
+        reverse("inventory:upload", args=[survey.public_id]),
+        {"version": survey.version, "file": SimpleUploadedFile(NAME, content)},
+    )
+    assert response.status_code == 400
+    survey.refresh_from_db()
+    assert survey.version == 1
+    return " ".join(response.context["form"].errors["file"])
+
+
 PATHS: dict[str, Callable[..., str]] = {
+    "inventory survey workbook": _as_inventory,
     "project document": _as_document,
     "estimate template": _as_estimate,
     "standard workbook (admin)": _as_standard,

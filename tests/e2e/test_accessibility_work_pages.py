@@ -12,6 +12,8 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import add_line, at_finance, make_ready, ready_project
+from inventory import services as inventory_services
+from inventory.tests.factories import open_survey, submitted, survey_of
 from projects import estimate_excel, estimates
 from projects import services as project_services
 from projects.models import Project
@@ -309,3 +311,37 @@ def test_report_pages_are_accessible_and_reflow(
         for path in pages:
             page.goto(f"{live_server.url}{path}")
             _no_sideways_scroll(page, f"{path} as {username}")
+
+
+def test_inventory_pages_are_accessible(
+    page: Page, live_server, submitter: User, data_reviewer: User, education
+) -> None:
+    campaign = open_survey(data_reviewer, education)
+    survey = submitted(survey_of(campaign, education), submitter)
+    log_in(page, live_server.url, "data_reviewer")
+    for url, what in (
+        ("/inventory/", "inventory index, a runner's"),
+        ("/inventory/surveys/new/", "open a survey"),
+        (f"/inventory/surveys/{campaign.public_id}/", "survey progress"),
+        (f"/inventory/units/{survey.public_id}/", "a unit's inventory, to review"),
+        ("/inventory/baseline/", "baseline"),
+    ):
+        page.goto(f"{live_server.url}{url}")
+        assert_accessible(page, what)
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "edu_clerk")
+    page.goto(f"{live_server.url}/inventory/")
+    assert_accessible(page, "inventory index, a unit's")
+    page.goto(f"{live_server.url}/inventory/units/{survey.public_id}/")
+    assert_accessible(page, "a unit's inventory, submitted")
+    inventory_services.act(
+        survey, "return", actor=data_reviewer, expected_version=survey.version, reason="补充"
+    )
+    page.goto(f"{live_server.url}/inventory/units/{survey.public_id}/")
+    assert_accessible(page, "a unit's inventory, returned, editable")
+    page.goto(f"{live_server.url}/inventory/units/{survey.public_id}/rows/device/new/")
+    page.get_by_role("button", name="添加").click()
+    expect(page.locator(".field__error").first).to_be_visible()
+    assert_accessible(page, "inventory row form with errors")
+    page.goto(f"{live_server.url}/inventory/units/{survey.public_id}/upload/")
+    assert_accessible(page, "inventory upload")

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from accounts import demo
 from accounts.models import Role
 from budgeting import demo as demo_review
+from inventory import demo as inventory_demo
 from projects import demo as demo_projects
 from standards import demo as standards_demo
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         units, users = demo.seed_units_and_users(password)
         standards = standards_demo.seed_standards()
         projects = demo_projects.seed_projects()
+        # Before the review: the O&M drafts that reach the reviewers carry their base.
+        surveyed = inventory_demo.seed_inventory()
+        generated = demo_projects.generate_from_inventory()
         cycles, moved = demo_review.seed_review()
         # After the projects: their lines stay priced by the 2019 standard, to re-price.
         standards += standards_demo.seed_revision()
@@ -25,7 +29,9 @@ class Command(BaseCommand):
             f"Demo data: {units} budget units, {users} users, {standards} sample standards "
             f"({standards_demo.PROVINCE_CODE}, {standards_demo.CITY_CODE}, "
             f"{standards_demo.REVISION_CODE}), {projects} projects "
-            f"and {cycles} budget cycle created; {moved} projects moved through the review."
+            f"and {cycles} budget cycle created; {moved} projects moved through the review; "
+            f"{surveyed} units in the {inventory_demo.YEAR} inventory survey, "
+            f"{generated} operation projects priced from it."
         )
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")

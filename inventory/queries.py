@@ -1,0 +1,99 @@
+"""What the layers above ask of the inventory: a unit's reported inventory, its devices
+out of warranty, and systems whose names resemble a project's.
+
+A unit's *current* inventory is its newest survey that was submitted or accepted:
+what it is filling in now, or what a reviewer returned, is not reported yet.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import Q, QuerySet, Sum
+
+from inventory.models import (
+    REPORTED_STATES,
+    CloudResource,
+    Device,
+    InformationSystem,
+    ITStaff,
+    StaffRole,
+    SystemStatus,
+    UnitSurvey,
+)
+
+# pg_trgm's default for its % operator, as projects.duplicates uses for project names.
+SIMILARITY_THRESHOLD = 0.3
+
+
+def current_surveys() -> QuerySet[UnitSurvey, Any]:
+    """Each unit's newest reported survey (one per unit), as a subquery of ids."""
+    return (
+        UnitSurvey.objects.filter(state__in=REPORTED_STATES)
+        .order_by("organization_id", "-campaign__year")
+        .distinct("organization_id")
+        .values("pk")
+    )
+
+
+def current_survey(unit_id: int) -> UnitSurvey | None:
+    """The unit's newest submitted or accepted survey, or None."""
+    return (
+        UnitSurvey.objects.filter(organization_id=unit_id, state__in=REPORTED_STATES)
+        .select_related("campaign", "organization")
+        .order_by("-campaign__year")
+        .first()
+    )
+
+
+def devices_out_of_warranty(survey: UnitSurvey, day: datetime.date) -> list[Device]:
+    """The survey's devices whose warranty ended before ``day`` or was never recorded."""
+    return list(
+        Device.objects.filter(survey=survey)
+        .filter(Q(warranty_end__isnull=True) | Q(warranty_end__lt=day))
+        .order_by("purchase_date", "id")
+    )
+
+
+def out_of_warranty_value(survey: UnitSurvey, day: datetime.date) -> Decimal:
+    """The original value of the devices ``devices_out_of_warranty`` lists, in one query."""
+    total = (
+        Device.objects.filter(survey=survey)
+        .filter(Q(warranty_end__isnull=True) | Q(warranty_end__lt=day))
+        .aggregate(total=Sum("original_value"))["total"]
+    )
+    return total or Decimal("0.00")
+
+
+def maintained_systems(survey: UnitSurvey) -> list[InformationSystem]:
+    """The systems someone still maintains: live or being replaced, not retired."""
+    return list(survey.systems.exclude(status=SystemStatus.RETIRED).order_by("name", "id"))
+
+
+def cloud_resources(survey: UnitSurvey) -> list[CloudResource]:
+    return list(survey.cloud.order_by("name", "id"))
+
+
+def outsourced_om_staff(survey: UnitSurvey) -> list[ITStaff]:
+    """Outsourced operation-and-maintenance staff: what software O&M pays for."""
+    return list(survey.staff.filter(employment="outsourced", role=StaffRole.OPERATION))
+
+
+def systems_like(
+    name: str, *, status: str, unit_id: int | None = None, limit: int = 10
+) -> list[InformationSystem]:
+    """Systems of the units' current inventories in ``status`` whose names resemble
+    ``name``, most similar first, with their unit (``survey.organization``); of one
+    unit only with ``unit_id``. Uses the trigram index on system names."""
+    systems = InformationSystem.objects.filter(
+        survey_id__in=current_surveys(), status=status, name__trigram_similar=name
+    )
+    if unit_id is not None:
+        systems = systems.filter(survey__organization_id=unit_id)
+    return list(
+        systems.annotate(similarity=TrigramSimilarity("name", name))
+        .filter(similarity__gte=SIMILARITY_THRESHOLD)
+        .select_related("survey__organization")
+        .order_by("-similarity", "name")[:limit]
+    )
