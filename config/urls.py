@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from api.endpoints import api
 from ops.views import healthz
 from reports.home_views import home
 
@@ -47,4 +48,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("standards/", include("standards.urls")),
+    # The API for other systems: /api/v1/..., /api/schema/, /api/docs/ (docs/api.md).
+    path("api/", api.urls),
 ]

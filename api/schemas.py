@@ -1,0 +1,215 @@
+"""What the API answers, as pydantic models: the OpenAPI schema is made from them.
+
+Amounts are decimal strings in yuan with two places ("1234.50"), never floats.
+The quota fields carry the finance core system's names (预算管理一体化): APPLY_UP
+申报数, FIN_AUDIT_MONEY 财政审核数, REPLY_AMT 批复数.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+
+from projects.models import ProjectState
+
+Money = Decimal
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+UNIT_CODE = r"^[A-Z][A-Z0-9]{1,15}$"
+
+
+class Paging(Schema):
+    """Query parameters of every paged list."""
+
+    cursor: str | None = Field(
+        None, max_length=64, description="The next_cursor of the previous page."
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page.")
+
+
+class LineFilters(Paging):
+    year: int | None = Field(None, ge=2000, le=2100, description="Budget year.")
+    state: ProjectState | None = Field(None, description="The projects' state.")
+    unit: str | None = Field(
+        None,
+        pattern=UNIT_CODE,
+        description="A unit's code; a primary unit's takes in its secondary units'.",
+    )
+
+
+class QuotaFilters(Paging):
+    year: int | None = Field(None, ge=2000, le=2100, description="Budget year.")
+    unit: str | None = Field(None, pattern=UNIT_CODE, description="As for projects.")
+    changed_since: datetime.datetime | None = Field(
+        None, description="Only what changed at or after this time (incremental sync)."
+    )
+
+
+class ProjectFilters(LineFilters):
+    changed_since: datetime.datetime | None = Field(
+        None, description="Only what changed at or after this time (incremental sync)."
+    )
+    counted: bool | None = Field(
+        None, description="true: the projects the summary page adds up (its totals)."
+    )
+
+
+class Unit(Schema):
+    code: str
+    name: str
+    primary_unit_code: str = Field(description="The unit itself if primary, else its parent.")
+
+
+class Project(Schema):
+    code: str = Field(description="Public project code, e.g. 2027-EDU-0001.")
+    name: str
+    unit: Unit
+    budget_year: int
+    kind: str
+    continuity: str
+    predecessor_code: str | None
+    managed_by_data_admin: bool
+    budget_category: str
+    procurement_method: str
+    start_year: int
+    end_year: int
+    state: str
+    counted: bool = Field(description="Counted in the year's totals (the summary page's rule).")
+    requested_amount: Money = Field(description="申报数, yuan.")
+    approved_amount: Money | None = Field(description="批复数 once approved, yuan.")
+    version: int
+    updated_at: datetime.datetime
+
+
+class ProjectPage(Schema):
+    items: list[Project]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: last.")
+
+
+class Line(Schema):
+    id: int
+    project_code: str
+    position: int
+    fee_class: str
+    item_code: str
+    name: str
+    unit: str
+    standard_code: str | None
+    is_non_standard: bool
+    is_above_standard: bool
+    is_out_of_range: bool
+    APPLY_UP: Money = Field(description="申报数: the line as requested, yuan.")
+    FIN_AUDIT_MONEY: Money = Field(
+        description="财政审核数: after every review stage before the final approval, yuan."
+    )
+    REPLY_AMT: Money | None = Field(description="批复数: once the project is approved, yuan.")
+
+
+class LinePage(Schema):
+    items: list[Line]
+    next_cursor: str | None
+
+
+class Quota(Schema):
+    """A budget quota (预算指标): an approved project as the finance core system takes it."""
+
+    PRO_CODE: str = Field(description="项目代码")
+    PRO_NAME: str = Field(description="项目名称")
+    AGENCY_CODE: str = Field(description="预算单位代码")
+    AGENCY_NAME: str = Field(description="预算单位名称")
+    SET_YEAR: int = Field(description="预算年度")
+    APPLY_UP: Money = Field(description="申报数, yuan")
+    FIN_AUDIT_MONEY: Money = Field(description="财政审核数, yuan")
+    REPLY_AMT: Money = Field(description="批复数, yuan")
+    updated_at: datetime.datetime
+
+
+class QuotaPage(Schema):
+    items: list[Quota]
+    next_cursor: str | None
+
+
+class HistoryEvent(Schema):
+    id: int
+    occurred_at: datetime.datetime
+    event_type: str
+    actor: str | None = Field(description="Username; null for the system.")
+    from_state: str
+    to_state: str
+    comment: str
+    data: dict[str, object]
+
+
+class HistoryPage(Schema):
+    items: list[HistoryEvent]
+    next_cursor: str | None
+
+
+class Grade(Schema):
+    code: str
+    name: str
+    unit_price: Decimal | None
+    coefficient: Decimal | None
+    range_min: Decimal | None
+    range_max: Decimal | None
+
+
+class ServiceItem(Schema):
+    code: str
+    name: str
+    fee_class: str
+    unit: str
+    pricing_method: str
+    parameters: dict[str, object]
+    grades: list[Grade]
+
+
+class StandardSetSummary(Schema):
+    code: str
+    name: str
+    region: str
+    version_label: str
+    status: str
+    effective_from: datetime.date
+    effective_to: datetime.date | None
+    base_code: str | None
+
+
+class StandardSet(StandardSetSummary):
+    items: list[ServiceItem]
+
+
+class SummaryRow(Schema):
+    key: str | None
+    label: str
+    projects: int
+    requested: Money
+    approved: Money
+    cut: Money
+
+
+class SummaryQuery(Schema):
+    year: int = Field(..., ge=2000, le=2100, description="Budget year.")
+    by: Literal[
+        "unit",
+        "level",
+        "kind",
+        "continuity",
+        "managed",
+        "category",
+        "procurement",
+        "fee_class",
+        "state",
+    ] = Field("unit", description="The dimension, as on the summary page.")
+
+
+class Summary(Schema):
+    year: int
+    by: str
+    rows: list[SummaryRow]
+    total: SummaryRow
+
+
+class Error(Schema):
+    detail: str
