@@ -32,7 +32,7 @@ class ApiClientForm(forms.ModelForm):
         fields = ["name", "may_read", "may_write_payments", "all_units", "units"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         client = ApiClient(all_units=bool(cleaned.get("all_units")))
         try:
             services.check_scope(client, cleaned.get("units") or [])
@@ -60,7 +60,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     filter_horizontal = ["units"]
     actions = ["rotate_keys", "revoke"]
 
-    def get_fields(self, request: HttpRequest, obj: ApiClient | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiClient | None = None) -> Any:
         if obj is None:
             return self.fields
         return [*self.fields, *self.readonly_fields]

@@ -8,13 +8,13 @@ are paged by cursor (``api.pagination``) with a fixed number of queries per page
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, HttpError
 
 from api import schemas
@@ -30,12 +30,15 @@ from standards.models import ServiceItem
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Decimal("0.00")
+# A public code (a project's 2027-EDU-0001, a standard's GD-2019): the alphabet of
+# ui.converters.CodeConverter, checked by the schema, so anything else is a 422 in JSON.
+Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 # The answers every endpoint may give besides its 200, for the schema (and schemathesis).
 ERRORS: dict[int, Any] = {
-    400: schemas.Error,
     401: schemas.Error,
     403: schemas.Error,
     404: schemas.Error,
+    422: schemas.ValidationErrors,
     429: schemas.Error,
 }
 
@@ -157,8 +160,8 @@ def list_projects(request: HttpRequest, filters: Query[schemas.ProjectFilters]) 
     return page_of([_project(project) for project in items], next_cursor)
 
 
-@api.get("/v1/projects/{code:code}/", response={200: schemas.Project, **ERRORS}, tags=["projects"])
-def get_project(request: HttpRequest, code: str) -> dict[str, Any]:
+@api.get("/v1/projects/{code}/", response={200: schemas.Project, **ERRORS}, tags=["projects"])
+def get_project(request: HttpRequest, code: Code) -> dict[str, Any]:
     """One project; 404 when it is outside the client's units (as if it did not exist)."""
     _reader(request)
     return _project(get_project_for_client(client_of(request), code))
@@ -199,9 +202,11 @@ def _line(line: Any) -> dict[str, Any]:
 
 
 @api.get(
-    "/v1/projects/{code:code}/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"]
+    "/v1/projects/{code}/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"]
 )
-def project_lines(request: HttpRequest, code: str, paging: Query[schemas.Paging]) -> dict[str, Any]:
+def project_lines(
+    request: HttpRequest, code: Code, paging: Query[schemas.Paging]
+) -> dict[str, Any]:
     """A project's estimate lines with their requested, audited and approved amounts."""
     _reader(request)
     project = get_project_for_client(client_of(request), code)
@@ -226,12 +231,12 @@ def list_lines(request: HttpRequest, filters: Query[schemas.LineFilters]) -> dic
 
 
 @api.get(
-    "/v1/projects/{code:code}/history/",
+    "/v1/projects/{code}/history/",
     response={200: schemas.HistoryPage, **ERRORS},
     tags=["projects"],
 )
 def project_history(
-    request: HttpRequest, code: str, paging: Query[schemas.Paging]
+    request: HttpRequest, code: Code, paging: Query[schemas.Paging]
 ) -> dict[str, Any]:
     """A project's history (who, when, what, why), oldest first."""
     _reader(request)
@@ -323,10 +328,8 @@ def list_standards(request: HttpRequest) -> list[dict[str, Any]]:
     return [_set_summary(standard) for standard in sets]
 
 
-@api.get(
-    "/v1/standards/{code:code}/", response={200: schemas.StandardSet, **ERRORS}, tags=["standards"]
-)
-def get_standard(request: HttpRequest, code: str) -> dict[str, Any]:
+@api.get("/v1/standards/{code}/", response={200: schemas.StandardSet, **ERRORS}, tags=["standards"])
+def get_standard(request: HttpRequest, code: Code) -> dict[str, Any]:
     """One published standard with its items and grades (a draft is 404)."""
     _reader(request)
     standard = sets_with_lineage().filter(status__in=VISIBLE_STATUSES, code=code).first()

@@ -6,10 +6,12 @@ The quota fields carry the finance core system's names (预算管理一体化): 
 """
 
 import datetime
+import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime, BeforeValidator
 
 from projects.models import ProjectState
 
@@ -17,13 +19,25 @@ Money = Decimal
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 UNIT_CODE = r"^[A-Z][A-Z0-9]{1,15}$"
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})", re.I)
+
+
+def _rfc3339(value: object) -> object:
+    """An RFC 3339 time with its offset ("2027-03-01T09:00:00+08:00"), as the schema says;
+    not the Unix seconds or offset-less times pydantic would otherwise take."""
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise ValueError("Give an RFC 3339 date-time with its offset, e.g. 2027-03-01T09:00:00Z.")
+    return value
+
+
+Since = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
 class Paging(Schema):
     """Query parameters of every paged list."""
 
     cursor: str | None = Field(
-        None, max_length=64, description="The next_cursor of the previous page."
+        None, pattern=r"^[0-9]{1,18}$", description="The next_cursor of the previous page."
     )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page.")
 
@@ -41,13 +55,13 @@ class LineFilters(Paging):
 class QuotaFilters(Paging):
     year: int | None = Field(None, ge=2000, le=2100, description="Budget year.")
     unit: str | None = Field(None, pattern=UNIT_CODE, description="As for projects.")
-    changed_since: datetime.datetime | None = Field(
+    changed_since: Since | None = Field(
         None, description="Only what changed at or after this time (incremental sync)."
     )
 
 
 class ProjectFilters(LineFilters):
-    changed_since: datetime.datetime | None = Field(
+    changed_since: Since | None = Field(
         None, description="Only what changed at or after this time (incremental sync)."
     )
     counted: bool | None = Field(
@@ -213,3 +227,9 @@ class Summary(Schema):
 
 class Error(Schema):
     detail: str
+
+
+class ValidationErrors(Schema):
+    """A parameter that is not what the schema says: each problem and where."""
+
+    detail: list[dict[str, Any]]

@@ -74,7 +74,7 @@ def education_key(
 
 
 def bearer(key: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from accounts.models import User
 from api.tests.conftest import bearer
@@ -25,7 +24,7 @@ def test_approved_projects_of_the_year_are_what_the_summary_counts_as_approved(
     finance_reviewer: User,
 ) -> None:
     response = api_client.get(
-        "/api/v1/projects/", {"year": 2027, "state": "approved"}, **bearer(finance_key)
+        "/api/v1/projects/", {"year": "2027", "state": "approved"}, headers=bearer(finance_key)
     )
     assert response.status_code == 200
     codes = {item["code"] for item in response.json()["items"]}
@@ -33,7 +32,7 @@ def test_approved_projects_of_the_year_are_what_the_summary_counts_as_approved(
     assert codes == set(summary.filter(state=ProjectState.APPROVED).values_list("code", flat=True))
     assert codes == {approved.code, health_approved.code}
     every_counted = api_client.get(
-        "/api/v1/projects/", {"year": 2027, "counted": "true"}, **bearer(finance_key)
+        "/api/v1/projects/", {"year": "2027", "counted": "true"}, headers=bearer(finance_key)
     ).json()["items"]
     assert {item["code"] for item in every_counted} == set(summary.values_list("code", flat=True))
 
@@ -41,24 +40,24 @@ def test_approved_projects_of_the_year_are_what_the_summary_counts_as_approved(
 def test_a_client_scoped_to_education_gets_404_on_a_health_project(
     api_client: Client, education_key: str, approved: Project, health_approved: Project
 ) -> None:
-    mine = api_client.get(f"/api/v1/projects/{approved.code}/", **bearer(education_key))
+    mine = api_client.get(f"/api/v1/projects/{approved.code}/", headers=bearer(education_key))
     assert mine.status_code == 200
     assert mine.json()["unit"]["code"] == "EDU"
     for path in ("", "lines/", "history/"):
         other = api_client.get(
-            f"/api/v1/projects/{health_approved.code}/{path}", **bearer(education_key)
+            f"/api/v1/projects/{health_approved.code}/{path}", headers=bearer(education_key)
         )
         assert other.status_code == 404, path
-    listed = api_client.get("/api/v1/projects/", **bearer(education_key)).json()["items"]
+    listed = api_client.get("/api/v1/projects/", headers=bearer(education_key)).json()["items"]
     assert [item["code"] for item in listed] == [approved.code]
-    quotas = api_client.get("/api/v1/quotas/", **bearer(education_key)).json()["items"]
+    quotas = api_client.get("/api/v1/quotas/", headers=bearer(education_key)).json()["items"]
     assert [quota["PRO_CODE"] for quota in quotas] == [approved.code]
 
 
 def test_quotas_carry_the_core_systems_field_names(
     api_client: Client, finance_key: str, approved: Project
 ) -> None:
-    response = api_client.get("/api/v1/quotas/", {"year": 2027}, **bearer(finance_key))
+    response = api_client.get("/api/v1/quotas/", {"year": "2027"}, headers=bearer(finance_key))
     [quota] = response.json()["items"]
     assert quota["PRO_CODE"] == approved.code
     assert quota["AGENCY_CODE"] == "EDU"
@@ -89,14 +88,14 @@ def test_a_cut_shows_in_the_lines_audited_and_approved_amounts(
     project = workflow.pass_stage(project, actor=finance_reviewer, expected_version=project.version)
     workflow.approve(project, actor=finance_approver, expected_version=project.version)
     [row] = api_client.get(
-        "/api/v1/lines/", {"year": 2027, "state": "approved"}, **bearer(finance_key)
+        "/api/v1/lines/", {"year": "2027", "state": "approved"}, headers=bearer(finance_key)
     ).json()["items"]
     assert (row["APPLY_UP"], row["FIN_AUDIT_MONEY"], row["REPLY_AMT"]) == (
         "500000.00",
         "400000.00",
         "400000.00",
     )
-    [quota] = api_client.get("/api/v1/quotas/", **bearer(finance_key)).json()["items"]
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
     assert (quota["APPLY_UP"], quota["FIN_AUDIT_MONEY"], quota["REPLY_AMT"]) == (
         "500000.00",
         "400000.00",
