@@ -282,7 +282,7 @@ def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> d
             unit=filters.unit,
             changed_since=filters.changed_since,
         )
-        .select_related("organization")
+        .select_related("organization", *CODE_FIELDS.values())
         .annotate(fin_audit=Coalesce(Subquery(fin_audit, output_field=MONEY), ZERO))
     )
     items, next_cursor = page(projects, filters.cursor, filters.limit)
@@ -297,12 +297,28 @@ def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> d
                 "APPLY_UP": project.requested_amount,
                 "FIN_AUDIT_MONEY": project.fin_audit,  # type: ignore[attr-defined]
                 "REPLY_AMT": project.approved_amount or ZERO,
+                **{name: _code(project, field) for name, field in CODE_FIELDS.items()},
                 "updated_at": project.updated_at,
             }
             for project in items
         ],
         next_cursor,
     )
+
+
+# The core system's name of each classification code a project carries.
+CODE_FIELDS = {
+    "EXP_FUNC_CODE": "functional_code",
+    "GOV_BGT_ECO_CODE": "economic_government_code",
+    "DEP_BGT_ECO_CODE": "economic_department_code",
+    "FUND_TYPE_CODE": "fund_type_code",
+    "FUND_SOURCE_CODE": "fund_source_code",
+}
+
+
+def _code(project: Project, field: str) -> str | None:
+    code = getattr(project, field)
+    return code.code if code else None
 
 
 def _set_summary(standard: Any) -> dict[str, Any]:

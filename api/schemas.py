@@ -136,6 +136,11 @@ class Quota(Schema):
     APPLY_UP: Money = Field(description="申报数, yuan")
     FIN_AUDIT_MONEY: Money = Field(description="财政审核数, yuan")
     REPLY_AMT: Money = Field(description="批复数, yuan")
+    EXP_FUNC_CODE: str | None = Field(description="支出功能分类科目代码")
+    GOV_BGT_ECO_CODE: str | None = Field(description="政府预算支出经济分类代码")
+    DEP_BGT_ECO_CODE: str | None = Field(description="部门预算支出经济分类代码")
+    FUND_TYPE_CODE: str | None = Field(description="资金性质代码")
+    FUND_SOURCE_CODE: str | None = Field(description="资金来源代码")
     updated_at: datetime.datetime
 
 

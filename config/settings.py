@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "standards",
+    "classification",
     "projects",
     "budgeting",
     "reports",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role
 from accounts.validators import validate_phone
+from classification.models import ClassificationCode, CodeKind
 
 # One definition of the kinds: a standard item says which kinds it may price.
 from standards.models import ProjectKind
@@ -29,6 +30,18 @@ def money_field(verbose_name: "StrOrPromise", **options: Any) -> models.DecimalF
     """Yuan with two places, large enough for any provincial total: at most
     ``standards.pricing.MAX_AMOUNT``, which ``pricing.check_amount`` checks on every path."""
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
+
+
+def _code_field(verbose_name: "StrOrPromise", kind: CodeKind) -> models.ForeignKey[Any, Any]:
+    return models.ForeignKey(
+        ClassificationCode,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": kind},
+    )
 
 
 class Continuity(models.TextChoices):
@@ -121,6 +134,18 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The finance core system's codes (issue #20), from the code lists of the budget year;
+    # finance passes the project only with them once the year's lists exist
+    # (classification.rules).
+    functional_code = _code_field(_("functional classification"), CodeKind.FUNCTIONAL)
+    economic_government_code = _code_field(
+        _("economic classification (government)"), CodeKind.ECONOMIC_GOVERNMENT
+    )
+    economic_department_code = _code_field(
+        _("economic classification (department)"), CodeKind.ECONOMIC_DEPARTMENT
+    )
+    fund_type_code = _code_field(_("fund type"), CodeKind.FUND_TYPE)
+    fund_source_code = _code_field(_("fund source"), CodeKind.FUND_SOURCE)
     # The roles of every review stage the project has ever reached, added by budgeting's
     # services as it enters a stage and never taken away. A reviewing body sees the
     # project from the first time it reached one of its stages, after a return or a

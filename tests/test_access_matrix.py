@@ -28,6 +28,7 @@ from audit.services import record_event
 from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle
 from budgeting.tests.workflow_fixtures import make_ready
+from classification.models import ClassificationCode, CodeKind
 from projects.models import (
     Attachment,
     AttachmentKind,
@@ -72,6 +73,7 @@ class World:
     export: ExportJob  # EDU's clerk's, written
     api_client: ApiClient
     api_call: ApiCall
+    code: ClassificationCode
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,10 @@ MATRIX: dict[str, Row] = {
     **admin_model("api_apiclient", lambda w: [w.api_client.pk], delete=403),
     # The call log is read-only.
     **admin_model("api_apicall", lambda w: [w.api_call.pk], add=403, delete=403),
+    # Code lists come from the finance department's workbook: imported, never typed or
+    # deleted (projects carry them).
+    **admin_model("classification_classificationcode", lambda w: [w.code.pk], add=403, delete=403),
+    "admin:classification_classificationcode_import": Row(admin_site(200)),
 }
 
 
@@ -358,6 +364,9 @@ def world(
         export=export,
         api_client=api_client,
         api_call=api_call,
+        code=ClassificationCode.objects.create(
+            kind=CodeKind.FUNCTIONAL, year=2026, code="2010150", name="事业运行"
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 from accounts.models import User
 from api.tests.conftest import bearer
 from budgeting import services as workflow
+from classification.models import ClassificationCode, CodeKind
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 from reports.summary import counted
@@ -65,6 +66,19 @@ def test_quotas_carry_the_core_systems_field_names(
     assert Decimal(quota["APPLY_UP"]) == approved.requested_amount == Decimal("500000.00")
     assert Decimal(quota["FIN_AUDIT_MONEY"]) == Decimal("500000.00")
     assert Decimal(quota["REPLY_AMT"]) == approved.approved_amount
+    assert quota["EXP_FUNC_CODE"] is None  # no code lists for 2027 in this test
+
+
+def test_quotas_carry_the_projects_classification_codes(
+    api_client: Client, finance_key: str, approved: Project
+) -> None:
+    functional = ClassificationCode.objects.create(
+        kind=CodeKind.FUNCTIONAL, year=2027, code="2010150", name="事业运行"
+    )
+    Project.objects.filter(pk=approved.pk).update(functional_code=functional)
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
+    assert quota["EXP_FUNC_CODE"] == "2010150"
+    assert quota["FUND_SOURCE_CODE"] is None
 
 
 def test_a_cut_shows_in_the_lines_audited_and_approved_amounts(
