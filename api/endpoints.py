@@ -7,22 +7,30 @@ are paged by cursor (``api.pagination``) with a fixed number of queries per page
 """
 
 import datetime
+import json
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Path, Query
+from django.views.defaults import page_not_found
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 
 from api import schemas
 from api.auth import ApiKey, RateLimitedError, client_of
 from api.pagination import page, page_of
-from api.permissions import can_read, get_project_for_client, projects_visible_to_client
+from api.permissions import (
+    can_read,
+    can_write_payments,
+    get_project_for_client,
+    projects_visible_to_client,
+)
 from audit.models import Event
 from budgeting.models import LineDecision
+from execution import services as execution
 from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
 from reports import summary as summaries
 from standards.catalogue import VISIBLE_STATUSES, sets_with_lineage
@@ -30,8 +38,8 @@ from standards.models import ServiceItem
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Decimal("0.00")
-# A public code (a project's 2027-EDU-0001, a standard's GD-2019): the alphabet of
-# ui.converters.CodeConverter, checked by the schema, so anything else is a 422 in JSON.
+# A public code (a project's 2027-EDU-0001, a standard's GD-2019): the path converter
+# ``code`` (ui.converters) admits its alphabet alone, and the schema says so.
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 # The answers every endpoint may give besides its 200, for the schema (and schemathesis).
 ERRORS: dict[int, Any] = {
@@ -78,6 +86,14 @@ def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpRes
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+def not_found_page(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: a JSON answer under /api/ (an address no route matches, such as
+    a code outside its alphabet), the site's 404 page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
 
 
 def _reader(request: HttpRequest) -> QuerySet[Project]:
@@ -160,7 +176,7 @@ def list_projects(request: HttpRequest, filters: Query[schemas.ProjectFilters]) 
     return page_of([_project(project) for project in items], next_cursor)
 
 
-@api.get("/v1/projects/{code}/", response={200: schemas.Project, **ERRORS}, tags=["projects"])
+@api.get("/v1/projects/{code:code}/", response={200: schemas.Project, **ERRORS}, tags=["projects"])
 def get_project(request: HttpRequest, code: Code) -> dict[str, Any]:
     """One project; 404 when it is outside the client's units (as if it did not exist)."""
     _reader(request)
@@ -202,7 +218,7 @@ def _line(line: Any) -> dict[str, Any]:
 
 
 @api.get(
-    "/v1/projects/{code}/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"]
+    "/v1/projects/{code:code}/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"]
 )
 def project_lines(
     request: HttpRequest, code: Code, paging: Query[schemas.Paging]
@@ -231,7 +247,7 @@ def list_lines(request: HttpRequest, filters: Query[schemas.LineFilters]) -> dic
 
 
 @api.get(
-    "/v1/projects/{code}/history/",
+    "/v1/projects/{code:code}/history/",
     response={200: schemas.HistoryPage, **ERRORS},
     tags=["projects"],
 )
@@ -344,7 +360,9 @@ def list_standards(request: HttpRequest) -> list[dict[str, Any]]:
     return [_set_summary(standard) for standard in sets]
 
 
-@api.get("/v1/standards/{code}/", response={200: schemas.StandardSet, **ERRORS}, tags=["standards"])
+@api.get(
+    "/v1/standards/{code:code}/", response={200: schemas.StandardSet, **ERRORS}, tags=["standards"]
+)
 def get_standard(request: HttpRequest, code: Code) -> dict[str, Any]:
     """One published standard with its items and grades (a draft is 404)."""
     _reader(request)
@@ -405,3 +423,36 @@ def summary(request: HttpRequest, query: Query[schemas.SummaryQuery]) -> dict[st
         "rows": [_summary_row(row) for row in rows],
         "total": _summary_row(total),
     }
+
+
+@api.post(
+    "/v1/execution/batches/",
+    # 400: a body that is no JSON at all.
+    response={200: schemas.BatchOut, 400: schemas.Error, 409: schemas.ValidationErrors, **ERRORS},
+    tags=["execution"],
+)
+def post_execution_batch(request: HttpRequest, batch: schemas.BatchIn) -> Any:
+    """Contracts and payments from the treasury, for the client's approved projects.
+    Idempotent by reference: a batch sent again changes nothing (`created` 0). All or
+    nothing: a batch the schema refuses is a 422; one that conflicts with what is
+    recorded (a project outside the client's scope or not approved, an unknown
+    contract, a reference twice, or already recorded with other figures) is a 409
+    listing each problem with where it is. Either way nothing is kept."""
+    client = client_of(request)
+    if not can_write_payments(client):
+        raise HttpError(403, "This client may not write payments.")
+    if not isinstance(json.loads(request.body or b"null"), dict):
+        # django-ninja fills a lone body model's defaults from a JSON array; the schema
+        # says an object.
+        return Status(422, {"detail": [{"loc": "body", "msg": "Send a JSON object."}]})
+    try:
+        result = execution.record_batch(
+            [execution.ContractIn(**item.dict()) for item in batch.contracts],
+            [execution.PaymentIn(**item.dict()) for item in batch.payments],
+            projects=projects_visible_to_client(client),
+            source=client.name,
+        )
+    except execution.BatchRefusedError as error:
+        problems = [{"loc": where, "msg": msg} for where, msg in error.problems]
+        return Status(409, {"detail": problems})
+    return {"created": result.created, "unchanged": result.unchanged}

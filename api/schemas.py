@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
 from projects.models import ProjectState
 
@@ -228,6 +228,64 @@ class Summary(Schema):
     by: str
     rows: list[SummaryRow]
     total: SummaryRow
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    return value
+
+
+Day = Annotated[datetime.date, BeforeValidator(_iso_date)]
+Reference = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+ProjectCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
+def _amount(value: object) -> object:
+    """Yuan as a decimal string ("90000.00"), never a JSON number (a float on the way)."""
+    if not isinstance(value, str) or not AMOUNT.fullmatch(value):
+        raise ValueError('Give the amount as a string of yuan, e.g. "90000.00".')
+    return value
+
+
+# Up to 999,999,999,999.99 (standards.pricing.MAX_AMOUNT); zero is the service's refusal.
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema({"type": "string", "pattern": "^" + AMOUNT.pattern + "$"}),
+]
+
+
+class ContractIn(Schema):
+    reference: Reference = Field(description="The treasury's own reference, unique.")
+    project_code: ProjectCode
+    supplier: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    amount: Amount = Field(description="Yuan, two places at most.")
+    signed_on: Day
+
+
+class PaymentIn(Schema):
+    reference: Reference = Field(description="The treasury's own reference, unique.")
+    project_code: ProjectCode
+    amount: Amount = Field(description="Yuan, two places at most.")
+    paid_on: Day
+    contract_reference: Reference | None = Field(
+        None, description="The contract paid, if any (recorded before or in this batch)."
+    )
+
+
+class BatchIn(Schema):
+    contracts: list[ContractIn] = Field(default_factory=list, max_length=1000)
+    payments: list[PaymentIn] = Field(default_factory=list, max_length=5000)
+
+
+class BatchOut(Schema):
+    created: int = Field(description="Contracts and payments recorded by this call.")
+    unchanged: int = Field(description="Already recorded with the same figures: left alone.")
 
 
 class Error(Schema):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "classification",
     "projects",
     "budgeting",
+    "execution",
     "reports",
     "api",
 ]

@@ -274,6 +274,10 @@ MATRIX: dict[str, Row] = {
     "api:list_standards": Row(everyone(401)),
     "api:get_standard": Row(everyone(401), lambda w: [w.standard.code]),
     "api:summary": Row(everyone(401)),
+    # A write: POST only (tested per client in execution/tests/test_batches.py).
+    "api:post_execution_batch": Row(everyone(405)),
+    # The execution page follows the project's own scope.
+    "execution:project": Row(seen_by_reviewers(200), PROJECT),
     # API clients: registered, changed, rotated and revoked, never deleted (history).
     **admin_model("api_apiclient", lambda w: [w.api_client.pk], delete=403),
     # The call log is read-only.

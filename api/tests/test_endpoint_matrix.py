@@ -38,6 +38,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "/api/v1/standards/{standard}/": (200, 200, 200, 403, 401),
     "/api/v1/summary/?year=2027": (200, 200, 200, 403, 401),
 }
+# The one write, for EDU's approved project: the payments scope alone.
+WRITE = ("/api/v1/execution/batches/", (403, 403, 403, 200, 401))
 
 
 def test_every_endpoint_has_a_row() -> None:
@@ -46,7 +48,7 @@ def test_every_endpoint_has_a_row() -> None:
         .replace(EDU, "{code}")
         .replace(HEALTH, "{code}")
         .replace("{standard}", "{code}")
-        for path in MATRIX
+        for path in [*MATRIX, WRITE[0]]
     }
     schema = api.get_openapi_schema(path_prefix="/api")
     assert set(schema["paths"]) == routes
@@ -87,6 +89,29 @@ def test_each_client_gets_the_expected_status_everywhere(
     assert actual == expected
 
 
+def test_only_the_payments_scope_writes(
+    api_client: Client, keys: dict[str, str], approved: Project
+) -> None:
+    body = {
+        "payments": [
+            {
+                "reference": "ZF-1",
+                "project_code": approved.code,
+                "amount": "1.00",
+                "paid_on": "2027-05-01",
+            }
+        ]
+    }
+    path, statuses = WRITE
+    actual = {
+        client: api_client.post(
+            path, body, content_type="application/json", headers=bearer(keys[client])
+        ).status_code
+        for client in CLIENTS
+    }
+    assert actual == dict(zip(CLIENTS, statuses, strict=True))
+
+
 def test_lists_hold_only_the_clients_units(
     api_client: Client, keys: dict[str, str], approved: Project, health_approved: Project
 ) -> None:
@@ -111,3 +136,15 @@ def test_answers_to_a_client_are_never_stored(
     assert {"private", "no-store"} <= {
         part.strip() for part in response["Cache-Control"].split(",")
     }
+
+
+def test_an_address_outside_the_api_is_json_404_there_and_the_page_elsewhere(
+    api_client: Client, keys: dict[str, str], submitter: object
+) -> None:
+    for path in ("/api/v1/projects/%00/", "/api/v1/projects/a%20b/", "/api/v2/"):
+        response = api_client.get(path, headers=bearer(keys["finance"]))
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": "Not found."}
+    page = api_client.get("/projects/%00/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")

@@ -49,8 +49,8 @@ schema.app = application
 
 
 @pytest.fixture
-def key(finance_key: str, approved: Any) -> Iterator[str]:
-    """The finance core system's key, with an approved project to read.
+def key(register_client: Any, approved: Any) -> Iterator[str]:
+    """A key that reads and writes everything, with an approved project to read.
 
     schemathesis calls the WSGI application itself, whose request signals would close
     the test's database connection (and its transaction) on each request: Django's
@@ -59,7 +59,7 @@ def key(finance_key: str, approved: Any) -> Iterator[str]:
     for signal in signals:
         signal.disconnect(close_old_connections)
     try:
-        yield finance_key
+        yield register_client("fuzz", may_write_payments=True)[1]
     finally:
         for signal in signals:
             signal.connect(close_old_connections)
