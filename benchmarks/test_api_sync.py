@@ -44,8 +44,8 @@ def test_api_sync_at_scale(capsys: pytest.CaptureFixture[str], settings: Any) ->
         approved_amount=F("requested_amount"),
         reached_roles=sorted([Role.DEPARTMENT_APPROVER, Role.FINANCE_REVIEWER]),
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    with connection.cursor() as sql:
+        sql.execute("ANALYZE")
     lines = EstimateLine.objects.filter(project__in=year).count()
     _, key = services.register_client(actor=None, name="finance-core", all_units=True)
     client = Client(headers={"Authorization": f"Bearer {key}"})
