@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
-PACKAGES := config ops ui audit accounts standards inventory projects budgeting reports
+PACKAGES := config ops ui audit accounts standards classification inventory projects budgeting execution reports api
 # `make run` is for a developer's machine: DEBUG on unless the caller says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 # `make serve` is production: DEBUG off whatever the shell says, SECRET_KEY from

@@ -45,6 +45,7 @@ from budgeting.models import (
     RoundKind,
 )
 from budgeting.workflow import Action, WorkflowError
+from classification.rules import missing_codes_to_pass
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 from projects.readiness import submission_problems
@@ -201,6 +202,10 @@ def refusal(standing: Standing, user: AnyUser, action: Action) -> Refusal | None
     return Refusal(Stands.CONDITION, tuple(reasons)) if reasons else None
 
 
+# The decisions that move a project on (issue #20: finance's need the codes).
+DECIDING = (Action.PASS, Action.APPROVE)
+
+
 def _what_is_missing(standing: Standing, action: Action) -> list[str]:
     if action == Action.SUBMIT:
         return _missing_for_submission(standing)
@@ -233,6 +238,8 @@ def _what_is_missing(standing: Standing, action: Action) -> list[str]:
             )
             % {"round": standing.review.round.name}  # type: ignore[union-attr]
         )
+    # Issue #20: finance passes or approves only with the year's classification codes.
+    missing += missing_codes_to_pass(standing.project, stage.role, action in DECIDING)
     return missing
 
 

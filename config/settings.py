@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "config.apps.TOTPConfig",
     "django_tasks",
     "config.apps.TasksDatabaseConfig",
+    # django-ninja serves Swagger UI and Redoc from its own static files when listed here
+    # (otherwise from a CDN, which offline intranets cannot reach).
+    "ninja",
     # Our apps, from the lowest layer up (docs/architecture.md, import-linter's contract).
     "ops",
     "ui",
@@ -52,13 +55,18 @@ INSTALLED_APPS = [
     "accounts",
     "standards",
     "inventory",
+    "classification",
     "projects",
     "budgeting",
+    "execution",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
     "ops.middleware.RequestLogMiddleware",
+    # Each API client's call, with its status and time (api/middleware.py).
+    "api.middleware.ApiCallLogMiddleware",
     # A view that meets a database connection error answers 503 (ops/outage.py).
     "ops.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -203,6 +211,9 @@ if REDIS_URL:
     _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     CACHES = {"default": _redis, "pages": {**_redis, "KEY_PREFIX": "pages"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# API calls one client may make in one minute (a fixed window in the cache); over it: 429.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 
 # Background tasks (large exports, mail): queued in PostgreSQL, run by `manage.py run_worker`,
 # which `make run` and `make serve` start beside the web server.

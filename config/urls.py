@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from api.endpoints import api
 from ops.views import healthz
 from reports.home_views import home
 
@@ -13,6 +14,8 @@ from reports.home_views import home
 # as does a session that could not be saved for it (a 400 otherwise).
 handler400 = "ops.outage.bad_request"
 handler500 = "ops.outage.server_error"
+# JSON under /api/, the site's page elsewhere.
+handler404 = "api.endpoints.not_found_page"
 
 admin.site.site_header = _("IT project budgeting · administration")
 admin.site.site_title = _("IT project budgeting")
@@ -48,4 +51,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("standards/", include("standards.urls")),
     path("inventory/", include("inventory.urls")),
+    path("execution/", include("execution.urls")),
+    # The API for other systems: /api/v1/..., /api/schema/, /api/docs/ (docs/api.md).
+    path("api/", api.urls),
 ]

@@ -59,11 +59,11 @@ CACHE_ALIAS = "pages"
 READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.I)
 # Tables written on (nearly) every request, login or export step that no cached
 # page shows: the session (saved on every request for the idle timeout),
-# django-axes, and the background exports' jobs and task queue (progress is
-# written every second while an export runs).
+# django-axes, the background exports' jobs and task queue (progress is
+# written every second while an export runs), and the log of API calls.
 UNSHOWN_TABLE = re.compile(
     r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"
-    r'"(?:django_session|axes_\w+|budgeting_exportjob|django_tasks_database_\w+)"',
+    r'"(?:django_session|axes_\w+|budgeting_exportjob|django_tasks_database_\w+|api_apicall)"',
     re.I,
 )
 

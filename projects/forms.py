@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, UnitLevel, User
 from accounts.permissions import units_visible_to
+from classification.models import ClassificationCode
+from classification.rules import PROJECT_CODE_FIELDS
 from projects import estimates
 from projects.errors import ProjectError
 from projects.models import (
@@ -128,6 +130,12 @@ class ProjectForm(forms.ModelForm):
             )
         for year_field in ("budget_year", "start_year", "end_year"):
             self.fields[year_field].widget.attrs.update({"min": 2000, "max": 2100})
+        # The code lists of the budget year (issue #20); the finance review needs them.
+        code_year = self.instance.budget_year if self.instance.pk else next_year
+        for kind, name in PROJECT_CODE_FIELDS.items():
+            self.fields[name].queryset = ClassificationCode.objects.filter(  # type: ignore[attr-defined]
+                kind=kind, year=code_year
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -135,6 +143,10 @@ class ProjectForm(forms.ModelForm):
             year = cleaned.get(year_field)
             if year is not None and not 2000 <= year <= 2100:
                 self.add_error(year_field, _("Enter a year between 2000 and 2100."))
+        for name in PROJECT_CODE_FIELDS.values():
+            code, year = cleaned.get(name), cleaned.get("budget_year")
+            if code is not None and year is not None and code.year != year:
+                self.add_error(name, _("Choose a code of the %(year)s lists.") % {"year": year})
         start, end = cleaned.get("start_year"), cleaned.get("end_year")
         if start and end and end < start:
             self.add_error("end_year", _("The end year cannot be before the start year."))

@@ -2,7 +2,7 @@
 
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -15,14 +15,29 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role
 from accounts.validators import validate_phone
+from classification.models import ClassificationCode, CodeKind
 
 # One definition of the kinds: a standard item says which kinds it may price.
 from standards.fields import money_field
 from standards.models import ProjectKind
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from projects.inventory_lines import BasisSummary
     from projects.quantities import UnusualQuantity
+
+
+def _code_field(verbose_name: "StrOrPromise", kind: CodeKind) -> models.ForeignKey[Any, Any]:
+    return models.ForeignKey(
+        ClassificationCode,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": kind},
+    )
 
 
 class Continuity(models.TextChoices):
@@ -115,6 +130,18 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The finance core system's codes (issue #20), from the code lists of the budget year;
+    # finance passes the project only with them once the year's lists exist
+    # (classification.rules).
+    functional_code = _code_field(_("functional classification"), CodeKind.FUNCTIONAL)
+    economic_government_code = _code_field(
+        _("economic classification (government)"), CodeKind.ECONOMIC_GOVERNMENT
+    )
+    economic_department_code = _code_field(
+        _("economic classification (department)"), CodeKind.ECONOMIC_DEPARTMENT
+    )
+    fund_type_code = _code_field(_("fund type"), CodeKind.FUND_TYPE)
+    fund_source_code = _code_field(_("fund source"), CodeKind.FUND_SOURCE)
     # The roles of every review stage the project has ever reached, added by budgeting's
     # services as it enters a stage and never taken away. A reviewing body sees the
     # project from the first time it reached one of its stages, after a return or a

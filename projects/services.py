@@ -57,6 +57,11 @@ PROJECT_FIELDS = [
     "expected_results",
     "contact_name",
     "contact_phone",
+    "functional_code",
+    "economic_government_code",
+    "economic_department_code",
+    "fund_type_code",
+    "fund_source_code",
 ]
 
 

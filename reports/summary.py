@@ -150,6 +150,16 @@ def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[Summary
     ]
 
 
+def summary_by(projects: QuerySet[Project], by: str) -> tuple[list[SummaryRow], SummaryRow]:
+    """The summary page's rows and total of ``projects`` on dimension ``by`` (the page and
+    the API's /v1/summary/ alike): every state listed by state, else the counted alone."""
+    dimension = DIMENSIONS[by]
+    if by != "state":  # by state every state is listed; total() leaves out the uncounted
+        projects = counted(projects)
+    rows = summarise(projects, dimension)
+    return rows, total(rows, projects, dimension)
+
+
 def _grouped(projects: QuerySet[Project], dimension: Dimension) -> QuerySet[Any]:
     if dimension.of_lines:
         decided = Q(project__approved_amount__isnull=False)

@@ -29,7 +29,14 @@ from reports import charts, open_data, review_totals
 from reports.inventory_spend import SpendRow, spend_against_inventory
 from reports.review_totals import ReasonRow
 from reports.rounds import RoundRow, RoundSummary, round_summary
-from reports.summary import DIMENSIONS, Dimension, SummaryRow, counted, summarise, total
+from reports.summary import (
+    DIMENSIONS,
+    Dimension,
+    SummaryRow,
+    counted,
+    summarise,
+    summary_by,
+)
 from ui.excel import PERCENT_FORMAT, WAN_FORMAT, write_table, xlsx_response
 from ui.params import whole_number
 
@@ -56,11 +63,8 @@ def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryR
     if by not in DIMENSIONS:
         by = "unit"
     year = _year(request)
-    projects = _projects(request, year)
-    if by != "state":  # by state every state is listed; total() leaves out the uncounted
-        projects = counted(projects)
-    rows = summarise(projects, DIMENSIONS[by])
-    return by, year, rows, total(rows, projects, DIMENSIONS[by])
+    rows, totals = summary_by(_projects(request, year), by)
+    return by, year, rows, totals
 
 
 def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None = None) -> str:

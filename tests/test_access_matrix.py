@@ -21,11 +21,14 @@ from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
 from accounts.models import Organization, User
+from api import services as api_services
+from api.models import ApiCall, ApiClient
 from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft
 from budgeting.tests.workflow_fixtures import make_ready
+from classification.models import ClassificationCode, CodeKind
 from inventory.models import SurveyCampaign, UnitSurvey
 from inventory.tests.factories import open_survey, survey_of
 from projects.models import (
@@ -72,6 +75,9 @@ class World:
     export: ExportJob  # EDU's clerk's, written
     campaign: SurveyCampaign  # the inventory survey covering EDU
     survey: UnitSurvey  # EDU's answer to it, being filled in
+    api_client: ApiClient
+    api_call: ApiCall
+    code: ClassificationCode
 
 
 @dataclass(frozen=True)
@@ -319,6 +325,32 @@ MATRIX: dict[str, Row] = {
             f"admin:standards_{model}_export": Row(admin_site(200)),
         }.items()
     },
+    # The API answers keys, never a browser's session: 401 for every persona
+    # (api/tests/test_endpoint_matrix.py checks each endpoint against each client scope).
+    "api:api-root": Row(everyone(404)),
+    "api:openapi-json": Row(everyone(200)),
+    "api:openapi-view": Row(everyone(200)),
+    "api:list_projects": Row(everyone(401)),
+    "api:get_project": Row(everyone(401), PROJECT),
+    "api:project_lines": Row(everyone(401), PROJECT),
+    "api:project_history": Row(everyone(401), PROJECT),
+    "api:list_lines": Row(everyone(401)),
+    "api:list_quotas": Row(everyone(401)),
+    "api:list_standards": Row(everyone(401)),
+    "api:get_standard": Row(everyone(401), lambda w: [w.standard.code]),
+    "api:summary": Row(everyone(401)),
+    # A write: POST only (tested per client in execution/tests/test_batches.py).
+    "api:post_execution_batch": Row(everyone(405)),
+    # The execution page follows the project's own scope.
+    "execution:project": Row(seen_by_reviewers(200), PROJECT),
+    # API clients: registered, changed, rotated and revoked, never deleted (history).
+    **admin_model("api_apiclient", lambda w: [w.api_client.pk], delete=403),
+    # The call log is read-only.
+    **admin_model("api_apicall", lambda w: [w.api_call.pk], add=403, delete=403),
+    # Code lists come from the finance department's workbook: imported, never typed or
+    # deleted (projects carry them).
+    **admin_model("classification_classificationcode", lambda w: [w.code.pk], add=403, delete=403),
+    "admin:classification_classificationcode_import": Row(admin_site(200)),
 }
 
 
@@ -374,6 +406,10 @@ def world(
     export = request_lines_export(actor=submitter, year=cycle.year, language="zh-hans")
     write_lines_export.call(str(export.public_id))
     campaign = open_survey(data_reviewer, education)
+    api_client, _ = api_services.register_client(actor=None, name="finance-core", all_units=True)
+    api_call = api_services.record_call(
+        api_client.pk, method="GET", endpoint="api/v1/projects/", status=200, duration_ms=3
+    )
     client_data = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "edu_clerk"}
     return World(
         user=submitter,
@@ -399,6 +435,11 @@ def world(
         export=export,
         campaign=campaign,
         survey=survey_of(campaign, education),
+        api_client=api_client,
+        api_call=api_call,
+        code=ClassificationCode.objects.create(
+            kind=CodeKind.FUNCTIONAL, year=2026, code="2010150", name="事业运行"
+        ),
     )
 
 
@@ -453,7 +494,9 @@ def test_every_post_without_a_csrf_token_is_refused(
     client = _client_for(persona, request, enforce_csrf_checks=True)
     client.cookies["django_language"] = "en"  # to recognise Django's CSRF failure page
     accepted = []
-    for name in URL_NAMES:
+    # The API is exempt: it authenticates by the Authorization header alone, which no other
+    # site can make a browser send, and ignores the session cookie (api/tests/test_clients.py).
+    for name in (name for name in URL_NAMES if not name.startswith("api:")):
         response = client.post(_url(name, world), {"username": "edu_clerk"})
         if response.status_code != 403 or b"CSRF verification failed" not in response.content:
             accepted.append((name, response.status_code))

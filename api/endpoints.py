@@ -1,0 +1,458 @@
+"""The API under /api/: read endpoints of /api/v1/, the OpenAPI schema at /api/schema/
+and its documentation at /api/docs/ (Swagger UI served from our own static files).
+
+Every endpoint authenticates a client by its key (``api.auth.ApiKey``), checks its
+scope (``api.permissions``) and scopes every query to the client's projects. Lists
+are paged by cursor (``api.pagination``) with a fixed number of queries per page.
+"""
+
+import datetime
+import json
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.defaults import page_not_found
+from ninja import NinjaAPI, Path, Query, Status
+from ninja.errors import AuthenticationError, HttpError
+
+from api import schemas
+from api.auth import ApiKey, RateLimitedError, client_of
+from api.pagination import page, page_of
+from api.permissions import (
+    can_read,
+    can_write_payments,
+    get_project_for_client,
+    projects_visible_to_client,
+)
+from audit.models import Event
+from budgeting.models import LineDecision
+from execution import services as execution
+from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
+from reports import summary as summaries
+from standards.catalogue import VISIBLE_STATUSES, sets_with_lineage
+from standards.models import ServiceItem
+
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+ZERO = Decimal("0.00")
+# A public code (a project's 2027-EDU-0001, a standard's GD-2019): the path converter
+# ``code`` (ui.converters) admits its alphabet alone, and the schema says so.
+Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+# The answers every endpoint may give besides its 200, for the schema (and schemathesis).
+ERRORS: dict[int, Any] = {
+    401: schemas.Error,
+    403: schemas.Error,
+    404: schemas.Error,
+    422: schemas.ValidationErrors,
+    429: schemas.Error,
+}
+
+api = NinjaAPI(
+    title="Government IT project budgeting API",
+    version="1",
+    description=(
+        "Approved projects and their budget quotas (预算指标) for the finance core system, "
+        "estimate lines, history, published budget standards and summary figures. "
+        "Authenticate with `Authorization: Bearer <key>`; see docs/api.md."
+    ),
+    auth=ApiKey(),
+    urls_namespace="api",
+    openapi_url="/schema/",
+    docs_url="/docs/",
+)
+
+
+@api.exception_handler(RateLimitedError)
+def rate_limited(request: HttpRequest, error: RateLimitedError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Too many calls: wait for the next minute."}, status=429
+    )
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Send a valid key: Authorization: Bearer <key>."}, status=401
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+def not_found_page(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: a JSON answer under /api/ (an address no route matches, such as
+    a code outside its alphabet), the site's 404 page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def _reader(request: HttpRequest) -> QuerySet[Project]:
+    """The projects of a client allowed to read; 403 for a client without the scope."""
+    client = client_of(request)
+    if not can_read(client):
+        raise HttpError(403, "This client may not read.")
+    return projects_visible_to_client(client)
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _filtered(
+    projects: QuerySet[Project],
+    *,
+    year: int | None,
+    state: ProjectState | None,
+    unit: str | None,
+    changed_since: datetime.datetime | None,
+    counted: bool | None = None,
+) -> QuerySet[Project]:
+    if year is not None:
+        projects = projects.filter(budget_year=year)
+    if state is not None:
+        projects = projects.filter(state=state)
+    if unit is not None:  # a primary unit's code takes in its secondary units, as the list
+        projects = projects.filter(Q(organization__code=unit) | Q(organization__parent__code=unit))
+    if changed_since is not None:
+        projects = projects.filter(updated_at__gte=_aware(changed_since))
+    if counted is not None:
+        in_totals = Q(state__in=COUNTED_STATES)
+        projects = projects.filter(in_totals if counted else ~in_totals)
+    return projects
+
+
+def _project(project: Project) -> dict[str, Any]:
+    unit = project.organization
+    parent = unit.parent
+    return {
+        "code": project.code,
+        "name": project.name,
+        "unit": {
+            "code": unit.code,
+            "name": unit.name,
+            "primary_unit_code": parent.code if parent else unit.code,
+        },
+        "budget_year": project.budget_year,
+        "kind": project.kind,
+        "continuity": project.continuity,
+        "predecessor_code": project.predecessor.code if project.predecessor else None,
+        "managed_by_data_admin": project.managed_by_data_admin,
+        "budget_category": project.budget_category,
+        "procurement_method": project.procurement_method,
+        "start_year": project.start_year,
+        "end_year": project.end_year,
+        "state": project.state,
+        "counted": project.state in COUNTED_STATES,
+        "requested_amount": project.requested_amount,
+        "approved_amount": project.approved_amount,
+        "version": project.version,
+        "updated_at": project.updated_at,
+    }
+
+
+@api.get("/v1/projects/", response={200: schemas.ProjectPage, **ERRORS}, tags=["projects"])
+def list_projects(request: HttpRequest, filters: Query[schemas.ProjectFilters]) -> dict[str, Any]:
+    """The client's projects, oldest first by id. `?year=2027&state=approved` gives exactly
+    the projects the budget summary counts as approved; `?counted=true` all it counts."""
+    projects = _filtered(
+        _reader(request),
+        year=filters.year,
+        state=filters.state,
+        unit=filters.unit,
+        changed_since=filters.changed_since,
+        counted=filters.counted,
+    ).select_related("organization__parent", "predecessor")
+    items, next_cursor = page(projects, filters.cursor, filters.limit)
+    return page_of([_project(project) for project in items], next_cursor)
+
+
+@api.get("/v1/projects/{code:code}/", response={200: schemas.Project, **ERRORS}, tags=["projects"])
+def get_project(request: HttpRequest, code: Code) -> dict[str, Any]:
+    """One project; 404 when it is outside the client's units (as if it did not exist)."""
+    _reader(request)
+    return _project(get_project_for_client(client_of(request), code))
+
+
+def _before_final() -> Coalesce:
+    """A line's 财政审核数: the latest decision of a stage before the final approval,
+    else the amount requested."""
+    decisions = LineDecision.objects.filter(line=OuterRef("pk"), stage__is_final=False)
+    latest = decisions.order_by("-stage__order").values("approved_amount")[:1]
+    return Coalesce(Subquery(latest), F("amount"), output_field=MONEY)
+
+
+def _lines(lines: QuerySet[EstimateLine]) -> QuerySet[EstimateLine]:
+    return lines.select_related("project", "standard_set").annotate(
+        fin_audit=_before_final(), reply=summaries.line_amount_after()
+    )
+
+
+def _line(line: Any) -> dict[str, Any]:
+    approved = line.project.state == ProjectState.APPROVED
+    return {
+        "id": line.pk,
+        "project_code": line.project.code,
+        "position": line.position,
+        "fee_class": line.fee_class,
+        "item_code": line.item_code,
+        "name": line.name,
+        "unit": line.unit,
+        "standard_code": line.standard_set.code if line.standard_set else None,
+        "is_non_standard": line.is_non_standard,
+        "is_above_standard": line.is_above_standard,
+        "is_out_of_range": line.is_out_of_range,
+        "APPLY_UP": line.amount,
+        "FIN_AUDIT_MONEY": line.fin_audit,
+        "REPLY_AMT": line.reply if approved else None,
+    }
+
+
+@api.get(
+    "/v1/projects/{code:code}/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"]
+)
+def project_lines(
+    request: HttpRequest, code: Code, paging: Query[schemas.Paging]
+) -> dict[str, Any]:
+    """A project's estimate lines with their requested, audited and approved amounts."""
+    _reader(request)
+    project = get_project_for_client(client_of(request), code)
+    items, next_cursor = page(_lines(project.lines.all()), paging.cursor, paging.limit)
+    return page_of([_line(line) for line in items], next_cursor)
+
+
+@api.get("/v1/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"])
+def list_lines(request: HttpRequest, filters: Query[schemas.LineFilters]) -> dict[str, Any]:
+    """The estimate lines of the client's projects (`?year=2027&state=approved`: every
+    approved line of the year), with 申报数, 财政审核数 and 批复数."""
+    projects = _filtered(
+        _reader(request),
+        year=filters.year,
+        state=filters.state,
+        unit=filters.unit,
+        changed_since=None,
+    )
+    lines = EstimateLine.objects.filter(project__in=projects.values("pk"))
+    items, next_cursor = page(_lines(lines), filters.cursor, filters.limit)
+    return page_of([_line(line) for line in items], next_cursor)
+
+
+@api.get(
+    "/v1/projects/{code:code}/history/",
+    response={200: schemas.HistoryPage, **ERRORS},
+    tags=["projects"],
+)
+def project_history(
+    request: HttpRequest, code: Code, paging: Query[schemas.Paging]
+) -> dict[str, Any]:
+    """A project's history (who, when, what, why), oldest first."""
+    _reader(request)
+    project = get_project_for_client(client_of(request), code)
+    events = Event.objects.filter(
+        target_type=Project._meta.label_lower, target_key=project.code
+    ).select_related("actor")
+    items, next_cursor = page(events, paging.cursor, paging.limit)
+    return page_of(
+        [
+            {
+                "id": event.pk,
+                "occurred_at": event.occurred_at,
+                "event_type": event.event_type,
+                "actor": event.actor.get_username() if event.actor else None,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "comment": event.comment,
+                "data": event.data,
+            }
+            for event in items
+        ],
+        next_cursor,
+    )
+
+
+@api.get("/v1/quotas/", response={200: schemas.QuotaPage, **ERRORS}, tags=["quotas"])
+def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> dict[str, Any]:
+    """Budget quotas (预算指标): the client's approved projects in the core system's field
+    names. Sync a year with `?year=2027`, then `?changed_since=` the last sync's time."""
+    fin_audit = (
+        EstimateLine.objects.filter(project=OuterRef("pk"))
+        .annotate(figure=_before_final())
+        .values("project")
+        .annotate(total=Sum("figure"))
+        .values("total")
+    )
+    projects = (
+        _filtered(
+            _reader(request),
+            year=filters.year,
+            state=ProjectState.APPROVED,
+            unit=filters.unit,
+            changed_since=filters.changed_since,
+        )
+        .select_related("organization", *CODE_FIELDS.values())
+        .annotate(fin_audit=Coalesce(Subquery(fin_audit, output_field=MONEY), ZERO))
+    )
+    items, next_cursor = page(projects, filters.cursor, filters.limit)
+    return page_of(
+        [
+            {
+                "PRO_CODE": project.code,
+                "PRO_NAME": project.name,
+                "AGENCY_CODE": project.organization.code,
+                "AGENCY_NAME": project.organization.name,
+                "SET_YEAR": project.budget_year,
+                "APPLY_UP": project.requested_amount,
+                "FIN_AUDIT_MONEY": project.fin_audit,  # type: ignore[attr-defined]
+                "REPLY_AMT": project.approved_amount or ZERO,
+                **{name: _code(project, field) for name, field in CODE_FIELDS.items()},
+                "updated_at": project.updated_at,
+            }
+            for project in items
+        ],
+        next_cursor,
+    )
+
+
+# The core system's name of each classification code a project carries.
+CODE_FIELDS = {
+    "EXP_FUNC_CODE": "functional_code",
+    "GOV_BGT_ECO_CODE": "economic_government_code",
+    "DEP_BGT_ECO_CODE": "economic_department_code",
+    "FUND_TYPE_CODE": "fund_type_code",
+    "FUND_SOURCE_CODE": "fund_source_code",
+}
+
+
+def _code(project: Project, field: str) -> str | None:
+    code = getattr(project, field)
+    return code.code if code else None
+
+
+def _set_summary(standard: Any) -> dict[str, Any]:
+    return {
+        "code": standard.code,
+        "name": standard.name,
+        "region": standard.region,
+        "version_label": standard.version_label,
+        "status": standard.status,
+        "effective_from": standard.effective_from,
+        "effective_to": standard.effective_to,
+        "base_code": standard.base.code if standard.base else None,
+    }
+
+
+@api.get(
+    "/v1/standards/", response={200: list[schemas.StandardSetSummary], **ERRORS}, tags=["standards"]
+)
+def list_standards(request: HttpRequest) -> list[dict[str, Any]]:
+    """The published (and retired) budget standards, so another system prices the same way."""
+    _reader(request)
+    sets = sets_with_lineage().filter(status__in=VISIBLE_STATUSES).order_by("code")
+    return [_set_summary(standard) for standard in sets]
+
+
+@api.get(
+    "/v1/standards/{code:code}/", response={200: schemas.StandardSet, **ERRORS}, tags=["standards"]
+)
+def get_standard(request: HttpRequest, code: Code) -> dict[str, Any]:
+    """One published standard with its items and grades (a draft is 404)."""
+    _reader(request)
+    standard = sets_with_lineage().filter(status__in=VISIBLE_STATUSES, code=code).first()
+    if standard is None:
+        raise Http404
+    items = (
+        ServiceItem.objects.filter(standard_set=standard)
+        .select_related("category")
+        .prefetch_related("grades")
+    )
+    return {
+        **_set_summary(standard),
+        "items": [
+            {
+                "code": item.code,
+                "name": item.name,
+                "fee_class": item.category.name,
+                "unit": item.unit,
+                "pricing_method": item.pricing_method,
+                "parameters": item.parameters or {},
+                "grades": [
+                    {
+                        "code": grade.code,
+                        "name": grade.name,
+                        "unit_price": grade.unit_price,
+                        "coefficient": grade.coefficient,
+                        "range_min": grade.range_min,
+                        "range_max": grade.range_max,
+                    }
+                    for grade in item.grades.all()
+                ],
+            }
+            for item in items
+        ],
+    }
+
+
+def _summary_row(row: summaries.SummaryRow) -> dict[str, Any]:
+    return {
+        "key": None if row.key is None else row.drill_value(),
+        "label": str(row.label),
+        "projects": row.projects,
+        "requested": row.requested,
+        "approved": row.approved,
+        "cut": row.cut,
+    }
+
+
+@api.get("/v1/summary/", response={200: schemas.Summary, **ERRORS}, tags=["figures"])
+def summary(request: HttpRequest, query: Query[schemas.SummaryQuery]) -> dict[str, Any]:
+    """The budget summary's figures for the client's projects, as the summary page adds
+    them up (the same rule of counted projects, the same totals)."""
+    rows, total = summaries.summary_by(_reader(request).filter(budget_year=query.year), query.by)
+    return {
+        "year": query.year,
+        "by": query.by,
+        "rows": [_summary_row(row) for row in rows],
+        "total": _summary_row(total),
+    }
+
+
+@api.post(
+    "/v1/execution/batches/",
+    # 400: a body that is no JSON at all.
+    response={200: schemas.BatchOut, 400: schemas.Error, 409: schemas.ValidationErrors, **ERRORS},
+    tags=["execution"],
+)
+def post_execution_batch(request: HttpRequest, batch: schemas.BatchIn) -> Any:
+    """Contracts and payments from the treasury, for the client's approved projects.
+    Idempotent by reference: a batch sent again changes nothing (`created` 0). All or
+    nothing: a batch the schema refuses is a 422; one that conflicts with what is
+    recorded (a project outside the client's scope or not approved, an unknown
+    contract, a reference twice, or already recorded with other figures) is a 409
+    listing each problem with where it is. Either way nothing is kept."""
+    client = client_of(request)
+    if not can_write_payments(client):
+        raise HttpError(403, "This client may not write payments.")
+    if not isinstance(json.loads(request.body or b"null"), dict):
+        # django-ninja fills a lone body model's defaults from a JSON array; the schema
+        # says an object.
+        return Status(422, {"detail": [{"loc": "body", "msg": "Send a JSON object."}]})
+    try:
+        result = execution.record_batch(
+            [execution.ContractIn(**item.dict()) for item in batch.contracts],
+            [execution.PaymentIn(**item.dict()) for item in batch.payments],
+            projects=projects_visible_to_client(client),
+            source=client.name,
+        )
+    except execution.BatchRefusedError as error:
+        problems = [{"loc": where, "msg": msg} for where, msg in error.problems]
+        return Status(409, {"detail": problems})
+    return {"created": result.created, "unchanged": result.unchanged}

@@ -1,0 +1,117 @@
+"""The read endpoints: scope, filters, the counted rule, cursors and query counts."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from api.tests.conftest import bearer
+from budgeting import services as workflow
+from classification.models import ClassificationCode, CodeKind
+from projects.models import Project, ProjectState
+from projects.permissions import projects_visible_to
+from reports.summary import counted
+
+pytestmark = pytest.mark.django_db
+
+
+def test_approved_projects_of_the_year_are_what_the_summary_counts_as_approved(
+    api_client: Client,
+    finance_key: str,
+    approved: Project,
+    health_approved: Project,
+    at_finance: Project,
+    finance_reviewer: User,
+) -> None:
+    response = api_client.get(
+        "/api/v1/projects/", {"year": "2027", "state": "approved"}, headers=bearer(finance_key)
+    )
+    assert response.status_code == 200
+    codes = {item["code"] for item in response.json()["items"]}
+    summary = counted(projects_visible_to(finance_reviewer).filter(budget_year=2027))
+    assert codes == set(summary.filter(state=ProjectState.APPROVED).values_list("code", flat=True))
+    assert codes == {approved.code, health_approved.code}
+    every_counted = api_client.get(
+        "/api/v1/projects/", {"year": "2027", "counted": "true"}, headers=bearer(finance_key)
+    ).json()["items"]
+    assert {item["code"] for item in every_counted} == set(summary.values_list("code", flat=True))
+
+
+def test_a_client_scoped_to_education_gets_404_on_a_health_project(
+    api_client: Client, education_key: str, approved: Project, health_approved: Project
+) -> None:
+    mine = api_client.get(f"/api/v1/projects/{approved.code}/", headers=bearer(education_key))
+    assert mine.status_code == 200
+    assert mine.json()["unit"]["code"] == "EDU"
+    for path in ("", "lines/", "history/"):
+        other = api_client.get(
+            f"/api/v1/projects/{health_approved.code}/{path}", headers=bearer(education_key)
+        )
+        assert other.status_code == 404, path
+    listed = api_client.get("/api/v1/projects/", headers=bearer(education_key)).json()["items"]
+    assert [item["code"] for item in listed] == [approved.code]
+    quotas = api_client.get("/api/v1/quotas/", headers=bearer(education_key)).json()["items"]
+    assert [quota["PRO_CODE"] for quota in quotas] == [approved.code]
+
+
+def test_quotas_carry_the_core_systems_field_names(
+    api_client: Client, finance_key: str, approved: Project
+) -> None:
+    response = api_client.get("/api/v1/quotas/", {"year": "2027"}, headers=bearer(finance_key))
+    [quota] = response.json()["items"]
+    assert quota["PRO_CODE"] == approved.code
+    assert quota["AGENCY_CODE"] == "EDU"
+    assert quota["SET_YEAR"] == 2027
+    assert Decimal(quota["APPLY_UP"]) == approved.requested_amount == Decimal("500000.00")
+    assert Decimal(quota["FIN_AUDIT_MONEY"]) == Decimal("500000.00")
+    assert Decimal(quota["REPLY_AMT"]) == approved.approved_amount
+    assert quota["EXP_FUNC_CODE"] is None  # no code lists for 2027 in this test
+
+
+def test_quotas_carry_the_projects_classification_codes(
+    api_client: Client, finance_key: str, approved: Project
+) -> None:
+    functional = ClassificationCode.objects.create(
+        kind=CodeKind.FUNCTIONAL, year=2027, code="2010150", name="事业运行"
+    )
+    Project.objects.filter(pk=approved.pk).update(functional_code=functional)
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
+    assert quota["EXP_FUNC_CODE"] == "2010150"
+    assert quota["FUND_SOURCE_CODE"] is None
+
+
+def test_a_cut_shows_in_the_lines_audited_and_approved_amounts(
+    api_client: Client,
+    finance_key: str,
+    at_finance: Project,
+    finance_reviewer: User,
+    finance_approver: User,
+) -> None:
+    line = at_finance.lines.get()
+    workflow.set_line_amount(
+        at_finance,
+        actor=finance_reviewer,
+        expected_version=at_finance.version,
+        line_id=line.pk,
+        approved_amount=Decimal("400000.00"),
+        reason="over_standard",
+        comment="按标准核减",
+    )
+    project = Project.objects.get(pk=at_finance.pk)
+    project = workflow.pass_stage(project, actor=finance_reviewer, expected_version=project.version)
+    workflow.approve(project, actor=finance_approver, expected_version=project.version)
+    [row] = api_client.get(
+        "/api/v1/lines/", {"year": "2027", "state": "approved"}, headers=bearer(finance_key)
+    ).json()["items"]
+    assert (row["APPLY_UP"], row["FIN_AUDIT_MONEY"], row["REPLY_AMT"]) == (
+        "500000.00",
+        "400000.00",
+        "400000.00",
+    )
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
+    assert (quota["APPLY_UP"], quota["FIN_AUDIT_MONEY"], quota["REPLY_AMT"]) == (
+        "500000.00",
+        "400000.00",
+        "400000.00",
+    )
