@@ -3,7 +3,7 @@
 ``write_workbook`` exports a set's own rows through the formula-safe writer.
 ``read_workbook`` checks a file before parsing it with the one package check of
 every upload (``ui.uploads``: size, zip, unpacked size, ratio, macros, DTDs;
-``defusedxml`` guards openpyxl against entity expansion too), then reads every sheet and
+then parses it with the one reader of uploads, ``ui.sheets``), reads every sheet and
 collects *every* problem by sheet, row and column, so one report lists them
 all. Writing the parsed rows to the database is ``services.import_catalogue``.
 
@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from standards.models import FeeCategory, Grade, ProjectKind, ServiceItem, StandardSet, Unit
@@ -34,6 +34,7 @@ from standards.pricing import (
     validate_parameters,
 )
 from ui.excel import cell_writer
+from ui.sheets import UnreadableWorkbookError, WorkbookReader
 from ui.uploads import MB, check_package
 
 # Lower than other uploads' limit: the rows of a workbook this size already take
@@ -262,23 +263,21 @@ def read_workbook(path: str | Path, name: str | None = None) -> ParsedWorkbook:
     is the file's name in the messages (the path's by default)."""
     path = Path(path)
     check_file(path, name)
-    try:
-        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as error:  # openpyxl raises many kinds on a damaged or unsafe file
-        raise WorkbookError(
-            [Issue(_("file"), 0, "", _("The workbook is damaged or contains unsafe XML."))]
-        ) from error
     issues: list[Issue] = []
     tables: dict[str, list[Row]] = {}
     try:
-        for sheet in SHEETS:
-            if sheet.title not in book.sheetnames:
-                issues.append(Issue(sheet.title, 0, "", _("The sheet is missing.")))
-                tables[sheet.title] = []
-                continue
-            tables[sheet.title] = _read_sheet(book[sheet.title], sheet, issues)
-    finally:
-        book.close()
+        with WorkbookReader(path) as book:
+            for sheet in SHEETS:
+                if sheet.title not in book.sheet_names:
+                    issues.append(Issue(sheet.title, 0, "", _("The sheet is missing.")))
+                    tables[sheet.title] = []
+                    continue
+                rows = book.rows(sheet.title, max_rows=MAX_ROWS + 1)
+                tables[sheet.title] = _read_sheet(rows, sheet, issues)
+    except UnreadableWorkbookError as error:
+        raise WorkbookError(
+            [Issue(_("file"), 0, "", _("The workbook is damaged or contains unsafe XML."))]
+        ) from error
     # Missing sheets and wrong headers are reported at row 0 or 1; cell problems below.
     readable = all(issue.row > 1 for issue in issues)
     headers = tables[SET_SHEET.title]
@@ -297,11 +296,11 @@ def read_workbook(path: str | Path, name: str | None = None) -> ParsedWorkbook:
     return parsed
 
 
-def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
-    # Values only: no cell objects, which roughly halves the parse. A formula
-    # still shows, as text beginning with "=" (the workbook is read with data_only off).
-    rows = worksheet.iter_rows(values_only=True)
-    first = next(rows, ())
+def _read_sheet(
+    rows: Iterator[tuple[int, list[Any]]], sheet: Sheet, issues: list[Issue]
+) -> list[Row]:
+    # A formula comes as text beginning with "=" (``ui.sheets.Formula``), never as its value.
+    _number_of_first, first = next(rows, (1, []))
     found = [_header_text(value) for value in first][: len(sheet.columns)]
     if found != sheet.headers:
         for index, expected in enumerate(sheet.headers):
@@ -320,7 +319,7 @@ def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
     width = len(sheet.columns)
     letters = [get_column_letter(index + 1) for index in range(width)]
     parsed = []
-    for number, cells in enumerate(_until_unreadable(rows, sheet, issues), start=2):
+    for number, cells in rows:
         if number > MAX_ROWS:
             issues.append(
                 Issue(
@@ -331,8 +330,8 @@ def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
                 )
             )
             break
-        values = list(cells[:width]) + [None] * (width - len(cells))
-        if all(value in (None, "") for value in values):
+        values = cells[:width] + [None] * (width - len(cells))
+        if all(value is None or value == "" for value in values):
             continue
         row: Row = {"_row": number}
         for column, letter, value in zip(sheet.columns, letters, values, strict=True):
@@ -342,28 +341,6 @@ def _read_sheet(worksheet: Any, sheet: Sheet, issues: list[Issue]) -> list[Row]:
                 issues.append(Issue(sheet.title, number, letter, str(error)))
         parsed.append(row)
     return parsed
-
-
-def _until_unreadable(
-    rows: Iterator[tuple[Any, ...]], sheet: Sheet, issues: list[Issue]
-) -> Iterator[tuple[Any, ...]]:
-    """The sheet's rows, until one openpyxl cannot parse: a number cell holding NaN or an
-    infinity (no spreadsheet program writes them; openpyxl fails on them with ValueError).
-    That row is reported, and the sheet is not read further (the parser stops there)."""
-    number = 1
-    while True:
-        number += 1
-        try:
-            yield next(rows)
-        except StopIteration:
-            return
-        except (ValueError, OverflowError):
-            message = _(
-                "A number cell of this row holds no number (NaN or an infinity); "
-                "this sheet was read no further."
-            )
-            issues.append(Issue(sheet.title, number, "", message))
-            return
 
 
 def _header_text(value: Any) -> str:
@@ -388,7 +365,11 @@ def _text(value: Any, column: Column) -> str:
 
 
 def _integer(value: Any, column: Column) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not value.is_integer())  # NaN and infinities too
+    ):
         raise ValueError(_("%(header)s must be a whole number.") % {"header": column.header})
     if value < 0:
         raise ValueError(_("%(header)s cannot be negative.") % {"header": column.header})
