@@ -33,7 +33,7 @@ from standards.pricing import (
     check_amount,
     validate_parameters,
 )
-from ui.excel import cell_writer
+from ui.excel import row_writer
 from ui.sheets import UnreadableWorkbookError, WorkbookReader
 from ui.uploads import MB, check_package
 
@@ -60,8 +60,8 @@ TEXT, CODE, INT, MONEY, FACTOR, DATE, JSON, KINDS = (
     "kinds",
 )
 PLACES = {MONEY: 2, FACTOR: 4}
-# Number formats of the exported cells; codes are text ("@").
-FORMATS = {MONEY: MONEY_FORMAT, FACTOR: FACTOR_FORMAT, DATE: "yyyy-mm-dd", CODE: "@"}
+# Number formats of the exported cells; codes are text cells (see ``_preparers``).
+FORMATS = {MONEY: MONEY_FORMAT, FACTOR: FACTOR_FORMAT, DATE: "yyyy-mm-dd"}
 # Where the export reads a column that is not a field of the row's own model.
 SOURCES = {
     "parent_code": "parent__code",
@@ -209,11 +209,16 @@ def write_workbook(standard_set: StandardSet, target: str | Path | BinaryIO) -> 
     count = 0
     for sheet, rows in tables:
         worksheet = book.create_sheet(sheet.title)
-        write_header = cell_writer(worksheet)
-        worksheet.append([write_header(text) for text in sheet.headers])
-        exporters = [_exporter(worksheet, column) for column in sheet.columns]
+        worksheet.append(row_writer(worksheet, [None] * len(sheet.columns))(sheet.headers))
+        export = row_writer(worksheet, [FORMATS.get(column.kind) for column in sheet.columns])
+        prepare = _preparers(sheet)
         for values in rows:
-            worksheet.append([export(v) for export, v in zip(exporters, values, strict=True)])
+            cells = (
+                [p(v) if p else v for p, v in zip(prepare, values, strict=True)]
+                if prepare
+                else values
+            )
+            worksheet.append(export(cells))
             count += 1
     book.save(target)
     return count
@@ -225,19 +230,23 @@ def _values(queryset: QuerySet[Any], sheet: Sheet) -> Iterable[Sequence[Any]]:
     return queryset.values_list(*fields).iterator(chunk_size=2000)
 
 
-def _exporter(worksheet: Any, column: Column) -> Callable[[Any], Any]:
-    """A function giving a column's cell for a value, through the one formula-safe writer
-    (``ui.excel.cell_writer``): an item named ``=HYPERLINK(...)`` stays text."""
-    write = cell_writer(worksheet, FORMATS.get(column.kind))
-    if column.kind == KINDS:
-        return lambda kinds: write("、".join(KIND_CODES[kind] for kind in kinds))
-    if column.kind == JSON:
-        return lambda data: write(
-            json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None
-        )
-    # Codes are text already (with the text format "@", so Excel keeps "2.10" from
-    # becoming the number 2.1); every other column's value goes out as it is.
-    return write
+def _preparers(sheet: Sheet) -> list[Callable[[Any], Any] | None]:
+    """For each column, what turns the database's value into the cell's, if it is not the
+    value itself (empty if no column needs it). The cells then go through the one
+    formula-safe writer (``ui.excel.row_writer``): an item named ``=HYPERLINK(...)`` stays
+    text. Codes are text cells without a number format: text already, so "2.10" stays
+    "2.10" (a text format per cell cost the export a fifth of its time, issue #21)."""
+    preparers: list[Callable[[Any], Any] | None] = []
+    for column in sheet.columns:
+        if column.kind == KINDS:
+            preparers.append(lambda kinds: "、".join(KIND_CODES[kind] for kind in kinds))
+        elif column.kind == JSON:
+            preparers.append(
+                lambda data: json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None
+            )
+        else:
+            preparers.append(None)
+    return preparers if any(preparers) else []
 
 
 # --- Import: refusing hostile files before parsing ---------------------------------------
@@ -493,8 +502,10 @@ def _check_categories(rows: list[Row], codes: set[Any], issues: list[Issue]) -> 
 
 
 def _check_items(rows: list[Row], issues: list[Issue]) -> None:
+    # Once, not per row: an enum's ``values`` is built anew on each use.
+    units, methods = frozenset(Unit.values), frozenset(Method.values)
     for row in rows:
-        if "unit" in row and row["unit"] not in Unit.values:
+        if "unit" in row and row["unit"] not in units:
             message = _("Unknown unit %(unit)s; use one of %(units)s.") % {
                 "unit": row["unit"],
                 "units": "、".join(Unit.values),
@@ -502,7 +513,7 @@ def _check_items(rows: list[Row], issues: list[Issue]) -> None:
             issues.append(issue_at(ITEM_SHEET, row, "unit", message))
         if "pricing_method" not in row or "parameters" not in row:
             continue
-        if row["pricing_method"] not in Method.values:
+        if row["pricing_method"] not in methods:
             message = _("Unknown pricing method; use one of %s.") % ", ".join(Method.values)
             issues.append(issue_at(ITEM_SHEET, row, "pricing_method", message))
             continue
