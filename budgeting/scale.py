@@ -198,9 +198,11 @@ def seed_reviews(year: int, *, seed: int = 21) -> dict[str, int]:
     with transaction.atomic():
         for roles, pks in by_roles.items():
             Project.objects.filter(pk__in=pks).update(reached_roles=list(roles))
+        # Numbered on from the batches of an earlier call.
+        first = ApprovalBatch.objects.filter(cycle=cycle, name__startswith="合成").count() + 1
         batches = [
-            ApprovalBatch(cycle=cycle, name=f"合成{year}第{index + 1}批", approved_by=clerk)
-            for index in range(0, len(approved), BATCH_SIZE)
+            ApprovalBatch(cycle=cycle, name=f"合成{year}第{first + number}批", approved_by=clerk)
+            for number in range(-(-len(approved) // BATCH_SIZE))
         ]
         ApprovalBatch.objects.bulk_create(batches)
         batch_of = {pk: batches[index // BATCH_SIZE] for index, pk in enumerate(approved)}

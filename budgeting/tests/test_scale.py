@@ -86,3 +86,12 @@ def test_the_command_adds_projects_lines_and_reviews():
     assert not Project.objects.filter(
         state=ProjectState.IN_REVIEW, review__isnull=True, budget_year=2027
     ).exists()
+
+
+def test_batches_are_numbered_on_across_calls(seeded):
+    seed_scale(60, year=BUDGET_YEAR, lines=1, seed=7)
+    again = seed_reviews(BUDGET_YEAR, seed=7)
+    names = list(
+        ApprovalBatch.objects.filter(name__startswith="合成").values_list("name", flat=True)
+    )
+    assert len(names) == len(set(names)) == seeded["batches"] + again["batches"]
