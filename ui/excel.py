@@ -202,7 +202,7 @@ def row_writer(
     columns = list(zip(writers, formatted, strict=True))
 
     def write(values: Sequence[Any]) -> list[Any]:
-        row = []
+        row: list[Any] = []
         for value, (writer, styled) in zip(values, columns, strict=True):
             if value is None:
                 row.append(None)

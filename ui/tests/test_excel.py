@@ -74,7 +74,7 @@ def test_a_row_writer_gives_the_cells_of_the_column_writers() -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("t")
     write = row_writer(sheet, [None, "#,##0.00", None, "@"])
-    rows = [
+    rows: list[list[object]] = [
         ["2.10", Decimal("1234.50"), 3, "A"],
         ["=1+1", None, "", "-x"],
         ["a\0b", Decimal("0.10"), True, ""],
