@@ -8,35 +8,18 @@ be equal: the page is 50 rows whatever the queue's length).
 
 import io
 import json
-import statistics
-import time
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Organization, User
+from benchmarks.pages import measure
 from budgeting.demo import BUDGET_YEAR
 from budgeting.models import ReviewStage
 from budgeting.review_views import tasks_for
 from budgeting.scale import seed_waiting
-
-REPEATS = 15
-
-
-def _measure(client: Client, url: str) -> tuple[float, int]:
-    client.get(url)  # warm caches
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(timings), len(queries.captured_queries)
 
 
 @pytest.mark.django_db
@@ -57,10 +40,10 @@ def test_my_tasks_scale(capsys: pytest.CaptureFixture[str]) -> None:
             cursor.execute("ANALYZE")
 
     fill_to(1_000)
-    small_time, small_queries = _measure(client, url)
+    small_time, small_queries = measure(client, url)
     fill_to(10_000)
-    large_time, large_queries = _measure(client, url)
-    sorted_time, sorted_queries = _measure(client, f"{url}?sort=-amount&page=100")
+    large_time, large_queries = measure(client, url)
+    sorted_time, sorted_queries = measure(client, f"{url}?sort=-amount&page=100")
     figures = {
         "my_tasks_ms_1000": round(small_time * 1000, 1),
         "my_tasks_ms_10000": round(large_time * 1000, 1),

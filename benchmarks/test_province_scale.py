@@ -17,7 +17,6 @@ drawn right after a write, summed live (``summary_live``).
 import io
 import json
 import os
-import statistics
 import time
 from typing import Any
 
@@ -25,9 +24,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from benchmarks.pages import measure
 from budgeting.scale import seed_reviews
 from projects.demo import BUDGET_YEAR
 from projects.models import EstimateLine, Project, ProjectState
@@ -53,16 +52,7 @@ def _fill_to(total: int) -> None:
 
 
 def _measure(client: Client, url: str) -> tuple[float, int]:
-    client.get(url)  # warm caches
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200, url
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(timings), len(queries.captured_queries)
+    return measure(client, url, REPEATS)
 
 
 def _measure_all(pages: dict[str, tuple[Client, str]]) -> dict[str, tuple[float, int]]:

@@ -7,7 +7,7 @@ reviewers see it in their queue as they would a real one.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -19,6 +19,7 @@ from budgeting import rounds
 from budgeting.models import (
     ApprovalBatch,
     BudgetCycle,
+    BudgetRound,
     CutReason,
     LineDecision,
     Review,
@@ -114,21 +115,34 @@ def seed_waiting(
         ProjectCodeCounter.objects.bulk_update(list(counters.values()), ["last_sequence"])
         Review.objects.bulk_create(
             (
-                Review(
-                    project=project,
-                    cycle=stage.cycle,
-                    round=round_,
-                    stage=stage,
-                    submitted_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
-                    submitted_by=clerk,
-                    stage_entered_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
-                    submissions=1,
-                )
+                _waiting_review(project.pk, stage, round_=round_, clerk=clerk, rng=rng, now=now)
                 for project in projects
             ),
             batch_size=2000,
         )
     return projects
+
+
+def _waiting_review(
+    project_id: int,
+    stage: ReviewStage,
+    *,
+    round_: BudgetRound | None,
+    clerk: User,
+    rng: random.Random,
+    now: datetime,
+) -> Review:
+    """A review of a project waiting at ``stage``, submitted and there for a while."""
+    return Review(
+        project_id=project_id,
+        cycle_id=stage.cycle_id,
+        round=round_,
+        stage=stage,
+        submitted_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
+        submitted_by=clerk,
+        stage_entered_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
+        submissions=1,
+    )
 
 
 # Of the projects waiting at the final stage, the share seeded as approved (in batches).
@@ -180,18 +194,7 @@ def seed_reviews(year: int, *, seed: int = 21) -> dict[str, int]:
         counts[stage.code] += 1
         roles = tuple(sorted({s.role for s in applicable if s.order <= stage.order}))
         by_roles.setdefault(roles, []).append(pk)
-        reviews.append(
-            Review(
-                project_id=pk,
-                cycle=cycle,
-                round=round_,
-                stage=stage,
-                submitted_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
-                submitted_by=clerk,
-                stage_entered_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
-                submissions=1,
-            )
-        )
+        reviews.append(_waiting_review(pk, stage, round_=round_, clerk=clerk, rng=rng, now=now))
     final = [pk for pk, stage in at_stage.items() if stage.is_final]
     approved = final[::APPROVED_SHARE]
     deciding = [stage for stage in stages if stage.may_change_amounts and not stage.is_final]
