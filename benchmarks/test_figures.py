@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.tests.factories import OrganizationFactory, UserFactory
-from benchmarks.timing import measure
+from benchmarks.pages import measure
 from budgeting import figures
 from budgeting.models import BudgetRound, ControlFigure, RoundState
 from budgeting.permissions import control_figure_units

@@ -15,17 +15,11 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Organization, User
-from benchmarks.timing import measure
+from benchmarks.pages import measure
 from budgeting.demo import BUDGET_YEAR
 from budgeting.models import ReviewStage
 from budgeting.review_views import tasks_for
 from budgeting.scale import seed_waiting
-
-REPEATS = 15
-
-
-def _measure(client: Client, url: str) -> tuple[float, int]:
-    return measure(client, url, REPEATS)
 
 
 @pytest.mark.django_db
@@ -46,10 +40,10 @@ def test_my_tasks_scale(capsys: pytest.CaptureFixture[str]) -> None:
             cursor.execute("ANALYZE")
 
     fill_to(1_000)
-    small_time, small_queries = _measure(client, url)
+    small_time, small_queries = measure(client, url)
     fill_to(10_000)
-    large_time, large_queries = _measure(client, url)
-    sorted_time, sorted_queries = _measure(client, f"{url}?sort=-amount&page=100")
+    large_time, large_queries = measure(client, url)
+    sorted_time, sorted_queries = measure(client, f"{url}?sort=-amount&page=100")
     figures = {
         "my_tasks_ms_1000": round(small_time * 1000, 1),
         "my_tasks_ms_10000": round(large_time * 1000, 1),

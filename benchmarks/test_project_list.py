@@ -14,15 +14,9 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from benchmarks.timing import measure
+from benchmarks.pages import measure
 from projects.models import Project
 from projects.scale import seed_scale
-
-REPEATS = 15
-
-
-def _measure(client: Client, url: str) -> tuple[float, int]:
-    return measure(client, url, REPEATS)
 
 
 @pytest.mark.django_db
@@ -32,11 +26,11 @@ def test_project_list_scales(capsys: pytest.CaptureFixture[str]) -> None:
     client.force_login(User.objects.get(username="finance_reviewer"))
     url = "/projects/"
     seed_scale(100 - Project.objects.count())
-    small_time, small_queries = _measure(client, url)
+    small_time, small_queries = measure(client, url)
     seed_scale(10_000 - Project.objects.count())
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    large_time, large_queries = _measure(client, url)
+    large_time, large_queries = measure(client, url)
     figures = {
         "project_list_ms_100": round(small_time * 1000, 1),
         "project_list_ms_10000": round(large_time * 1000, 1),

@@ -7,15 +7,25 @@ reviewers see it in their queue as they would a real one.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organization, User
 from budgeting import rounds
-from budgeting.models import Review, ReviewStage
+from budgeting.models import (
+    ApprovalBatch,
+    BudgetCycle,
+    BudgetRound,
+    CutReason,
+    LineDecision,
+    Review,
+    ReviewStage,
+    StageCondition,
+)
 from projects.estimates import FEE_CLASSES
 from projects.models import (
     BudgetCategory,
@@ -105,18 +115,146 @@ def seed_waiting(
         ProjectCodeCounter.objects.bulk_update(list(counters.values()), ["last_sequence"])
         Review.objects.bulk_create(
             (
-                Review(
-                    project=project,
-                    cycle=stage.cycle,
-                    round=round_,
-                    stage=stage,
-                    submitted_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
-                    submitted_by=clerk,
-                    stage_entered_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
-                    submissions=1,
-                )
+                _waiting_review(project.pk, stage, round_=round_, clerk=clerk, rng=rng, now=now)
                 for project in projects
             ),
             batch_size=2000,
         )
     return projects
+
+
+def _waiting_review(
+    project_id: int,
+    stage: ReviewStage,
+    *,
+    round_: BudgetRound | None,
+    clerk: User,
+    rng: random.Random,
+    now: datetime,
+) -> Review:
+    """A review of a project waiting at ``stage``, submitted and there for a while."""
+    return Review(
+        project_id=project_id,
+        cycle_id=stage.cycle_id,
+        round=round_,
+        stage=stage,
+        submitted_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
+        submitted_by=clerk,
+        stage_entered_at=now - timedelta(minutes=rng.randrange(1, 500_000)),
+        submissions=1,
+    )
+
+
+# Of the projects waiting at the final stage, the share seeded as approved (in batches).
+APPROVED_SHARE = 2
+BATCH_SIZE = 500
+# What the finance stage leaves of each line it decides (a synthetic 10 % cut).
+CUT = Decimal("0.90")
+
+
+def seed_reviews(year: int, *, seed: int = 21) -> dict[str, int]:
+    """Give every project of ``year`` in review without a review row one, at each stage of
+    the year's cycle in turn (the technical stage only for projects it applies to),
+    having reached every stage before it; the lines of a project past a stage that may
+    change amounts get that stage's decision (a 10 % cut); of the projects at the final
+    stage, one in ``APPROVED_SHARE`` is approved, in batches of ``BATCH_SIZE``, with its
+    approved amount the sum of its decided lines. Returns counts by stage code and of
+    approved projects, decisions and batches. Bulk SQL, as ``projects.scale``."""
+    rng = random.Random(seed)  # noqa: S311  # reproducible test data, not security
+    cycle = BudgetCycle.objects.filter(year=year).first()
+    clerk = User.objects.order_by("pk").first()
+    if cycle is None or clerk is None:
+        raise ValueError(f"Seed the {year} cycle and a user first (seed_demo).")
+    stages = list(cycle.stages.order_by("order"))
+    if not stages:
+        raise ValueError(f"The {year} cycle has no review stages.")
+    # Submitted in the year's open round, or its first submission round (as seed_waiting).
+    year_rounds = list(cycle.rounds.order_by("order"))
+    round_ = rounds.open_round(year_rounds) or next(
+        iter(rounds.submission_rounds(year_rounds)), None
+    )
+    waiting = list(
+        Project.objects.filter(budget_year=year, state=ProjectState.IN_REVIEW, review__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "managed_by_data_admin")
+    )
+    now = timezone.now()
+    counts: dict[str, int] = {stage.code: 0 for stage in stages}
+    by_roles: dict[tuple[str, ...], list[int]] = {}
+    at_stage: dict[int, ReviewStage] = {}
+    reviews = []
+    for number, (pk, managed) in enumerate(waiting):
+        applicable = [
+            stage
+            for stage in stages
+            if stage.condition != StageCondition.MANAGED_BY_DATA_ADMIN or managed
+        ]
+        stage = applicable[number % len(applicable)]
+        at_stage[pk] = stage
+        counts[stage.code] += 1
+        roles = tuple(sorted({s.role for s in applicable if s.order <= stage.order}))
+        by_roles.setdefault(roles, []).append(pk)
+        reviews.append(_waiting_review(pk, stage, round_=round_, clerk=clerk, rng=rng, now=now))
+    final = [pk for pk, stage in at_stage.items() if stage.is_final]
+    approved = final[::APPROVED_SHARE]
+    deciding = [stage for stage in stages if stage.may_change_amounts and not stage.is_final]
+    with transaction.atomic():
+        for roles, pks in by_roles.items():
+            Project.objects.filter(pk__in=pks).update(reached_roles=list(roles))
+        # Numbered on from the batches of an earlier call.
+        first = ApprovalBatch.objects.filter(cycle=cycle, name__startswith="合成").count() + 1
+        batches = [
+            ApprovalBatch(cycle=cycle, name=f"合成{year}第{first + number}批", approved_by=clerk)
+            for number in range(-(-len(approved) // BATCH_SIZE))
+        ]
+        ApprovalBatch.objects.bulk_create(batches)
+        batch_of = {pk: batches[index // BATCH_SIZE] for index, pk in enumerate(approved)}
+        for review in reviews:
+            if review.project_id in batch_of:
+                review.stage = None
+                review.batch = batch_of[review.project_id]
+        Review.objects.bulk_create(reviews, batch_size=5000)
+        decisions = _decide_lines(final, deciding, clerk) if deciding else 0
+        if approved:
+            _approve(approved)
+    counts.update(approved=len(approved), decisions=decisions, batches=len(batches))
+    return counts
+
+
+def _decide_lines(projects: list[int], stages: list[ReviewStage], reviewer: User) -> int:
+    """Each line of the projects gets each stage's decision, a 10 % cut: one INSERT a stage."""
+    made = 0
+    table = LineDecision._meta.db_table
+    lines = EstimateLine._meta.db_table
+    with connection.cursor() as cursor:
+        for stage in stages:
+            cursor.execute(
+                f"INSERT INTO {table} (line_id, stage_id, approved_amount, reason, comment,"  # noqa: S608  # nosec B608: table names only
+                " decided_by_id, decided_at)"
+                f" SELECT id, %s, ROUND(amount * %s, 2), %s, %s, %s, now() FROM {lines}"
+                " WHERE project_id = ANY(%s)",
+                [stage.pk, CUT, CutReason.WORKLOAD_HIGH, "合成数据。", reviewer.pk, projects],
+            )
+            made += cursor.rowcount
+    return made
+
+
+def _approve(projects: list[int]) -> None:
+    """Approved, with the approved amount the sum of the lines as the stages left them."""
+    table = Project._meta.db_table
+    lines = EstimateLine._meta.db_table
+    decisions = LineDecision._meta.db_table
+    stages = ReviewStage._meta.db_table
+    Project.objects.filter(pk__in=projects).update(
+        state=ProjectState.APPROVED, approved_amount=F("requested_amount")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} p SET approved_amount = t.total FROM ("  # noqa: S608  # nosec B608: table names only
+            " SELECT l.project_id, SUM(COALESCE((SELECT d.approved_amount"
+            f" FROM {decisions} d JOIN {stages} s ON s.id = d.stage_id WHERE d.line_id = l.id"
+            ' ORDER BY s."order" DESC LIMIT 1), l.amount)) AS total'
+            f" FROM {lines} l WHERE l.project_id = ANY(%s) GROUP BY l.project_id) t"
+            " WHERE p.id = t.project_id",
+            [projects],
+        )

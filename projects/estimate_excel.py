@@ -12,8 +12,7 @@ departments' own tables; they are not translated. docs/estimate-template.md
 describes the format.
 """
 
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
@@ -24,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -37,6 +36,7 @@ from projects.uploads import check_document
 from standards import pricing
 from standards.models import Grade, ServiceItem, StandardSet
 from ui.excel import YUAN_FORMAT, safe_cell
+from ui.sheets import Formula, UnreadableWorkbookError, WorkbookReader
 
 LINES_SHEET, ITEMS_SHEET, GRADES_SHEET, HELP_SHEET = "预算明细", "服务内容", "等次", "填写说明"
 MAX_LINES = 2000
@@ -347,38 +347,27 @@ def read_lines(file: IO[bytes], project: Project, standard: StandardSet | None) 
         message = _("No published standard is in force for this budget year.")
         preview.errors.append(CellError(0, "", "", message))
         return preview
+    damaged = _("The workbook is damaged or contains unsafe XML.")
     try:
-        book = load_workbook(file, read_only=True, data_only=False, keep_links=False)
-    except Exception:  # openpyxl raises many kinds on a damaged or unsafe file
-        message = _("The workbook is damaged or contains unsafe XML.")
-        preview.errors.append(CellError(0, "", "", message))
-        return preview
-    try:
-        if LINES_SHEET not in book.sheetnames:
-            message = _("The sheet %(sheet)s is missing.") % {"sheet": LINES_SHEET}
-            preview.errors.append(CellError(0, "", "", message))
-            return preview
-        items = {item.code: item for item in estimates.items_for(project, standard)}
-        sheet = book[LINES_SHEET]
-        # The size a file declares may be wrong either way; read the rows it really has,
-        # but never past the first row over the limit (openpyxl stops parsing there).
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=len(COLUMNS))
-        try:
-            _read_rows(rows, items, preview)
-        except (SyntaxError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            # XML that passed the package check may still break the parser midway.
-            message = _("The workbook is damaged or contains unsafe XML.")
-            return Preview(errors=[CellError(0, "", "", message)])
-    finally:
-        book.close()
+        with WorkbookReader(file) as book:
+            if LINES_SHEET not in book.sheet_names:
+                message = _("The sheet %(sheet)s is missing.") % {"sheet": LINES_SHEET}
+                preview.errors.append(CellError(0, "", "", message))
+                return preview
+            items = {item.code: item for item in estimates.items_for(project, standard)}
+            # Never past the first row over the limit: a larger sheet is refused there.
+            _read_rows(book.rows(LINES_SHEET, max_rows=MAX_SHEET_ROWS + 1), items, preview)
+    except UnreadableWorkbookError:
+        return Preview(errors=[CellError(0, "", "", damaged)])
     if not preview.rows and not preview.errors:
         preview.errors.append(CellError(0, "", "", _("The sheet has no estimate lines.")))
     return preview
 
 
-def _read_rows(rows: Iterable[Sequence[Any]], items: dict[str, ServiceItem], out: Preview) -> None:
-    header = [_text(getattr(cell, "value", None)) for cell in next(iter(rows), ())]
+def _read_rows(
+    rows: Iterator[tuple[int, list[Any]]], items: dict[str, ServiceItem], out: Preview
+) -> None:
+    header = [_text(value) for value in next(rows, (1, []))[1]]
     header = header[: len(COLUMNS)] + [""] * (len(COLUMNS) - len(header))
     wrong = [
         CellError(
@@ -398,7 +387,7 @@ def _read_rows(rows: Iterable[Sequence[Any]], items: dict[str, ServiceItem], out
     # Importing replaces every line, so the file's lines are the project's requested total.
     total = Decimal("0.00")
     over_limit = False
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in rows:
         # Every row counts, blank or not: a sheet of a million formatted blank rows
         # is refused at the first row over the limit, not read to its end.
         if number > MAX_SHEET_ROWS:
@@ -411,7 +400,7 @@ def _read_rows(rows: Iterable[Sequence[Any]], items: dict[str, ServiceItem], out
                 % {"sheet": LINES_SHEET, "rows": MAX_SHEET_ROWS, "count": MAX_LINES},
                 code="rows",
             )
-        row = _RowReader(number, list(cells)[: len(COLUMNS)])
+        row = _RowReader(number, cells[: len(COLUMNS)])
         if row.is_blank:
             continue
         count += 1
@@ -440,12 +429,12 @@ class _RowReader:
         self.errors: list[CellError] = []
         self.values: dict[str, Any] = {}
         cells += [None] * (len(COLUMNS) - len(cells))
-        self.is_blank = all(_is_empty(getattr(cell, "value", None)) for cell in cells)
+        self.is_blank = all(_is_empty(value) for value in cells)
         if self.is_blank:
             return
-        for column, cell in zip(COLUMNS, cells, strict=True):
-            value = getattr(cell, "value", None)
-            if getattr(cell, "data_type", None) == "f":
+        for column, value in zip(COLUMNS, cells, strict=True):
+            # Text that merely begins with "=" is text; only a formula cell is refused.
+            if isinstance(value, Formula):
                 self.error(column.key, _("Formulas are not accepted; enter the value itself."))
             elif not _is_empty(value):
                 try:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from accounts.permissions import (
+    NOTHING,
     REVIEWER_ROLES,
     AnyUser,
     active_user,
@@ -33,17 +34,25 @@ def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     review, or one withdrawn or returned before its department passed it. System
     admins see everything.
     """
-    member = active_user(user)
+    scope = project_scope(user)
     projects = Project.objects.all()
+    return projects if scope is None else projects.filter(scope)
+
+
+def project_scope(user: AnyUser) -> Q | None:
+    """``projects_visible_to``'s rule as a filter on the fields ``organization`` and
+    ``reached_roles`` (None: everything), for rows that carry them as a project does
+    (the summary's kept totals, ``reports.models.SummaryCell``)."""
+    member = active_user(user)
     if member is None:
-        return projects.none()
+        return NOTHING
     if is_system_admin(member):
-        return projects
+        return None
     scope = department_scope(member)
     reviewed = reviewing_body_roles(member)
     if reviewed:
         scope |= Q(reached_roles__overlap=sorted(reviewed))
-    return projects.filter(scope)
+    return scope
 
 
 def left_its_department() -> Q:

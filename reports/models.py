@@ -1,8 +1,10 @@
-"""What the reports app keeps: large exports written in the background."""
+"""What the reports app keeps: large exports written in the background, and the
+summary's kept totals."""
 
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -75,3 +77,56 @@ class ExportJob(models.Model):
             return 0
         # 95 at most while rows are written: packing the workbook takes the rest.
         return min(95, self.rows_done * 95 // self.rows_total)
+
+
+# Sums of a year's projects: larger than any one project's amount (``money_field``).
+TOTAL_DIGITS = 20
+
+
+class SummaryCell(models.Model):
+    """The budget summary's totals, kept (issue #21): one row per combination of a
+    project's classification, unit, reached review stages and state in a budget year
+    (``fee_class`` empty), and one per such combination and fee class of its lines.
+
+    The fields carry the names of the project's own, so the summary's groupings and the
+    project list's scope filters (``projects.permissions.project_scope``) apply to the
+    cells as they are. Derived data: rebuilt whole for a year by
+    ``reports.cells.refresh`` and read only while no write happened since
+    (``SummaryStamp``)."""
+
+    budget_year = models.PositiveSmallIntegerField()
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    reached_roles = ArrayField(models.CharField(max_length=32), default=list)
+    kind = models.CharField(max_length=20)
+    continuity = models.CharField(max_length=20)
+    managed_by_data_admin = models.BooleanField()
+    budget_category = models.CharField(max_length=40)
+    procurement_method = models.CharField(max_length=40)
+    state = models.CharField(max_length=20)
+    fee_class = models.CharField(max_length=100, blank=True)
+    projects = models.PositiveIntegerField()
+    # Of a project row: how many of its projects have a line (the fee classes' total).
+    with_lines = models.PositiveIntegerField(default=0)
+    requested = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+    approved = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+    requested_of_decided = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["budget_year", "fee_class"], name="summary_cell_year")]
+
+    def __str__(self) -> str:
+        return f"{self.budget_year} {self.organization_id} {self.fee_class or '-'}"
+
+
+class SummaryStamp(models.Model):
+    """The page generation (``ops.page_cache``) a year's cells were counted at: they are
+    the database's figures while the generation has not moved since."""
+
+    budget_year = models.PositiveSmallIntegerField(unique=True)
+    generation = models.BigIntegerField()
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.budget_year} @ {self.generation}"

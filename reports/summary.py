@@ -122,7 +122,12 @@ class SummaryRow:
 
 def summarise(projects: QuerySet[Project], dimension: Dimension) -> list[SummaryRow]:
     """One row per value of the dimension, in one aggregate query (two for units)."""
-    data = list(_grouped(projects, dimension).order_by("group"))
+    return rows_from(list(_grouped(projects, dimension).order_by("group")), dimension)
+
+
+def rows_from(data: list[dict[str, Any]], dimension: Dimension) -> list[SummaryRow]:
+    """The rows of the dimension from its groups' sums (``group``, ``projects``,
+    ``requested``, ``approved``, ``requested_of_decided``), ordered and labelled."""
     order = dimension.order or list(dimension.choices or {})
     if order:  # declared order (workflow, fee classes), unknown values last
         position = {value: index for index, value in enumerate(order)}
@@ -197,13 +202,19 @@ def total(
     rows: list[SummaryRow],
     projects: QuerySet[Project] | None = None,
     dimension: Dimension | None = None,
+    *,
+    with_lines: int | None = None,
 ) -> SummaryRow:
     """The counted rows added up. Over lines a project may sit in several rows, so its
-    projects are counted once more in the database (pass the projects and the dimension)."""
+    projects are counted once more in the database (pass the projects and the dimension),
+    unless the caller knows how many have lines (``with_lines``)."""
     rows = [row for row in rows if row.counted]
     count = sum(row.projects for row in rows)
-    if projects is not None and dimension is not None and dimension.of_lines:
-        count = projects.filter(lines__isnull=False).distinct().count()
+    if dimension is not None and dimension.of_lines:
+        if with_lines is not None:
+            count = with_lines
+        elif projects is not None:
+            count = projects.filter(lines__isnull=False).distinct().count()
     return SummaryRow(
         key=None,
         label=_("Total"),

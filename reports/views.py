@@ -23,9 +23,10 @@ from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
 from budgeting.permissions import control_figure_units
 from inventory.models import SurveyCampaign
-from projects.models import Project
+from projects.models import COUNTED_STATES, Project
 from projects.permissions import projects_visible_to
 from reports import charts, open_data, review_totals
+from reports.cells import fresh_cells, projects_with_lines, summarise_cells
 from reports.inventory_spend import SpendRow, spend_against_inventory
 from reports.review_totals import ReasonRow
 from reports.rounds import RoundRow, RoundSummary, round_summary
@@ -35,7 +36,7 @@ from reports.summary import (
     SummaryRow,
     counted,
     summarise,
-    summary_by,
+    total,
 )
 from ui.excel import PERCENT_FORMAT, WAN_FORMAT, write_table, xlsx_response
 from ui.params import whole_number
@@ -58,13 +59,25 @@ def _projects(request: HttpRequest, year: int) -> QuerySet[Project]:
     return projects_visible_to(request.user).filter(budget_year=year)
 
 
-def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryRow]:
+def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryRow, Any]:
+    """The dimension, the year, its rows and total, and the kept cells they came from
+    (None: summed live, see ``reports.cells``)."""
     by = request.GET.get("by", "unit")
     if by not in DIMENSIONS:
         by = "unit"
     year = _year(request)
-    rows, totals = summary_by(_projects(request, year), by)
-    return by, year, rows, totals
+    dimension = DIMENSIONS[by]
+    cells = fresh_cells(request.user, year)  # type: ignore[arg-type]
+    if cells is not None:
+        cells_counted = cells.filter(state__in=COUNTED_STATES) if by != "state" else cells
+        rows = summarise_cells(cells_counted, dimension)
+        with_lines = projects_with_lines(cells_counted) if dimension.of_lines else None
+        return by, year, rows, total(rows, dimension=dimension, with_lines=with_lines), cells
+    projects = _projects(request, year)
+    if by != "state":  # by state every state is listed; total() leaves out the uncounted
+        projects = counted(projects)
+    rows = summarise(projects, dimension)
+    return by, year, rows, total(rows, projects, dimension), None
 
 
 def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None = None) -> str:
@@ -117,9 +130,14 @@ def _rounds_context(request: HttpRequest, year: int) -> dict[str, Any]:
 
 @login_required
 def summary(request: HttpRequest) -> HttpResponse:
-    by, year, rows, totals = _summary(request)
+    by, year, rows, totals, cells = _summary(request)
     dimension = DIMENSIONS[by]
-    fee_classes = summarise(counted(_projects(request, year)), DIMENSIONS["fee_class"])
+    if cells is not None:
+        fee_classes = summarise_cells(
+            cells.filter(state__in=COUNTED_STATES), DIMENSIONS["fee_class"]
+        )
+    else:
+        fee_classes = summarise(counted(_projects(request, year)), DIMENSIONS["fee_class"])
     return render(
         request,
         "reports/summary.html",
@@ -161,7 +179,7 @@ def _label(row: SummaryRow) -> str:
 
 @login_required
 def summary_export(request: HttpRequest) -> HttpResponse:
-    by, year, rows, totals = _summary(request)
+    by, year, rows, totals, _cells = _summary(request)
     headers = [
         str(DIMENSIONS[by].label),
         _("Projects"),

@@ -8,8 +8,9 @@ evaluated. Decimals are written as numbers. Sheet titles lose the characters
 Excel forbids in them and are cut to its 31 characters (``sheet_title``).
 
 Every workbook the app writes goes through here: ``write_table``/``save_table``
-for one table, ``cell_writer`` for a column of a workbook built elsewhere (the
-standards export, the estimate template), ``safe_cell`` for a single cell.
+for one table, ``row_writer`` for the rows (``cell_writer`` for a column) of a
+workbook built elsewhere (the standards export, the estimate template),
+``safe_cell`` for a single cell.
 """
 
 import re
@@ -20,7 +21,7 @@ from typing import IO, Any
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -137,10 +138,10 @@ def save_table(
         cell.alignment = Alignment(vertical="center")
         header_cells.append(cell)
     sheet.append(header_cells)
-    exporters = [cell_writer(sheet, formats.get(index)) for index in range(len(headers))]
+    export = row_writer(sheet, [formats.get(index) for index in range(len(headers))])
     count = 0
     for row in rows:
-        sheet.append([export(value) for export, value in zip(exporters, row, strict=True)])
+        sheet.append(export(row))
         count += 1
     last_column = _column_letter(len(headers) - 1)
     sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + count}"
@@ -153,6 +154,20 @@ def save_table(
         sheet.append(total_cells)
     workbook.save(target)
     return count
+
+
+class _ColumnCell(Cell):
+    """The styled cell a column reuses for every value (see ``cell_writer``).
+
+    A write-only sheet tries each appended item as a value first and takes it as a
+    cell when that fails, formatting a message with the item's ``repr``; a cell's
+    ``repr`` builds its coordinate, a tenth of a large export's time. Nothing
+    shows this one."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<ColumnCell>"
 
 
 def cell_writer(sheet: Worksheet, number_format: str | None = None) -> Callable[[Any], Any]:
@@ -170,7 +185,7 @@ def cell_writer(sheet: Worksheet, number_format: str | None = None) -> Callable[
 
     def styled(value: Any) -> WriteOnlyCell:
         if not templates:
-            templates.append(WriteOnlyCell(sheet))
+            templates.append(_ColumnCell(sheet, row=1, column=1))
             templates[0].number_format = number_format
         template = templates[0]
         template.value = value
@@ -186,6 +201,36 @@ def cell_writer(sheet: Worksheet, number_format: str | None = None) -> Callable[
         if number_format is None or value is None or isinstance(value, bool):
             return value
         return styled(value)
+
+    return write
+
+
+def row_writer(
+    sheet: Worksheet, formats: Sequence[str | None]
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """A function giving a row's cells for its values, column by column as ``cell_writer``
+    gives them (the same checks and the same cells), in one call a row: a large export
+    spent a tenth of its time calling a writer per value. Empty text is no value."""
+    writers = [cell_writer(sheet, number_format) for number_format in formats]
+    formatted = [number_format is not None for number_format in formats]
+    columns = list(zip(writers, formatted, strict=True))
+
+    def write(values: Sequence[Any]) -> list[Any]:
+        row: list[Any] = []
+        for value, (writer, styled) in zip(values, columns, strict=True):
+            if value is None:
+                row.append(None)
+            elif type(value) is str:
+                # The common text: printable, no formula trigger, in a column without format.
+                row.append(
+                    value
+                    if value and not styled and value.isprintable()
+                    and not value.startswith(FORMULA_TRIGGERS)
+                    else writer(value)
+                )  # fmt: skip
+            else:
+                row.append(writer(value) if styled else value)
+        return row
 
     return write
 

@@ -575,13 +575,13 @@ def test_the_upload_is_parsed_once_and_the_preview_and_apply_never_read_a_file(
 ) -> None:
     template = _template(clerk, project)
     reads: list[object] = []
-    real_load = estimate_excel.load_workbook
+    real_reader = estimate_excel.WorkbookReader
 
-    def counting_load(*args: Any, **kwargs: Any) -> Any:
+    def counting_reader(*args: Any, **kwargs: Any) -> Any:
         reads.append(args[0])
-        return real_load(*args, **kwargs)
+        return real_reader(*args, **kwargs)
 
-    monkeypatch.setattr(estimate_excel, "load_workbook", counting_load)
+    monkeypatch.setattr(estimate_excel, "WorkbookReader", counting_reader)
     url = _preview_url(clerk, project, fill_template(template, GOOD_ROWS))
     assert len(reads) == 1
     # Nothing of the upload is left on disk for a later request to read.

@@ -412,13 +412,32 @@ def test_a_price_past_a_double_is_reported_at_its_cell(draft, exported):
 
 
 @pytest.mark.parametrize("raw", ["NaN", "inf", "-inf"])
-def test_a_price_that_is_no_number_is_reported_at_its_row(draft, exported, raw):
-    # Before: openpyxl's ValueError escaped the import, a server error.
+def test_a_price_that_is_no_number_is_reported_at_its_cell(draft, exported, raw):
+    # Before: openpyxl's ValueError escaped the import, a server error; then openpyxl
+    # stopped at the row. The calamine reader reads the value, so the cell is named.
     _raw_value(exported, "xl/worksheets/sheet4.xml", "D3", raw)
     with translation.override("en"), pytest.raises(excel.WorkbookError) as error:
         excel.read_workbook(exported)
-    assert [(i.sheet, i.row, i.column) for i in error.value.issues] == [("等次", 3, "")]
-    assert "NaN or an infinity" in error.value.issues[0].message
+    assert [(i.sheet, i.row, i.column) for i in error.value.issues] == [("等次", 3, "D")]
+    assert "not a number" in error.value.issues[0].message
+
+
+@pytest.mark.parametrize("raw", ["NaN", "inf"])
+def test_a_whole_number_that_is_no_number_is_reported_at_its_cell(draft, exported, raw):
+    _raw_value(exported, "xl/worksheets/sheet4.xml", "H3", raw)
+    with translation.override("en"), pytest.raises(excel.WorkbookError) as error:
+        excel.read_workbook(exported)
+    assert [(i.sheet, i.row, i.column) for i in error.value.issues] == [("等次", 3, "H")]
+    assert "whole number" in error.value.issues[0].message
+
+
+def test_a_number_cell_holding_no_number_is_a_damaged_workbook(draft, exported):
+    _raw_value(exported, "xl/worksheets/sheet4.xml", "D3", "abc")
+    with translation.override("en"), pytest.raises(excel.WorkbookError) as error:
+        excel.read_workbook(exported)
+    assert [str(issue) for issue in error.value.issues] == [
+        "file: The workbook is damaged or contains unsafe XML."
+    ]
 
 
 def test_the_import_command_reports_a_huge_price_by_sheet_row_and_column(

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from ui.excel import MAX_TITLE, cell_writer, sheet_title, write_table
+from ui.excel import MAX_TITLE, cell_writer, row_writer, sheet_title, write_table
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,40 @@ def test_a_column_writer_keeps_formats_numbers_and_quotes_formula_text() -> None
     assert cells[1][0].number_format == "@"
     assert [c.value for c in cells[2]] == [None, None]
     assert (cells[3][1].value, cells[3][1].data_type) == (3, "n")
+
+
+def test_a_row_writer_gives_the_cells_of_the_column_writers() -> None:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("t")
+    write = row_writer(sheet, [None, "#,##0.00", None, "@"])
+    rows: list[list[object]] = [
+        ["2.10", Decimal("1234.50"), 3, "A"],
+        ["=1+1", None, "", "-x"],
+        ["a\0b", Decimal("0.10"), True, ""],
+        ["@SUM(A1)", Decimal(5), None, None],
+    ]
+    for row in rows:
+        sheet.append(write(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    cells = list(load_workbook(buffer).active.iter_rows())
+    assert [(c.value, c.data_type) for c in cells[0]] == [
+        ("2.10", "s"),
+        (1234.5, "n"),
+        (3, "n"),
+        ("A", "s"),
+    ]
+    assert cells[0][1].number_format == "#,##0.00"
+    assert cells[0][3].number_format == "@"
+    assert cells[0][0].number_format == "General"
+    assert [(c.value, c.quotePrefix) for c in (cells[1][0], cells[1][3])] == [
+        ("=1+1", True),
+        ("-x", True),
+    ]
+    assert [cells[1][1].value, cells[1][2].value] == [None, None]
+    assert [c.value for c in cells[2]] == ["ab", 0.1, True, None]
+    assert (cells[3][0].value, cells[3][0].data_type, cells[3][0].quotePrefix) == (
+        "@SUM(A1)",
+        "s",
+        True,
+    )

@@ -2,11 +2,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from budgeting.scale import seed_reviews
 from projects.scale import seed_scale
 
 
 class Command(BaseCommand):
-    help = "Add synthetic projects for benchmarks (bulk insert; not for real data)."
+    help = (
+        "Add synthetic projects for benchmarks, with their estimate lines and, for those in "
+        "review, review rows at every stage, line decisions and approved batches "
+        "(bulk insert; not for real data)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--projects", type=int, default=10_000)
@@ -18,6 +23,8 @@ class Command(BaseCommand):
             raise CommandError("--projects must be at least 1 and --lines not negative.")
         try:
             made = seed_scale(projects, year=year, lines=lines)
+            reviews = seed_reviews(year)
         except ValueError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"{made} synthetic projects of {year} added.")
+        stages = ", ".join(f"{code} {count}" for code, count in reviews.items())
+        self.stdout.write(f"{made} synthetic projects of {year} added; reviews: {stages}.")
