@@ -25,7 +25,8 @@ from benchmarks.pages import measure
 from budgeting import figures
 from budgeting.models import BudgetRound, ControlFigure, RoundState
 from budgeting.permissions import control_figure_units
-from budgeting.tests.figure_helpers import seed_first_round, seed_units, two_round_year
+from budgeting.tests.figure_helpers import seed_first_round, seed_units
+from budgeting.tests.workflow_fixtures import two_round_year
 
 REPEATS = 5
 UNITS = 500

@@ -24,11 +24,11 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Organization, User
 from budgeting.models import BudgetRound, ControlFigure, Review, RoundResult
 from budgeting.permissions import control_figure_units
+from budgeting.tests.workflow_fixtures import two_round_year
 from projects.models import Project
 from projects.permissions import projects_visible_to
 from projects.scale import seed_scale
 from reports.rounds import round_summary
-from reports.tests.round_fixtures import two_round_cycle
 
 YEAR = 2031
 REPEATS = 5
@@ -73,7 +73,7 @@ def _into_rounds(first: BudgetRound, second: BudgetRound) -> None:
 @pytest.mark.django_db
 def test_round_summary_at_scale(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("seed_demo", stdout=io.StringIO())
-    cycle = two_round_cycle(YEAR)
+    cycle = two_round_year(YEAR)
     first, second = cycle.rounds.filter(kind="submission").order_by("order")
     for unit in Organization.objects.filter(
         parent__isnull=True, is_finance_department=False, is_data_administration=False

@@ -97,17 +97,18 @@ def _take_into_round(
     """Return every request of ``earlier`` that finance's review finished (waiting at the
     final stage) to its unit for revision in ``following``; keep every request's figures
     of ``earlier``. Refused while any request of ``earlier`` is still in review before."""
-    waiting = Review.objects.filter(
-        round=earlier, project__state=ProjectState.IN_REVIEW
-    ).select_related("stage")
-    unfinished = [review for review in waiting if not review.stage or not review.stage.is_final]
+    unfinished = (
+        Review.objects.filter(round=earlier, project__state=ProjectState.IN_REVIEW)
+        .exclude(stage__is_final=True)
+        .count()
+    )
     if unfinished:
         raise WorkflowError(
             _(
                 "%(count)s requests of %(round)s are still in review before the final stage; "
                 "finish their review first."
             )
-            % {"count": len(unfinished), "round": earlier.name}
+            % {"count": unfinished, "round": earlier.name}
         )
     # Lock in id order, like every action, so this never deadlocks with one.
     projects = list(

@@ -21,7 +21,7 @@ from django.utils import translation
 from accounts.models import Role, User
 from accounts.tests.factories import OrganizationFactory, UserFactory
 from budgeting import figures
-from budgeting.tests.figure_helpers import two_round_year
+from budgeting.tests.workflow_fixtures import two_round_year
 from inventory.tests.factories import open_survey, survey_of
 from projects.models import Attachment, AttachmentKind, PendingImport
 from projects.tests.factories import register

@@ -1,32 +1,16 @@
 """Setup for the control figure tests: a year of 两上两下 and requests reviewed in 一上,
 through the services (a few) or bulk-inserted (volume for query counts)."""
 
-from datetime import timedelta
 from decimal import Decimal
-
-from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.tests.factories import OrganizationFactory
-from budgeting import cycles, round_changes, rounds, services
+from budgeting import services
 from budgeting.models import BudgetCycle, LineDecision, Review
 from budgeting.scale import seed_waiting
 from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import Project, ProjectKind
 from projects.tests.factories import register
-
-
-def two_round_year(year: int = 2027) -> BudgetCycle:
-    now = timezone.now()
-    return cycles.create_cycle(
-        actor=None,
-        year=year,
-        name=f"{year}年度部门预算",
-        opens_at=now - timedelta(days=10),
-        closes_at=now + timedelta(days=20),
-        state="open",
-        rounds=rounds.TWO_ROUNDS,
-    )
 
 
 def reviewed_in_first_round(
@@ -55,12 +39,6 @@ def reviewed_in_first_round(
             project.refresh_from_db()
         project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
     return project
-
-
-def advance(cycle: BudgetCycle, actor: User) -> None:
-    """Move the year on by one round."""
-    current = rounds.open_round(list(cycle.rounds.all()))
-    round_changes.advance_round(cycle, actor=actor, expected_round=current.pk if current else None)
 
 
 def seed_units(count: int, prefix: str = "U") -> list[Organization]:

@@ -17,7 +17,7 @@ from accounts.models import User
 from budgeting import services
 from budgeting.models import ApprovalBatch, Review
 from budgeting.permissions import Standing, _approvable_in_round, approvable_reviews
-from budgeting.tests.workflow_fixtures import make_ready
+from budgeting.tests.workflow_fixtures import make_ready, two_round_year
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
@@ -27,7 +27,6 @@ from reports.tests.round_fixtures import (
     log_in_english,
     rounds_world,
     to_final,
-    two_round_cycle,
 )
 
 __all__ = ["rounds_world"]
@@ -70,7 +69,7 @@ def test_a_first_round_request_at_the_final_stage_waits_for_the_next_round(
     finance_approver: User,
     client: Client,
 ) -> None:
-    two_round_cycle()
+    two_round_year()
     project = make_ready(register(submitter, name="一上项目"), submitter)
     project = services.submit(project, actor=submitter, expected_version=project.version)
     project = to_final(project, [department_approver, data_reviewer, finance_reviewer])
@@ -286,7 +285,7 @@ def test_the_queryset_agrees_with_the_rule_for_every_review(
     finance_reviewer: User,
 ) -> None:
     # A request of a second year still in its first round, at the final stage.
-    two_round_cycle(2028)
+    two_round_year(2028)
     early = make_ready(register(submitter, name="2028一上项目", budget_year=2028), submitter)
     early = services.submit(early, actor=submitter, expected_version=early.version)
     to_final(early, [department_approver, data_reviewer, finance_reviewer])

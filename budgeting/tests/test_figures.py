@@ -16,7 +16,8 @@ from audit.models import Event
 from budgeting import enforcement, figures, services
 from budgeting.models import BudgetCycle, ControlFigure, FigureDraft, RoundResult
 from budgeting.permissions import available_actions, control_figure_units
-from budgeting.tests.figure_helpers import advance, reviewed_in_first_round, two_round_year
+from budgeting.tests.figure_helpers import reviewed_in_first_round
+from budgeting.tests.workflow_fixtures import advance, two_round_year
 from budgeting.workflow import Action, WorkflowError
 from projects.models import Project, ProjectKind, ProjectState
 from projects.tests.factories import register

@@ -14,7 +14,7 @@ from audit.models import Event
 from budgeting import figures
 from budgeting.models import ControlFigure, FigureDraft
 from budgeting.permissions import control_figure_units
-from budgeting.tests.figure_helpers import advance, two_round_year
+from budgeting.tests.workflow_fixtures import advance, two_round_year
 from budgeting.workflow import WorkflowError
 
 TRIALS = 10

@@ -22,12 +22,11 @@ from budgeting import figures
 from budgeting.figure_sheet import HEADERS, SHEET
 from budgeting.models import BudgetCycle, ControlFigure, FigureDraft
 from budgeting.tests.figure_helpers import (
-    advance,
     reviewed_in_first_round,
     seed_first_round,
     seed_units,
-    two_round_year,
 )
+from budgeting.tests.workflow_fixtures import advance, two_round_year
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db

@@ -1,32 +1,21 @@
 """The rounds page: finance sees where the year stands and moves it on; nobody else."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
 from audit.models import Event
-from budgeting import cycles, rounds
-from budgeting.models import BudgetCycle, CycleState, RoundState
+from budgeting import cycles
+from budgeting.models import BudgetCycle, RoundState
+from budgeting.tests.workflow_fixtures import advance, two_round_year
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def year(db: None) -> BudgetCycle:
-    now = timezone.now()
-    return cycles.create_cycle(
-        actor=None,
-        year=2027,
-        name="2027年度部门预算",
-        opens_at=now - timedelta(days=10),
-        closes_at=now + timedelta(days=60),
-        state=CycleState.OPEN,
-        rounds=rounds.TWO_ROUNDS,
-    )
+    return two_round_year()
 
 
 def _client(user: User) -> Client:
@@ -130,13 +119,6 @@ def test_a_closed_rounds_window_no_longer_changes(
     assert first.opens_at is None
 
 
-def _advance(cycle: BudgetCycle, actor: User) -> None:
-    from budgeting import round_changes
-
-    current = rounds.open_round(list(cycle.rounds.all()))
-    round_changes.advance_round(cycle, actor=actor, expected_round=current.pk if current else None)
-
-
 def test_in_the_second_round_the_review_page_shows_the_figure_the_excess_and_the_review_diff(
     year: BudgetCycle,
     submitter: User,
@@ -166,8 +148,8 @@ def test_in_the_second_round_the_review_page_shows_the_figure_the_excess_and_the
     )
     project.refresh_from_db()
     services.pass_stage(project, actor=finance_reviewer, expected_version=project.version)
-    _advance(year, finance_approver)
-    _advance(year, finance_approver)
+    advance(year, finance_approver)
+    advance(year, finance_approver)
     cycles.set_control_figure(year, education, Decimal("480000"), actor=None)
 
     clerk_page = _client(submitter).get(reverse("budgeting:review", args=[project.code]))

@@ -18,7 +18,7 @@ from audit.models import Event
 from budgeting import cycles, round_changes, rounds, services
 from budgeting.models import BudgetCycle, BudgetRound, CycleState, RoundResult, RoundState
 from budgeting.permissions import Standing, available_actions
-from budgeting.tests.workflow_fixtures import add_line, make_ready
+from budgeting.tests.workflow_fixtures import add_line, advance, make_ready, two_round_year
 from budgeting.workflow import Action, WorkflowError
 from projects import services as project_services
 from projects.models import Project, ProjectState
@@ -32,27 +32,11 @@ def _english() -> None:
 
 @pytest.fixture
 def year(db: None) -> BudgetCycle:
-    now = timezone.now()
-    return cycles.create_cycle(
-        actor=None,
-        year=2027,
-        name="2027年度部门预算",
-        opens_at=now - timedelta(days=10),
-        closes_at=now + timedelta(days=60),
-        state=CycleState.OPEN,
-        rounds=rounds.TWO_ROUNDS,
-    )
+    return two_round_year()
 
 
 def _round(cycle: BudgetCycle, code: str) -> BudgetRound:
     return cycle.rounds.get(code=code)
-
-
-def _advance(cycle: BudgetCycle, actor: User) -> BudgetRound:
-    current = rounds.open_round(list(cycle.rounds.all()))
-    return round_changes.advance_round(
-        cycle, actor=actor, expected_round=current.pk if current else None
-    )
 
 
 def _reviewed(project: Project, people: list[User]) -> Project:
@@ -98,7 +82,7 @@ def test_requests_of_the_first_round_wait_at_the_final_stage_instead_of_being_ap
 def test_an_issue_round_takes_no_submissions(
     year: BudgetCycle, submitter: User, finance_approver: User
 ) -> None:
-    _advance(year, finance_approver)
+    advance(year, finance_approver)
     project = make_ready(register(submitter), submitter)
     with pytest.raises(WorkflowError, match="is in 一下: no submissions now"):
         services.submit(project, actor=submitter, expected_version=project.version)
@@ -110,9 +94,9 @@ def test_opening_the_second_round_waits_for_the_first_rounds_reviews(
 ) -> None:
     project = make_ready(register(people[0]), people[0])
     services.submit(project, actor=people[0], expected_version=project.version)
-    _advance(year, finance_approver)  # 一上 → 一下
+    advance(year, finance_approver)  # 一上 → 一下
     with pytest.raises(WorkflowError, match="1 requests of 一上 are still in review"):
-        _advance(year, finance_approver)
+        advance(year, finance_approver)
     assert _round(year, "1down").state == RoundState.OPEN
     assert _round(year, "2up").state == RoundState.PENDING
 
@@ -143,8 +127,8 @@ def test_opening_the_second_round_returns_reviewed_requests_with_their_first_rou
         refused, actor=finance_approver, expected_version=refused.version, comment="重复建设"
     )
 
-    _advance(year, finance_approver)  # 一上 → 一下
-    second = _advance(year, finance_approver)  # 一下 → 二上
+    advance(year, finance_approver)  # 一上 → 一下
+    second = advance(year, finance_approver)  # 一下 → 二上
 
     assert second.code == "2up" and second.state == RoundState.OPEN
     project.refresh_from_db()
@@ -166,7 +150,7 @@ def test_opening_the_second_round_returns_reviewed_requests_with_their_first_rou
 
 def test_a_stale_round_page_changes_nothing(year: BudgetCycle, finance_approver: User) -> None:
     first = _round(year, "1up")
-    _advance(year, finance_approver)
+    advance(year, finance_approver)
     with pytest.raises(WorkflowError, match="Someone moved the year"):
         round_changes.advance_round(year, actor=finance_approver, expected_round=first.pk)
     assert _round(year, "1down").state == RoundState.OPEN
@@ -182,8 +166,8 @@ def test_only_finance_moves_the_rounds(year: BudgetCycle, department_approver: U
 
 @pytest.fixture
 def in_second_round(year: BudgetCycle, finance_approver: User) -> BudgetCycle:
-    _advance(year, finance_approver)
-    _advance(year, finance_approver)
+    advance(year, finance_approver)
+    advance(year, finance_approver)
     return year
 
 

@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from budgeting import cycles, services
-from budgeting.models import BudgetCycle, CycleState
+from budgeting import cycles, round_changes, rounds, services
+from budgeting.models import BudgetCycle, BudgetRound, CycleState
 from projects import services as project_services
 from projects.models import AttachmentKind, Project
 from projects.tests import documents
@@ -23,6 +23,28 @@ def cycle(db: None) -> BudgetCycle:
         opens_at=now - timedelta(days=10),
         closes_at=now + timedelta(days=20),
         state=CycleState.OPEN,
+    )
+
+
+def two_round_year(year: int = 2027) -> BudgetCycle:
+    """An open budget year of two rounds (两上两下), in 一上."""
+    now = timezone.now()
+    return cycles.create_cycle(
+        actor=None,
+        year=year,
+        name=f"{year}年度部门预算",
+        opens_at=now - timedelta(days=10),
+        closes_at=now + timedelta(days=60),
+        state=CycleState.OPEN,
+        rounds=rounds.TWO_ROUNDS,
+    )
+
+
+def advance(cycle: BudgetCycle, actor: User) -> BudgetRound:
+    """Move the year on by one round, as finance's button on the rounds page does."""
+    current = rounds.open_round(list(cycle.rounds.all()))
+    return round_changes.advance_round(
+        cycle, actor=actor, expected_round=current.pk if current else None
     )
 
 

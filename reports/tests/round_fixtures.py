@@ -9,19 +9,16 @@ the summary's round columns, the approval-sheet tests and the browser test.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from accounts.models import Organization, Role, User
 from accounts.tests.factories import UserFactory
-from budgeting import cycles, round_changes, services
-from budgeting.models import ApprovalBatch, BudgetCycle, BudgetRound, CutReason, CycleState
-from budgeting.rounds import TWO_ROUNDS
-from budgeting.tests.workflow_fixtures import add_line, make_ready
+from budgeting import cycles, services
+from budgeting.models import ApprovalBatch, BudgetCycle, BudgetRound, CutReason
+from budgeting.tests.workflow_fixtures import add_line, advance, make_ready, two_round_year
 from projects import services as project_services
 from projects.models import Project
 from projects.tests.factories import register
@@ -41,19 +38,6 @@ class RoundsWorld:
 
     def round(self, code: str) -> BudgetRound:
         return self.cycle.rounds.get(code=code)
-
-
-def two_round_cycle(year: int = 2027) -> BudgetCycle:
-    now = timezone.now()
-    return cycles.create_cycle(
-        actor=None,
-        year=year,
-        name=f"{year}年度部门预算",
-        opens_at=now - timedelta(days=10),
-        closes_at=now + timedelta(days=20),
-        state=CycleState.OPEN,
-        rounds=TWO_ROUNDS,
-    )
 
 
 def to_final(project: Project, reviewers: list[User]) -> Project:
@@ -81,13 +65,6 @@ def log_in_english(client: Client, user: User) -> None:
     client.cookies["django_language"] = "en"
 
 
-def advance(cycle: BudgetCycle, actor: User) -> BudgetRound:
-    current = cycle.rounds.filter(state="open").first()
-    return round_changes.advance_round(
-        cycle, actor=actor, expected_round=current.pk if current else None
-    )
-
-
 @pytest.fixture
 def rounds_world(
     submitter: User,
@@ -97,7 +74,7 @@ def rounds_world(
     finance_reviewer: User,
     finance_approver: User,
 ) -> RoundsWorld:
-    cycle = two_round_cycle()
+    cycle = two_round_year()
     health_head = UserFactory.create(
         username="health_head", organization=outsider.organization, roles=[Role.DEPARTMENT_APPROVER]
     )

@@ -17,7 +17,7 @@ from accounts.models import Organization, User
 from budgeting import services
 from budgeting.models import Review
 from budgeting.permissions import control_figure_units
-from budgeting.tests.workflow_fixtures import make_ready
+from budgeting.tests.workflow_fixtures import make_ready, two_round_year
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
@@ -28,7 +28,6 @@ from reports.tests.round_fixtures import (
     log_in_english,
     rounds_world,
     to_final,
-    two_round_cycle,
 )
 
 __all__ = ["rounds_world"]
@@ -120,7 +119,7 @@ def test_a_project_still_in_the_first_round_counts_live(
     data_reviewer: User,
     finance_reviewer: User,
 ) -> None:
-    two_round_cycle()
+    two_round_year()
     project = make_ready(register(submitter, name="一上项目"), submitter)
     project = services.submit(project, actor=submitter, expected_version=project.version)
     project = to_final(project, [department_approver, data_reviewer])

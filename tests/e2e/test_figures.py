@@ -6,7 +6,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Organization, User
 from budgeting.models import ControlFigure
-from budgeting.tests.figure_helpers import advance, reviewed_in_first_round, two_round_year
+from budgeting.tests.figure_helpers import reviewed_in_first_round
+from budgeting.tests.workflow_fixtures import advance, two_round_year
 from tests.e2e.test_accessibility import assert_accessible, csp_violations
 from tests.e2e.test_smoke import log_in
 

@@ -1,17 +1,15 @@
 """两上两下 in a browser: 一上 submission and review, the year moved on by finance, the
 二上 revision refused over the control figure, then fitted, passed and approved."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Organization, User
-from budgeting import cycles, rounds
-from budgeting.models import BudgetCycle, CycleState
-from budgeting.tests.workflow_fixtures import add_line, make_ready
+from budgeting import cycles
+from budgeting.models import BudgetCycle
+from budgeting.tests.workflow_fixtures import add_line, make_ready, two_round_year
 from projects import services as project_services
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
@@ -23,16 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def year(db: None) -> BudgetCycle:
-    now = timezone.now()
-    return cycles.create_cycle(
-        actor=None,
-        year=2027,
-        name="2027年度部门预算",
-        opens_at=now - timedelta(days=10),
-        closes_at=now + timedelta(days=60),
-        state=CycleState.OPEN,
-        rounds=rounds.TWO_ROUNDS,
-    )
+    return two_round_year()
 
 
 def _move_year_on(page: Page, base_url: str, button: str, opened: str) -> None:
