@@ -6,9 +6,11 @@ and the total. The printable page and the Excel file are drawn from one ``Approv
 so they cannot disagree; the Excel file goes through the one formula-safe writer.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
+from typing import TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from projects.models import Project
 from ui.excel import write_table
 
 ZERO = Decimal("0.00")
+T = TypeVar("T")
 
 
 def _sum(values: list[Decimal | None]) -> Decimal:
@@ -68,14 +71,55 @@ class ApprovalSheet:
         return _sum([block.approved for block in self.units])
 
 
+def by_unit(
+    rows: Sequence[T], unit: Callable[[T], Organization]
+) -> list[tuple[Organization, list[T]]]:
+    """``rows``, given ordered by unit, in one group per unit (no query)."""
+    return [(key, list(group)) for key, group in groupby(rows, key=unit)]
+
+
 def approval_sheet(batch: ApprovalBatch, projects: list[Project]) -> ApprovalSheet:
     """The sheet of ``batch`` from its projects, given ordered by unit (no query)."""
     return ApprovalSheet(
         batch,
-        [
-            UnitBlock(unit, list(rows))
-            for unit, rows in groupby(projects, key=lambda project: project.organization)
-        ],
+        [UnitBlock(unit, rows) for unit, rows in by_unit(projects, lambda p: p.organization)],
+    )
+
+
+@dataclass(frozen=True)
+class UnitRows:
+    """One unit's rows of a sheet's table and the figures of its subtotal row."""
+
+    unit: Organization
+    rows: list[list[object]]
+    subtotal: list[object]  # the cells after the subtotal's label
+
+
+def unit_workbook(
+    title: str,
+    *,
+    preamble: list[list[object]],
+    headers: list[str],
+    units: list[UnitRows],
+    totals: list[object],
+    money_columns: frozenset[int],
+    widths: list[int],
+) -> bytes:
+    """A sheet as an .xlsx file: the facts above, each unit's rows followed by its
+    subtotal row, the total at the end (the approval sheet and the single-source
+    procurement sheet alike), through the one formula-safe writer."""
+    rows: list[list[object]] = []
+    for block in units:
+        rows.extend(block.rows)
+        rows.append([_("Subtotal: %(unit)s") % {"unit": block.unit.name}, *block.subtotal])
+    return write_table(
+        title,
+        headers,
+        rows,
+        money_columns=money_columns,
+        widths=widths,
+        totals=totals,
+        preamble=preamble,
     )
 
 
@@ -106,20 +150,23 @@ def workbook(sheet: ApprovalSheet) -> bytes:
         _("Requested amount (yuan)"),
         pgettext("approval sheet", "Approved amount (yuan)"),
     ]
-    rows: list[list[object]] = []
-    for block in sheet.units:
-        rows.extend(
-            [block.unit.name, p.code, p.name, p.requested_amount, p.approved_amount]
-            for p in block.projects
+    units = [
+        UnitRows(
+            block.unit,
+            [
+                [block.unit.name, p.code, p.name, p.requested_amount, p.approved_amount]
+                for p in block.projects
+            ],
+            ["", "", block.requested, block.approved],
         )
-        subtotal = _("Subtotal: %(unit)s") % {"unit": block.unit.name}
-        rows.append([subtotal, "", "", block.requested, block.approved])
-    return write_table(
+        for block in sheet.units
+    ]
+    return unit_workbook(
         batch.name,
-        headers,
-        rows,
+        preamble=preamble,
+        headers=headers,
+        units=units,
+        totals=[_("Total"), "", "", sheet.requested, sheet.approved],
         money_columns=frozenset({3, 4}),
         widths=[30, 18, 40, 20, 20],
-        totals=[_("Total"), "", "", sheet.requested, sheet.approved],
-        preamble=preamble,
     )

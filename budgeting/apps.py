@@ -28,5 +28,15 @@ class BudgetingConfig(AppConfig):
                 "budgeting.figure_draft.created": _("Control figure draft created"),
                 "budgeting.figure_draft.changed": _("Control figure draft changed"),
                 "budgeting.control_figures.issued": _("Control figures issued"),
+                "budgeting.procurement.added": _("Added to a single-source procurement batch"),
+                "budgeting.procurement.removed": _(
+                    "Taken out of a single-source procurement batch"
+                ),
+                "budgeting.procurement.approved": _("Single-source procurement approved"),
+                "budgeting.procurement.withdrawn": _(
+                    "Single-source procurement approval withdrawn"
+                ),
+                "budgeting.procurement_batch.created": _("Procurement batch created"),
+                "budgeting.procurement_batch.approved": _("Procurement batch approved"),
             }
         )

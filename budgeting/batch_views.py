@@ -66,7 +66,7 @@ def _with_figures(reviews: Iterable[Review]) -> list[Waiting]:
     return [Waiting(review, totals[review.project.pk]) for review in reviews]
 
 
-def _posted_codes(request: HttpRequest) -> list[str]:
+def posted_codes(request: HttpRequest) -> list[str]:
     """The ticked project codes, without any PostgreSQL would refuse to compare (NUL)
     or that is longer than a code can be: such a code matches no project, and the form
     says so."""
@@ -94,7 +94,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         # Any project awaiting final approval may be chosen, on this page or not: the
         # filters narrow what is shown, not what the approver may approve.
         chosen = _with_figures(
-            awaiting.filter(project__code__in=_posted_codes(request)).order_by(
+            awaiting.filter(project__code__in=posted_codes(request)).order_by(
                 "stage_entered_at", "project__code"
             )
         )

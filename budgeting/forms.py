@@ -186,3 +186,35 @@ class AllowanceForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ProcurementBatchForm(forms.Form):
+    """A single-source procurement batch's year, name and approval document number."""
+
+    year = forms.IntegerField(label=_("Budget year"), min_value=2000, max_value=2100)
+    name = forms.CharField(
+        label=_("Batch name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "2027年第一批 单一来源采购方式"}),
+    )
+    document_number = forms.CharField(
+        label=pgettext_lazy("approval sheet", "Approval document number"),
+        max_length=100,
+        required=False,
+    )
+
+
+class ProcurementFilterForm(forms.Form):
+    """The filters of the projects that may join a procurement batch (GET)."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Budget unit"),
+        queryset=Organization.objects.none(),
+        required=False,
+        to_field_name="code",
+    )
+    q = forms.CharField(label=_("Code or name contains"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_visible_to(user).order_by("code")  # type: ignore[attr-defined]

@@ -26,7 +26,21 @@ def control_figures_issued(data: dict[str, Any]) -> str:
     }
 
 
+def procurement(data: dict[str, Any]) -> str:
+    """A project in a single-source procurement batch: 2027年第一批 单一来源采购方式，
+    供应商：某公司，1,234.00 元."""
+    return _("%(batch)s, supplier: %(supplier)s, %(amount)s yuan") % {
+        "batch": data["batch"],
+        "supplier": data["supplier"] or "—",
+        "amount": yuan(data["amount"] or 0),
+    }
+
+
 DESCRIBERS = {
+    "budgeting.procurement.added": procurement,
+    "budgeting.procurement.removed": procurement,
+    "budgeting.procurement.approved": procurement,
+    "budgeting.procurement.withdrawn": procurement,
     "budgeting.line.amount_set": line_amount_set,
     "budgeting.control_figures.issued": control_figures_issued,
 }

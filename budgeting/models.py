@@ -374,3 +374,88 @@ class RoundResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}@{self.round_id}: {self.requested_amount}"
+
+
+class ProcurementBatchState(models.TextChoices):
+    DRAFT = "draft", _("Being prepared")
+    APPROVED = "approved", _("Approved")
+
+
+class ProcurementBatch(models.Model):
+    """Single-source procurement approved together (单一来源采购方式批复), e.g.
+    "2027年第一批 单一来源采购方式": approved budget projects of one year whose method is
+    单一来源. Made and approved by finance through ``budgeting.procurement``."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    name = models.CharField(_("batch name"), max_length=100)
+    document_number = models.CharField(
+        _("approval document number (批复文号)"), max_length=100, blank=True
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=ProcurementBatchState.choices,
+        default=ProcurementBatchState.DRAFT,
+    )
+    # Every change bumps it; a page carries the version it showed, so of two finance
+    # users approving at once one wins and the other is told.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("single-source procurement batch")
+        verbose_name_plural = _("single-source procurement batches")
+        ordering = ["-year", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "name"], name="procurement_batch_name_unique_in_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcurementApproval(models.Model):
+    """One project in a procurement batch, with the supplier and amount it was added
+    with. Withdrawn (never deleted once approved) when the project's method or supplier
+    changes; a project has at most one approval that is not withdrawn."""
+
+    batch = models.ForeignKey(ProcurementBatch, on_delete=models.PROTECT, related_name="items")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+")
+    supplier = models.CharField(_("supplier"), max_length=200)
+    amount = money_field(_("approved budget (yuan)"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("single-source procurement approval")
+        verbose_name_plural = _("single-source procurement approvals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_procurement_approval_per_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="procurement_approval_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.project_id}"

@@ -40,6 +40,7 @@ from budgeting.models import (
     ApprovalBatch,
     BudgetCycle,
     BudgetRound,
+    ProcurementBatch,
     Review,
     ReviewStage,
     RoundKind,
@@ -454,3 +455,28 @@ def can_allow_excess(user: AnyUser, standing: Standing) -> bool:
         return False
     round_ = standing.open_round
     return round_ is not None and rounds.bound_by_figures(round_, standing.rounds)
+
+
+# --- Single-source procurement batches (issue #17) -------------------------------------------
+
+
+def can_handle_procurement(user: AnyUser) -> bool:
+    """Finance (its reviewers and approvers) makes and approves the single-source
+    procurement batches; units see their own projects' procurement state only."""
+    member = active_user(user)
+    return member is not None and bool(FINANCE_ROLES.intersection(member.roles))
+
+
+def procurement_batches_visible_to(user: AnyUser) -> QuerySet[ProcurementBatch]:
+    """Every procurement batch for finance; none for anyone else."""
+    if not can_handle_procurement(user):
+        return ProcurementBatch.objects.none()
+    return ProcurementBatch.objects.all()
+
+
+def get_procurement_batch_for_user(user: AnyUser, public_id: str) -> ProcurementBatch:
+    """The procurement batch with this public id if the user may see it; 404 otherwise."""
+    return get_object_or_404(
+        procurement_batches_visible_to(user).select_related("created_by", "approved_by"),
+        public_id=public_id,
+    )

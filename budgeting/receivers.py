@@ -4,12 +4,24 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import pgettext
 
+from budgeting import procurement
 from budgeting.models import LineDecision
 from budgeting.notifications import send_notification
+from budgeting.permissions import can_handle_procurement
 from inventory.signals import mail_wanted
-from projects.models import EstimateLine, Project
-from projects.signals import LineReview, line_reviews_wanted, lines_changing
+from projects.models import EstimateLine, ProcurementMethod, Project
+from projects.signals import (
+    LineReview,
+    ProcurementStanding,
+    line_reviews_wanted,
+    lines_changing,
+    procurement_changed,
+    procurement_wanted,
+)
 
 _DECISION_RECORD = {
     "line": "line__name",
@@ -73,3 +85,43 @@ def queue_inventory_mail(
     """Queue a mail the inventory survey asks for (a reminder), in the caller's
     transaction, as the workflow's own mails are queued."""
     send_notification.enqueue(subject, body, recipients)
+
+
+@receiver(procurement_changed, dispatch_uid="budgeting.withdraw_procurement")
+def withdraw_procurement(
+    sender: Any, *, project: Project, actor: Any, changes: dict[str, Any], **kwargs: Any
+) -> list[dict[str, Any]]:
+    """A project's method or supplier changed: its single-source procurement approval
+    (approved, or in a batch being prepared) is withdrawn, in the caller's transaction."""
+    return procurement.withdraw_for_change(project, actor=actor, changes=changes)
+
+
+@receiver(procurement_wanted, dispatch_uid="budgeting.procurement_standing")
+def procurement_standing(
+    sender: Any, *, project: Project, user: Any, **kwargs: Any
+) -> ProcurementStanding | None:
+    """The project page's line on its single-source procurement approval: 未申请, 待批准
+    or 已批准 in a batch, 已撤销; nothing for another method never in a batch. The batch
+    is a link for finance, who may open it."""
+    standing = procurement.standing_of(project)
+    item = standing.item
+    if item is None:
+        if project.procurement_method != ProcurementMethod.SINGLE_SOURCE:
+            return None
+        return ProcurementStanding(pgettext("procurement", "Not applied for"))
+    batch = item.batch
+    labels = {
+        "pending": pgettext("procurement", "Awaiting approval"),
+        "approved": pgettext("procurement", "Approved"),
+        "withdrawn": pgettext("procurement", "Withdrawn"),
+    }
+    when = item.withdrawn_at if item.withdrawn_at else batch.approved_at
+    return ProcurementStanding(
+        labels[standing.code],
+        batch=batch.name,
+        document_number=batch.document_number,
+        when=timezone.localtime(when).strftime("%Y-%m-%d") if when else "",
+        url=reverse("budgeting:procurement_batch", kwargs={"public_id": batch.public_id})
+        if can_handle_procurement(user)
+        else "",
+    )

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from budgeting import batch_views, figure_views, review_views, round_views
+from budgeting import (
+    batch_views,
+    figure_views,
+    procurement_views,
+    review_views,
+    round_views,
+)
 
 app_name = "budgeting"
 
@@ -11,6 +17,29 @@ urlpatterns = [
     path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
     path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),
     path("batches/<uuid:public_id>/sheet/", batch_views.batch_sheet, name="batch_sheet"),
+    # Single-source procurement approval (单一来源采购审批), issue #17.
+    path("procurement/", procurement_views.batch_list, name="procurement_batches"),
+    path("procurement/new/", procurement_views.batch_create, name="procurement_create"),
+    path(
+        "procurement/<uuid:public_id>/",
+        procurement_views.batch_detail,
+        name="procurement_batch",
+    ),
+    path(
+        "procurement/<uuid:public_id>/sheet/",
+        procurement_views.batch_sheet,
+        name="procurement_sheet",
+    ),
+    path(
+        "procurement/<uuid:public_id>/export.xlsx",
+        procurement_views.batch_export,
+        name="procurement_export",
+    ),
+    path(
+        "procurement/<uuid:public_id>/<slug:action>/",
+        procurement_views.batch_act,
+        name="procurement_act",
+    ),
     path("years/", round_views.year_list, name="years"),
     path("years/<int:year>/", round_views.year_rounds, name="rounds"),
     path("years/<int:year>/advance/", round_views.advance, name="advance_round"),

@@ -12,7 +12,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import active_user, is_system_admin
-from budgeting.permissions import can_approve_batches, can_manage_rounds
+from budgeting.permissions import (
+    can_approve_batches,
+    can_handle_procurement,
+    can_manage_rounds,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,21 @@ def items_for(request: HttpRequest) -> list[NavItem]:
                 _("Batch approval"),
                 reverse("budgeting:batches"),
                 frozenset({"budgeting:batches", "budgeting:batch"}),
+            )
+        )
+    if can_handle_procurement(user):
+        items.append(
+            NavItem(
+                _("Single-source procurement approval"),
+                reverse("budgeting:procurement_batches"),
+                frozenset(
+                    {
+                        "budgeting:procurement_batches",
+                        "budgeting:procurement_create",
+                        "budgeting:procurement_batch",
+                        "budgeting:procurement_sheet",
+                    }
+                ),
             )
         )
     if is_system_admin(user):

@@ -28,5 +28,6 @@ class ProjectsConfig(AppConfig):
                 "projects.lines.repriced": _("Estimate lines re-priced with the current standard"),
                 "projects.lines.imported": _("Estimate lines imported from Excel"),
                 "projects.lines.generated": _("Estimate lines generated from the inventory"),
+                "projects.procurement.changed": _("Procurement method or supplier changed"),
             }
         )

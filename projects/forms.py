@@ -84,6 +84,7 @@ class ProjectForm(forms.ModelForm):
             "background": forms.Textarea(attrs={"rows": 4}),
             "content": forms.Textarea(attrs={"rows": 4}),
             "expected_results": forms.Textarea(attrs={"rows": 3}),
+            "single_source_justification": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -351,3 +352,23 @@ class NonStandardLineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Why no standard item fits: reviewers see it with the line."),
     )
+
+
+class ProcurementForm(forms.ModelForm):
+    """An approved project's procurement method and single-source justification, changed
+    with a reason (``projects.procurement.change_procurement``)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "procurement_method",
+            "single_source_reason",
+            "single_source_justification",
+            "proposed_supplier",
+        ]
+        widgets = {"single_source_justification": forms.Textarea(attrs={"rows": 3})}

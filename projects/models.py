@@ -60,6 +60,17 @@ class ProcurementMethod(models.TextChoices):
     FRAMEWORK_AGREEMENT = "framework_agreement", _("Framework agreement")
 
 
+class SingleSourceReason(models.TextChoices):
+    """The grounds for single-source procurement (政府采购法 第三十一条)."""
+
+    ONLY_SUPPLIER = "only_supplier", _("Only one supplier can provide it")
+    EMERGENCY = "emergency", _("An unforeseeable emergency leaves no other supplier")
+    CONSISTENCY = (
+        "consistency",
+        _("Consistency with, or service of, an earlier procurement from the same supplier"),
+    )
+
+
 class ProjectState(models.TextChoices):
     """The states of a request; the transitions between them belong to the workflow."""
 
@@ -110,6 +121,13 @@ class Project(models.Model):
     procurement_method = models.CharField(
         _("procurement method"), max_length=30, choices=ProcurementMethod.choices
     )
+    # A single-source project's justification (issue #17): the ground, the reasons in
+    # words and the supplier it proposes; required to submit (projects.procurement).
+    single_source_reason = models.CharField(
+        _("single-source ground"), max_length=20, choices=SingleSourceReason.choices, blank=True
+    )
+    single_source_justification = models.TextField(_("single-source justification"), blank=True)
+    proposed_supplier = models.CharField(_("proposed supplier"), max_length=200, blank=True)
     start_year = models.PositiveSmallIntegerField(_("start year"))
     end_year = models.PositiveSmallIntegerField(_("end year"))
     background = models.TextField(_("background and necessity"))

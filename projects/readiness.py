@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from projects.models import AttachmentKind, Project, ProjectKind, ProjectState, TargetTier
+from projects.procurement import procurement_problems
 
 # The states a project is submitted from: budgeting.workflow's SUBMIT sources (a test in
 # budgeting keeps the two equal; projects may not import the workflow).
@@ -33,6 +34,7 @@ def submission_problems(project: Project) -> list[str]:
         for kind in REQUIRED_DOCUMENTS[ProjectKind(project.kind)]
         if kind not in present
     )
+    problems.extend(procurement_problems(project))
     return problems
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organization, User
 from accounts.permissions import can_submit_for_unit
 from audit.services import record_event
-from projects import estimates, repricing
+from projects import estimates, procurement, repricing
 from projects.errors import ProjectError
 from projects.models import (
     INDICATORS_BY_TIER,
@@ -50,6 +50,9 @@ PROJECT_FIELDS = [
     "managed_by_data_admin",
     "budget_category",
     "procurement_method",
+    "single_source_reason",
+    "single_source_justification",
+    "proposed_supplier",
     "start_year",
     "end_year",
     "background",
@@ -78,6 +81,7 @@ def register_project(
     if not can_submit_for_unit(actor, unit):
         raise ProjectError(_("You may not register projects for %(unit)s.") % {"unit": unit})
     _check_classification(fields, project=None)
+    fields = {**fields, **procurement.cleaned_procurement(fields)}
     with transaction.atomic():
         project = Project(**fields, created_by=actor)
         project.code = _next_code(unit, project.budget_year)
@@ -116,6 +120,7 @@ def update_project(
                 _("You may not register projects for %(unit)s.") % {"unit": fields["organization"]}
             )
         _check_classification(fields, project=locked)
+        fields = {**fields, **procurement.cleaned_procurement(fields)}
         before = _snapshot(locked)
         plan_before = {plan.year: plan.amount for plan in locked.year_plans.all()}
         for name, value in fields.items():
@@ -125,6 +130,7 @@ def update_project(
         _save_plan(locked, plan)
         after = _snapshot(locked)
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        withdrawn = procurement.announce_change(locked, actor=actor, changes=changes)
         if plan_before != dict(plan):
             changes["plan"] = [
                 {str(y): a for y, a in plan_before.items()},
@@ -135,7 +141,7 @@ def update_project(
             actor=actor,
             target=locked,
             target_key=locked.code,
-            data={"changes": changes, "version": locked.version},
+            data={"changes": changes, "version": locked.version, **withdrawn},
         )
     return locked
 

@@ -44,3 +44,26 @@ def line_reviews(project: "Project", lines: Sequence["EstimateLine"]) -> dict[in
     ):
         reviews.update(cast("dict[int, LineReview]", answer))
     return reviews
+
+
+# Sent inside the service's transaction when a project's procurement method or proposed
+# supplier changed, with ``project`` (locked), ``actor`` and ``changes`` ({field: [before,
+# after]}). A receiver withdraws the procurement approval given for the old choice and
+# returns a list of dicts describing what it withdrew, kept in the history event under
+# "procurement_withdrawn". budgeting withdraws single-source approvals (issue #17).
+procurement_changed = Signal()
+
+# Sent as a project's page is drawn, with ``project`` and ``user``. A receiver returns a
+# ``ProcurementStanding`` if it knows the project's procurement approval, else None.
+procurement_wanted = Signal()
+
+
+@dataclass(frozen=True)
+class ProcurementStanding:
+    """Where a project's procurement approval stands, in the user's language."""
+
+    state: str  # 未申请 / 待批准 / 已批准 / 已撤销
+    batch: str = ""  # the batch's name
+    document_number: str = ""
+    when: str = ""  # the date of the approval or the withdrawal, "YYYY-MM-DD"
+    url: str = ""  # the batch's page, for those who may open it

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from projects import estimate_import_views, inventory_views, line_views, views
+from projects import (
+    estimate_import_views,
+    inventory_views,
+    line_views,
+    procurement_views,
+    views,
+)
 
 app_name = "projects"
 
@@ -10,6 +16,11 @@ urlpatterns = [
     path("new/", views.project_create, name="create"),
     path("<code:code>/", views.project_detail, name="detail"),
     path("<code:code>/edit/", views.project_edit, name="edit"),
+    path(
+        "<code:code>/procurement/",
+        procurement_views.procurement_change,
+        name="procurement_change",
+    ),
     path("<code:code>/lines/new/", line_views.line_add, name="line_add"),
     path(
         "<code:code>/lines/new/non-standard/",

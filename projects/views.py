@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import request_member
 from audit.queries import history_of
 from ops.page_cache import cached_page
-from projects import estimates, inventory_lines, quantities, repricing, services
+from projects import (
+    estimates,
+    inventory_lines,
+    procurement,
+    quantities,
+    repricing,
+    services,
+)
 from projects.duplicates import inventory_flags, similar_for_user
 from projects.errors import ProjectError
 from projects.forms import (
@@ -203,6 +210,8 @@ def _render_detail(
         "predecessor": predecessor,
         "history": history_of(project, project.code),
         "can_edit": can_edit_project(user, project),
+        "procurement": procurement.procurement_standing(project, user),
+        "can_change_procurement": procurement.can_change_procurement(user, project),
         "reprice_offered": can_edit_project(user, project) and repricing.offered(project),
         "target_form": target_form or TargetForm(initial={"version": project.version}),
         "attachment_form": attachment_form or AttachmentForm(),
