@@ -26,7 +26,7 @@ from api.models import ApiCall, ApiClient
 from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
-from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft
+from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft, ProcurementBatch
 from budgeting.tests.workflow_fixtures import make_ready
 from classification.models import ClassificationCode, CodeKind
 from inventory.models import SurveyCampaign, UnitSurvey
@@ -147,6 +147,16 @@ def _draft_of(cycle: BudgetCycle) -> FigureDraft:
 
 def DRAFT(w: World) -> list[object]:  # noqa: N802  # named like PROJECT, an args function
     return [_draft_of(w.cycle).public_id]
+
+
+def PROCUREMENT_BATCH(w: World) -> list[object]:  # noqa: N802  # an args function
+    """The year's single-source procurement batch, made on first use (empty, being prepared)."""
+    batch = ProcurementBatch.objects.filter(year=w.cycle.year).first()
+    if batch is None:
+        batch = ProcurementBatch.objects.create(
+            year=w.cycle.year, name="第一批 单一来源采购方式", created_by=w.user
+        )
+    return [batch.public_id]
 
 
 SURVEY = lambda w: [w.survey.public_id]  # noqa: E731
@@ -292,6 +302,15 @@ MATRIX: dict[str, Row] = {
     "budgeting:batch_sheet": Row(
         only("finance_approver", others=404), lambda w: [w.batch.public_id]
     ),
+    # Single-source procurement approval (issue #17): finance's alone, the sheet too;
+    # an approved project's unit changes its procurement (this one is still in review).
+    "budgeting:procurement_batches": Row(FINANCE_ONLY),
+    "budgeting:procurement_create": Row(FINANCE_ONLY),
+    "budgeting:procurement_batch": Row(FINANCE_ONLY, PROCUREMENT_BATCH),
+    "budgeting:procurement_sheet": Row(FINANCE_ONLY, PROCUREMENT_BATCH),
+    "budgeting:procurement_export": Row(FINANCE_ONLY, PROCUREMENT_BATCH),
+    "budgeting:procurement_act": Row(logged_in(405), lambda w: [*PROCUREMENT_BATCH(w), "approve"]),
+    "projects:procurement_change": Row(seen_by_reviewers(403), PROJECT),
     # Standards: every logged-in user reads the published standards.
     "standards:index": Row(logged_in(200)),
     "standards:compare": Row(logged_in(200)),
