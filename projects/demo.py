@@ -14,6 +14,7 @@ from projects.models import (
     Continuity,
     LineBasis,
     ProcurementMethod,
+    SingleSourceReason,
     Project,
     ProjectKind,
     ProjectState,
@@ -148,6 +149,7 @@ def _ensure(
             "expected_results": "提升业务协同效率，减少重复录入，群众和企业办事更便捷。",
             "contact_name": f"{clerk.last_name}{clerk.first_name}",
             "contact_phone": "020-8313" + str(4000 + len(demo.name)),
+            **_single_source_justification(demo),
         },
         plan={year: plan, year + 1: (plan * Decimal("0.3")).quantize(Decimal("0.01"))},
     )
@@ -164,6 +166,28 @@ def _ensure(
         )
     _add_demo_lines(project, clerk, plan)
     return project, True
+
+
+# Made-up suppliers of the demo's single-source projects, by unit.
+DEMO_SUPPLIERS = {
+    "POLICE": "粤警信息技术有限公司",
+    "HEALTHCDC": "粤康医疗信息技术有限公司",
+    "NATRESSURVEY": "粤图遥感科技有限公司",
+}
+
+
+def _single_source_justification(demo: DemoProject) -> dict[str, str]:
+    """A single-source project's ground, reasons and supplier (issue #17)."""
+    if demo.procurement != P.SINGLE_SOURCE:
+        return {}
+    return {
+        "single_source_reason": SingleSourceReason.CONSISTENCY,
+        "single_source_justification": (
+            f"{demo.name}与本单位现有系统紧密衔接，须保证原有采购项目一致性和服务配套，"
+            "由原承建单位继续提供服务。"
+        ),
+        "proposed_supplier": DEMO_SUPPLIERS.get(demo.unit, "原承建单位"),
+    }
 
 
 def _add_demo_lines(project: Project, clerk: User, plan: Decimal) -> None:
