@@ -14,10 +14,10 @@ from projects.models import (
     Continuity,
     LineBasis,
     ProcurementMethod,
-    SingleSourceReason,
     Project,
     ProjectKind,
     ProjectState,
+    SingleSourceReason,
     TargetIndicator,
     TargetTier,
 )
