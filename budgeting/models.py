@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, Role
 from projects.models import Project, money_field
@@ -378,7 +379,7 @@ class RoundResult(models.Model):
 
 class ProcurementBatchState(models.TextChoices):
     DRAFT = "draft", _("Being prepared")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("procurement", "Approved")
 
 
 class ProcurementBatch(models.Model):

@@ -200,7 +200,10 @@ def batch_act(request: HttpRequest, public_id: str, action: str) -> HttpResponse
             messages.success(request, _("Projects taken out of the batch."))
         else:
             procurement.approve_batch(batch, actor=user, expected_version=version)
-            messages.success(request, _("Batch %(name)s approved.") % {"name": batch.name})
+            messages.success(
+                request,
+                _("Single-source procurement of %(name)s approved.") % {"name": batch.name},
+            )
     except WorkflowError as error:
         messages.error(request, error.message)
     return redirect("budgeting:procurement_batch", public_id=batch.public_id)
