@@ -21,8 +21,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Organization, User
-from budgeting import services
-from budgeting.models import ApprovalBatch, BudgetCycle
+from budgeting import procurement, services
+from budgeting.models import ApprovalBatch, BudgetCycle, ProcurementBatch
 from budgeting.tests.workflow_fixtures import add_line, make_ready
 from inventory import services as inventory_services
 from inventory.models import UnitSurvey
@@ -71,6 +71,23 @@ def hostile_world(
     services.approve_batch(
         [batched], actor=finance_approver, name=LINK, versions={batched.pk: batched.version}
     )
+    # Single-source procurement approved in a batch: supplier and batch named as formulas.
+    single = make_ready(
+        register(
+            submitter,
+            name=PLUS,
+            procurement_method="single_source",
+            single_source_reason="only_supplier",
+            single_source_justification=PLUS,
+            proposed_supplier=LINK,
+        ),
+        submitter,
+    )
+    single = services.submit(single, actor=submitter, expected_version=single.version)
+    for reviewer in (department_approver, data_reviewer, finance_reviewer):
+        single = services.pass_stage(single, actor=reviewer, expected_version=single.version)
+    single = services.approve(single, actor=finance_approver, expected_version=single.version)
+    procurement.create_batch(actor=finance_reviewer, year=2027, name=AT, projects=[single])
     # The draft's template carries its lines and the standard in force: a new version,
     # named while a draft (a published standard is frozen), then published.
     seed_standards()
@@ -140,6 +157,11 @@ def _workbooks(
             _client(finance_approver).get(reverse("budgeting:batch_export", args=[batch.public_id]))
         ),
     )
+    single_source = ProcurementBatch.objects.get()
+    yield (
+        "procurement approval",
+        _ok(reviewer.get(reverse("budgeting:procurement_export", args=[single_source.public_id]))),
+    )
     admin = _client(admin_user)
     standard = StandardSet.objects.get(code=HOSTILE_STANDARD)
     yield (
@@ -205,6 +227,7 @@ def test_no_export_holds_a_formula_and_hostile_text_shows_as_typed(
         "my tasks": {PLUS, MINUS},
         "summary by unit": {MINUS, AT},
         "batch approval": {AT, MINUS},
+        "procurement approval": {AT, MINUS, PLUS, LINK},  # batch, unit, project, supplier
         "standards export": {LINK, AT, PLUS},
         "admin export of feecategory": {AT},
         "admin export of serviceitem": {LINK},

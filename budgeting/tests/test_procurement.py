@@ -4,6 +4,7 @@ the supplier changes, and the project's procurement state."""
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -18,12 +19,13 @@ from budgeting.workflow import Action, WorkflowError
 from projects import procurement as project_procurement
 from projects.errors import ProjectError
 from projects.models import ProcurementMethod, Project, SingleSourceReason
+from projects.signals import ProcurementStanding
 from projects.tests.factories import register
 
 pytestmark = pytest.mark.django_db
 BATCH = "2027年第一批 单一来源采购方式"
 SUPPLIER = "广东某软件有限公司"
-JUSTIFIED = {
+JUSTIFIED: dict[str, Any] = {
     "procurement_method": ProcurementMethod.SINGLE_SOURCE,
     "single_source_reason": SingleSourceReason.CONSISTENCY,
     "single_source_justification": "原系统由该公司开发，需保证一致性。",
@@ -37,13 +39,19 @@ def _english() -> Iterator[None]:
         yield
 
 
-def approved(clerk: User, reviewers: list[User], name: str, **fields: object) -> Project:
+def approved(clerk: User, reviewers: list[User], name: str, **fields: Any) -> Project:
     """A ready project of ``clerk``'s unit, submitted and approved through every stage."""
     project = make_ready(register(clerk, name=name, **{**JUSTIFIED, **fields}), clerk)
     project = services.submit(project, actor=clerk, expected_version=project.version)
     for reviewer in reviewers[:-1]:
         project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
     return services.approve(project, actor=reviewers[-1], expected_version=project.version)
+
+
+def _standing(project: Project, user: User) -> ProcurementStanding:
+    standing = project_procurement.procurement_standing(project, user)
+    assert standing is not None
+    return standing
 
 
 @pytest.fixture
@@ -211,14 +219,12 @@ def test_an_empty_batch_is_not_approved(
 def test_changing_the_method_withdraws_the_approval_with_an_event(
     single_source: Project, submitter: User, finance_reviewer: User, finance_approver: User
 ) -> None:
-    assert project_procurement.procurement_standing(single_source, submitter).state == (
-        "Not applied for"
-    )
+    assert _standing(single_source, submitter).state == ("Not applied for")
     batch = procurement.create_batch(
         actor=finance_reviewer, year=2027, name=BATCH, projects=[single_source]
     )
     procurement.approve_batch(batch, actor=finance_approver, expected_version=batch.version)
-    standing = project_procurement.procurement_standing(single_source, submitter)
+    standing = _standing(single_source, submitter)
     assert (standing.state, standing.batch, standing.url) == ("Approved", BATCH, "")
     project = Project.objects.get(pk=single_source.pk)
     project = project_procurement.change_procurement(
@@ -230,7 +236,7 @@ def test_changing_the_method_withdraws_the_approval_with_an_event(
     )
     assert project.proposed_supplier == ""
     assert procurement.standing_of(project).code == "withdrawn"
-    assert project_procurement.procurement_standing(project, submitter).state == "Withdrawn"
+    assert _standing(project, submitter).state == "Withdrawn"
     changed = Event.objects.get(event_type="projects.procurement.changed")
     assert changed.comment == "改为公开招标"
     assert changed.data["procurement_withdrawn"][0]["batch"] == BATCH
@@ -300,6 +306,6 @@ def test_a_finance_user_sees_the_batch_as_a_link(
     batch = procurement.create_batch(
         actor=finance_reviewer, year=2027, name=BATCH, projects=[single_source]
     )
-    standing = project_procurement.procurement_standing(single_source, finance_reviewer)
+    standing = _standing(single_source, finance_reviewer)
     assert standing.state == "Awaiting approval"
     assert str(batch.public_id) in standing.url
