@@ -348,7 +348,7 @@ def withdraw_for_change(
 
 
 @dataclass(frozen=True)
-class Standing:
+class ProcurementStatus:
     """A project's procurement approval: the latest approval row, if any."""
 
     item: ProcurementApproval | None
@@ -363,7 +363,7 @@ class Standing:
         return "approved" if item.batch.state == ProcurementBatchState.APPROVED else "pending"
 
 
-def standing_of(project: Project) -> Standing:
+def standing_of(project: Project) -> ProcurementStatus:
     """The project's latest approval (the live one, else the last withdrawn): one query."""
     item = (
         ProcurementApproval.objects.filter(project=project)
@@ -372,4 +372,4 @@ def standing_of(project: Project) -> Standing:
         .order_by(F("withdrawn_at").desc(nulls_first=True), "-added_at")
         .first()
     )
-    return Standing(item)
+    return ProcurementStatus(item)

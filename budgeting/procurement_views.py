@@ -33,6 +33,7 @@ from budgeting.permissions import (
 )
 from budgeting.workflow import WorkflowError
 from projects.models import Project
+from projects.permissions import projects_visible_to
 from ui.excel import xlsx_response
 from ui.params import page_number, posted_version, whole_number
 
@@ -92,11 +93,11 @@ def _candidates(request: HttpRequest, user: User, year: int) -> Candidates:
     )
 
 
-def _chosen(request: HttpRequest, user: User, year: int) -> list[Project]:
-    """The ticked projects among those that may join a batch (others are ignored here
-    and refused by the service when they were meant)."""
+def _chosen(request: HttpRequest, user: User) -> list[Project]:
+    """The ticked projects among those the user sees; the service says why any of them
+    may not join (taken by another batch meanwhile, say)."""
     codes = posted_codes(request)
-    return list(procurement.candidates(user, year).filter(code__in=codes)) if codes else []
+    return list(projects_visible_to(user).filter(code__in=codes)) if codes else []
 
 
 @login_required
@@ -134,7 +135,7 @@ def batch_create(request: HttpRequest) -> HttpResponse:
                 year=year,
                 name=form.cleaned_data["name"],
                 document_number=form.cleaned_data["document_number"],
-                projects=_chosen(request, user, year),
+                projects=_chosen(request, user),
             )
         except WorkflowError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -180,13 +181,12 @@ def batch_act(request: HttpRequest, public_id: str, action: str) -> HttpResponse
     if action not in ACTIONS:
         raise Http404
     version = posted_version(request)
-    codes = posted_codes(request)
     try:
         if action == "add":
             procurement.add_projects(
                 batch,
                 actor=user,
-                projects=_chosen(request, user, batch.year),
+                projects=_chosen(request, user),
                 expected_version=version,
             )
             messages.success(request, _("Projects added to the batch."))
@@ -194,7 +194,7 @@ def batch_act(request: HttpRequest, public_id: str, action: str) -> HttpResponse
             procurement.remove_projects(
                 batch,
                 actor=user,
-                projects=list(Project.objects.filter(code__in=codes)),
+                projects=_chosen(request, user),
                 expected_version=version,
             )
             messages.success(request, _("Projects taken out of the batch."))

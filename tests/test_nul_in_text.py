@@ -32,7 +32,16 @@ def draft(submitter: User) -> Project:
 
 
 @pytest.mark.parametrize(
-    "field", ["name", "background", "content", "expected_results", "contact_name"]
+    "field",
+    [
+        "name",
+        "background",
+        "content",
+        "expected_results",
+        "contact_name",
+        "single_source_justification",
+        "proposed_supplier",
+    ],
 )
 def test_project_fields(client: Client, submitter: User, education, field: str) -> None:
     client.force_login(submitter)

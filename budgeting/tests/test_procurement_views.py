@@ -206,3 +206,21 @@ def test_the_project_form_keeps_the_justification_of_a_single_source_project(
     project = Project.objects.get()
     assert (project.single_source_reason, project.proposed_supplier) == ("only_supplier", SUPPLIER)
     assert len(project.single_source_justification) == 10_000
+
+
+def test_a_project_another_batch_took_meanwhile_is_named_in_the_refusal(
+    client: Client, cycle: BudgetCycle, submitter: User, finance_reviewer: User
+) -> None:
+    client = _english(client, finance_reviewer)
+    first, second = _approved_quickly(submitter, 2)
+    mine = procurement.create_batch(
+        actor=finance_reviewer, year=2027, name="第一批", projects=[first]
+    )
+    procurement.create_batch(actor=finance_reviewer, year=2027, name="第二批", projects=[second])
+    response = client.post(
+        reverse("budgeting:procurement_act", args=[mine.public_id, "add"]),
+        {"project": [second.code], "version": str(mine.version)},
+        follow=True,
+    )
+    assert f"{second.code} is in 第二批 already." in response.content.decode()
+    assert procurement.live_approvals().filter(batch=mine).count() == 1
