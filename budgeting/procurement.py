@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -162,7 +162,7 @@ def _add(batch: ProcurementBatch, projects: list[Project], actor: User) -> None:
 
 
 def _total_within_limit(batch: ProcurementBatch) -> Decimal:
-    total = sum(live_approvals().filter(batch=batch).values_list("amount", flat=True), ZERO)
+    total = live_approvals().filter(batch=batch).aggregate(total=Sum("amount"))["total"] or ZERO
     try:
         return check_amount(total, _("The batch total"))
     except PricingError as error:
@@ -279,11 +279,18 @@ def approve_batch(
     _finance(actor)
     with transaction.atomic():
         locked = _lock_batch(batch, expected_version)
-        items = list(live_approvals().filter(batch=locked))
-        if not items:
+        projects = _lock_projects(
+            Project(pk=pk)
+            for pk in live_approvals().filter(batch=locked).values_list("project_id", flat=True)
+        )
+        # Read again under the projects' locks: a change of method that withdrew one of
+        # them meanwhile (it holds the project's lock) is seen, and none can start now.
+        supplier_of = dict(
+            live_approvals().filter(batch=locked).values_list("project_id", "supplier")
+        )
+        projects = [project for project in projects if project.pk in supplier_of]
+        if not projects:
             raise WorkflowError(_("The batch holds no project to approve."))
-        projects = _lock_projects(Project(pk=item.project_id) for item in items)
-        supplier_of = {item.project_id: item.supplier for item in items}
         problems = [reason for p in projects if (reason := _refusal_for(p, locked.year))]
         problems += [
             _("%(code)s changed its supplier since it was added.") % {"code": p.code}
@@ -324,8 +331,13 @@ def withdraw_for_change(
     procurement approval, approved or still in a batch being prepared, because its
     method or supplier changed; record the event; return what was withdrawn."""
     withdrawn = []
+    # Only the approval's row is locked (the caller holds the project's): locking the
+    # batch too would deadlock with its approval, which locks the batch, then projects.
     for item in (
-        live_approvals().select_for_update().select_related("batch").filter(project=project)
+        live_approvals()
+        .select_for_update(of=("self",))
+        .select_related("batch")
+        .filter(project=project)
     ):
         item.withdrawn_at = timezone.now()
         item.withdrawn_by = actor

@@ -18,6 +18,7 @@ from budgeting import procurement
 from budgeting.models import BudgetCycle, ProcurementBatch, ProcurementBatchState
 from budgeting.tests.test_procurement import JUSTIFIED
 from budgeting.workflow import WorkflowError
+from projects import procurement as project_procurement
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
 
@@ -78,3 +79,59 @@ def test_two_finance_users_approving_one_batch_have_exactly_one_winner(
             ).count()
             == 1
         )
+
+
+def test_a_change_of_method_during_the_approval_never_deadlocks_nor_leaves_it_approved(
+    cycle: BudgetCycle, submitter: User, finance_reviewer: User, finance_approver: User
+) -> None:
+    """The clerk changes the method while finance approves the batch holding the project:
+    whichever goes first, no deadlock, and the project ends withdrawn."""
+    for trial in range(TRIALS):
+        project = register(submitter, name=f"变更竞争{trial}", **JUSTIFIED)
+        Project.objects.filter(pk=project.pk).update(
+            state=ProjectState.APPROVED,
+            approved_amount=Decimal("100.00"),
+            reached_roles=[Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER],
+        )
+        project = Project.objects.get(pk=project.pk)
+        batch = procurement.create_batch(
+            actor=finance_reviewer, year=2027, name=f"变更第{trial}批", projects=[project]
+        )
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def run(
+            step: str,
+            batch: ProcurementBatch = batch,
+            project: Project = project,
+            barrier: threading.Barrier = barrier,
+            errors: list[BaseException] = errors,
+        ) -> None:
+            try:
+                barrier.wait(timeout=10)
+                if step == "approve":
+                    procurement.approve_batch(
+                        batch, actor=finance_approver, expected_version=batch.version
+                    )
+                else:
+                    project_procurement.change_procurement(
+                        project,
+                        actor=submitter,
+                        fields={"procurement_method": "public_tender"},
+                        expected_version=project.version,
+                        comment="改为公开招标",
+                    )
+            except WorkflowError:
+                pass  # the approval found the project gone: told, nothing written
+            except BaseException as error:  # a deadlock would land here
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(step,)) for step in ("approve", "change")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not errors, f"trial {trial}: {errors}"
+        assert procurement.standing_of(project).code == "withdrawn"
