@@ -224,3 +224,14 @@ def test_a_project_another_batch_took_meanwhile_is_named_in_the_refusal(
     )
     assert f"{second.code} is in 第二批 already." in response.content.decode()
     assert procurement.live_approvals().filter(batch=mine).count() == 1
+
+
+def test_the_review_page_shows_the_single_source_justification(
+    client: Client, cycle: BudgetCycle, submitter: User, finance_reviewer: User
+) -> None:
+    (project,) = _approved_quickly(submitter, 1)
+    page = _english(client, finance_reviewer).get(reverse("budgeting:review", args=[project.code]))
+    text = page.content.decode()
+    assert "Single-source ground" in text
+    assert SUPPLIER in text
+    assert JUSTIFIED["single_source_justification"] in text
