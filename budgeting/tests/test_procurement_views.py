@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization, Role, User
+from accounts.tests.factories import OrganizationFactory
 from budgeting import procurement
 from budgeting.models import BudgetCycle, ProcurementBatch, ProcurementBatchState
 from budgeting.tests.test_procurement import BATCH, JUSTIFIED, SUPPLIER, approved
@@ -235,3 +236,60 @@ def test_the_review_page_shows_the_single_source_justification(
     assert "Single-source ground" in text
     assert SUPPLIER in text
     assert JUSTIFIED["single_source_justification"] in text
+
+
+def test_a_batch_the_size_of_2019s_first_63_units_and_1045_million(
+    client: Client, cycle: BudgetCycle, submitter: User, finance_reviewer: User
+) -> None:
+    """Like the province's "2019年第一批" single-source approval: 63 units, 10.45亿元 in
+    all. The sheet's subtotals and total agree to the fen, in as many queries as a
+    batch of one unit."""
+    client = _english(client, finance_reviewer)
+    (first,) = _approved_quickly(submitter, 1)
+    small = procurement.create_batch(
+        actor=finance_reviewer, year=2027, name="一个", projects=[first]
+    )
+    few = _queries(client, reverse("budgeting:procurement_sheet", args=[small.public_id]))
+    template = Project.objects.get(pk=first.pk)
+    projects = []
+    for n in range(63):
+        unit = OrganizationFactory.create(code=f"SS{n:02d}", name=f"单一来源单位{n:02d}")
+        # 62 units of 16,587,301.58 and one of the rest: 1,045,000,000.00 in all.
+        amount = (
+            Decimal("16587301.58")
+            if n < 62
+            else Decimal("1045000000.00") - 62 * Decimal("16587301.58")
+        )
+        template.pk, template.code, template.organization = None, f"2027-SS{n:02d}-0001", unit
+        template.approved_amount = amount
+        template.save()
+        projects.append(Project.objects.get(code=template.code))
+    batch = procurement.create_batch(
+        actor=finance_reviewer, year=2027, name="2027年第一批 单一来源采购方式", projects=projects
+    )
+    url = reverse("budgeting:procurement_sheet", args=[batch.public_id])
+    assert _queries(client, url) == few
+    sheet = client.get(url).context["sheet"]
+    assert len(sheet.units) == 63
+    assert sheet.amount == Decimal("1045000000.00")
+    assert sum(block.amount for block in sheet.units) == sheet.amount
+    export = client.get(reverse("budgeting:procurement_export", args=[batch.public_id]))
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.values)
+    subtotals = [row for row in rows if str(row[0]).startswith("Subtotal")]
+    assert len(subtotals) == 63
+    assert Decimal(str(rows[-1][-1])) == Decimal("1045000000.00")
+
+
+def test_only_the_units_submitters_open_an_approved_projects_procurement_change(
+    client: Client,
+    cycle: BudgetCycle,
+    submitter: User,
+    outsider: User,
+    finance_reviewer: User,
+    department_approver: User,
+) -> None:
+    (project,) = _approved_quickly(submitter, 1)
+    url = reverse("projects:procurement_change", args=[project.code])
+    expected = {submitter: 200, outsider: 404, finance_reviewer: 403, department_approver: 403}
+    for person, status in expected.items():
+        assert _english(Client(), person).get(url).status_code == status, person
