@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from accounts.models import User
+from accounts.models import Role, User
 from audit.models import Event
 from budgeting import procurement, services
 from budgeting.models import BudgetCycle, ProcurementApproval, ProcurementBatchState
@@ -18,7 +18,7 @@ from budgeting.tests.workflow_fixtures import make_ready
 from budgeting.workflow import Action, WorkflowError
 from projects import procurement as project_procurement
 from projects.errors import ProjectError
-from projects.models import ProcurementMethod, Project, SingleSourceReason
+from projects.models import ProcurementMethod, Project, ProjectState, SingleSourceReason
 from projects.signals import ProcurementStanding
 from projects.tests.factories import register
 
@@ -52,6 +52,17 @@ def _standing(project: Project, user: User) -> ProcurementStanding:
     standing = project_procurement.procurement_standing(project, user)
     assert standing is not None
     return standing
+
+
+def approved_quickly(clerk: User, count: int, start: int = 0) -> list[Project]:
+    """Approved single-source projects without walking the review (for list sizes)."""
+    projects = [register(clerk, name=f"单一来源项目{start + n}", **JUSTIFIED) for n in range(count)]
+    Project.objects.filter(pk__in=[p.pk for p in projects]).update(
+        state=ProjectState.APPROVED,
+        approved_amount=Decimal("1000000.00"),
+        reached_roles=[role.value for role in Role if role != Role.SYSTEM_ADMIN],
+    )
+    return list(Project.objects.filter(pk__in=[p.pk for p in projects]).order_by("code"))
 
 
 @pytest.fixture

@@ -6,21 +6,19 @@ both read the same batch version before either writes (as test_concurrency.py do
 """
 
 import threading
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.utils import translation
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.models import Event
 from budgeting import procurement
 from budgeting.models import BudgetCycle, ProcurementBatch, ProcurementBatchState
-from budgeting.tests.test_procurement import JUSTIFIED
+from budgeting.tests.test_procurement import approved_quickly
 from budgeting.workflow import WorkflowError
 from projects import procurement as project_procurement
-from projects.models import Project, ProjectState
-from projects.tests.factories import register
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TRIALS = 10
@@ -30,12 +28,7 @@ def test_two_finance_users_approving_one_batch_have_exactly_one_winner(
     cycle: BudgetCycle, submitter: User, finance_reviewer: User, finance_approver: User
 ) -> None:
     for trial in range(TRIALS):
-        project = register(submitter, name=f"单一来源竞争{trial}", **JUSTIFIED)
-        Project.objects.filter(pk=project.pk).update(
-            state=ProjectState.APPROVED,
-            approved_amount=Decimal("100.00"),
-            reached_roles=[Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER],
-        )
+        (project,) = approved_quickly(submitter, 1, start=trial)
         batch = procurement.create_batch(
             actor=finance_reviewer, year=2027, name=f"第{trial}批", projects=[project]
         )
@@ -87,13 +80,7 @@ def test_a_change_of_method_during_the_approval_never_deadlocks_nor_leaves_it_ap
     """The clerk changes the method while finance approves the batch holding the project:
     whichever goes first, no deadlock, and the project ends withdrawn."""
     for trial in range(TRIALS):
-        project = register(submitter, name=f"变更竞争{trial}", **JUSTIFIED)
-        Project.objects.filter(pk=project.pk).update(
-            state=ProjectState.APPROVED,
-            approved_amount=Decimal("100.00"),
-            reached_roles=[Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER],
-        )
-        project = Project.objects.get(pk=project.pk)
+        (project,) = approved_quickly(submitter, 1, start=100 + trial)
         batch = procurement.create_batch(
             actor=finance_reviewer, year=2027, name=f"变更第{trial}批", projects=[project]
         )

@@ -12,13 +12,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Organization, Role, User
+from accounts.models import Organization, User
 from accounts.tests.factories import OrganizationFactory
 from budgeting import procurement
 from budgeting.models import BudgetCycle, ProcurementBatch, ProcurementBatchState
-from budgeting.tests.test_procurement import BATCH, JUSTIFIED, SUPPLIER, approved
-from projects.models import Project, ProjectState
-from projects.tests.factories import register
+from budgeting.tests.test_procurement import (
+    BATCH,
+    JUSTIFIED,
+    SUPPLIER,
+    approved,
+    approved_quickly,
+)
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +32,6 @@ def _english(client: Client, user: User) -> Client:
     client.force_login(user)
     client.cookies["django_language"] = "en"
     return client
-
-
-def _approved_quickly(clerk: User, count: int, start: int = 0) -> list[Project]:
-    """Approved single-source projects without walking the review (for list sizes)."""
-    projects = [register(clerk, name=f"单一来源项目{start + n}", **JUSTIFIED) for n in range(count)]
-    Project.objects.filter(pk__in=[p.pk for p in projects]).update(
-        state=ProjectState.APPROVED,
-        approved_amount=Decimal("1000000.00"),
-        reached_roles=[role.value for role in Role if role != Role.SYSTEM_ADMIN],
-    )
-    return list(Project.objects.filter(pk__in=[p.pk for p in projects]).order_by("code"))
 
 
 def _queries(client: Client, url: str) -> int:
@@ -50,13 +44,13 @@ def test_the_batch_list_and_the_new_batch_page_ask_a_constant_number_of_queries(
     client: Client, cycle: BudgetCycle, submitter: User, finance_reviewer: User
 ) -> None:
     client = _english(client, finance_reviewer)
-    first = _approved_quickly(submitter, 2)
+    first = approved_quickly(submitter, 2)
     procurement.create_batch(actor=finance_reviewer, year=2027, name="第一批", projects=first[:1])
     lists, news = (
         _queries(client, reverse("budgeting:procurement_batches")),
         _queries(client, reverse("budgeting:procurement_create") + "?year=2027"),
     )
-    more = _approved_quickly(submitter, 6, start=10)
+    more = approved_quickly(submitter, 6, start=10)
     for n, project in enumerate(more[:3]):
         procurement.create_batch(
             actor=finance_reviewer, year=2027, name=f"第{n + 2}批", projects=[project]
@@ -72,7 +66,7 @@ def test_the_batch_page_asks_a_constant_number_of_queries(
     client: Client, cycle: BudgetCycle, submitter: User, finance_reviewer: User
 ) -> None:
     client = _english(client, finance_reviewer)
-    projects = _approved_quickly(submitter, 8)
+    projects = approved_quickly(submitter, 8)
     batch = procurement.create_batch(
         actor=finance_reviewer, year=2027, name=BATCH, projects=projects[:1]
     )
@@ -94,7 +88,7 @@ def test_finance_creates_a_batch_approves_it_and_exports_its_sheet(
     exam_authority: Organization,
 ) -> None:
     client = _english(client, finance_reviewer)
-    projects = _approved_quickly(submitter, 3)
+    projects = approved_quickly(submitter, 3)
     page = client.get(reverse("budgeting:procurement_create") + "?year=2027")
     assert page.context["candidates"].count == 3
     assert page.context["candidates"].total == Decimal("3000000.00")
@@ -139,7 +133,7 @@ def test_a_stale_approval_is_told_and_changes_nothing(
 ) -> None:
     client = _english(client, finance_approver)
     batch = procurement.create_batch(
-        actor=finance_approver, year=2027, name=BATCH, projects=_approved_quickly(submitter, 1)
+        actor=finance_approver, year=2027, name=BATCH, projects=approved_quickly(submitter, 1)
     )
     response = client.post(
         reverse("budgeting:procurement_act", args=[batch.public_id, "approve"]),
@@ -213,7 +207,7 @@ def test_a_project_another_batch_took_meanwhile_is_named_in_the_refusal(
     client: Client, cycle: BudgetCycle, submitter: User, finance_reviewer: User
 ) -> None:
     client = _english(client, finance_reviewer)
-    first, second = _approved_quickly(submitter, 2)
+    first, second = approved_quickly(submitter, 2)
     mine = procurement.create_batch(
         actor=finance_reviewer, year=2027, name="第一批", projects=[first]
     )
@@ -230,7 +224,7 @@ def test_a_project_another_batch_took_meanwhile_is_named_in_the_refusal(
 def test_the_review_page_shows_the_single_source_justification(
     client: Client, cycle: BudgetCycle, submitter: User, finance_reviewer: User
 ) -> None:
-    (project,) = _approved_quickly(submitter, 1)
+    (project,) = approved_quickly(submitter, 1)
     page = _english(client, finance_reviewer).get(reverse("budgeting:review", args=[project.code]))
     text = page.content.decode()
     assert "Single-source ground" in text
@@ -245,7 +239,7 @@ def test_a_batch_the_size_of_2019s_first_63_units_and_1045_million(
     all. The sheet's subtotals and total agree to the fen, in as many queries as a
     batch of one unit."""
     client = _english(client, finance_reviewer)
-    (first,) = _approved_quickly(submitter, 1)
+    (first,) = approved_quickly(submitter, 1)
     small = procurement.create_batch(
         actor=finance_reviewer, year=2027, name="一个", projects=[first]
     )
@@ -288,7 +282,7 @@ def test_only_the_units_submitters_open_an_approved_projects_procurement_change(
     finance_reviewer: User,
     department_approver: User,
 ) -> None:
-    (project,) = _approved_quickly(submitter, 1)
+    (project,) = approved_quickly(submitter, 1)
     url = reverse("projects:procurement_change", args=[project.code])
     expected = {submitter: 200, outsider: 404, finance_reviewer: 403, department_approver: 403}
     for person, status in expected.items():
