@@ -17,6 +17,7 @@ from budgeting.permissions import Standing, refusal
 from budgeting.tests.workflow_fixtures import make_ready
 from budgeting.workflow import Action, WorkflowError
 from projects import procurement as project_procurement
+from projects import services as project_services
 from projects.errors import ProjectError
 from projects.models import ProcurementMethod, Project, ProjectState, SingleSourceReason
 from projects.signals import ProcurementStanding
@@ -320,3 +321,25 @@ def test_a_finance_user_sees_the_batch_as_a_link(
     standing = _standing(single_source, finance_reviewer)
     assert standing.state == "Awaiting approval"
     assert str(batch.public_id) in standing.url
+
+
+def test_an_edit_of_the_supplier_on_the_project_form_withdraws_too(
+    cycle: BudgetCycle, submitter: User, finance_reviewer: User
+) -> None:
+    """Whatever way a project in a batch becomes editable again (a later flow may make
+    one so), saving the form with another supplier withdraws its approval."""
+    (project,) = approved_quickly(submitter, 1)
+    procurement.create_batch(actor=finance_reviewer, year=2027, name=BATCH, projects=[project])
+    Project.objects.filter(pk=project.pk).update(state=ProjectState.DRAFT)
+    project = Project.objects.get(pk=project.pk)
+    fields = {name: getattr(project, name) for name in project_services.PROJECT_FIELDS}
+    project_services.update_project(
+        project,
+        actor=submitter,
+        fields={**fields, "proposed_supplier": "新供应商"},
+        plan={2027: Decimal("1.00")},
+        expected_version=project.version,
+    )
+    assert procurement.standing_of(project).code == "withdrawn"
+    changed = Event.objects.get(event_type="projects.project.changed")
+    assert changed.data["procurement_withdrawn"][0]["batch"] == BATCH
