@@ -38,5 +38,8 @@ class BudgetingConfig(AppConfig):
                 ),
                 "budgeting.procurement_batch.created": _("Procurement batch created"),
                 "budgeting.procurement_batch.approved": _("Procurement batch approved"),
+                "budgeting.project.declare": _("Declared for a budget year"),
+                "budgeting.project.continued": _("Continued into a later year"),
+                "budgeting.project.return_to_reserve": _("Returned to the project library"),
             }
         )

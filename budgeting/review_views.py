@@ -23,6 +23,7 @@ from budgeting import amounts, diff, enforcement, queues, round_changes, rounds,
 from budgeting.forms import ActionForm, AllowanceForm, CutForm
 from budgeting.models import LineDecision, Review, ReviewStage
 from budgeting.permissions import (
+    OFFERED_ORDER,
     Standing,
     Stands,
     amount_refusal,
@@ -347,7 +348,7 @@ SUCCESS = {  # lazy: translated per request
 @require_POST
 def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     """Every workflow action is a POST of the confirmation form on the review page."""
-    if action not in Action.values:
+    if action not in OFFERED_ORDER:  # the library's actions have their own pages
         raise Http404
     chosen = Action(action)
     user = request_member(request)

@@ -22,6 +22,10 @@ class Action(models.TextChoices):
     REJECT = "reject", gettext_lazy("Reject")
     WITHDRAW = "withdraw", gettext_lazy("Withdraw")
     APPROVE = "approve", gettext_lazy("Approve")
+    # The project library (issue #17, budgeting.library): not review actions, never offered
+    # on the review page.
+    DECLARE = "declare", gettext_lazy("Declare for a budget year")
+    RETURN_TO_RESERVE = "return_to_reserve", gettext_lazy("Return to the project library")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.REJECT: Transition(frozenset({S.IN_REVIEW}), S.REJECTED),
     Action.WITHDRAW: Transition(frozenset({S.IN_REVIEW}), S.WITHDRAWN),
     Action.APPROVE: Transition(frozenset({S.IN_REVIEW}), S.APPROVED),
+    Action.DECLARE: Transition(frozenset({S.RESERVE}), S.DRAFT),
+    # From APPROVED only when cut to zero (budgeting.library.return_refusal).
+    Action.RETURN_TO_RESERVE: Transition(frozenset({S.REJECTED, S.APPROVED}), S.RESERVE),
 }
 
 # Actions that need a written reason, kept in the history.

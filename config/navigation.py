@@ -34,6 +34,7 @@ def items_for(request: HttpRequest) -> list[NavItem]:
     items = [
         NavItem(_("Home"), reverse("home"), frozenset({"home"})),
         NavItem(_("Projects"), reverse("projects:list"), frozenset({"projects"})),
+        NavItem(_("Project library"), reverse("library:index"), frozenset({"library"})),
         NavItem(_("Budget standards"), reverse("standards:index"), frozenset({"standards"})),
         NavItem(_("IT inventory"), reverse("inventory:index"), frozenset({"inventory"})),
         NavItem(

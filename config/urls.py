@@ -42,6 +42,7 @@ legacy_report_urls = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("projects/library/", include("budgeting.library_urls")),
     path("projects/", include("projects.urls")),
     path("review/", include(legacy_report_urls)),
     path("review/", include("budgeting.urls")),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from projects.models import EstimateLine, Project
@@ -79,9 +80,23 @@ def input_specs(item: ServiceItem) -> list[InputSpec]:
     ]
 
 
+def pricing_date(project: Project) -> datetime.date:
+    """The day a project is priced at: 1 January of its budget year, or, for a project in
+    the reserve (no year yet), today."""
+    if project.budget_year is None:
+        return timezone.localdate()
+    return datetime.date(project.budget_year, 1, 1)
+
+
+def standard_for_year(year: int) -> StandardSet | None:
+    """The provincial standard in force on 1 January of ``year``."""
+    return catalogue.provincial_set_in_force(datetime.date(year, 1, 1))
+
+
 def standard_for(project: Project) -> StandardSet | None:
-    """The provincial standard in force on 1 January of the project's budget year."""
-    return catalogue.provincial_set_in_force(datetime.date(project.budget_year, 1, 1))
+    """The provincial standard in force on 1 January of the project's budget year (for a
+    reserve project: today)."""
+    return catalogue.provincial_set_in_force(pricing_date(project))
 
 
 def items_for(project: Project, standard: StandardSet) -> list[ServiceItem]:

@@ -27,7 +27,7 @@ from projects.models import (
     TargetTier,
 )
 from projects.permissions import projects_visible_to
-from projects.services import PROJECT_FIELDS
+from projects.services import PROJECT_FIELDS, RESERVE_FIELDS, plan_start
 from projects.widgets import QuickSelect
 from standards import pricing
 from standards.models import Grade, ServiceItem
@@ -63,7 +63,9 @@ YES_NO = [(True, _("Managed (已纳入)")), (False, _("Not managed (未纳入)")
 
 
 class ProjectForm(forms.ModelForm):
-    """Registration and classification. The three-year plan starts at the budget year."""
+    """Registration and classification. The three-year plan starts at the budget year; for
+    a project in the reserve (``reserve``, or an instance in the reserve), which has no
+    budget year, at its planned start year, and the year's code lists do not apply."""
 
     managed_by_data_admin = forms.TypedChoiceField(
         label=_("Managed by the data administration"),
@@ -87,14 +89,22 @@ class ProjectForm(forms.ModelForm):
             "single_source_justification": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, reserve: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.reserve = reserve or self.instance.in_reserve
+        if self.reserve:
+            for name in set(PROJECT_FIELDS) - set(RESERVE_FIELDS):
+                del self.fields[name]
+        else:
+            self.fields["budget_year"].required = True
+            if not self.instance.declared_from_library:
+                del self.fields["plan_deviation_reason"]
         units = units_visible_to(user).filter(is_active=True)
         self.fields["organization"].queryset = units  # type: ignore[attr-defined]
         self.fields["organization"].empty_label = None  # type: ignore[attr-defined]
         self.fields["predecessor"].queryset = (  # type: ignore[attr-defined]
             projects_visible_to(user)
-            .filter(organization__in=units)
+            .filter(organization__in=units, budget_year__isnull=False)
             .select_related("organization")
             .order_by("-budget_year", "code")
         )
@@ -113,15 +123,22 @@ class ProjectForm(forms.ModelForm):
         else:
             self.initial["version"] = self.instance.version
             for plan in self.instance.year_plans.all():
-                offset = plan.year - self.instance.budget_year
+                offset = plan.year - plan_start(self.instance)
                 if 0 <= offset < PLAN_YEARS:
                     self.initial[f"plan_{offset}"] = plan.amount
         for offset in range(PLAN_YEARS):
-            label = (
-                _("Plan, budget year + %(offset)s (yuan)") % {"offset": offset}
-                if offset
-                else _("Plan, budget year (yuan)")
-            )
+            if self.reserve:
+                label = (
+                    _("Plan, start year + %(offset)s (yuan)") % {"offset": offset}
+                    if offset
+                    else _("Plan, start year (yuan)")
+                )
+            else:
+                label = (
+                    _("Plan, budget year + %(offset)s (yuan)") % {"offset": offset}
+                    if offset
+                    else _("Plan, budget year (yuan)")
+                )
             self.fields[f"plan_{offset}"] = forms.DecimalField(
                 label=label,
                 min_value=Decimal("0"),
@@ -130,10 +147,13 @@ class ProjectForm(forms.ModelForm):
                 required=offset == 0,
             )
         for year_field in ("budget_year", "start_year", "end_year"):
-            self.fields[year_field].widget.attrs.update({"min": 2000, "max": 2100})
+            if year_field in self.fields:
+                self.fields[year_field].widget.attrs.update({"min": 2000, "max": 2100})
         # The code lists of the budget year (issue #20); the finance review needs them.
         code_year = self.instance.budget_year if self.instance.pk else next_year
         for kind, name in PROJECT_CODE_FIELDS.items():
+            if name not in self.fields:
+                continue
             self.fields[name].queryset = ClassificationCode.objects.filter(  # type: ignore[attr-defined]
                 kind=kind, year=code_year
             )
@@ -163,17 +183,19 @@ class ProjectForm(forms.ModelForm):
                     "predecessor", _("The earlier project must belong to the same budget unit.")
                 )
             year = cleaned.get("budget_year")
-            if year is not None and predecessor.budget_year >= year:
+            if predecessor.budget_year is None or (
+                year is not None and predecessor.budget_year >= year
+            ):
                 self.add_error(
                     "predecessor", _("The earlier project must be from an earlier budget year.")
                 )
         return cleaned
 
     def project_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in PROJECT_FIELDS}
+        return {name: self.cleaned_data[name] for name in PROJECT_FIELDS if name in self.fields}
 
     def plan(self) -> dict[int, Decimal]:
-        year = self.cleaned_data["budget_year"]
+        year = self.cleaned_data["start_year" if self.reserve else "budget_year"]
         return {
             year + offset: self.cleaned_data[f"plan_{offset}"]
             for offset in range(PLAN_YEARS)

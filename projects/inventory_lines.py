@@ -68,7 +68,7 @@ def plan(project: Project) -> Plan:
         result.notes.append(_("The unit has no submitted inventory yet."))
         return result
     items = estimates.items_for(project, standard) if standard else []
-    _hardware(result, survey, items, datetime.date(project.budget_year, 1, 1))
+    _hardware(result, survey, items, estimates.pricing_date(project))
     _cloud(result, survey, items)
     _systems(result, survey, items)
     return result
@@ -292,7 +292,7 @@ def mark_typed_bases(lines: list[EstimateLine], project: Project) -> None:
     survey = queries.current_survey(project.organization_id)
     if survey is None:
         return
-    value = queries.out_of_warranty_value(survey, datetime.date(project.budget_year, 1, 1))
+    value = queries.out_of_warranty_value(survey, estimates.pricing_date(project))
     for line in typed:
         try:
             base = Decimal(str(line.inputs["base"]))

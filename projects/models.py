@@ -80,9 +80,11 @@ class ProjectState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # In the unit's project library (项目库) without a budget year, until declared for one.
+    RESERVE = "reserve", _("Reserve")
 
 
-EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED})
+EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED, ProjectState.RESERVE})
 # The one rule for which projects count toward a year's requested and approved totals
 # (control figures, the budget summary, the review waterfall and cuts, the list's
 # "counted" filter they drill down to): submitted and still asking for money. A draft
@@ -100,7 +102,9 @@ class Project(models.Model):
         on_delete=models.PROTECT,
         related_name="projects",
     )
-    budget_year = models.PositiveSmallIntegerField(_("budget year"))
+    # None exactly for a project in the reserve (a database constraint): no budget-year
+    # list, queue, total or report counts it until it is declared for a year.
+    budget_year = models.PositiveSmallIntegerField(_("budget year"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ProjectKind.choices)
     continuity = models.CharField(_("new or continuing"), max_length=20, choices=Continuity.choices)
     predecessor = models.ForeignKey(
@@ -137,6 +141,14 @@ class Project(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=30, validators=[validate_phone])
     state = models.CharField(
         _("state"), max_length=20, choices=ProjectState.choices, default=ProjectState.DRAFT
+    )
+    # Declared from the project library (the reserve, or an earlier year's project continued):
+    # its plan for the year was made before the year, so a request that differs from it
+    # needs a reason (``plan_deviation_reason``, projects.readiness). A project registered
+    # straight into a year sets its plan with its request.
+    declared_from_library = models.BooleanField(default=False, editable=False)
+    plan_deviation_reason = models.TextField(
+        _("reason the request differs from the plan"), blank=True
     )
     # Optimistic concurrency: every save increments it, a form carries the
     # version it was loaded at, and a save from a stale form is refused.
@@ -185,6 +197,11 @@ class Project(models.Model):
                 | (Q(continuity=Continuity.NEW) & Q(predecessor__isnull=True)),
                 name="project_continuing_has_predecessor",
             ),
+            models.CheckConstraint(
+                condition=(Q(state="reserve") & Q(budget_year__isnull=True))
+                | (~Q(state="reserve") & Q(budget_year__isnull=False)),
+                name="project_reserve_has_no_year",
+            ),
         ]
         indexes = [
             models.Index(fields=["budget_year", "organization", "state"]),
@@ -214,6 +231,26 @@ class Project(models.Model):
     @property
     def is_editable_state(self) -> bool:
         return self.state in EDITABLE_STATES
+
+    @property
+    def in_reserve(self) -> bool:
+        return self.state == ProjectState.RESERVE
+
+    def plan_for(self, year: int | None) -> "Decimal | None":
+        """The three-year plan's figure for ``year``, if the plan has one."""
+        return next((plan.amount for plan in self.year_plans.all() if plan.year == year), None)
+
+    @property
+    def differs_from_plan(self) -> bool:
+        """The budget year's request is not that year's plan figure (a plan to compare
+        with, and a year: a reserve project asks for nothing yet)."""
+        planned = self.plan_for(self.budget_year)
+        return planned is not None and planned != self.requested_amount
+
+    @property
+    def needs_plan_reason(self) -> bool:
+        """A project declared from the library asks for other than its plan said."""
+        return self.declared_from_library and self.differs_from_plan
 
 
 class ProjectCodeCounter(models.Model):

@@ -22,7 +22,7 @@ from accounts.permissions import (
     is_system_admin,
     reviewing_body_roles,
 )
-from projects.models import Project
+from projects.models import Project, ProjectState
 
 
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
@@ -31,8 +31,8 @@ def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     A department sees its units' projects in every state; a reviewing body sees a
     project from the first time it reached one of the body's stages
     (``Project.reached_roles``), so never a draft, a project at its department's
-    review, or one withdrawn or returned before its department passed it. System
-    admins see everything.
+    review, or one withdrawn or returned before its department passed it; and every
+    unit's reserve (the project library). System admins see everything.
     """
     scope = project_scope(user)
     projects = Project.objects.all()
@@ -51,7 +51,9 @@ def project_scope(user: AnyUser) -> Q | None:
     scope = department_scope(member)
     reviewed = reviewing_body_roles(member)
     if reviewed:
-        scope |= Q(reached_roles__overlap=sorted(reviewed))
+        # A unit's project library is the reviewing bodies' business too: its reserve
+        # (issue #17), which no budget-year list, total or report counts.
+        scope |= Q(reached_roles__overlap=sorted(reviewed)) | Q(state=ProjectState.RESERVE)
     return scope
 
 

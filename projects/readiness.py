@@ -35,6 +35,18 @@ def submission_problems(project: Project) -> list[str]:
         if kind not in present
     )
     problems.extend(procurement_problems(project))
+    if project.needs_plan_reason and not project.plan_deviation_reason.strip():
+        problems.append(
+            _(
+                "The request (%(requested)s yuan) differs from the plan for %(year)s "
+                "(%(planned)s yuan): give the reason in the registration form."
+            )
+            % {
+                "requested": f"{project.requested_amount:,.2f}",
+                "year": project.budget_year,
+                "planned": f"{project.plan_for(project.budget_year):,.2f}",
+            }
+        )
     return problems
 
 

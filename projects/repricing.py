@@ -110,9 +110,10 @@ def offered(project: Project) -> bool:
     )
 
 
-def plan(project: Project) -> RepricePlan | None:
-    """What re-pricing with the standard in force would change; None without a standard."""
-    standard = estimates.standard_for(project)
+def plan(project: Project, standard: StandardSet | None = None) -> RepricePlan | None:
+    """What re-pricing with the standard in force (or with ``standard``: the one of the
+    year a project is declared for) would change; None without a standard."""
+    standard = standard or estimates.standard_for(project)
     if standard is None:
         return None
     current = {item.code: item for item in estimates.items_for(project, standard)}

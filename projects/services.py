@@ -32,6 +32,7 @@ from projects.models import (
     PerformanceTarget,
     Project,
     ProjectCodeCounter,
+    ProjectState,
     YearPlan,
 )
 from projects.signals import lines_changing
@@ -65,13 +66,23 @@ PROJECT_FIELDS = [
     "economic_department_code",
     "fund_type_code",
     "fund_source_code",
+    "plan_deviation_reason",
+]
+# The registration form of a reserve project (项目库): no budget year, so no code lists of
+# a year and no request to compare with a year's plan.
+RESERVE_FIELDS = [
+    name
+    for name in PROJECT_FIELDS
+    if name not in {"budget_year", "plan_deviation_reason"} and not name.endswith("_code")
 ]
 
 
 def register_project(
     *, actor: User, fields: Mapping[str, Any], plan: Mapping[int, Decimal]
 ) -> Project:
-    """Register a new draft project for one of the actor's units, with a new public code.
+    """Register a new draft project for one of the actor's units, with a new public code;
+    without a budget year (``fields["budget_year"]`` None or absent), into the unit's
+    reserve (储备, code ``R-EDU-0001``), its plan starting at its start year.
 
     Raises ProjectError when the actor may not submit for the unit, or the
     classification breaks a rule (a continuing project needs an earlier
@@ -84,7 +95,9 @@ def register_project(
     fields = {**fields, **procurement.cleaned_procurement(fields)}
     with transaction.atomic():
         project = Project(**fields, created_by=actor)
-        project.code = _next_code(unit, project.budget_year)
+        if project.budget_year is None:
+            project.state = ProjectState.RESERVE
+        project.code = next_code(unit, project.budget_year)
         project.save()
         _save_plan(project, plan)
         record_event(
@@ -290,21 +303,37 @@ def _check_classification(fields: Mapping[str, Any], *, project: Project | None)
         raise ProjectError(_("A continuing project must name its earlier project."))
     if predecessor.organization_id != fields["organization"].pk:
         raise ProjectError(_("The earlier project must belong to the same budget unit."))
-    if predecessor.budget_year >= fields["budget_year"]:
-        raise ProjectError(_("The earlier project must be from an earlier budget year."))
+    check_predecessor_year(predecessor, fields.get("budget_year"))
     if project is not None and predecessor.pk == project.pk:
         raise ProjectError(_("A project cannot continue itself."))
 
 
-def _next_code(unit: Organization, year: int) -> str:
+def check_predecessor_year(predecessor: Project, year: int | None) -> None:
+    """An earlier project is of an earlier budget year than ``year``; a reserve project
+    (no year yet) may continue any project of a year, but not another reserve project."""
+    if predecessor.budget_year is None:
+        raise ProjectError(_("The earlier project must be from an earlier budget year."))
+    if year is not None and predecessor.budget_year >= year:
+        raise ProjectError(_("The earlier project must be from an earlier budget year."))
+
+
+# The code counter's "year" of the reserve: R-EDU-0001. A reserve project keeps its code
+# when it is declared for a year, so its address and history stay.
+RESERVE_COUNTER_YEAR = 0
+
+
+def next_code(unit: Organization, year: int | None) -> str:
+    """The next public code of ``unit``'s projects of ``year`` (None: the reserve), in
+    the caller's transaction."""
     # The counter row is locked, so two clerks registering at once get
     # consecutive numbers rather than a unique-constraint error.
     counter, _created = ProjectCodeCounter.objects.select_for_update().get_or_create(
-        organization=unit, budget_year=year
+        organization=unit, budget_year=RESERVE_COUNTER_YEAR if year is None else year
     )
     counter.last_sequence += 1
     counter.save(update_fields=["last_sequence"])
-    return f"{year}-{unit.code}-{counter.last_sequence:04d}"
+    prefix = "R" if year is None else year
+    return f"{prefix}-{unit.code}-{counter.last_sequence:04d}"
 
 
 def _save_plan(project: Project, plan: Mapping[int, Decimal]) -> None:
@@ -312,17 +341,23 @@ def _save_plan(project: Project, plan: Mapping[int, Decimal]) -> None:
         try:
             check_amount(amount, _("The plan for %(year)s") % {"year": year})
         except PricingError as error:
-            offset = year - project.budget_year
+            offset = year - plan_start(project)
             raise ProjectError(error.message, field=f"plan_{offset}") from error
     project.year_plans.exclude(year__in=list(plan)).delete()
     for year, amount in plan.items():
         YearPlan.objects.update_or_create(project=project, year=year, defaults={"amount": amount})
 
 
+def plan_start(project: Project) -> int:
+    """The first year of the project's three-year plan: its budget year, or, in the
+    reserve, its planned start year."""
+    return project.start_year if project.budget_year is None else project.budget_year
+
+
 def _snapshot(project: Project) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in PROJECT_FIELDS:
-        value = getattr(project, name)
+        value = getattr(project, name, None)
         values[name] = value.pk if hasattr(value, "pk") else value
     return values
 
@@ -652,17 +687,7 @@ def reprice_lines(
             )
         if not changes.repriced:
             raise ProjectError(_("No line can be re-priced with the current standard."))
-        lines = []
-        changed = []
-        for row in changes.repriced:
-            if row.item is None or row.quote is None:  # never: repriced rows have both
-                continue
-            before = _line_record(row.line)
-            estimates.price_line(row.line, row.item, row.quote, row.line.justification)
-            row.line.save(update_fields=estimates.PRICED_FIELDS)
-            lines.append({"before": before, "after": _line_record(row.line)})
-            if row.line.amount != before["amount"]:
-                changed.append(row.line.pk)
+        lines, changed = apply_repricing(changes)
         dropped = _drop_decisions(locked.lines.filter(pk__in=changed))
         requested_before = _refresh_requested(locked)
         record_event(
@@ -679,6 +704,24 @@ def reprice_lines(
             },
         )
     return locked
+
+
+def apply_repricing(changes: repricing.RepricePlan) -> tuple[list[dict[str, Any]], list[int]]:
+    """Price and save again the lines ``changes`` can re-price, in the caller's
+    transaction (the project row locked); each line before and after, for the history,
+    and the ids of those whose amount changed. The requested amount is the caller's."""
+    lines = []
+    changed = []
+    for row in changes.repriced:
+        if row.item is None or row.quote is None:  # never: repriced rows have both
+            continue
+        before = _line_record(row.line)
+        estimates.price_line(row.line, row.item, row.quote, row.line.justification)
+        row.line.save(update_fields=estimates.PRICED_FIELDS)
+        lines.append({"before": before, "after": _line_record(row.line)})
+        if row.line.amount != before["amount"]:
+            changed.append(row.line.pk)
+    return lines, changed
 
 
 def _add_line(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.project_list, name="list"),
     path("export.xlsx", views.project_export, name="export"),
     path("new/", views.project_create, name="create"),
+    path("new/reserve/", views.reserve_create, name="create_reserve"),
     path("<code:code>/", views.project_detail, name="detail"),
     path("<code:code>/edit/", views.project_edit, name="edit"),
     path(

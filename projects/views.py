@@ -52,7 +52,10 @@ PAGE_SIZE = 50
 
 def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
     form = ProjectFilterForm(request.GET, user=request_member(request))
-    projects = filter_projects(projects_visible_to(request.user), form)
+    # The list of budget years; the reserve is the project library's (/projects/library/).
+    projects = filter_projects(
+        projects_visible_to(request.user).filter(budget_year__isnull=False), form
+    )
     projects, sort = sort_projects(projects, request.GET.get("sort", ""))
     return projects.select_related("organization"), form, sort
 
@@ -117,10 +120,20 @@ def project_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
+    return _register(request, reserve=False)
+
+
+@login_required
+def reserve_create(request: HttpRequest) -> HttpResponse:
+    """The same registration form, into the unit's project library without a year."""
+    return _register(request, reserve=True)
+
+
+def _register(request: HttpRequest, *, reserve: bool) -> HttpResponse:
     user = request_member(request)
     if not can_register_projects(user):
         raise PermissionDenied
-    form = ProjectForm(request.POST or None, user=user)
+    form = ProjectForm(request.POST or None, user=user, reserve=reserve)
     if request.method == "POST" and form.is_valid():
         try:
             project = services.register_project(

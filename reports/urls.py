@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import export_views, views
+from reports import export_views, plan_views, views
 
 app_name = "reports"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("summary/open-data.zip", views.open_data_package, name="open_data"),
     path("inventory/", views.inventory_spend, name="inventory_spend"),
     path("inventory/export.xlsx", views.inventory_spend_export, name="inventory_spend_export"),
+    path("plan/", plan_views.plan_vs_request_page, name="plan_vs_request"),
+    path("plan/export.xlsx", plan_views.plan_vs_request_export, name="plan_vs_request_export"),
     path("exports/<uuid:public_id>/", export_views.export_status, name="export"),
     path(
         "exports/<uuid:public_id>/download/", export_views.export_download, name="export_download"

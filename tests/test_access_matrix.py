@@ -204,6 +204,15 @@ MATRIX: dict[str, Row] = {
     "projects:list": Row(logged_in(200)),
     "projects:export": Row(logged_in(200)),
     "projects:create": Row({**logged_in(403), "submitter": 200, "outsider": 200}),
+    "projects:create_reserve": Row({**logged_in(403), "submitter": 200, "outsider": 200}),
+    # The project library (issue #17): everyone sees the library of their scope; declaring
+    # the 2027 project (at finance) for 2027 is nobody's; returning is a POST.
+    "library:index": Row(logged_in(200)),
+    "library:plan": Row(logged_in(200)),
+    "library:declare": Row(seen_by_reviewers(403), lambda w: [w.project.code, w.cycle.year]),
+    "library:return": Row(logged_in(405), PROJECT),
+    "reports:plan_vs_request": Row(logged_in(200)),
+    "reports:plan_vs_request_export": Row(logged_in(200)),
     "projects:detail": Row(seen_by_reviewers(200), PROJECT),
     "projects:edit": Row({**seen_by_reviewers(403)}, PROJECT),
     "projects:attachment": Row(

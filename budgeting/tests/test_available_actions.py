@@ -135,7 +135,7 @@ def test_the_buttons_are_exactly_the_actions_the_services_accept(
     offered_to_someone = set()
     for persona in PERSONAS:
         user = request.getfixturevalue(persona)
-        accepted = {action.value for action in Action if _accepted(project, user, action)}
+        accepted = {action.value for action in ACTIONS if _accepted(project, user, action)}
         available = {action.value for action in available_actions(project, user)}
         client.force_login(user)
         shown = _buttons(client, project)

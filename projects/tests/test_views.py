@@ -132,7 +132,7 @@ def test_list_sorts_states_in_workflow_order(client: Client, submitter: User) ->
         codes[state] = project.code
     client.force_login(submitter)
     url = reverse("projects:list")
-    workflow = [codes[state] for state in ProjectState.values]
+    workflow = [codes[state] for state in ProjectState.values if state in codes]
     assert workflow[0] == codes[ProjectState.DRAFT]
     assert _codes(client.get(url, {"sort": "state"})) == workflow
     assert _codes(client.get(url, {"sort": "-state"})) == workflow[::-1]
