@@ -93,7 +93,12 @@ def test_seed_demo_keeps_a_changed_password() -> None:
 def test_seed_demo_shows_every_state_returns_cuts_and_a_batch() -> None:
     call_command("seed_demo")
     this_year = Project.objects.filter(budget_year=2027)
-    assert set(this_year.values_list("state", flat=True)) == set(ProjectState.values)
+    # The reserve has no year: it is the project library's (budgeting.library_demo).
+    assert set(this_year.values_list("state", flat=True)) == set(ProjectState.values) - {
+        ProjectState.RESERVE
+    }
+    assert Project.objects.filter(state=ProjectState.RESERVE, budget_year=None).count() == 8
+    assert this_year.get(name="教育督导信息系统建设").declared_from_library
     in_review_at = set(
         Review.objects.filter(project__state=ProjectState.IN_REVIEW).values_list(
             "stage__code", flat=True

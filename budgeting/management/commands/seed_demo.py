@@ -7,6 +7,7 @@ from accounts import demo
 from accounts.models import Role
 from budgeting import demo as demo_review
 from budgeting import procurement_demo
+from budgeting import library_demo
 from inventory import demo as inventory_demo
 from projects import demo as demo_projects
 from standards import demo as standards_demo
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         generated = demo_projects.generate_from_inventory()
         cycles, moved = demo_review.seed_review()
         procurement_demo.seed_procurement()
+        library_demo.seed_library()  # the project library's reserve (issue #17)
         # After the projects: their lines stay priced by the 2019 standard, to re-price.
         standards += standards_demo.seed_revision()
         self.stdout.write(
