@@ -69,16 +69,28 @@ def declare_refusal(
     if year not in years:
         return _("The %(year)s budget takes no submissions now.") % {"year": year}
     if project.in_reserve:
-        predecessor = project.predecessor
-        if predecessor is not None and (predecessor.budget_year or year) >= year:
-            return _("The earlier project must be from an earlier budget year.")
-        return None
+        return _reserve_refusal(project, year)
+    return _continuation_refusal(project, year, continued_years)
+
+
+def _reserve_refusal(project: Project, year: int) -> str | None:
+    predecessor = project.predecessor
+    if predecessor is not None and (predecessor.budget_year or year) >= year:
+        return _("The earlier project must be from an earlier budget year.")
+    return None
+
+
+def _continuation_refusal(
+    project: Project, year: int, continued_years: list[int] | None
+) -> str | None:
     if project.budget_year is None or project.budget_year >= year:
         return _("Only a project of an earlier year can be continued into %(year)s.") % {
             "year": year
         }
     if continued_years is None:
-        continued_years = list(project.successors.values_list("budget_year", flat=True))
+        continued_years = [
+            year for year in project.successors.values_list("budget_year", flat=True) if year
+        ]
     if year in continued_years:
         return _("This project was already declared for %(year)s.") % {"year": year}
     return None

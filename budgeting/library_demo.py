@@ -14,20 +14,83 @@ from budgeting.models import BudgetCycle
 from projects import demo as demo_projects
 from projects import services as project_services
 from projects.demo import BUDGET_YEAR, BUILD, OPER, RUN, SPEC, TARGETS, P
-from projects.models import Continuity, Project, ProjectKind, ProcurementMethod
+from projects.models import Continuity, ProcurementMethod, Project, ProjectKind
 
 # clerk, unit, name, kind, managed, procurement, plan of its first year, planned start
 RESERVE: tuple[tuple[str, str, str, ProjectKind, bool, ProcurementMethod, int, int], ...] = (
     ("edu_clerk", "EDU", "智慧校园统一身份认证建设", BUILD, True, P.PUBLIC_TENDER, 1_800_000, 2028),
-    ("edu_clerk", "EDU", "教育督导信息系统建设", BUILD, False, P.COMPETITIVE_CONSULTATION, 950_000, 2029),
-    ("edu_exam_clerk", "EDUEXAM", "考务指挥调度平台建设", BUILD, True, P.PUBLIC_TENDER, 2_400_000, 2028),
+    (
+        "edu_clerk",
+        "EDU",
+        "教育督导信息系统建设",
+        BUILD,
+        False,
+        P.COMPETITIVE_CONSULTATION,
+        950_000,
+        2029,
+    ),
+    (
+        "edu_exam_clerk",
+        "EDUEXAM",
+        "考务指挥调度平台建设",
+        BUILD,
+        True,
+        P.PUBLIC_TENDER,
+        2_400_000,
+        2028,
+    ),
     ("health_clerk", "HEALTH", "医学影像云平台建设", BUILD, True, P.PUBLIC_TENDER, 5_200_000, 2028),
-    ("health_clerk", "HEALTH", "基层医疗卫生信息系统运维", RUN, False, P.COMPETITIVE_NEGOTIATION, 680_000, 2029),
-    ("police_clerk", "POLICE", "警务云平台扩容建设", BUILD, False, P.PUBLIC_TENDER, 7_600_000, 2028),
-    ("police_clerk", "POLICE", "移动警务终端运维", RUN, False, P.FRAMEWORK_AGREEMENT, 1_100_000, 2029),
-    ("natres_clerk", "NATRES", "自然资源执法监管平台建设", BUILD, True, P.PUBLIC_TENDER, 3_300_000, 2028),
-    ("natres_clerk", "NATRES", "地质灾害监测预警系统运维", RUN, True, P.SINGLE_SOURCE, 900_000, 2028),
-)  # fmt: skip
+    (
+        "health_clerk",
+        "HEALTH",
+        "基层医疗卫生信息系统运维",
+        RUN,
+        False,
+        P.COMPETITIVE_NEGOTIATION,
+        680_000,
+        2029,
+    ),
+    (
+        "police_clerk",
+        "POLICE",
+        "警务云平台扩容建设",
+        BUILD,
+        False,
+        P.PUBLIC_TENDER,
+        7_600_000,
+        2028,
+    ),
+    (
+        "police_clerk",
+        "POLICE",
+        "移动警务终端运维",
+        RUN,
+        False,
+        P.FRAMEWORK_AGREEMENT,
+        1_100_000,
+        2029,
+    ),
+    (
+        "natres_clerk",
+        "NATRES",
+        "自然资源执法监管平台建设",
+        BUILD,
+        True,
+        P.PUBLIC_TENDER,
+        3_300_000,
+        2028,
+    ),
+    (
+        "natres_clerk",
+        "NATRES",
+        "地质灾害监测预警系统运维",
+        RUN,
+        True,
+        P.SINGLE_SOURCE,
+        900_000,
+        2028,
+    ),
+)
 # Declared from the reserve into the demo's open year: a draft that came through the library.
 DECLARED = "教育督导信息系统建设"
 # Continued into 2028, when a 2028 cycle takes submissions.
@@ -105,7 +168,7 @@ def _ensure_reserve(
             target_value=value,
             unit=unit_name,
         )
-    demo_projects._add_demo_lines(project, clerk, plan)  # noqa: SLF001  (the demo's own pricing)
+    demo_projects._add_demo_lines(project, clerk, plan)  # the demo's own pricing
     return 1
 
 

@@ -115,7 +115,9 @@ def library_index(request: HttpRequest) -> HttpResponse:
             [
                 year
                 for year in years
-                if library.declare_refusal(project, user, year, years, project.continued_years)
+                if library.declare_refusal(
+                    project, user, year, years, getattr(project, "continued_years", None)
+                )
                 is None
             ],
             library.return_refusal(project, user) is None,
@@ -166,7 +168,9 @@ def library_declare(request: HttpRequest, code: str, year: int) -> HttpResponse:
                 "%(code)s continued into the %(year)s budget as the draft %(new)s, its lines "
                 "priced with the %(year)s standard."
             )
-        messages.success(request, message % {"code": project.code, "year": year, "new": declared.code})
+        messages.success(
+            request, message % {"code": project.code, "year": year, "new": declared.code}
+        )
         return redirect("projects:detail", code=declared.code)
     standard = estimates.standard_for_year(year)
     return render(

@@ -115,6 +115,8 @@ class Standing:
     @cached_property
     def _submission(self) -> tuple[BudgetCycle | None, list[ReviewStage]]:
         year = self.project.budget_year
+        if year is None:  # in the project library's reserve: no year, no cycle
+            return None, []
         if self.review and self.review.cycle.year == year:
             return self.review.cycle, self.stages
         # The cycle with its stages in one query; a second only for a cycle without stages.

@@ -170,7 +170,8 @@ def allow_excess(project: Project, *, actor: User, reason: str) -> ExcessAllowan
         raise WorkflowError(_("Give the reason for the allowance."), field="reason")
     with transaction.atomic():
         locked = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
-        year_rounds = list(BudgetRound.objects.filter(cycle__year=locked.budget_year))
+        year = locked.budget_year  # None in the project library's reserve: no rounds
+        year_rounds = list(BudgetRound.objects.filter(cycle__year=year)) if year else []
         round_ = rounds.open_round(year_rounds)
         if round_ is None or not rounds.bound_by_figures(round_, year_rounds):
             raise WorkflowError(_("No round bound by control figures is open for this year."))

@@ -229,9 +229,10 @@ def approve_batch(
         raise WorkflowError(_("Choose at least one project for the batch."))
     with transaction.atomic():
         cycles = {project.budget_year for project in projects}
-        if len(cycles) != 1:
+        year = cycles.pop() if len(cycles) == 1 else None
+        if year is None:
             raise WorkflowError(_("A batch holds projects of one budget year only."))
-        cycle = BudgetCycle.objects.get(year=cycles.pop())
+        cycle = BudgetCycle.objects.get(year=year)
         batch_exists = WorkflowError(_("A batch named “%(name)s” exists already.") % {"name": name})
         if ApprovalBatch.objects.filter(cycle=cycle, name=name).exists():
             raise batch_exists

@@ -92,13 +92,7 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, reserve: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reserve = reserve or self.instance.in_reserve
-        if self.reserve:
-            for name in set(PROJECT_FIELDS) - set(RESERVE_FIELDS):
-                del self.fields[name]
-        else:
-            self.fields["budget_year"].required = True
-            if not self.instance.declared_from_library:
-                del self.fields["plan_deviation_reason"]
+        self._drop_what_does_not_apply()
         units = units_visible_to(user).filter(is_active=True)
         self.fields["organization"].queryset = units  # type: ignore[attr-defined]
         self.fields["organization"].empty_label = None  # type: ignore[attr-defined]
@@ -126,6 +120,32 @@ class ProjectForm(forms.ModelForm):
                 offset = plan.year - plan_start(self.instance)
                 if 0 <= offset < PLAN_YEARS:
                     self.initial[f"plan_{offset}"] = plan.amount
+        self._add_plan_fields()
+        for year_field in ("budget_year", "start_year", "end_year"):
+            if year_field in self.fields:
+                self.fields[year_field].widget.attrs.update({"min": 2000, "max": 2100})
+        # The code lists of the budget year (issue #20); the finance review needs them.
+        code_year = self.instance.budget_year if self.instance.pk else next_year
+        for kind, name in PROJECT_CODE_FIELDS.items():
+            if name not in self.fields:
+                continue
+            self.fields[name].queryset = ClassificationCode.objects.filter(  # type: ignore[attr-defined]
+                kind=kind, year=code_year
+            )
+
+    def _drop_what_does_not_apply(self) -> None:
+        """A reserve project has no year (nor its code lists); a project registered straight
+        into a year, no plan of an earlier year to depart from."""
+        if self.reserve:
+            for name in set(PROJECT_FIELDS) - set(RESERVE_FIELDS):
+                del self.fields[name]
+            return
+        self.fields["budget_year"].required = True
+        if not self.instance.declared_from_library:
+            del self.fields["plan_deviation_reason"]
+
+    def _add_plan_fields(self) -> None:
+        """The three years of the plan, from the budget year (the start year in the reserve)."""
         for offset in range(PLAN_YEARS):
             if self.reserve:
                 label = (
@@ -145,17 +165,6 @@ class ProjectForm(forms.ModelForm):
                 decimal_places=2,
                 validators=[amount_limit(label)],
                 required=offset == 0,
-            )
-        for year_field in ("budget_year", "start_year", "end_year"):
-            if year_field in self.fields:
-                self.fields[year_field].widget.attrs.update({"min": 2000, "max": 2100})
-        # The code lists of the budget year (issue #20); the finance review needs them.
-        code_year = self.instance.budget_year if self.instance.pk else next_year
-        for kind, name in PROJECT_CODE_FIELDS.items():
-            if name not in self.fields:
-                continue
-            self.fields[name].queryset = ClassificationCode.objects.filter(  # type: ignore[attr-defined]
-                kind=kind, year=code_year
             )
 
     def clean(self) -> dict[str, Any]:

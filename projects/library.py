@@ -120,7 +120,9 @@ def _codes_of_year(source: Project, project: Project, year: int) -> None:
     """The finance codes of ``source``'s year, as the same codes of ``year``'s lists where
     those have them (one query); empty otherwise, for the clerk to choose."""
     chosen = {
-        name: getattr(source, name) for name in PROJECT_CODE_FIELDS.values() if getattr(source, name)
+        name: getattr(source, name)
+        for name in PROJECT_CODE_FIELDS.values()
+        if getattr(source, name)
     }
     wanted = Q(pk__in=[])
     for code in chosen.values():

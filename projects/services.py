@@ -357,7 +357,7 @@ def plan_start(project: Project) -> int:
 def _snapshot(project: Project) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in PROJECT_FIELDS:
-        value = getattr(project, name, None)
+        value = getattr(project, name)
         values[name] = value.pk if hasattr(value, "pk") else value
     return values
 

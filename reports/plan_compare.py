@@ -34,9 +34,8 @@ def plan_vs_request(projects: QuerySet[Project], year: int) -> tuple[list[Compar
     """Per unit, the year's counted projects among ``projects`` (already scoped): their
     plan figures for ``year``, requested and approved amounts. Two queries."""
     plan = YearPlan.objects.filter(project=OuterRef("pk"), year=year).values("amount")[:1]
-    annotated = (
-        projects.filter(budget_year=year, state__in=COUNTED_STATES)
-        .annotate(planned=Coalesce(Subquery(plan, output_field=TOTAL), ZERO, output_field=TOTAL))
+    annotated = projects.filter(budget_year=year, state__in=COUNTED_STATES).annotate(
+        planned=Coalesce(Subquery(plan, output_field=TOTAL), ZERO, output_field=TOTAL)
     )
     data = (
         annotated.values("organization")

@@ -311,6 +311,7 @@ def test_the_lines_export_shows_the_latest_stage_decision_as_the_approved_amount
     project = _cut(at_finance, finance_reviewer, "350000")
     add_line(register(submitter, name="草稿"), submitter, "咨询", "30000")
     client.force_login(submitter)  # who sees the unit's draft too
+    assert project.budget_year is not None
     rows = rows_of(exported_lines(client, project.budget_year))
     approved = {(row[0], row[6]): row[10] for row in rows[1:]}
     [cut_line] = [v for (code, _name), v in approved.items() if code == project.code]

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from budgeting import services
 from budgeting.models import BudgetCycle
-from budgeting.tests.workflow_fixtures import cycle, make_ready  # noqa: F401
+from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
 from tests.e2e.test_smoke import log_in
