@@ -436,3 +436,57 @@ def test_the_plan_and_request_report_compares_per_unit_and_exports(
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0][:4] == ["Budget unit", "Projects", "Planned (yuan)", "Requested (yuan)"]
     assert values[1][2:4] == [1200000, 500000]
+
+
+def test_a_reserve_projects_pages_work_without_a_year(
+    client: Client, cycle: BudgetCycle, submitter: User
+) -> None:
+    project = reserve_ready(submitter)
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    detail = client.get(reverse("projects:detail", args=[project.code]))
+    assert "In the project library (reserve)" in detail.content.decode()
+    assert client.get(reverse("budgeting:review", args=[project.code])).status_code == 200
+    edit = client.get(reverse("projects:edit", args=[project.code]))
+    form = edit.context["form"]
+    assert "budget_year" not in form.fields and "functional_code" not in form.fields
+    assert form.initial["plan_0"] == Decimal("500000.00")  # the plan from its start year
+    response = client.post(
+        reverse("projects:create_reserve"),
+        {
+            **{
+                name: value
+                for name, value in project_fields(submitter.organization).items()
+                if name not in {"budget_year", "predecessor"} and value is not None
+            },
+            "organization": submitter.organization_id,
+            "contact_phone": "020-83134000",
+            "plan_0": "300000",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    created = Project.objects.exclude(pk=project.pk).get()
+    assert response["Location"] == reverse("projects:detail", args=[created.code])
+    assert (created.state, created.budget_year) == (ProjectState.RESERVE, None)
+    assert [(p.year, p.amount) for p in created.year_plans.all()] == [
+        (2027, Decimal("300000.00"))
+    ]
+
+
+def test_the_rolling_plan_query_count_does_not_grow_with_rows(
+    client: Client, submitter: User
+) -> None:
+    client.force_login(submitter)
+    url = reverse("library:plan")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"year": 2027}).status_code == 200
+        return len(queries)
+
+    register_reserve(submitter)
+    few = count()
+    for number in range(5):
+        register_reserve(submitter, name=f"储备{number}")
+        register(submitter, name=f"年度{number}")
+    assert count() == few
