@@ -21,6 +21,7 @@ transaction; refusals raise ``WorkflowError`` and change nothing.
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -127,29 +128,41 @@ def declare_for_year(project: Project, *, actor: User, year: int, expected_versi
 
 
 def _declare(project: Project, *, actor: User, year: int) -> Project:
-    transition = workflow.check_transition(project, Action.DECLARE)
+    return _move(
+        project,
+        actor=actor,
+        action=Action.DECLARE,
+        changes={"budget_year": year, "declared_from_library": True},
+        data={"year": year, "planned": project.plan_for(year)},
+    )
+
+
+def _move(
+    project: Project,
+    *,
+    actor: User,
+    action: Action,
+    changes: dict[str, Any],
+    data: dict[str, Any],
+) -> Project:
+    """Move the locked ``project`` by ``action`` of the transition table, with ``changes``
+    to its fields, and record the event with ``data`` (and the amounts and version)."""
+    transition = workflow.check_transition(project, action)
     from_state = project.state
-    project.budget_year = year
+    for name, value in changes.items():
+        setattr(project, name, value)
     project.state = transition.target
-    project.declared_from_library = True
     project.version += 1
     project.updated_at = timezone.now()
-    project.save(
-        update_fields=["budget_year", "state", "declared_from_library", "version", "updated_at"]
-    )
+    project.save(update_fields=[*changes, "state", "version", "updated_at"])
     record_event(
-        f"budgeting.project.{Action.DECLARE.value}",
+        f"budgeting.project.{action.value}",
         actor=actor,
         target=project,
         target_key=project.code,
         from_state=from_state,
         to_state=project.state,
-        data={
-            "year": year,
-            "requested_amount": project.requested_amount,
-            "planned": project.plan_for(year),
-            "version": project.version,
-        },
+        data={**data, "requested_amount": project.requested_amount, "version": project.version},
     )
     return project
 
@@ -198,34 +211,17 @@ def return_to_reserve(project: Project, *, actor: User, expected_version: int) -
         refused = return_refusal(locked, actor)
         if refused:
             raise WorkflowError(refused)
-        transition = workflow.check_transition(locked, Action.RETURN_TO_RESERVE)
-        from_state, year, approved = locked.state, locked.budget_year, locked.approved_amount
+        year, approved = locked.budget_year, locked.approved_amount
         dropped = drop_line_decisions(
             EstimateLine, lines=EstimateLine.objects.filter(project=locked)
         )
         Review.objects.filter(project=locked).update(stage=None, stage_entered_at=None)
-        locked.state = transition.target
-        locked.budget_year = None
-        locked.approved_amount = None
-        locked.version += 1
-        locked.updated_at = timezone.now()
-        locked.save(
-            update_fields=["state", "budget_year", "approved_amount", "version", "updated_at"]
-        )
-        record_event(
-            f"budgeting.project.{Action.RETURN_TO_RESERVE.value}",
+        _move(
+            locked,
             actor=actor,
-            target=locked,
-            target_key=locked.code,
-            from_state=from_state,
-            to_state=locked.state,
-            data={
-                "year": year,
-                "requested_amount": locked.requested_amount,
-                "approved_amount": approved,
-                "decisions_dropped": dropped,
-                "version": locked.version,
-            },
+            action=Action.RETURN_TO_RESERVE,
+            changes={"budget_year": None, "approved_amount": None},
+            data={"year": year, "approved_amount": approved, "decisions_dropped": dropped},
         )
     return locked
 

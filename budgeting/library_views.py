@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +28,7 @@ from projects import estimates, repricing
 from projects.library import library_projects, rolling_plan
 from projects.models import Project, ProjectState
 from projects.permissions import can_register_projects, get_project_for_user, projects_visible_to
+from projects.queries import search, sort_projects
 from projects.widgets import QuickSelect
 from ui.params import posted_version
 
@@ -37,7 +38,7 @@ SORTS = {
     "start": ("start_year", "code"),
     "amount": ("requested_amount", "code"),
     "year": ("budget_year", "code"),
-    "state": ("state", "code"),
+    "state": ("state_rank", "code"),  # workflow order (sort_projects ranks the states)
 }
 DEFAULT_SORT = "-amount"
 
@@ -73,13 +74,7 @@ class LibraryFilterForm(forms.Form):
         if not self.is_valid():
             return projects
         data = self.cleaned_data
-        if data["q"]:
-            text = data["q"].strip()
-            projects = projects.filter(Q(code__icontains=text) | Q(name__icontains=text))
-        if data["unit"]:
-            projects = projects.filter(
-                Q(organization=data["unit"]) | Q(organization__parent=data["unit"])
-            )
+        projects = search(projects, data["q"], data["unit"])
         if data["state"]:
             projects = projects.filter(state=data["state"])
         if data["start_year"]:
@@ -89,23 +84,17 @@ class LibraryFilterForm(forms.Form):
         return projects
 
 
-def _sorted(projects: QuerySet[Project], sort: str) -> tuple[QuerySet[Project], str]:
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
-    descending = sort.startswith("-")
-    return projects.order_by(*[f"-{c}" if descending else c for c in SORTS[key]]), sort
-
-
 @login_required
 def library_index(request: HttpRequest) -> HttpResponse:
     """项目库: the units' projects in the user's scope, the reserve and every year, with
     the buttons to declare each for an open year or return it to the reserve."""
     user = request_member(request)
     form = LibraryFilterForm(request.GET, user=user)
-    projects, sort = _sorted(
+    projects, sort = sort_projects(
         form.filter(library_projects(projects_visible_to(user)).select_related("predecessor")),
         request.GET.get("sort", ""),
+        SORTS,
+        DEFAULT_SORT,
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     years = library.declarable_years()
@@ -213,9 +202,7 @@ def rolling_plan_page(request: HttpRequest) -> HttpResponse:
     projects = projects_visible_to(user)
     if form.is_valid():
         first_year = form.cleaned_data["year"] or first_year
-        unit = form.cleaned_data["unit"]
-        if unit:
-            projects = projects.filter(Q(organization=unit) | Q(organization__parent=unit))
+        projects = search(projects, "", form.cleaned_data["unit"])
     years, rows, totals = rolling_plan(projects, first_year)
     return render(
         request,

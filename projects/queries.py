@@ -44,19 +44,24 @@ SORTS = {
 DEFAULT_SORT = "-updated"
 
 
+def search(projects: QuerySet[Project], text: str, unit: Any) -> QuerySet[Project]:
+    """The projects whose code or name contains ``text`` (if any), of ``unit`` and its
+    secondary units (if one): the lists' search box and unit filter."""
+    if text.strip():
+        text = text.strip()
+        projects = projects.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    if unit:
+        projects = projects.filter(Q(organization=unit) | Q(organization__parent=unit))
+    return projects
+
+
 def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> QuerySet[Project]:
     if not form.is_valid():
         return projects
     data = form.cleaned_data
-    if data["q"]:
-        text = data["q"].strip()
-        projects = projects.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    projects = search(projects, data["q"], data["unit"])
     if data["year"]:
         projects = projects.filter(budget_year=data["year"])
-    if data["unit"]:
-        projects = projects.filter(
-            Q(organization=data["unit"]) | Q(organization__parent=data["unit"])
-        )
     simple = {
         "level": "organization__level",
         "kind": "kind",
@@ -78,13 +83,19 @@ def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> Que
     return projects
 
 
-def sort_projects(projects: QuerySet[Project], sort: str) -> tuple[QuerySet[Project], str]:
-    """Order by a public sort key (``amount`` or ``-amount``); returns the key used."""
+def sort_projects(
+    projects: QuerySet[Project],
+    sort: str,
+    sorts: dict[str, tuple[str, ...]] = SORTS,
+    default: str = DEFAULT_SORT,
+) -> tuple[QuerySet[Project], str]:
+    """Order by a public sort key (``amount`` or ``-amount``) of ``sorts``; returns the key
+    used (``default`` for any other)."""
     key = sort.lstrip("-")
-    if key not in SORTS:
-        sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
+    if key not in sorts:
+        sort, key = default, default.lstrip("-")
     descending = sort.startswith("-")
-    ordering = [f"-{column}" if descending else column for column in SORTS[key]]
+    ordering = [f"-{column}" if descending else column for column in sorts[key]]
     if key == "state":
         projects = projects.annotate(state_rank=declared_order("state", ProjectState.values))
     return projects.order_by(*ordering), sort

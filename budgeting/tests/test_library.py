@@ -468,9 +468,7 @@ def test_a_reserve_projects_pages_work_without_a_year(
     created = Project.objects.exclude(pk=project.pk).get()
     assert response["Location"] == reverse("projects:detail", args=[created.code])
     assert (created.state, created.budget_year) == (ProjectState.RESERVE, None)
-    assert [(p.year, p.amount) for p in created.year_plans.all()] == [
-        (2027, Decimal("300000.00"))
-    ]
+    assert [(p.year, p.amount) for p in created.year_plans.all()] == [(2027, Decimal("300000.00"))]
 
 
 def test_the_rolling_plan_query_count_does_not_grow_with_rows(
