@@ -111,6 +111,18 @@ def return_refusal(project: Project, user: AnyUser) -> str | None:
     return None
 
 
+def library_actions(user: AnyUser, project: Project) -> dict[str, Any]:
+    """What the project library offers ``user`` on ``project`` (the review page's part):
+    the years to declare it for, and whether it may return to the reserve."""
+    years = declarable_years()
+    return {
+        "library_years": [
+            year for year in years if declare_refusal(project, user, year, years) is None
+        ],
+        "may_return_to_library": return_refusal(project, user) is None,
+    }
+
+
 def declare_for_year(project: Project, *, actor: User, year: int, expected_version: int) -> Project:
     """Declare ``project`` for ``year``'s budget: a reserve project moves into the year
     (DRAFT); a project of an earlier year is continued by a new draft of the year. Returns

@@ -203,15 +203,20 @@ def rolling_plan_page(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         first_year = form.cleaned_data["year"] or first_year
         projects = search(projects, "", form.cleaned_data["unit"])
-    years, rows, totals = rolling_plan(projects, first_year)
+    plan = rolling_plan(projects, first_year)
+    page = Paginator(plan.projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "budgeting/library_plan.html",
         {
             "filter_form": form,
-            "years": years,
-            "rows": rows,
-            "totals": totals,
+            "years": plan.years,
+            "page": page,
+            "rows": plan.rows(page.object_list),
+            "totals": plan.totals,
+            "query": query.urlencode(),
             "previous": first_year - 1,
             "next": first_year + 1,
         },

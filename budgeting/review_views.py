@@ -21,6 +21,7 @@ from accounts.permissions import request_member
 from audit.queries import history_of
 from budgeting import amounts, diff, enforcement, queues, round_changes, rounds, services, workflow
 from budgeting.forms import ActionForm, AllowanceForm, CutForm
+from budgeting.library import library_actions
 from budgeting.models import LineDecision, Review, ReviewStage
 from budgeting.permissions import (
     OFFERED_ORDER,
@@ -231,6 +232,7 @@ def _review_context(
         "figure": _figure(user, standing),
         "allowance_form": AllowanceForm() if can_allow_excess(user, standing) else None,
         "flagged_lines": [line for line in figures.lines if line.flag_labels],
+        **library_actions(user, project),
     }
 
 

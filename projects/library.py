@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -193,32 +193,50 @@ class PlanRow:
 
     @property
     def total(self) -> Decimal:
-        return sum((amount for amount in self.amounts if amount is not None), ZERO)
+        return _sum(self.amounts)
 
 
-def rolling_plan(
-    projects: QuerySet[Project], first_year: int
-) -> tuple[list[int], list[PlanRow], list[Decimal]]:
-    """The rolling three-year table from ``first_year``: each project of ``projects`` with
-    a plan figure in one of the years, its figure per year, and the column totals. Two
-    queries, whatever the rows."""
+@dataclass(frozen=True)
+class RollingPlan:
+    """The rolling three-year table from a first year: the projects with a plan figure in
+    one of its years (a queryset, to page), and the column totals over all of them."""
+
+    years: list[int]
+    projects: QuerySet[Project]
+    totals: list[Decimal]
+
+    def rows(self, projects: Iterable[Project]) -> list[PlanRow]:
+        """The rows of ``projects`` (a page of ``self.projects``): one query."""
+        projects = list(projects)
+        figures: dict[int, dict[int, Decimal]] = {}
+        for project_id, year, amount in YearPlan.objects.filter(
+            project__in=projects, year__in=self.years
+        ).values_list("project_id", "year", "amount"):
+            figures.setdefault(project_id, {})[year] = amount
+        return [
+            PlanRow(project, [figures.get(project.pk, {}).get(year) for year in self.years])
+            for project in projects
+        ]
+
+
+def rolling_plan(projects: QuerySet[Project], first_year: int) -> RollingPlan:
+    """The rolling three-year table of ``projects`` (already scoped) from ``first_year``:
+    each project with a plan figure in year N, N+1 or N+2, by unit and code, and the
+    column totals (one query; the rows' figures one more per page)."""
     years = list(range(first_year, first_year + PLAN_YEARS))
-    plans = (
-        YearPlan.objects.filter(project__in=projects, year__in=years)
-        .values_list("project_id", "year", "amount")
-        .order_by()
-    )
-    figures: dict[int, dict[int, Decimal]] = {}
-    for project_id, year, amount in plans:
-        figures.setdefault(project_id, {})[year] = amount
-    rows = [
-        PlanRow(project, [figures[project.pk].get(year) for year in years])
-        for project in projects.filter(pk__in=list(figures))
+    in_years = YearPlan.objects.filter(project=OuterRef("pk"), year__in=years)
+    planned = (
+        projects.filter(Exists(in_years))
         .select_related("organization")
         .order_by("organization__code", "code")
-    ]
-    totals = [_sum(row.amounts[index] for row in rows) for index in range(len(years))]
-    return years, rows, totals
+    )
+    sums = dict(
+        YearPlan.objects.filter(project__in=projects, year__in=years)
+        .values("year")
+        .annotate(total=Sum("amount"))
+        .values_list("year", "total")
+    )
+    return RollingPlan(years, planned, [sums.get(year, ZERO) for year in years])
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:

@@ -16,6 +16,7 @@ from accounts.models import Organization, User
 from audit.models import Event
 from budgeting import library, services
 from budgeting.models import BudgetCycle, LineDecision
+from budgeting.tests import test_transitions
 from budgeting.tests.workflow_fixtures import add_line, make_ready
 from budgeting.workflow import WorkflowError
 from projects import services as project_services
@@ -31,6 +32,13 @@ from projects.tests.factories import (
 from standards.demo import PROVINCE_CODE, seed_standards
 
 pytestmark = pytest.mark.django_db
+
+# The workflow's situations, reached as test_transitions reaches them.
+SITUATIONS, _reach, people = (
+    test_transitions.SITUATIONS,
+    test_transitions._reach,
+    test_transitions.people,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -488,3 +496,45 @@ def test_the_rolling_plan_query_count_does_not_grow_with_rows(
         register_reserve(submitter, name=f"储备{number}")
         register(submitter, name=f"年度{number}")
     assert count() == few
+
+
+@pytest.mark.parametrize("situation", [*SITUATIONS, "reserve"])
+def test_each_library_action_from_every_state(
+    ready_project: Project, people: dict[str, User], situation: str
+) -> None:
+    """Declaring for 2027 and returning to the reserve, from every state of a 2027 project
+    and from the reserve: only a reserve project is declared, only a rejected one returns
+    (an approved one only with nothing approved: test above); a refusal writes nothing."""
+    if situation == "reserve":
+        project = register_reserve(people["submitter"])
+    else:
+        project = _reach(situation, ready_project, people)
+    clerk = people["submitter"]
+    allowed = {
+        "declare": situation == "reserve",
+        "return": situation == "rejected",
+    }
+    for name, act in (
+        (
+            "declare",
+            lambda p: library.declare_for_year(
+                p, actor=clerk, year=2027, expected_version=p.version
+            ),
+        ),
+        (
+            "return",
+            lambda p: library.return_to_reserve(p, actor=clerk, expected_version=p.version),
+        ),
+    ):
+        project.refresh_from_db()
+        before = (project.state, project.budget_year, project.version, Event.objects.count())
+        if allowed[name]:
+            moved = act(project)
+            assert moved.version == before[2] + 1
+            assert Event.objects.count() == before[3] + 1
+            continue
+        with pytest.raises(WorkflowError):
+            act(project)
+        project.refresh_from_db()
+        after = (project.state, project.budget_year, project.version, Event.objects.count())
+        assert after == before
