@@ -101,8 +101,7 @@ def _reader(request: HttpRequest) -> QuerySet[Project]:
     client = client_of(request)
     if not can_read(client):
         raise HttpError(403, "This client may not read.")
-    # Budget requests only: a project in the library's reserve has no year yet (issue #17).
-    return projects_visible_to_client(client).filter(budget_year__isnull=False)
+    return projects_visible_to_client(client)
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:

@@ -40,7 +40,8 @@ def projects_visible_to_client(client: ApiClient) -> QuerySet[Project]:
     """Every API query of projects (and their lines, quotas, history) starts here."""
     if not client.is_active:
         return Project.objects.none()
-    return Project.objects.filter(client_scope(client))
+    # Budget requests only: a project in the library's reserve has no year yet (issue #17).
+    return Project.objects.filter(client_scope(client), budget_year__isnull=False)
 
 
 def get_project_for_client(client: ApiClient, code: str) -> Project:

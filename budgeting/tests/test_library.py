@@ -538,3 +538,16 @@ def test_each_library_action_from_every_state(
         project.refresh_from_db()
         after = (project.state, project.budget_year, project.version, Event.objects.count())
         assert after == before
+
+
+def test_the_library_actions_are_not_review_actions(
+    client: Client, cycle: BudgetCycle, submitter: User
+) -> None:
+    project = register_reserve(submitter)
+    client.force_login(submitter)
+    for action in ("declare", "return_to_reserve"):
+        response = client.post(
+            reverse("budgeting:act", args=[project.code, action]), {"version": project.version}
+        )
+        assert response.status_code == 404
+    assert Project.objects.get(pk=project.pk).state == ProjectState.RESERVE
