@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand
 from accounts import demo
 from accounts.models import Role
 from budgeting import demo as demo_review
-from budgeting import procurement_demo
-from budgeting import library_demo
+from budgeting import library_demo, procurement_demo
 from inventory import demo as inventory_demo
 from projects import demo as demo_projects
 from standards import demo as standards_demo

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_phone_validator'),
         ('classification', '0001_initial'),
-        ('projects', '0011_merge_20261205_1931'),
+        ('projects', '0012_single_source_justification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
