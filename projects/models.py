@@ -80,6 +80,8 @@ class ProjectState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Executed and finished (结项): its final figures are kept, no more contracts or payments.
+    CLOSED = "closed", _("Closed")
 
 
 EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED})
@@ -88,7 +90,13 @@ EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED})
 # "counted" filter they drill down to): submitted and still asking for money. A draft
 # is not submitted yet; a withdrawn or rejected project asks for nothing. A returned
 # project still counts: it is being revised, not dropped.
-COUNTED_STATES = (ProjectState.IN_REVIEW, ProjectState.RETURNED, ProjectState.APPROVED)
+# A closed project was approved and spent its money: it still counts.
+COUNTED_STATES = (
+    ProjectState.IN_REVIEW,
+    ProjectState.RETURNED,
+    ProjectState.APPROVED,
+    ProjectState.CLOSED,
+)
 
 
 class Project(models.Model):
