@@ -207,7 +207,7 @@ def payments_import(request: HttpRequest) -> HttpResponse:
                 request,
                 _(
                     "%(created)s payments imported; the file totals %(total)s yuan. "
-                    "%(unchanged)s 条已存在，未重复导入."
+                    "%(unchanged)s already recorded, not imported again."
                 )
                 % {
                     "created": result.created,

@@ -81,7 +81,7 @@ class ProjectState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     # Executed and finished (结项): its final figures are kept, no more contracts or payments.
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed out")
 
 
 EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED})

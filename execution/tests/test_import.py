@@ -144,7 +144,7 @@ def test_the_page_imports_and_says_what_was_there_already(
     first = client.post(url, {"file": SimpleUploadedFile("p.xlsx", content)}, follow=True)
     assert "2 payments imported" in first.content.decode()
     again = client.post(url, {"file": SimpleUploadedFile("p.xlsx", content)}, follow=True)
-    assert "2 条已存在，未重复导入" in again.content.decode()
+    assert "2 already recorded, not imported again" in again.content.decode()
     bad = client.post(
         url, {"file": SimpleUploadedFile("p.csv", b"x,y\r\n")}
     )

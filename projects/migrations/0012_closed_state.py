@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='project',
             name='state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('returned', 'Returned for revision'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn'), ('closed', 'Closed')], default='draft', max_length=20, verbose_name='state'),
+            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('returned', 'Returned for revision'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn'), ('closed', 'Closed out')], default='draft', max_length=20, verbose_name='state'),
         ),
     ]
