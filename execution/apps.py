@@ -8,7 +8,7 @@ class ExecutionConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.labels import register
-        from execution import receivers  # noqa: F401  # connects them
+        from execution import demo, receivers  # noqa: F401  # connects their receivers
 
         register(
             {
