@@ -62,9 +62,10 @@ def dashboard(
     paid_by = target.due_on if target else timezone.localdate()
     projects = with_execution(projects, paid_by=paid_by)
     if target is not None and not everything:
-        projects = projects.filter(rate__lt=target.rate)
-    units = list(
-        projects.order_by()
+        projects = projects.filter(rate__lt=target.rate)  # type: ignore[misc]
+    units: list[dict[str, Any]] = [
+        dict(row)
+        for row in projects.order_by()
         .values("organization__code", "organization__name")
         .annotate(
             projects=Count("pk"),
@@ -72,8 +73,10 @@ def dashboard(
             paid=Sum(F("paid_total")),
         )
         .order_by("organization__name")
+    ]
+    ordered = projects.select_related("organization").order_by(  # type: ignore[misc]
+        "organization__name", "rate", "code"
     )
-    ordered = projects.select_related("organization").order_by("organization__name", "rate", "code")
     page = Paginator(ordered, PAGE_SIZE).get_page(page_number)
     for row in units:
         approved = row["approved"] or Decimal("0")

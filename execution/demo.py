@@ -53,7 +53,9 @@ def seed_execution() -> str:
             _execute(project, clerk, PAID_SHARES[index % len(PAID_SHARES)], index)
         if projects:
             services.request_carry_over(
-                projects[0], actor=_clerk_of(projects[0], clerks), reason="系统联调延至次年，尾款结转。"
+                projects[0],
+                actor=_clerk_of(projects[0], clerks),
+                reason="系统联调延至次年，尾款结转。",
             )
             services.decide_carry_over(projects[0], actor=finance, approve=True)
         if len(projects) > 1:

@@ -51,7 +51,7 @@ def execution_of(project: Project) -> Execution:
     row = (
         Project.objects.filter(pk=project.pk)
         .annotate(**_sums())
-        .values("contracted_total", "paid_total", "carried_total")
+        .values("contracted_total", "paid_total", "carried_total")  # type: ignore[misc]
         .get()
     )
     return Execution(

@@ -94,13 +94,19 @@ class ImportForm(forms.Form):
 class TargetForm(forms.Form):
     year = forms.IntegerField(label=_("Budget year"), min_value=2000, max_value=2100)
     rate = forms.DecimalField(
-        label=_("Target execution rate (%)"), max_digits=5, decimal_places=2, min_value=0.01, max_value=100
+        label=_("Target execution rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0.01,
+        max_value=100,
     )
     due_on = forms.DateField(label=_("By"), widget=DATE)
 
 
 class DashboardFilterForm(forms.Form):
-    year = forms.IntegerField(label=_("Budget year"), min_value=2000, max_value=2100, required=False)
+    year = forms.IntegerField(
+        label=_("Budget year"), min_value=2000, max_value=2100, required=False
+    )
     unit = forms.ModelChoiceField(
         label=_("Budget unit"),
         queryset=Organization.objects.none(),
@@ -108,7 +114,9 @@ class DashboardFilterForm(forms.Form):
         to_field_name="code",
         empty_label=_("All units"),
     )
-    everything = forms.BooleanField(label=_("Show every project, not only those below the target"), required=False)
+    everything = forms.BooleanField(
+        label=_("Show every project, not only those below the target"), required=False
+    )
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

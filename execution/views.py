@@ -293,5 +293,5 @@ def target_set(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Execution target saved."))
         return redirect(f"{reverse('execution:progress')}?year={form.cleaned_data['year']}")
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(error) for error in errors))
     return redirect("execution:progress")

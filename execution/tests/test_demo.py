@@ -4,6 +4,7 @@ carried over, one closed; a second run changes nothing."""
 import pytest
 from django.core.management import call_command
 
+from accounts.models import User
 from audit.models import Event
 from execution.dashboard import dashboard
 from execution.models import CarryOver, CarryOverState, Closure, Payment
@@ -12,13 +13,13 @@ from projects.models import ProjectState
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_year_is_executed_in_part(django_user_model: type) -> None:
+def test_the_demo_year_is_executed_in_part() -> None:
     call_command("seed_demo")
     assert Payment.objects.exists()
     assert CarryOver.objects.get().state == CarryOverState.APPROVED
     closed = Closure.objects.get()
     assert closed.project.state == ProjectState.CLOSED
-    finance = django_user_model.objects.get(username="finance_reviewer")
+    finance = User.objects.get(username="finance_reviewer")
     behind = dashboard(finance, year=closed.project.budget_year)
     assert behind.target is not None and behind.page.paginator.count >= 2
     events = Event.objects.count()

@@ -137,7 +137,9 @@ def test_the_page_imports_and_says_what_was_there_already(
     client.cookies["django_language"] = "en"
     template = client.get(reverse("execution:import_template"))
     assert template.status_code == 200
-    headers = [c.value for c in next(load_workbook(io.BytesIO(template.content)).active.rows)]  # type: ignore[union-attr]
+    sheet = load_workbook(io.BytesIO(template.content)).active
+    assert sheet is not None
+    headers = [c.value for c in next(sheet.rows)]
     assert tuple(headers) == payment_file.HEADERS
     url = reverse("execution:import")
     content = workbook(good_rows(approved.code))
@@ -145,9 +147,7 @@ def test_the_page_imports_and_says_what_was_there_already(
     assert "2 payments imported" in first.content.decode()
     again = client.post(url, {"file": SimpleUploadedFile("p.xlsx", content)}, follow=True)
     assert "2 already recorded, not imported again" in again.content.decode()
-    bad = client.post(
-        url, {"file": SimpleUploadedFile("p.csv", b"x,y\r\n")}
-    )
+    bad = client.post(url, {"file": SimpleUploadedFile("p.csv", b"x,y\r\n")})
     assert bad.status_code == 400
     assert "row 1, column A" in bad.content.decode()
     clerk = Client()

@@ -78,9 +78,7 @@ def test_carry_over_and_closure_through_the_pages(
     approved: Project, submitter: User, finance_reviewer: User
 ) -> None:
     page, finance = browser(submitter), browser(finance_reviewer)
-    page.post(
-        reverse("execution:carry_over_request", args=[approved.code]), {"reason": "工期延后"}
-    )
+    page.post(reverse("execution:carry_over_request", args=[approved.code]), {"reason": "工期延后"})
     refused = finance.post(
         reverse("execution:carry_over_decide", args=[approved.code]), {"decision": "refuse"}
     )
@@ -88,7 +86,7 @@ def test_carry_over_and_closure_through_the_pages(
     finance.post(
         reverse("execution:carry_over_decide", args=[approved.code]), {"decision": "approve"}
     )
-    assert approved.carry_over.state == CarryOverState.APPROVED  # type: ignore[attr-defined]
+    assert approved.carry_over.state == CarryOverState.APPROVED
     approved.refresh_from_db()
     stale = finance.post(
         reverse("execution:close", args=[approved.code]), {"version": approved.version - 1}
@@ -161,9 +159,7 @@ def test_the_dashboard_lists_projects_below_target_in_constant_queries(
     assert queries() == few
     assert "Page 1 of 3" in finance.get(url).content.decode()
     # Paid over the target: off the list (unless asked for every project).
-    services.record_payment(
-        approved, actor=submitter, amount=Decimal("250000.00"), paid_on=DAY
-    )
+    services.record_payment(approved, actor=submitter, amount=Decimal("250000.00"), paid_on=DAY)
     listed = finance.get(url + "&unit=" + approved.organization.code).content.decode()
     assert approved.code not in listed
     everything = finance.get(url + "&everything=on").content.decode()

@@ -4,6 +4,7 @@ each refusal, the over-approval reason, closure blocking writes, history rows.""
 import datetime
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -37,10 +38,10 @@ def contract(project: Project, clerk: User, amount: str, **more: str) -> Contrac
     )
 
 
-def pay(project: Project, clerk: User, amount: str, **more: object) -> Payment:
+def pay(project: Project, clerk: User, amount: str, **more: Any) -> Payment:
     return services.record_payment(
         project, actor=clerk, amount=Decimal(amount), paid_on=DAY, **more
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_the_clerk_records_a_contract_and_a_payment_with_history(
@@ -161,7 +162,7 @@ def test_carry_over_requested_then_approved_at_the_unspent_amount(
     with pytest.raises(ExecutionError, match="No carry-over request"):
         services.decide_carry_over(approved, actor=finance_reviewer, approve=True)
     # What was carried over is no longer this year's to spend.
-    with pytest.raises(ExecutionError, match="more than the approved 150,000.00"):
+    with pytest.raises(ExecutionError, match=r"more than the approved 150,000\.00"):
         pay(approved, submitter, "0.01")
     events = Event.objects.filter(event_type__startswith="execution.carry_over").order_by("pk")
     assert [e.event_type for e in events] == [
