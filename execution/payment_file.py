@@ -212,15 +212,14 @@ def _amount(value: Any) -> Decimal | str:  # noqa: PLR0911  # one return per che
     """The amount, or what is wrong with it."""
     if value is None:
         return _("The amount is missing.")
-    not_amount = _("Not an amount: %(value)s.") % {"value": value}
     if isinstance(value, bool | datetime.date):
-        return not_amount
+        return _not_amount(value)
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        return not_amount
+        return _not_amount(value)
     if not amount.is_finite():
-        return not_amount
+        return _not_amount(value)
     try:
         check_amount(amount, HEADERS[2])
     except PricingError as error:
@@ -228,6 +227,10 @@ def _amount(value: Any) -> Decimal | str:  # noqa: PLR0911  # one return per che
     if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         return _("An amount above zero, with at most two decimal places (fen).")
     return amount
+
+
+def _not_amount(value: Any) -> str:
+    return _("Not an amount: %(value)s.") % {"value": value}
 
 
 def _date(value: Any) -> datetime.date | str:

@@ -10,16 +10,18 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import BooleanField, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from audit.services import record_event
+from audit.services import record_event, record_events
 from budgeting.workflow import LifeAction, Transition, WorkflowError, check_transition
 from execution import payment_file
 from execution.figures import execution_of
-from execution.limits import ZERO, over_approval
+from execution.limits import ZERO, Totals, excess, over_approval, paid_by_contract
 from execution.models import (
     CarryOver,
     CarryOverState,
@@ -29,6 +31,7 @@ from execution.models import (
     Payment,
 )
 from execution.permissions import can_record_execution, import_scope, is_finance
+from ops.bulk import copy_objects
 from projects.models import Project, ProjectState
 from standards.pricing import PricingError, check_amount
 
@@ -94,8 +97,8 @@ def record_batch(
         new_contracts = _contracts(contracts, locked, problems)
         known = {
             contract.reference: contract
-            for contract in Contract.objects.filter(
-                reference__in=[p.contract_reference for p in payments if p.contract_reference]
+            for contract in _with_references(
+                Contract, [p.contract_reference for p in payments if p.contract_reference]
             )
         }
         known.update({contract.reference: contract for contract in new_contracts})
@@ -107,30 +110,46 @@ def record_batch(
         if problems:
             raise BatchRefusedError(problems)
         Contract.objects.bulk_create(new_contracts)
-        # A payment of a contract new in this batch takes its id from the saved object.
-        Payment.objects.bulk_create(new_payments)
+        for payment in new_payments:
+            # A payment of a contract new in this batch takes its id from the saved object.
+            payment.contract_id = payment.contract.pk if payment.contract else None
+        # COPY: a treasury file may hold a hundred thousand payments (ops.bulk).
+        copy_objects(Payment, new_payments)
         new_of: dict[int, tuple[list[Contract], list[Payment]]] = {}
         for contract in new_contracts:
             new_of.setdefault(contract.project_id, ([], []))[0].append(contract)
         for payment in new_payments:
             new_of.setdefault(payment.project_id, ([], []))[1].append(payment)
-        for code, project in locked.items():
-            mine_c, mine_p = new_of.get(project.pk, ([], []))
-            if mine_c or mine_p:
-                record_event(
-                    "execution.batch.recorded",
-                    actor=actor,
-                    target=project,
-                    target_key=code,
-                    comment=source[:200],
-                    data={
-                        "contracts": [[c.reference, c.amount] for c in mine_c],
-                        "payments": [[p.reference, p.amount] for p in mine_p],
-                        "paid": sum((p.amount for p in mine_p), ZERO),
-                    },
-                )
+        record_events(
+            {
+                "event_type": "execution.batch.recorded",
+                "actor": actor,
+                "target": project,
+                "target_key": code,
+                "comment": source[:200],
+                "data": {
+                    "contracts": [[c.reference, c.amount] for c in mine_c],
+                    "payments": [[p.reference, p.amount] for p in mine_p],
+                    "paid": sum((p.amount for p in mine_p), ZERO),
+                },
+            }
+            for code, project in locked.items()
+            for mine_c, mine_p in [new_of.get(project.pk, ([], []))]
+            if mine_c or mine_p
+        )
     created = len(new_contracts) + len(new_payments)
     return BatchResult(created=created, unchanged=len(contracts) + len(payments) - created)
+
+
+def _with_references(model: type[Contract] | type[Payment], references: list[str]) -> Any:
+    """The rows of ``model`` with these references, the list passed as one array
+    (``reference__in`` would spell out a hundred thousand placeholders)."""
+    if not references:
+        return model.objects.none()
+    # Constant SQL, the references a bound parameter.
+    return model.objects.filter(
+        RawSQL("reference = ANY(%s)", (references,), output_field=BooleanField())
+    )
 
 
 def _project(
@@ -148,9 +167,12 @@ def _project(
     return project
 
 
+THE_AMOUNT = gettext_lazy("The amount")
+
+
 def _amount(amount: Decimal, where: str, problems: list[tuple[str, str]]) -> None:
     try:
-        check_amount(amount, _("The amount"))
+        check_amount(amount, THE_AMOUNT)
     except PricingError as error:
         problems.append((f"{where}.amount", error.message))
         return
@@ -169,9 +191,7 @@ def _unique(reference: str, seen: set[str], where: str, problems: list[tuple[str
 def _contracts(
     items: list[ContractIn], locked: dict[str, Project], problems: list[tuple[str, str]]
 ) -> list[Contract]:
-    existing = {
-        c.reference: c for c in Contract.objects.filter(reference__in=[i.reference for i in items])
-    }
+    existing = {c.reference: c for c in _with_references(Contract, [i.reference for i in items])}
     seen: set[str] = set()
     new = []
     for index, item in enumerate(items):
@@ -203,9 +223,7 @@ def _payments(
     contracts: dict[str, Any],
     problems: list[tuple[str, str]],
 ) -> list[Payment]:
-    existing = {
-        p.reference: p for p in Payment.objects.filter(reference__in=[i.reference for i in items])
-    }
+    existing = {p.reference: p for p in _with_references(Payment, [i.reference for i in items])}
     seen: set[str] = set()
     new = []
     for index, item in enumerate(items):
@@ -248,41 +266,49 @@ def _within_approval(
     payments: list[Payment],
     problems: list[tuple[str, str]],
 ) -> None:
-    """Each project's new rows against what it may spend (``limits.over_approval``),
-    reported at the project's first new row (``contracts[i]`` or ``payments[i]``)."""
+    """Each project's new rows against what it may spend (``limits.excess``), reported
+    at the project's first new row (``contracts[i]`` or ``payments[i]``). Four queries
+    for any number of projects."""
     by_project: dict[int, tuple[list[Contract], list[Payment]]] = {}
     for contract in contracts:
         by_project.setdefault(contract.project_id, ([], []))[0].append(contract)
     for payment in payments:
         by_project.setdefault(payment.project_id, ([], []))[1].append(payment)
+    totals = Totals.of(by_project)
+    on_contracts = [p for p in payments if p.contract is not None]
+    before = paid_by_contract({p.contract.pk for p in on_contracts if p.contract.pk})  # type: ignore[union-attr]
     index_of = (
         {item.reference: i for i, item in enumerate(items[0])},
         {item.reference: i for i, item in enumerate(items[1])},
     )
+    new_on: dict[int, dict[str, tuple[Contract, Decimal]]] = {}
+    for payment in on_contracts:
+        contract = payment.contract
+        assert contract is not None
+        mine = new_on.setdefault(payment.project_id, {})
+        paid = mine.get(contract.reference, (contract, ZERO))[1]
+        mine[contract.reference] = (contract, paid + payment.amount)
     for project in projects:
         if project.pk not in by_project:
             continue
         mine_c, mine_p = by_project[project.pk]
-        per_contract: dict[str, tuple[Contract, Decimal]] = {}
-        for payment in mine_p:
-            if payment.contract is not None:
-                contract, paid = per_contract.get(
-                    payment.contract.reference, (payment.contract, ZERO)
-                )
-                per_contract[contract.reference] = (contract, paid + payment.amount)
-        excess = over_approval(
+        found = excess(
             project,
+            totals,
             contracts=sum((c.amount for c in mine_c), ZERO),
             payments=sum((p.amount for p in mine_p), ZERO),
-            per_contract=per_contract,
+            per_contract=[
+                (contract, before.get(contract.pk, ZERO) if contract.pk else ZERO, new)
+                for contract, new in new_on.get(project.pk, {}).values()
+            ],
         )
-        if excess:
+        if found:
             kind, at = (
                 ("payments", index_of[1][mine_p[0].reference])
                 if mine_p
                 else ("contracts", index_of[0][mine_c[0].reference])
             )
-            problems.append((f"{kind}[{at}].amount", " ".join(excess)))
+            problems.append((f"{kind}[{at}].amount", " ".join(found)))
 
 
 def closed_message() -> str:
@@ -366,9 +392,8 @@ def record_payment(
         _check_amount(amount)
         if contract is not None and contract.project_id != locked.pk:
             raise ExecutionError(_("No such contract of this project."), field="contract")
-        per_contract = {contract.reference: (contract, amount)} if contract else None
         reason = _reason_for(
-            over_approval(locked, payments=amount, per_contract=per_contract),
+            over_approval(locked, payments=amount, contract=contract),
             over_approval_reason.strip(),
         )
         payment = Payment.objects.create(
