@@ -31,7 +31,7 @@ from execution.models import (
     Payment,
 )
 from execution.permissions import can_record_execution, import_scope, is_finance
-from ops.bulk import copy_objects
+from ops.bulk import copy_rows
 from projects.models import Project, ProjectState
 from standards.pricing import PricingError, check_amount
 
@@ -110,16 +110,19 @@ def record_batch(
         if problems:
             raise BatchRefusedError(problems)
         Contract.objects.bulk_create(new_contracts)
-        for payment in new_payments:
-            # A payment of a contract new in this batch takes its id from the saved object.
-            payment.contract_id = payment.contract.pk if payment.contract else None
-        # COPY: a treasury file may hold a hundred thousand payments (ops.bulk).
-        copy_objects(Payment, new_payments)
-        new_of: dict[int, tuple[list[Contract], list[Payment]]] = {}
-        for contract in new_contracts:
-            new_of.setdefault(contract.project_id, ([], []))[0].append(contract)
-        for payment in new_payments:
-            new_of.setdefault(payment.project_id, ([], []))[1].append(payment)
+        now = timezone.now()
+        # COPY: a treasury file may hold a hundred thousand payments (ops.bulk). A payment
+        # of a contract new in this batch takes its id from the contract just saved.
+        copy_rows(
+            Payment,
+            (
+                (p.reference, p.project_id, p.contract.pk if p.contract else None, p.amount,
+                 p.paid_on, now, actor.pk if actor else None, "")
+                for p in new_payments
+            ),
+            PAYMENT_COLUMNS,
+        )  # fmt: skip
+        new_of = _by_project(new_contracts, new_payments)
         record_events(
             {
                 "event_type": "execution.batch.recorded",
@@ -128,8 +131,8 @@ def record_batch(
                 "target_key": code,
                 "comment": source[:200],
                 "data": {
-                    "contracts": [[c.reference, c.amount] for c in mine_c],
-                    "payments": [[p.reference, p.amount] for p in mine_p],
+                    "contracts": [[c.reference, str(c.amount)] for c in mine_c],
+                    "payments": [[p.reference, str(p.amount)] for p in mine_p],
                     "paid": sum((p.amount for p in mine_p), ZERO),
                 },
             }
@@ -139,6 +142,9 @@ def record_batch(
         )
     created = len(new_contracts) + len(new_payments)
     return BatchResult(created=created, unchanged=len(contracts) + len(payments) - created)
+
+
+SEPARATOR = "\x1f"  # ASCII unit separator
 
 
 def _with_references(model: type[Contract] | type[Payment], references: list[str]) -> Any:
@@ -217,12 +223,30 @@ def _contracts(
     return new
 
 
+@dataclass(slots=True)
+class NewPayment:
+    """A payment of a batch to write: a plain row, not a model object (a treasury file
+    holds a hundred thousand of them, written with COPY)."""
+
+    reference: str
+    project_id: int
+    contract: Contract | None
+    amount: Decimal
+    paid_on: datetime.date
+
+
+PAYMENT_COLUMNS = (
+    "reference", "project_id", "contract_id", "amount", "paid_on", "recorded_at",
+    "recorded_by_id", "over_approval_reason",
+)  # fmt: skip
+
+
 def _payments(
     items: list[PaymentIn],
     locked: dict[str, Project],
     contracts: dict[str, Any],
     problems: list[tuple[str, str]],
-) -> list[Payment]:
+) -> list["NewPayment"]:
     existing = {p.reference: p for p in _with_references(Payment, [i.reference for i in items])}
     seen: set[str] = set()
     new = []
@@ -240,15 +264,7 @@ def _payments(
             continue
         old = existing.get(item.reference)
         if old is None:
-            new.append(
-                Payment(
-                    reference=item.reference,
-                    project=project,
-                    contract=contract,
-                    amount=item.amount,
-                    paid_on=item.paid_on,
-                )
-            )
+            new.append(NewPayment(item.reference, project.pk, contract, item.amount, item.paid_on))
         elif (old.project_id, old.amount, old.paid_on, old.contract_id) != (
             project.pk,
             item.amount,
@@ -259,21 +275,28 @@ def _payments(
     return new
 
 
+def _by_project(
+    contracts: list[Contract], payments: list[NewPayment]
+) -> dict[int, tuple[list[Contract], list[NewPayment]]]:
+    grouped: dict[int, tuple[list[Contract], list[NewPayment]]] = {}
+    for contract in contracts:
+        grouped.setdefault(contract.project_id, ([], []))[0].append(contract)
+    for payment in payments:
+        grouped.setdefault(payment.project_id, ([], []))[1].append(payment)
+    return grouped
+
+
 def _within_approval(
     projects: Any,
     items: tuple[list[ContractIn], list[PaymentIn]],
     contracts: list[Contract],
-    payments: list[Payment],
+    payments: list[NewPayment],
     problems: list[tuple[str, str]],
 ) -> None:
     """Each project's new rows against what it may spend (``limits.excess``), reported
     at the project's first new row (``contracts[i]`` or ``payments[i]``). Four queries
     for any number of projects."""
-    by_project: dict[int, tuple[list[Contract], list[Payment]]] = {}
-    for contract in contracts:
-        by_project.setdefault(contract.project_id, ([], []))[0].append(contract)
-    for payment in payments:
-        by_project.setdefault(payment.project_id, ([], []))[1].append(payment)
+    by_project = _by_project(contracts, payments)
     totals = Totals.of(by_project)
     on_contracts = [p for p in payments if p.contract is not None]
     before = paid_by_contract({p.contract.pk for p in on_contracts if p.contract.pk})  # type: ignore[union-attr]
