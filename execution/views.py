@@ -82,42 +82,44 @@ def _refused(form: Any, error: ExecutionError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-@login_required
-@require_POST
-def contract_add(request: HttpRequest, code: str) -> HttpResponse:
+def _clerk_post(
+    request: HttpRequest, code: str, form_class: Any, *, record: Any, done: str, key: str
+) -> HttpResponse:
+    """The clerk's contract or payment form: the unit's submitters only, refusals beside
+    the field they are about."""
     user = request_member(request)
     project = get_project_for_user(user, code)
     if not can_record_execution(user, project):
         raise PermissionDenied
-    form = ContractForm(request.POST)
+    extra = {"project": project} if form_class is PaymentForm else {}
+    form = form_class(request.POST, **extra)
     if form.is_valid():
         try:
-            services.record_contract(project, actor=user, **form.cleaned_data)
+            record(project, actor=user, **form.cleaned_data)
         except ExecutionError as error:
             _refused(form, error)
         else:
-            messages.success(request, _("Contract recorded."))
-            return _done(project, "#contracts-title")
-    return _render_project(request, project, status=400, contract_form=form)
+            messages.success(request, done)
+            return _done(project, f"#{key.split('_', maxsplit=1)[0]}s-title")
+    return _render_project(request, project, status=400, **{key: form})
+
+
+@login_required
+@require_POST
+def contract_add(request: HttpRequest, code: str) -> HttpResponse:
+    return _clerk_post(
+        request, code, ContractForm, record=services.record_contract,
+        done=_("Contract recorded."), key="contract_form",
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def payment_add(request: HttpRequest, code: str) -> HttpResponse:
-    user = request_member(request)
-    project = get_project_for_user(user, code)
-    if not can_record_execution(user, project):
-        raise PermissionDenied
-    form = PaymentForm(request.POST, project=project)
-    if form.is_valid():
-        try:
-            services.record_payment(project, actor=user, **form.cleaned_data)
-        except ExecutionError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Payment recorded."))
-            return _done(project, "#payments-title")
-    return _render_project(request, project, status=400, payment_form=form)
+    return _clerk_post(
+        request, code, PaymentForm, record=services.record_payment,
+        done=_("Payment recorded."), key="payment_form",
+    )  # fmt: skip
 
 
 @login_required

@@ -15,7 +15,7 @@ def copy_rows(
     constraints apply as to any insert; ids are not read back."""
     quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in columns]
-    names = ", ".join(quote(field.column) for field in fields)  # type: ignore[union-attr]
+    names = ", ".join(quote(str(field.column)) for field in fields)  # type: ignore[union-attr]
     # Names from the model's metadata, quoted; no user text reaches the statement.
     statement = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"  # nosec B608
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
