@@ -90,6 +90,9 @@ EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED})
 # "counted" filter they drill down to): submitted and still asking for money. A draft
 # is not submitted yet; a withdrawn or rejected project asks for nothing. A returned
 # project still counts: it is being revised, not dropped.
+# Approved (批复), whether still executed or closed since (结项): what approved totals,
+# quotas and last year's figures count.
+APPROVED_STATES = (ProjectState.APPROVED, ProjectState.CLOSED)
 # A closed project was approved and spent its money: it still counts.
 COUNTED_STATES = (
     ProjectState.IN_REVIEW,
