@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0011_merge_20261205_1931'),
+        ('projects', '0012_single_source_justification'),
     ]
 
     operations = [
