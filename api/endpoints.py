@@ -31,7 +31,7 @@ from api.permissions import (
 from audit.models import Event
 from budgeting.models import LineDecision
 from execution import services as execution
-from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
+from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project, ProjectState
 from reports import summary as summaries
 from standards.catalogue import VISIBLE_STATUSES, sets_with_lineage
 from standards.models import ServiceItem
@@ -198,7 +198,7 @@ def _lines(lines: QuerySet[EstimateLine]) -> QuerySet[EstimateLine]:
 
 
 def _line(line: Any) -> dict[str, Any]:
-    approved = line.project.state == ProjectState.APPROVED
+    approved = line.project.state in APPROVED_STATES
     return {
         "id": line.pk,
         "project_code": line.project.code,
@@ -294,10 +294,11 @@ def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> d
         _filtered(
             _reader(request),
             year=filters.year,
-            state=ProjectState.APPROVED,
+            state=None,
             unit=filters.unit,
             changed_since=filters.changed_since,
         )
+        .filter(state__in=APPROVED_STATES)
         .select_related("organization", *CODE_FIELDS.values())
         .annotate(fin_audit=Coalesce(Subquery(fin_audit, output_field=MONEY), ZERO))
     )

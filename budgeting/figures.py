@@ -43,7 +43,13 @@ from budgeting.models import (
 from budgeting.notifications import send_notification
 from budgeting.permissions import can_manage_rounds
 from budgeting.workflow import WorkflowError
-from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectKind, ProjectState
+from projects.models import (
+    APPROVED_STATES,
+    COUNTED_STATES,
+    EstimateLine,
+    Project,
+    ProjectKind,
+)
 from standards.pricing import PricingError, check_amount
 
 ZERO = Decimal("0.00")
@@ -205,7 +211,7 @@ def load_basis(cycle: BudgetCycle, units: Iterable[Organization]) -> Basis:
                     ProjectFigures(code, name, kind, requested, reviewed_of.get(pk, ZERO)),
                 )
     last_year = (
-        Project.objects.filter(budget_year=cycle.year - 1, state=ProjectState.APPROVED)
+        Project.objects.filter(budget_year=cycle.year - 1, state__in=APPROVED_STATES)
         .annotate(primary=Coalesce("organization__parent_id", "organization_id"))
         .filter(primary__in=by_id)
         .values("primary")

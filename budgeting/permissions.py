@@ -452,6 +452,7 @@ def can_allow_excess(user: AnyUser, standing: Standing) -> bool:
     figure (``round_changes.allow_excess`` decides again, under lock)."""
     if not sees_every_control_figure(user) or standing.project.state in (
         ProjectState.APPROVED,
+        ProjectState.CLOSED,
         ProjectState.REJECTED,
     ):
         return False

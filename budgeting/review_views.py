@@ -43,6 +43,7 @@ from projects.models import Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.queries import returns_of
 from projects.readiness import still_needed
+from projects.signals import panels
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
 
@@ -233,6 +234,8 @@ def _review_context(
         "allowance_form": AllowanceForm() if can_allow_excess(user, standing) else None,
         "flagged_lines": [line for line in figures.lines if line.flag_labels],
         **library_actions(user, project),
+        # Cards of the layers above: a continuing project's predecessor's figures.
+        "panels": panels(project, "review", user),
     }
 
 

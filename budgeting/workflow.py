@@ -28,13 +28,21 @@ class Action(models.TextChoices):
     RETURN_TO_RESERVE = "return_to_reserve", gettext_lazy("Return to the project library")
 
 
+class LifeAction(models.TextChoices):
+    """What happens to an approved project after the review (the ``execution`` app's
+    actions): kept apart from ``Action`` so the review page never offers them."""
+
+    CARRY_OVER = "carry_over", gettext_lazy("Carry over (结转)")
+    CLOSE = "close", gettext_lazy("Close (结项)")
+
+
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[ProjectState]
     target: ProjectState  # for RETURN to the previous stage the state stays IN_REVIEW
 
 
-TRANSITIONS: dict[Action, Transition] = {
+TRANSITIONS: dict[Action | LifeAction, Transition] = {
     # A withdrawn request is the submitter's again, like a returned one.
     Action.SUBMIT: Transition(frozenset({S.DRAFT, S.RETURNED, S.WITHDRAWN}), S.IN_REVIEW),
     Action.PASS: Transition(frozenset({S.IN_REVIEW}), S.IN_REVIEW),
@@ -45,6 +53,10 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.DECLARE: Transition(frozenset({S.RESERVE}), S.DRAFT),
     # From APPROVED only when cut to zero (budgeting.library.return_refusal).
     Action.RETURN_TO_RESERVE: Transition(frozenset({S.REJECTED, S.APPROVED}), S.RESERVE),
+    # After approval: the unspent amount carried over stays with the approved project;
+    # a closed project is executed and finished (execution.services).
+    LifeAction.CARRY_OVER: Transition(frozenset({S.APPROVED}), S.APPROVED),
+    LifeAction.CLOSE: Transition(frozenset({S.APPROVED}), S.CLOSED),
 }
 
 # Actions that need a written reason, kept in the history.
@@ -61,7 +73,7 @@ class WorkflowError(Exception):
         self.field = field
 
 
-def check_transition(project: Project, action: Action) -> Transition:
+def check_transition(project: Project, action: Action | LifeAction) -> Transition:
     transition = TRANSITIONS[action]
     if project.state not in transition.sources:
         raise WorkflowError(

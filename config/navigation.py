@@ -50,6 +50,14 @@ def items_for(request: HttpRequest) -> list[NavItem]:
             frozenset({"reports:summary", "reports:review_figures"}),
         )
     )
+    # Everyone follows the execution of what they see: finance all, a unit its own.
+    items.append(
+        NavItem(
+            _("Execution progress"),
+            reverse("execution:progress"),
+            frozenset({"execution:progress", "execution:import"}),
+        )
+    )
     if can_manage_rounds(user):
         items.append(
             NavItem(

@@ -4,6 +4,7 @@ Each row carries the treasury's own reference, unique, so a batch sent twice fin
 its rows already there and changes nothing (``execution.services.record_batch``).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +20,14 @@ class Contract(models.Model):
     amount = money_field(_("contract amount"))
     signed_on = models.DateField(_("signed on"))
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Who typed it in (None: the treasury's batch) and, when it takes the project's
+    # contracts past the approved amount, why (``execution.services``).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    over_approval_reason = models.TextField(
+        _("reason for exceeding the approved amount"), blank=True
+    )
 
     class Meta:
         verbose_name = _("contract")
@@ -41,6 +50,12 @@ class Payment(models.Model):
     amount = money_field(_("amount paid"))
     paid_on = models.DateField(_("paid on"))
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    over_approval_reason = models.TextField(
+        _("reason for exceeding the approved amount"), blank=True
+    )
 
     class Meta:
         verbose_name = _("payment")
@@ -52,3 +67,88 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount}"
+
+
+class ExecutionTarget(models.Model):
+    """Finance's target for a budget year: by ``due_on``, every approved project of the
+    year should have paid at least ``rate`` % of its approved amount (e.g. 50 % by
+    30 September); the dashboard lists those below it."""
+
+    year = models.PositiveSmallIntegerField(_("budget year"), unique=True)
+    rate = models.DecimalField(_("target execution rate (%)"), max_digits=5, decimal_places=2)
+    due_on = models.DateField(_("by"))
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("execution target")
+        verbose_name_plural = _("execution targets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gt=0) & Q(rate__lte=100), name="execution_target_rate_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.rate}% / {self.due_on}"
+
+
+class CarryOverState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class CarryOver(models.Model):
+    """A request to carry an approved project's unspent amount (approved − paid) over
+    to the next budget year (结转): the unit asks with a reason, finance decides. One
+    per project; a refused one may be asked again (the same row, its history kept)."""
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="carry_over")
+    amount = money_field(_("amount carried over"))
+    to_year = models.PositiveSmallIntegerField(_("carried over to"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=CarryOverState.choices, default=CarryOverState.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("carry-over")
+        verbose_name_plural = _("carry-overs")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="carry_over_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} → {self.to_year}: {self.amount}"
+
+
+class Closure(models.Model):
+    """A finished project's final figures (结项), frozen when it was closed."""
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="closure")
+    approved = money_field(_("approved amount"))
+    contracted = money_field(_("contracted"))
+    paid = money_field(_("paid"))
+    carried_over = money_field(_("carried over"))
+    comment = models.TextField(_("comment"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+
+    def __str__(self) -> str:
+        return f"{self.project_id} closed {self.closed_at:%Y-%m-%d}"

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from inventory.models import (
     UnitSurvey,
 )
 from inventory.permissions import can_fill_survey, can_run_surveys, fillers_of
+from ops.bulk import copy_objects
 from standards.pricing import PricingError, check_amount
 
 
@@ -314,23 +315,11 @@ def send_reminders(campaign: SurveyCampaign, *, actor: User) -> int:
 
 
 def _copy_rows(model: type[models.Model], survey: UnitSurvey, rows: Sequence[models.Model]) -> None:
-    """Write ``rows`` of ``model`` into ``survey`` with PostgreSQL's COPY, in the caller's
-    transaction. A workbook may hold tens of thousands of devices: COPY writes them in
-    a fraction of ``bulk_create``'s time (docs/performance.md), and the table's checks
-    and constraints apply as to any insert. The rows were checked before (the reader,
-    ``_check_row``); their ids are not read back, as nothing needs them."""
-    if not rows:
-        return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column or field.attname) for field in fields)
-    names = [field.attname for field in fields]
-    # Names from the model's metadata, quoted; no user text reaches the statement.
-    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"  # nosec B608
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            row.survey_id = survey.pk  # type: ignore[attr-defined]
-            copy.write_row([getattr(row, name) for name in names])
+    """Write ``rows`` of ``model`` into ``survey`` with PostgreSQL's COPY (``ops.bulk``), in
+    the caller's transaction. The rows were checked before (the reader, ``_check_row``)."""
+    for row in rows:
+        row.survey_id = survey.pk  # type: ignore[attr-defined]
+    copy_objects(model, rows)
 
 
 def row_record(kind: str, row: models.Model) -> dict[str, Any]:

@@ -82,6 +82,8 @@ class ProjectState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     # In the unit's project library (项目库) without a budget year, until declared for one.
     RESERVE = "reserve", _("Reserve")
+    # Executed and finished (结项): its final figures are kept, no more contracts or payments.
+    CLOSED = "closed", _("Closed out")
 
 
 EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED, ProjectState.RESERVE})
@@ -90,7 +92,16 @@ EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.RETURNED, ProjectS
 # "counted" filter they drill down to): submitted and still asking for money. A draft
 # is not submitted yet; a withdrawn or rejected project asks for nothing. A returned
 # project still counts: it is being revised, not dropped.
-COUNTED_STATES = (ProjectState.IN_REVIEW, ProjectState.RETURNED, ProjectState.APPROVED)
+# Approved (批复), whether still executed or closed since (结项): what approved totals,
+# quotas and last year's figures count.
+APPROVED_STATES = (ProjectState.APPROVED, ProjectState.CLOSED)
+# A closed project was approved and spent its money: it still counts.
+COUNTED_STATES = (
+    ProjectState.IN_REVIEW,
+    ProjectState.RETURNED,
+    ProjectState.APPROVED,
+    ProjectState.CLOSED,
+)
 
 
 class Project(models.Model):

@@ -4,7 +4,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.dispatch import Signal
 
@@ -23,6 +23,31 @@ lines_changing = Signal()
 # the submitter sees what became of each line and why. budgeting answers with each
 # line's latest decision (budgeting.receivers), in one query.
 line_reviews_wanted = Signal()
+
+
+# Sent as a project's page ("project") or its review page ("review") is drawn, with
+# ``project``, ``page`` and ``user``. A receiver returns a list of ``Panel``s, cards the
+# page includes: execution answers with the execution figures and, on a continuing
+# project's review page, its predecessor's (execution.receivers).
+panels_wanted = Signal()
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A card drawn by ``template`` with ``context`` as ``panel``."""
+
+    template: str
+    context: dict[str, Any]
+
+
+def panels(project: "Project", page: str, user: Any) -> list[Panel]:
+    """The cards the layers above add to ``page`` of ``project`` for ``user``."""
+    found: list[Panel] = []
+    for _receiver, answer in panels_wanted.send(
+        sender=type(project), project=project, page=page, user=user
+    ):
+        found.extend(cast("list[Panel]", answer))
+    return found
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from projects.permissions import (
 )
 from projects.queries import declared_order, filter_projects, returns_of, sort_projects
 from projects.readiness import still_needed
-from projects.signals import line_reviews
+from projects.signals import line_reviews, panels
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
 
@@ -221,6 +221,7 @@ def _render_detail(
         if project.state == ProjectState.RETURNED
         else None,
         "predecessor": predecessor,
+        "panels": panels(project, "project", user),
         "history": history_of(project, project.code),
         "can_edit": can_edit_project(user, project),
         "procurement": procurement.procurement_standing(project, user),

@@ -8,7 +8,7 @@ from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 from django.utils.translation import gettext as _
 
 from budgeting.models import LineDecision
-from projects.models import EstimateLine, Project, ProjectState
+from projects.models import APPROVED_STATES, EstimateLine, Project, ProjectState
 from reports.summary import MONEY, line_amount_after
 from ui.excel import YUAN_FORMAT, save_table
 
@@ -31,7 +31,7 @@ def line_rows(projects: QuerySet[Project]) -> Any:
     states = dict(ProjectState.choices)
     yes = _("Yes")
     approved = Case(
-        When(project__state=ProjectState.APPROVED, then=line_amount_after()),
+        When(project__state__in=APPROVED_STATES, then=line_amount_after()),
         default=Subquery(
             LineDecision.objects.filter(line=OuterRef("pk"))
             .order_by("-stage__order")

@@ -18,12 +18,12 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from projects.models import (
+    APPROVED_STATES,
     BudgetCategory,
     Continuity,
     ProcurementMethod,
     Project,
     ProjectKind,
-    ProjectState,
 )
 from ui.excel import FORMULA_TRIGGERS
 
@@ -55,7 +55,7 @@ LABELS = {
 
 def approved_rows(projects: QuerySet[Project], year: int) -> QuerySet[Any]:
     return (
-        projects.filter(budget_year=year, state=ProjectState.APPROVED)
+        projects.filter(budget_year=year, state__in=APPROVED_STATES)
         .annotate(
             primary_unit_code=Coalesce("organization__parent__code", "organization__code"),
             primary_unit_name=Coalesce("organization__parent__name", "organization__name"),

@@ -31,7 +31,7 @@ from django.utils.translation import pgettext
 
 from accounts.models import Organization
 from budgeting.models import BudgetRound, ControlFigure, RoundKind, RoundResult
-from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
+from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project, ProjectState
 from reports.summary import MONEY, ZERO, line_amount_after
 
 # The states a request recorded at the end of its round had (see the module's docstring).
@@ -130,7 +130,7 @@ def round_summary(
     for row in _live_reviewed(live.filter(review__round__in=submission[:-1])):
         add(row["primary"], row["project__review__round_id"], None, row["reviewed"])
     approved = dict(
-        _by_primary(projects.filter(state=ProjectState.APPROVED))
+        _by_primary(projects.filter(state__in=APPROVED_STATES))
         .annotate(approved=Sum("approved_amount"))
         .values_list("primary", "approved")
     )

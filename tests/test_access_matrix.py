@@ -371,6 +371,17 @@ MATRIX: dict[str, Row] = {
     "api:post_execution_batch": Row(everyone(405)),
     # The execution page follows the project's own scope.
     "execution:project": Row(seen_by_reviewers(200), PROJECT),
+    # Recording, carry-over and closure are POSTs (their rules: execution/tests/test_pages.py).
+    "execution:contract_add": Row(logged_in(405), PROJECT),
+    "execution:payment_add": Row(logged_in(405), PROJECT),
+    "execution:carry_over_request": Row(logged_in(405), PROJECT),
+    "execution:carry_over_decide": Row(logged_in(405), PROJECT),
+    "execution:close": Row(logged_in(405), PROJECT),
+    "execution:target_set": Row(logged_in(405)),
+    # Everyone follows the execution of what they see; finance alone imports payments.
+    "execution:progress": Row(logged_in(200)),
+    "execution:import": Row(finance_only()),
+    "execution:import_template": Row(finance_only()),
     # API clients: registered, changed, rotated and revoked, never deleted (history).
     **admin_model("api_apiclient", lambda w: [w.api_client.pk], delete=403),
     # The call log is read-only.

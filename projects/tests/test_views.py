@@ -124,7 +124,8 @@ def test_list_fee_class_filter_offers_the_fee_classes(
 
 def test_list_sorts_states_in_workflow_order(client: Client, submitter: User) -> None:
     states = [ProjectState.APPROVED, ProjectState.DRAFT, ProjectState.WITHDRAWN,
-              ProjectState.RETURNED, ProjectState.REJECTED, ProjectState.IN_REVIEW]  # fmt: skip
+              ProjectState.RETURNED, ProjectState.REJECTED, ProjectState.IN_REVIEW,
+              ProjectState.CLOSED]  # fmt: skip
     codes: dict[str, str] = {}
     for number, state in enumerate(states):
         project = register(submitter, name=f"项目{number}")

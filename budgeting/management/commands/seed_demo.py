@@ -7,6 +7,7 @@ from accounts import demo
 from accounts.models import Role
 from budgeting import demo as demo_review
 from budgeting import library_demo, procurement_demo
+from budgeting.signals import demo_seeded
 from inventory import demo as inventory_demo
 from projects import demo as demo_projects
 from standards import demo as standards_demo
@@ -36,6 +37,9 @@ class Command(BaseCommand):
             f"{surveyed} units in the {inventory_demo.YEAR} inventory survey, "
             f"{generated} operation projects priced from it."
         )
+        # The layers above (execution) seed theirs on the approved year.
+        for _receiver, summary in demo_seeded.send(sender=self.__class__):
+            self.stdout.write(str(summary))
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")
         for person in demo.USERS:

@@ -1,0 +1,121 @@
+"""The one rule of how much a project may contract and pay: contracts in all, payments
+in all, and the payments of one contract never beyond what was approved (less what
+finance carried over to the next year), unless a reason is recorded. The clerk's
+forms (``over_approval``) and the treasury's batches, API and file import
+(``Totals.of`` for all their projects at once), ask the same function, ``excess``."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from execution.models import CarryOver, CarryOverState, Contract, Payment
+from projects.models import Project
+from ui.templatetags.ui import yuan
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What projects have contracted, paid and carried over so far, by project id."""
+
+    contracted: Mapping[int, Decimal]
+    paid: Mapping[int, Decimal]
+    carried: Mapping[int, Decimal]
+
+    @classmethod
+    def of(cls, project_ids: Iterable[int]) -> "Totals":
+        """Three queries for any number of projects."""
+        ids = list(project_ids)
+        return cls(
+            contracted=_by_project(Contract.objects.filter(project_id__in=ids)),
+            paid=_by_project(Payment.objects.filter(project_id__in=ids)),
+            carried=_by_project(
+                CarryOver.objects.filter(project_id__in=ids, state=CarryOverState.APPROVED)
+            ),
+        )
+
+    def spendable(self, project: Project) -> Decimal:
+        """The approved amount less what an approved carry-over took to the next year."""
+        return (project.approved_amount or ZERO) - self.carried.get(project.pk, ZERO)
+
+
+def excess(
+    project: Project,
+    totals: Totals,
+    *,
+    contracts: Decimal = ZERO,
+    payments: Decimal = ZERO,
+    per_contract: Iterable[tuple[Contract, Decimal, Decimal]] = (),
+) -> list[str]:
+    """What the new ``contracts`` and ``payments`` (and ``per_contract``: each contract
+    with what it had paid before and its new payments) would take past its limit, in
+    the user's language; empty when nothing."""
+    limit = totals.spendable(project)
+    found = []
+    total = contracts + totals.contracted.get(project.pk, ZERO)
+    if contracts and total > limit:
+        found.append(
+            _("Contracts would total %(total)s yuan, more than the approved %(limit)s yuan.")
+            % {"total": yuan(total), "limit": yuan(limit)}
+        )
+    total = payments + totals.paid.get(project.pk, ZERO)
+    if payments and total > limit:
+        found.append(
+            _("Payments would total %(total)s yuan, more than the approved %(limit)s yuan.")
+            % {"total": yuan(total), "limit": yuan(limit)}
+        )
+    for contract, before, new in per_contract:
+        if before + new > contract.amount:
+            found.append(
+                _(
+                    "Payments on contract %(reference)s would total %(total)s yuan, more than "
+                    "its %(amount)s yuan."
+                )
+                % {
+                    "reference": contract.reference,
+                    "total": yuan(before + new),
+                    "amount": yuan(contract.amount),
+                }
+            )
+    return found
+
+
+def over_approval(
+    project: Project,
+    *,
+    contracts: Decimal = ZERO,
+    payments: Decimal = ZERO,
+    contract: Contract | None = None,
+) -> list[str]:
+    """``excess`` for one new row of one project (the clerk's forms). Call it with the
+    project row locked, so the totals cannot move meanwhile."""
+    per_contract = []
+    if contract is not None:
+        before = Payment.objects.filter(contract=contract).aggregate(total=Sum("amount"))
+        per_contract.append((contract, before["total"] or ZERO, payments))
+    return excess(
+        project,
+        Totals.of([project.pk]),
+        contracts=contracts,
+        payments=payments,
+        per_contract=per_contract,
+    )
+
+
+def paid_by_contract(contract_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What each contract has been paid so far (one query)."""
+    rows = (
+        Payment.objects.filter(contract_id__in=list(contract_ids))
+        .values_list("contract_id")
+        .annotate(total=Sum("amount"))
+    )
+    return dict(rows)
+
+
+def _by_project(rows: Any) -> dict[int, Decimal]:
+    return dict(rows.order_by().values_list("project_id").annotate(total=Sum("amount")))

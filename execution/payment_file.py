@@ -1,0 +1,249 @@
+"""The treasury's payments file (支付明细), as Excel or CSV: its template and its reader.
+
+One sheet (or a CSV file) with a header row and one payment a row: the treasury's
+payment reference (支付流水号, the key that makes importing the same file twice change
+nothing), the project code, the amount in yuan, the date paid and, optionally, the
+treasury's contract reference. The reader checks every cell and gives every problem
+by sheet, row and column; ``services.import_payments`` writes the rows through the
+API's batch service, all or nothing.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from standards.pricing import PricingError, check_amount
+from ui.excel import write_table
+from ui.sheets import UnreadableWorkbookError, WorkbookReader
+from ui.uploads import MB, check_package, megabytes
+
+SHEET = "支付明细"
+HEADERS = ("支付流水号", "项目编码", "支付金额（元）", "支付日期", "合同编号")
+LETTERS = "ABCDE"
+MAX_ROWS = 200_000  # a province's year of payments, with room
+MAX_XLSX_BYTES = 20 * MB
+MAX_CSV_BYTES = 20 * MB
+REFERENCE_MAX = 64
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int  # 0: the file as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if not self.row:
+            return self.message
+        return _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(message)s") % {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class FileRefusedError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    row: int
+    reference: str
+    project_code: str
+    amount: Decimal
+    paid_on: datetime.date
+    contract_reference: str | None
+
+
+def template() -> bytes:
+    """The empty file to fill in, with one example row."""
+    return write_table(
+        SHEET,
+        list(HEADERS),
+        [["ZF-2026-000001", "2026-EDU-0001", Decimal("10000.00"), datetime.date(2026, 3, 31), ""]],
+        money_columns=frozenset({2}),
+        widths=[22, 18, 16, 12, 22],
+    )
+
+
+def read(file: IO[bytes], name: str) -> list[PaymentRow]:
+    """Every row of the uploaded file (.xlsx or .csv, by its name), or FileRefusedError
+    with every problem; ValidationError for a file too large or no workbook at all."""
+    if PurePath(name).suffix.lower() == ".csv":
+        return _check(_csv_rows(file, name), "CSV")
+    check_package(file, name, max_bytes=MAX_XLSX_BYTES)
+    try:
+        with WorkbookReader(file) as book:
+            if SHEET not in book.sheet_names:
+                raise FileRefusedError(
+                    [Problem(SHEET, 0, "", _("The sheet %(sheet)s is missing.") % {"sheet": SHEET})]
+                )
+            return _check(book.rows(SHEET, max_rows=MAX_ROWS + 2), SHEET)
+    except UnreadableWorkbookError:
+        raise FileRefusedError(
+            [Problem(SHEET, 0, "", _("The workbook is damaged or contains unsafe XML."))]
+        ) from None
+
+
+def _csv_rows(file: IO[bytes], name: str) -> Iterator[tuple[int, list[Any]]]:
+    size = file.seek(0, 2)
+    file.seek(0)
+    if size > MAX_CSV_BYTES:
+        raise ValidationError(
+            _("%(name)s is larger than %(limit)s.")
+            % {"name": name, "limit": megabytes(MAX_CSV_BYTES)},
+            code="size",
+        )
+    data = file.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030", errors="replace")  # what Excel saves in Chinese Windows
+    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        yield number, [cell if cell.strip() else None for cell in row]
+
+
+def _check(rows: Iterable[tuple[int, list[Any]]], sheet: str) -> list[PaymentRow]:
+    iterator = iter(rows)
+    problems: list[Problem] = []
+    _number, header = next(iterator, (1, []))
+    found = [str(cell or "").strip() for cell in header[: len(HEADERS)]]
+    found += [""] * (len(HEADERS) - len(found))
+    for index, (expected, given) in enumerate(zip(HEADERS, found, strict=True)):
+        if given != expected:
+            problems.append(
+                Problem(
+                    sheet,
+                    1,
+                    LETTERS[index],
+                    _("Expected the header %(expected)s, found %(found)s.")
+                    % {"expected": expected, "found": given or "—"},
+                )
+            )
+    if problems:
+        raise FileRefusedError(problems)
+    out: list[PaymentRow] = []
+    seen: dict[str, int] = {}
+    for number, cells in iterator:
+        if number > MAX_ROWS + 1:
+            raise FileRefusedError(
+                [
+                    Problem(
+                        sheet,
+                        0,
+                        "",
+                        _("The file has more than %(rows)d payments.") % {"rows": MAX_ROWS},
+                    )
+                ]
+            )
+        values = list(cells[: len(HEADERS)]) + [None] * (len(HEADERS) - len(cells))
+        if all(value is None for value in values):
+            continue
+        row = _row(sheet, number, values, seen, problems)
+        if row is not None:
+            out.append(row)
+    if problems:
+        raise FileRefusedError(problems)
+    if not out:
+        raise FileRefusedError([Problem(sheet, 0, "", _("The file holds no payment."))])
+    return out
+
+
+def _row(
+    sheet: str, number: int, values: list[Any], seen: dict[str, int], problems: list[Problem]
+) -> PaymentRow | None:
+    def problem(column: int, message: str) -> None:
+        problems.append(Problem(sheet, number, LETTERS[column], message))
+
+    before = len(problems)
+    reference = _text(values[0])
+    if not reference:
+        problem(0, _("The payment reference is missing."))
+    elif len(reference) > REFERENCE_MAX or "\x00" in reference:
+        problem(0, _("A reference is at most %(max)s characters.") % {"max": REFERENCE_MAX})
+    elif reference in seen:
+        problem(
+            0,
+            _("%(reference)s is listed already in row %(row)s.")
+            % {"reference": reference, "row": seen[reference]},
+        )
+    else:
+        seen[reference] = number
+    code = _text(values[1])
+    if not code:
+        problem(1, _("The project code is missing."))
+    amount = _amount(values[2])
+    if isinstance(amount, str):
+        problem(2, amount)
+    paid_on = _date(values[3])
+    if isinstance(paid_on, str):
+        problem(3, paid_on)
+    contract = _text(values[4]) or None
+    if contract and len(contract) > REFERENCE_MAX:
+        problem(4, _("A reference is at most %(max)s characters.") % {"max": REFERENCE_MAX})
+    if len(problems) > before:
+        return None
+    assert isinstance(amount, Decimal) and isinstance(paid_on, datetime.date)
+    return PaymentRow(number, reference, code, amount, paid_on, contract)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _amount(value: Any) -> Decimal | str:  # noqa: PLR0911  # one return per check
+    """The amount, or what is wrong with it."""
+    if value is None:
+        return _("The amount is missing.")
+    if isinstance(value, bool | datetime.date):
+        return _not_amount(value)
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        return _not_amount(value)
+    if not amount.is_finite():
+        return _not_amount(value)
+    try:
+        check_amount(amount, HEADERS[2])
+    except PricingError as error:
+        return str(error.message)
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        return _("An amount above zero, with at most two decimal places (fen).")
+    return amount
+
+
+def _not_amount(value: Any) -> str:
+    return _("Not an amount: %(value)s.") % {"value": value}
+
+
+def _date(value: Any) -> datetime.date | str:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _text(value)
+    if not text:
+        return _("The date is missing.")
+    for form in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
+        try:
+            return datetime.datetime.strptime(text, form).date()  # noqa: DTZ007  # a date
+        except ValueError:
+            continue
+    return _("Not a date (YYYY-MM-DD): %(value)s.") % {"value": text}
