@@ -6,6 +6,7 @@ what it is filling in now, or what a reviewer returned, is not reported yet.
 """
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -81,13 +82,13 @@ def outsourced_om_staff(survey: UnitSurvey) -> list[ITStaff]:
 
 
 def systems_like(
-    name: str, *, status: str, unit_id: int | None = None, limit: int = 10
+    name: str, *, statuses: Iterable[str], unit_id: int | None = None, limit: int = 10
 ) -> list[InformationSystem]:
-    """Systems of the units' current inventories in ``status`` whose names resemble
-    ``name``, most similar first, with their unit (``survey.organization``); of one
-    unit only with ``unit_id``. Uses the trigram index on system names."""
+    """Systems of the units' current inventories in one of ``statuses`` whose names
+    resemble ``name``, most similar first, with their unit (``survey.organization``); of
+    one unit only with ``unit_id``. Uses the trigram index on system names."""
     systems = InformationSystem.objects.filter(
-        survey_id__in=current_surveys(), status=status, name__trigram_similar=name
+        survey_id__in=current_surveys(), status__in=list(statuses), name__trigram_similar=name
     )
     if unit_id is not None:
         systems = systems.filter(survey__organization_id=unit_id)
