@@ -2,6 +2,8 @@
 fill a unit's inventory in the browser or from the workbook (the unit), return or
 accept it (the reviewers). Thin views: access helper, form, service, message, redirect."""
 
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from django.contrib import messages
@@ -21,7 +23,7 @@ from audit.queries import history_of
 from inventory import baseline, services, workbook
 from inventory.baseline import Baseline
 from inventory.forms import ROW_FORMS, ROW_TITLES, CampaignForm, ReturnForm, UploadForm
-from inventory.models import SurveyCampaign, SurveyState, UnitSurvey
+from inventory.models import SecurityLevel, SurveyCampaign, SurveyState, UnitSurvey
 from inventory.permissions import (
     can_fill_survey,
     can_run_surveys,
@@ -30,6 +32,7 @@ from inventory.permissions import (
     surveys_visible_to,
 )
 from inventory.services import InventoryError
+from ui import charts
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version, whole_number
 
@@ -310,9 +313,102 @@ def _baseline_data(request: HttpRequest) -> tuple[SurveyCampaign | None, list, B
     return campaign, rows, total
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A chart and the table of the same figures beside it (what screen readers read)."""
+
+    key: str
+    chart: charts.Chart
+    headers: list[str]
+    rows: list[list[str]]
+
+
+def _count(value: Decimal) -> str:
+    return f"{value:,.0f}"
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> str:
+    if not whole:
+        return "—"
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.1'), ROUND_HALF_UP)}"
+
+
+def _share_figure(key: str, title: str, what: str, parts: list[tuple[str, int]]) -> Figure:
+    whole = sum(count for _label, count in parts)
+    return Figure(
+        key,
+        charts.shares(title, parts, show=_count),
+        [what, str(_("Systems")), str(_("Share, per cent"))],
+        [[label, f"{count:,}", _percent(count, whole)] for label, count in parts],
+    )
+
+
+def _baseline_figures(rows: list[Baseline], total: Baseline) -> list[Figure]:
+    """The baseline's charts: systems by age, hosting and security level (of all the
+    units shown), and each unit's hardware value with the part out of warranty."""
+    figures = [
+        _share_figure(
+            "age",
+            _("Systems by age"),
+            _("Age"),
+            [
+                (_("Built within 3 years"), total.new),
+                (_("3 to 5 years old"), total.middle),
+                (_("6 years or older"), total.old),
+            ],
+        ),
+        _share_figure(
+            "hosting",
+            _("Systems by hosting"),
+            _("Hosting"),
+            [
+                (_("On the government cloud"), total.gov_cloud),
+                (_("In own machine rooms"), total.own_room),
+            ],
+        ),
+        _share_figure(
+            "levels",
+            _("Systems by security protection level (等保)"),
+            _("Security protection level (等保)"),
+            [(str(SecurityLevel(level).label), count) for level, count in zip(
+                SecurityLevel.values, total.levels, strict=True
+            )],
+        ),
+    ]  # fmt: skip
+    value, expired = _("Hardware original value"), _("Out of warranty")
+    figures.append(
+        Figure(
+            "hardware",
+            charts.bars(
+                _("Hardware original value and the part out of warranty by unit (10k yuan)"),
+                [(row.unit, [row.device_value, row.out_of_warranty_value]) for row in rows],
+                [value, expired],
+            ),
+            [
+                str(_("Budget unit")),
+                str(_("Hardware original value (10k yuan)")),
+                str(_("Out of warranty (10k yuan)")),
+                str(_("Share of value out of warranty, per cent")),
+            ],
+            [
+                [row.unit, charts.wan(row.device_value), charts.wan(row.out_of_warranty_value),
+                 _percent(row.out_of_warranty_value, row.device_value)]
+                for row in [*rows, _total_row(total)]
+            ],  # fmt: skip
+        )
+    )
+    return figures
+
+
+def _total_row(total: Baseline) -> Baseline:
+    total.unit = str(_("Total"))
+    return total
+
+
 @login_required
 def baseline_report(request: HttpRequest) -> HttpResponse:
-    """Per unit and in all: what the units run (the units one may see)."""
+    """Per unit and in all: what the units run (the units one may see), in charts each
+    beside the table of its figures."""
     campaign, rows, total = _baseline_data(request)
     return render(
         request,
@@ -321,6 +417,7 @@ def baseline_report(request: HttpRequest) -> HttpResponse:
             "campaign": campaign,
             "rows": rows,
             "total": total,
+            "figures": _baseline_figures(rows, total) if campaign else [],
             "years": SurveyCampaign.objects.order_by("-year").values_list("year", flat=True),
         },
     )
