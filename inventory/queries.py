@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Q, QuerySet, Sum
 
+from audit.models import Event
 from inventory.models import (
     REPORTED_STATES,
     CloudResource,
@@ -98,3 +99,25 @@ def systems_like(
         .select_related("survey__organization")
         .order_by("-similarity", "name")[:limit]
     )
+
+
+ROW_EVENTS = ("inventory.row.added", "inventory.row.changed", "inventory.row.removed")
+
+
+def row_history(survey: UnitSurvey, kind: str, row_id: int, *, exists: bool) -> list[Event]:
+    """The history of one inventory row, newest first: its own events (added, changed,
+    removed, which name the row's id) and, for a row that came with a workbook rather than
+    being added by hand, the import that brought it (the survey's latest: an import
+    replaces every row). ``exists``: whether the row is there now; an id that names no
+    row, now or in the history, has no history. Two queries."""
+    survey_events = Event.objects.filter(
+        target_type=UnitSurvey._meta.label_lower, target_key=survey.key
+    ).select_related("actor")
+    own = list(
+        survey_events.filter(event_type__in=ROW_EVENTS, data__kind=kind, data__row_id=row_id)
+    )
+    if (exists or own) and not any(event.event_type == "inventory.row.added" for event in own):
+        imported = survey_events.filter(event_type="inventory.rows.imported").first()
+        if imported is not None:
+            own.append(imported)
+    return sorted(own, key=lambda event: (event.occurred_at, event.pk), reverse=True)

@@ -9,6 +9,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import request_member
-from audit.queries import history_of
-from inventory import baseline, services, workbook
+from audit.labels import details_for, label_for
+from audit.queries import History, HistoryEntry, history_of
+from inventory import baseline, queries, services, workbook
 from inventory.baseline import Baseline
 from inventory.forms import ROW_FORMS, ROW_TITLES, CampaignForm, ReturnForm, UploadForm
 from inventory.models import SecurityLevel, SurveyCampaign, SurveyState, UnitSurvey
@@ -129,9 +131,8 @@ def campaign_remind(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("inventory:campaign", public_id=campaign.public_id)
 
 
-@login_required
-def survey_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    survey = get_survey_for_user(request.user, public_id)
+def _survey_context(request: HttpRequest, survey: UnitSurvey) -> dict[str, object]:
+    """What the survey page shows: its actions, its four tables of rows, its history."""
     can_fill = can_fill_survey(request.user, survey)
     reviewer = can_run_surveys(request.user)
     tables = [
@@ -140,20 +141,22 @@ def survey_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         ("cloud", ROW_TITLES["cloud"], list(survey.cloud.all())),
         ("staff", ROW_TITLES["staff"], list(survey.staff.all())),
     ]
-    return render(
-        request,
-        "inventory/survey_detail.html",
-        {
-            "survey": survey,
-            "tables": tables,
-            "can_edit": can_fill and survey.is_editable,
-            "can_submit": can_fill and survey.is_editable,
-            "can_review": reviewer and survey.state == SurveyState.SUBMITTED,
-            "is_late": survey.is_late_on(timezone.localdate()),
-            "return_form": ReturnForm(),
-            "history": history_of(survey, survey.key),
-        },
-    )
+    return {
+        "survey": survey,
+        "tables": tables,
+        "can_edit": can_fill and survey.is_editable,
+        "can_submit": can_fill and survey.is_editable,
+        "can_review": reviewer and survey.state == SurveyState.SUBMITTED,
+        "is_late": survey.is_late_on(timezone.localdate()),
+        "return_form": ReturnForm(),
+        "history": history_of(survey, survey.key),
+    }
+
+
+@login_required
+def survey_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    survey = get_survey_for_user(request.user, public_id)
+    return render(request, "inventory/survey_detail.html", _survey_context(request, survey))
 
 
 def _survey_for_edit(request: HttpRequest, public_id: UUID) -> UnitSurvey:
@@ -189,6 +192,88 @@ def row_add(request: HttpRequest, public_id: UUID, kind: str) -> HttpResponse:
         "inventory/row_form.html",
         {"survey": survey, "form": form, "kind": kind, "title": ROW_TITLES[kind]},
         status=400 if form.errors else 200,
+    )
+
+
+def _row_or_404(survey: UnitSurvey, kind: str, row_id: int) -> models.Model:
+    """The survey's own row: 404 for an unknown kind and for any other survey's row id."""
+    model = services.ROW_MODELS.get(kind)
+    row = model._default_manager.filter(survey=survey, pk=row_id).first() if model else None
+    if row is None:
+        raise Http404
+    return row
+
+
+@login_required
+def row_edit(request: HttpRequest, public_id: UUID, kind: str, row_id: int) -> HttpResponse:
+    """Edit one row in place: htmx swaps the row for this form, and on success the
+    survey's body (its tables with the new version, and the history) for the form; without
+    JavaScript, a page of its own and a redirect back. Through ``services.change_row``."""
+    survey = _survey_for_edit(request, public_id)
+    row = _row_or_404(survey, kind, row_id)
+    form = ROW_FORMS[kind](request.POST or None, instance=row)
+    htmx = request.headers.get("HX-Request") == "true"
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_row(
+                survey,
+                kind,
+                row_id,
+                {name: form.cleaned_data[name] for name in form.fields},
+                actor=request_member(request),
+                expected_version=posted_version(request),
+            )
+        except InventoryError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if not htmx:
+                messages.success(request, _("Row changed."))
+                return redirect(f"{_survey_url(survey)}#{kind}-{row_id}")
+            survey.refresh_from_db()
+            return render(
+                request, "inventory/includes/survey_body.html", _survey_context(request, survey)
+            )
+    context = {"survey": survey, "form": form, "kind": kind, "row": row, "title": ROW_TITLES[kind]}
+    if htmx:
+        # The form replaces the row; after a refusal, it replaces itself (htmx swaps 200s).
+        response = render(request, "inventory/includes/row_edit.html", context)
+        if request.method == "POST":
+            response["HX-Retarget"] = f"#{kind}-{row_id}"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(
+        request, "inventory/row_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def row_history(request: HttpRequest, public_id: UUID, kind: str, row_id: int) -> HttpResponse:
+    """One row's history: who added, changed (each field before and after) or imported
+    it. For everyone who may see the survey; a removed row keeps its history here."""
+    survey = get_survey_for_user(request.user, public_id)
+    if kind not in services.ROW_MODELS:
+        raise Http404
+    row = services.ROW_MODELS[kind]._default_manager.filter(survey=survey, pk=row_id).first()
+    events = queries.row_history(survey, kind, row_id, exists=row is not None)
+    if row is None and not events:
+        raise Http404
+    return render(
+        request,
+        "inventory/row_history.html",
+        {
+            "survey": survey,
+            "kind": kind,
+            "title": ROW_TITLES[kind],
+            "row": row,
+            "history": History(
+                entries=[
+                    HistoryEntry(event, label_for(event.event_type), details_for(event))
+                    for event in events
+                ],
+                limit=len(events),
+                more=False,
+            ),
+        },
     )
 
 
