@@ -44,14 +44,22 @@ def _describe_row(data: dict[str, Any]) -> str:
 def _describe_change(data: dict[str, Any]) -> str:
     """``机架式服务器: quantity 20 → 25; warranty end — → 2028-06-01``, with the fields'
     and the choices' labels in the reader's language."""
-    from inventory.services import ROW_MODELS
+    from django.utils.translation import gettext
 
-    model = ROW_MODELS[data["kind"]]
+    from audit.labels import yuan
+    from inventory.services import MONEY_FIELDS, ROW_MODELS
+
+    kind = data["kind"]
+    model = ROW_MODELS[kind]
     parts = []
     for name, (before, after) in data["changes"].items():
         field = model._meta.get_field(name)
         choices = {str(key): label for key, label in getattr(field, "choices", None) or ()}
-        shown = [str(choices.get(str(value), value)) if value not in (None, "") else "—"
-                 for value in (before, after)]  # fmt: skip
+        shown = [
+            "—" if value in (None, "")
+            else yuan(value) if name in MONEY_FIELDS.get(kind, ())
+            else str(choices.get(str(value), value))
+            for value in (before, after)
+        ]  # fmt: skip
         parts.append(f"{getattr(field, 'verbose_name', name)} {shown[0]} → {shown[1]}")
-    return f"{data['label']}: " + "; ".join(parts)
+    return gettext("%(label)s: %(details)s") % {"label": data["label"], "details": "; ".join(parts)}
