@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Greatest
 
 from audit.models import Event
 from inventory.models import (
@@ -83,18 +84,30 @@ def outsourced_om_staff(survey: UnitSurvey) -> list[ITStaff]:
 
 
 def systems_like(
-    name: str, *, statuses: Iterable[str], unit_id: int | None = None, limit: int = 10
+    name: str,
+    *,
+    statuses: Iterable[str],
+    unit_id: int | None = None,
+    purpose: bool = False,
+    limit: int = 10,
 ) -> list[InformationSystem]:
     """Systems of the units' current inventories in one of ``statuses`` whose names
-    resemble ``name``, most similar first, with their unit (``survey.organization``); of
-    one unit only with ``unit_id``. Uses the trigram index on system names."""
+    resemble ``name`` (with ``purpose``: or whose stated purpose does, the same thing
+    under another name), most similar first, with their unit (``survey.organization``);
+    of one unit only with ``unit_id``. Uses the trigram index on system names; purposes
+    are compared over the current inventories' systems, a few thousand rows."""
+    alike = Q(name__trigram_similar=name)
+    similarity: Any = TrigramSimilarity("name", name)
+    if purpose:
+        alike |= Q(purpose__trigram_similar=name)
+        similarity = Greatest(similarity, TrigramSimilarity("purpose", name))
     systems = InformationSystem.objects.filter(
-        survey_id__in=current_surveys(), status__in=list(statuses), name__trigram_similar=name
+        alike, survey_id__in=current_surveys(), status__in=list(statuses)
     )
     if unit_id is not None:
         systems = systems.filter(survey__organization_id=unit_id)
     return list(
-        systems.annotate(similarity=TrigramSimilarity("name", name))
+        systems.annotate(similarity=similarity)
         .filter(similarity__gte=SIMILARITY_THRESHOLD)
         .select_related("survey__organization")
         .order_by("-similarity", "name")[:limit]

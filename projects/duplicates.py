@@ -87,7 +87,7 @@ def inventory_flags(project: Project) -> InventoryFlags:
     unlike another unit's draft project. One query for a construction project; at most
     three for an operation project."""
     if project.kind == ProjectKind.CONSTRUCTION:
-        live = queries.systems_like(project.name, statuses=[SystemStatus.LIVE])
+        live = queries.systems_like(project.name, statuses=[SystemStatus.LIVE], purpose=True)
         return InventoryFlags(live, [])
     own = queries.systems_like(
         project.name, statuses=SystemStatus.values, unit_id=project.organization_id

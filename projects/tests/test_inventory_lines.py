@@ -183,6 +183,20 @@ def test_a_construction_project_like_a_live_system_is_flagged_with_its_owner(
     assert not inventory_flags(register(submitter, name="河道水质监测")).live_systems
 
 
+def test_a_construction_project_for_a_live_systems_purpose_is_flagged_too(
+    data_reviewer: User, submitter: User, outsider: User, health: Organization
+) -> None:
+    """Another name, the same purpose: the project names what the system already does."""
+    _reported(
+        data_reviewer,
+        outsider,
+        health,
+        InventoryRows(systems=[system(name="卫健一网通", purpose="医疗机构执业许可网上办理")]),
+    )
+    flags = inventory_flags(register(submitter, name="医疗机构执业许可网上办理系统"))
+    assert [s.name for s in flags.live_systems] == ["卫健一网通"]
+
+
 def test_om_for_a_retired_system_is_flagged(
     data_reviewer: User, submitter: User, education: Organization
 ) -> None:
