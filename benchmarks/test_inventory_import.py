@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
 
 from accounts.models import Organization, User
 from benchmarks.reading import bare_read
@@ -103,9 +102,9 @@ def test_generating_lines_for_2000_devices_takes_the_queries_of_20(
     submitter: User,
     education: Organization,
 ) -> None:
-    """"从资产清单生成明细" for an operation project maintaining 20 and then 2,000 device
-    rows: the queries (planning, pricing, writing the lines and their bases, the
-    history) are the same; the time is printed."""
+    """Generating lines ("从资产清单生成明细") for an operation project maintaining 20,
+    then 2,000 device rows: the queries (planning, pricing, writing the lines and their
+    bases, the history) are the same; the time is printed."""
     seed_standards()
     figures: dict[str, float | int] = {}
     for year, count in ((2025, 20), (2026, 2000)):

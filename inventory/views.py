@@ -241,9 +241,7 @@ def row_edit(request: HttpRequest, public_id: UUID, kind: str, row_id: int) -> H
             response["HX-Retarget"] = f"#{kind}-{row_id}"
             response["HX-Reswap"] = "outerHTML"
         return response
-    return render(
-        request, "inventory/row_form.html", context, status=400 if form.errors else 200
-    )
+    return render(request, "inventory/row_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -476,10 +474,14 @@ def _baseline_figures(rows: list[Baseline], total: Baseline) -> list[Figure]:
                 str(_("Share of value out of warranty, per cent")),
             ],
             [
-                [row.unit, charts.wan(row.device_value), charts.wan(row.out_of_warranty_value),
-                 _percent(row.out_of_warranty_value, row.device_value)]
+                [
+                    row.unit,
+                    charts.wan(row.device_value),
+                    charts.wan(row.out_of_warranty_value),
+                    _percent(row.out_of_warranty_value, row.device_value),
+                ]
                 for row in [*rows, _total_row(total)]
-            ],  # fmt: skip
+            ],
         )
     )
     return figures

@@ -109,8 +109,8 @@ def spend_by_year(user: AnyUser) -> list[YearSpend]:
             .values("survey__campaign__year")
             .annotate(total=Sum(value))
         )
-        for row in sums:
-            years[row["survey__campaign__year"]].inventory_value += row["total"] or ZERO
+        for year, total in sums.values_list("survey__campaign__year", "total"):
+            years[year].inventory_value += total or ZERO
     surveyed = reported.filter(
         organization_id=OuterRef("organization_id"), campaign__year=OuterRef("budget_year") - 1
     )
@@ -121,6 +121,6 @@ def spend_by_year(user: AnyUser) -> list[YearSpend]:
         .values("budget_year")
         .annotate(total=Sum("requested_amount"))
     )
-    for row in requested:
-        years[row["budget_year"] - 1].requested = row["total"] or ZERO
+    for budget_year, total in requested.values_list("budget_year", "total"):
+        years[budget_year - 1].requested = total or ZERO
     return list(years.values())

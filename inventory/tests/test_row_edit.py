@@ -15,7 +15,7 @@ from audit.models import Event
 from inventory import services
 from inventory.models import Device, SystemStatus, UnitSurvey
 from inventory.services import InventoryError
-from inventory.tests.factories import device, filled, open_survey, survey_of, system
+from inventory.tests.factories import device, filled, open_survey, survey_of
 
 pytestmark = pytest.mark.django_db
 
