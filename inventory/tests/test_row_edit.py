@@ -37,11 +37,24 @@ def _device(survey: UnitSurvey, clerk: User) -> tuple[UnitSurvey, Device]:
     return survey, row  # type: ignore[return-value]
 
 
+def _theirs(survey: UnitSurvey, outsider: User, health: Organization) -> tuple[UnitSurvey, Device]:
+    """The other unit's survey of the same campaign, filled, and its device."""
+    theirs = filled(survey_of(survey.campaign, health), outsider)
+    return theirs, Device.objects.get(survey=theirs)
+
+
 def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     client.cookies["django_language"] = "en"
     return client
+
+
+def _editing(survey: UnitSurvey, clerk: User) -> tuple[UnitSurvey, Device, Client, str]:
+    """A device of the survey, the clerk's client and the row's edit URL."""
+    survey, row = _device(survey, clerk)
+    url = reverse("inventory:row_edit", args=[survey.public_id, "device", row.pk])
+    return survey, row, _client(clerk), url
 
 
 def _post(row: Device, **changes: object) -> dict[str, object]:
@@ -112,8 +125,7 @@ def test_a_refused_change_writes_nothing(
 def test_another_units_row_a_stale_page_and_a_submitted_survey_are_refused(
     survey: UnitSurvey, submitter: User, outsider: User, health: Organization
 ) -> None:
-    theirs = filled(survey_of(survey.campaign, health), outsider)
-    their_row = Device.objects.get(survey=theirs)
+    theirs, their_row = _theirs(survey, outsider, health)
     survey, row = _device(survey, submitter)
     with pytest.raises(InventoryError, match="no longer exists"):
         services.change_row(
@@ -142,9 +154,7 @@ def test_another_units_row_a_stale_page_and_a_submitted_survey_are_refused(
 def test_htmx_swaps_the_row_for_its_form_then_the_body_with_the_change(
     survey: UnitSurvey, submitter: User
 ) -> None:
-    survey, row = _device(survey, submitter)
-    client = _client(submitter)
-    url = reverse("inventory:row_edit", args=[survey.public_id, "device", row.pk])
+    survey, row, client, url = _editing(survey, submitter)
     form = client.get(url, headers={"HX-Request": "true"})
     html = form.content.decode()
     assert form.status_code == 200 and "<html" not in html
@@ -169,9 +179,7 @@ def test_htmx_swaps_the_row_for_its_form_then_the_body_with_the_change(
 def test_without_javascript_the_edit_is_a_page_and_a_redirect(
     survey: UnitSurvey, submitter: User
 ) -> None:
-    survey, row = _device(survey, submitter)
-    client = _client(submitter)
-    url = reverse("inventory:row_edit", args=[survey.public_id, "device", row.pk])
+    survey, row, client, url = _editing(survey, submitter)
     assert "<html" in client.get(url).content.decode()
     bad = client.post(url, {**_post(row, quantity="\x00"), "version": survey.version})
     assert bad.status_code == 400
@@ -185,8 +193,7 @@ def test_without_javascript_the_edit_is_a_page_and_a_redirect(
 def test_another_surveys_row_id_by_url_is_404(
     survey: UnitSurvey, submitter: User, outsider: User, health: Organization
 ) -> None:
-    theirs = filled(survey_of(survey.campaign, health), outsider)
-    their_row = Device.objects.get(survey=theirs)
+    theirs, their_row = _theirs(survey, outsider, health)
     client = _client(submitter)
     for name in ("inventory:row_edit", "inventory:row_history"):
         assert (

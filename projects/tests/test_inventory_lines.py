@@ -263,6 +263,12 @@ def test_a_typed_base_that_disagrees_with_the_inventory_is_flagged(
     assert "worth 1,000,000.00 yuan" in flagged[0].flag_labels[0]
 
 
+def _platform_built_for_a_million(runner: User, clerk: User, unit: Organization) -> None:
+    """The unit reports its live 教育政务服务平台, built for 1,000,000 yuan."""
+    rows = InventoryRows(systems=[system(construction_cost=Decimal("1000000.00"))])
+    _reported(runner, clerk, unit, rows)
+
+
 def _om_line(project: Project, clerk: User, amount: str) -> Project:
     services.add_non_standard_line(
         project,
@@ -287,12 +293,7 @@ def test_yearly_om_above_the_standards_share_of_the_construction_cost_is_flagged
     """The project resembles the unit's live system built for 1,000,000 yuan: the
     standard's 15 % allows 150,000.00 a year, and a cent more is flagged."""
     filled_set(1, status=SetStatus.PUBLISHED)
-    _reported(
-        data_reviewer,
-        submitter,
-        education,
-        InventoryRows(systems=[system(construction_cost=Decimal("1000000.00"))]),
-    )
+    _platform_built_for_a_million(data_reviewer, submitter, education)
     project = _om_line(_operation(submitter), submitter, amount)
     flags = inventory_flags(project)
     assert bool(flags.om_above_share) is flagged
@@ -309,12 +310,7 @@ def test_the_share_is_the_standards_own(
     data_reviewer: User, submitter: User, education: Organization
 ) -> None:
     filled_set(1, status=SetStatus.PUBLISHED, max_om_share=Decimal("25.00"))
-    _reported(
-        data_reviewer,
-        submitter,
-        education,
-        InventoryRows(systems=[system(construction_cost=Decimal("1000000.00"))]),
-    )
+    _platform_built_for_a_million(data_reviewer, submitter, education)
     project = _om_line(_operation(submitter), submitter, "200000.00")
     assert not inventory_flags(project).om_above_share
     project = _om_line(project, submitter, "60000.00")
@@ -344,12 +340,7 @@ def test_the_review_page_names_the_system_its_cost_the_om_and_the_share(
     data_reviewer: User, submitter: User, education: Organization
 ) -> None:
     filled_set(1, status=SetStatus.PUBLISHED)
-    _reported(
-        data_reviewer,
-        submitter,
-        education,
-        InventoryRows(systems=[system(construction_cost=Decimal("1000000.00"))]),
-    )
+    _platform_built_for_a_million(data_reviewer, submitter, education)
     project = _om_line(_operation(submitter), submitter, "200000.00")
     client = Client()
     client.force_login(submitter)
