@@ -404,6 +404,7 @@ class Figure:
     chart: charts.Chart
     headers: list[str]
     rows: list[list[str]]
+    wide: bool = False  # a row of bars per unit: the page's full width
 
 
 def _count(value: Decimal) -> str:
@@ -482,6 +483,7 @@ def _baseline_figures(rows: list[Baseline], total: Baseline) -> list[Figure]:
                 ]
                 for row in [*rows, _total_row(total)]
             ],
+            wide=True,
         )
     )
     return figures
