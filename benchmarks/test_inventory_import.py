@@ -3,7 +3,9 @@
 Figures (printed as one "BENCH" JSON line, collected by ``make bench``): the import
 (the package check, reading and checking every cell, replacing the unit's inventory
 in one transaction) ÷ the time openpyxl needs just to read the same file in
-read-only mode (target ≤ 2.0, issue #19), each the best of three runs, alternating.
+read-only mode (target ≤ 2.0, issue #19), each the best of three runs, alternating;
+and the queries of generating an operation project's lines from 20 and from 2,000
+devices (target: equal).
 """
 
 import datetime
@@ -12,13 +14,20 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from accounts.models import Organization, User
 from benchmarks.reading import bare_read
 from inventory import services, workbook
 from inventory.models import Device
-from inventory.tests.factories import open_survey, survey_of
+from inventory.tests.factories import device, open_survey, survey_of
+from projects import inventory_lines
+from projects.models import LineBasis
+from projects.tests.factories import register
+from standards.demo import seed_standards
+from standards.models import ProjectKind
 
 DEVICES = 20_000
 RUNS = 3
@@ -84,3 +93,37 @@ def test_a_20000_device_workbook_imports_within_twice_a_bare_parse(
             )
         )
     assert ratio <= 2.0
+
+
+@pytest.mark.django_db
+def test_generating_lines_for_2000_devices_takes_the_queries_of_20(
+    capsys: pytest.CaptureFixture[str],
+    data_reviewer: User,
+    submitter: User,
+    education: Organization,
+) -> None:
+    """Generating lines ("从资产清单生成明细") for an operation project maintaining 20,
+    then 2,000 device rows: the queries (planning, pricing, writing the lines and their
+    bases, the history) are the same; the time is printed."""
+    seed_standards()
+    figures: dict[str, float | int] = {}
+    for year, count in ((2025, 20), (2026, 2000)):
+        survey = survey_of(open_survey(data_reviewer, education, year=year), education)
+        rows = services.InventoryRows(
+            devices=[
+                device(name=f"服务器{n}", warranty_end=datetime.date(2024, 1, 1))
+                for n in range(count)
+            ]
+        )
+        survey = services.replace_rows(survey, rows, actor=submitter, expected_version=1)
+        services.act(survey, "submit", actor=submitter, expected_version=survey.version)
+        project = register(submitter, name=f"运维{count}", kind=ProjectKind.OPERATION)
+        start = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            inventory_lines.generate(project, actor=submitter, expected_version=project.version)
+        figures[f"inventory_lines_queries_{count}"] = len(queries)
+        figures[f"inventory_lines_ms_{count}"] = round((time.perf_counter() - start) * 1000, 1)
+        assert LineBasis.objects.filter(line__project=project).count() == count
+    with capsys.disabled():
+        print("BENCH " + json.dumps(figures))
+    assert figures["inventory_lines_queries_20"] == figures["inventory_lines_queries_2000"]

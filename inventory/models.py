@@ -178,6 +178,9 @@ class InformationSystem(InventoryRow):
             models.CheckConstraint(
                 condition=Q(construction_cost__gte=0) & Q(yearly_om_cost__gte=0),
                 name="system_costs_not_negative",
+                violation_error_message=_(
+                    "The construction cost and the yearly O&M cost cannot be negative."
+                ),
             )
         ]
 
@@ -211,9 +214,15 @@ class Device(InventoryRow):
         ordering = ["device_type", "name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(original_value__gte=0), name="device_value_not_negative"
+                condition=Q(original_value__gte=0),
+                name="device_value_not_negative",
+                violation_error_message=_("The original value cannot be negative."),
             ),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="device_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="device_quantity_positive",
+                violation_error_message=_("The quantity is at least 1."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -241,7 +250,9 @@ class CloudResource(InventoryRow):
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(storage_tb__gte=0), name="cloud_storage_not_negative"
+                condition=Q(storage_tb__gte=0),
+                name="cloud_storage_not_negative",
+                violation_error_message=_("The storage cannot be negative."),
             )
         ]
 

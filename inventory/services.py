@@ -208,7 +208,54 @@ def add_row(
         row.survey = locked  # type: ignore[attr-defined]
         _check_row(kind, row)
         row.save()
-        _changed(locked, "inventory.row.added", actor, {"kind": kind, "row": row_record(kind, row)})
+        _changed(
+            locked,
+            "inventory.row.added",
+            actor,
+            {"kind": kind, "row_id": row.pk, "row": row_record(kind, row)},
+        )
+    return row
+
+
+def change_row(
+    survey: UnitSurvey,
+    kind: str,
+    row_id: int,
+    values: dict[str, Any],
+    *,
+    actor: User,
+    expected_version: int,
+) -> models.Model:
+    """Change the fields ``values`` names of one inventory row, in place, while the survey
+    is being filled in or returned; the history keeps each changed field before and after.
+
+    For the unit's submitters and approver. Refused (InventoryError, nothing written) as
+    ``add_row`` refuses, and for a row that is not this survey's (another unit's id typed
+    into the URL reads as a row that no longer exists). Nothing changed is no change:
+    no event, the version stays.
+    """
+    with transaction.atomic():
+        locked = _lock_for_edit(survey, actor=actor, expected_version=expected_version)
+        row = _row_of(locked, kind, row_id, lock=True)
+        before = row_record(kind, row)
+        for name, value in values.items():
+            if name not in before:
+                raise InventoryError(_("Unknown field."))
+            setattr(row, name, value)
+        _check_row(kind, row)
+        after = row_record(kind, row)
+        changes = {
+            name: [before[name], after[name]] for name in before if before[name] != after[name]
+        }
+        if not changes:
+            return row
+        row.save(update_fields=list(changes))
+        _changed(
+            locked,
+            "inventory.row.changed",
+            actor,
+            {"kind": kind, "row_id": row.pk, "label": str(row)[:200], "changes": changes},
+        )
     return row
 
 
@@ -218,13 +265,26 @@ def remove_row(
     """Remove one inventory row (kept in the history as it was)."""
     with transaction.atomic():
         locked = _lock_for_edit(survey, actor=actor, expected_version=expected_version)
-        model = ROW_MODELS.get(kind)
-        row = model._default_manager.filter(survey=locked, pk=row_id).first() if model else None
-        if row is None:
-            raise InventoryError(_("That row no longer exists."))
+        row = _row_of(locked, kind, row_id)
         record = row_record(kind, row)
         row.delete()
-        _changed(locked, "inventory.row.removed", actor, {"kind": kind, "row": record})
+        _changed(
+            locked,
+            "inventory.row.removed",
+            actor,
+            {"kind": kind, "row_id": row_id, "row": record},
+        )
+
+
+def _row_of(survey: UnitSurvey, kind: str, row_id: int, *, lock: bool = False) -> models.Model:
+    """The survey's row of ``kind`` and id, or InventoryError: an unknown kind, an id of
+    another survey's row and a removed row all read as a row that no longer exists."""
+    model = ROW_MODELS.get(kind)
+    rows = model._default_manager.filter(survey=survey, pk=row_id) if model else None
+    row = (rows.select_for_update() if lock else rows).first() if rows is not None else None
+    if row is None:
+        raise InventoryError(_("That row no longer exists."))
+    return row
 
 
 def replace_rows(

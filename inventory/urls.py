@@ -14,6 +14,16 @@ urlpatterns = [
     path("units/<uuid:public_id>/", views.survey_detail, name="survey"),
     path("units/<uuid:public_id>/rows/<slug:kind>/new/", views.row_add, name="row_add"),
     path(
+        "units/<uuid:public_id>/rows/<slug:kind>/<int:row_id>/edit/",
+        views.row_edit,
+        name="row_edit",
+    ),
+    path(
+        "units/<uuid:public_id>/rows/<slug:kind>/<int:row_id>/history/",
+        views.row_history,
+        name="row_history",
+    ),
+    path(
         "units/<uuid:public_id>/rows/<slug:kind>/<int:row_id>/remove/",
         views.row_remove,
         name="row_remove",

@@ -2,11 +2,14 @@
 fill a unit's inventory in the browser or from the workbook (the unit), return or
 accept it (the reviewers). Thin views: access helper, form, service, message, redirect."""
 
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,11 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import request_member
-from audit.queries import history_of
-from inventory import baseline, services, workbook
+from audit.labels import details_for, label_for
+from audit.queries import History, HistoryEntry, history_of
+from inventory import baseline, queries, services, workbook
 from inventory.baseline import Baseline
 from inventory.forms import ROW_FORMS, ROW_TITLES, CampaignForm, ReturnForm, UploadForm
-from inventory.models import SurveyCampaign, SurveyState, UnitSurvey
+from inventory.models import SecurityLevel, SurveyCampaign, SurveyState, UnitSurvey
 from inventory.permissions import (
     can_fill_survey,
     can_run_surveys,
@@ -30,6 +34,7 @@ from inventory.permissions import (
     surveys_visible_to,
 )
 from inventory.services import InventoryError
+from ui import charts
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version, whole_number
 
@@ -126,9 +131,8 @@ def campaign_remind(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("inventory:campaign", public_id=campaign.public_id)
 
 
-@login_required
-def survey_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    survey = get_survey_for_user(request.user, public_id)
+def _survey_context(request: HttpRequest, survey: UnitSurvey) -> dict[str, object]:
+    """What the survey page shows: its actions, its four tables of rows, its history."""
     can_fill = can_fill_survey(request.user, survey)
     reviewer = can_run_surveys(request.user)
     tables = [
@@ -137,20 +141,22 @@ def survey_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         ("cloud", ROW_TITLES["cloud"], list(survey.cloud.all())),
         ("staff", ROW_TITLES["staff"], list(survey.staff.all())),
     ]
-    return render(
-        request,
-        "inventory/survey_detail.html",
-        {
-            "survey": survey,
-            "tables": tables,
-            "can_edit": can_fill and survey.is_editable,
-            "can_submit": can_fill and survey.is_editable,
-            "can_review": reviewer and survey.state == SurveyState.SUBMITTED,
-            "is_late": survey.is_late_on(timezone.localdate()),
-            "return_form": ReturnForm(),
-            "history": history_of(survey, survey.key),
-        },
-    )
+    return {
+        "survey": survey,
+        "tables": tables,
+        "can_edit": can_fill and survey.is_editable,
+        "can_submit": can_fill and survey.is_editable,
+        "can_review": reviewer and survey.state == SurveyState.SUBMITTED,
+        "is_late": survey.is_late_on(timezone.localdate()),
+        "return_form": ReturnForm(),
+        "history": history_of(survey, survey.key),
+    }
+
+
+@login_required
+def survey_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    survey = get_survey_for_user(request.user, public_id)
+    return render(request, "inventory/survey_detail.html", _survey_context(request, survey))
 
 
 def _survey_for_edit(request: HttpRequest, public_id: UUID) -> UnitSurvey:
@@ -186,6 +192,86 @@ def row_add(request: HttpRequest, public_id: UUID, kind: str) -> HttpResponse:
         "inventory/row_form.html",
         {"survey": survey, "form": form, "kind": kind, "title": ROW_TITLES[kind]},
         status=400 if form.errors else 200,
+    )
+
+
+def _row_or_404(survey: UnitSurvey, kind: str, row_id: int) -> models.Model:
+    """The survey's own row: 404 for an unknown kind and for any other survey's row id."""
+    model = services.ROW_MODELS.get(kind)
+    row = model._default_manager.filter(survey=survey, pk=row_id).first() if model else None
+    if row is None:
+        raise Http404
+    return row
+
+
+@login_required
+def row_edit(request: HttpRequest, public_id: UUID, kind: str, row_id: int) -> HttpResponse:
+    """Edit one row in place: htmx swaps the row for this form, and on success the
+    survey's body (its tables with the new version, and the history) for the form; without
+    JavaScript, a page of its own and a redirect back. Through ``services.change_row``."""
+    survey = _survey_for_edit(request, public_id)
+    row = _row_or_404(survey, kind, row_id)
+    form = ROW_FORMS[kind](request.POST or None, instance=row)
+    htmx = request.headers.get("HX-Request") == "true"
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_row(
+                survey,
+                kind,
+                row_id,
+                {name: form.cleaned_data[name] for name in form.fields},
+                actor=request_member(request),
+                expected_version=posted_version(request),
+            )
+        except InventoryError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if not htmx:
+                messages.success(request, _("Row changed."))
+                return redirect(f"{_survey_url(survey)}#{kind}-{row_id}")
+            survey.refresh_from_db()
+            return render(
+                request, "inventory/includes/survey_body.html", _survey_context(request, survey)
+            )
+    context = {"survey": survey, "form": form, "kind": kind, "row": row, "title": ROW_TITLES[kind]}
+    if htmx:
+        # The form replaces the row; after a refusal, it replaces itself (htmx swaps 200s).
+        response = render(request, "inventory/includes/row_edit.html", context)
+        if request.method == "POST":
+            response["HX-Retarget"] = f"#{kind}-{row_id}"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "inventory/row_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def row_history(request: HttpRequest, public_id: UUID, kind: str, row_id: int) -> HttpResponse:
+    """One row's history: who added, changed (each field before and after) or imported
+    it. For everyone who may see the survey; a removed row keeps its history here."""
+    survey = get_survey_for_user(request.user, public_id)
+    if kind not in services.ROW_MODELS:
+        raise Http404
+    row = services.ROW_MODELS[kind]._default_manager.filter(survey=survey, pk=row_id).first()
+    events = queries.row_history(survey, kind, row_id, exists=row is not None)
+    if row is None and not events:
+        raise Http404
+    return render(
+        request,
+        "inventory/row_history.html",
+        {
+            "survey": survey,
+            "kind": kind,
+            "title": ROW_TITLES[kind],
+            "row": row,
+            "history": History(
+                entries=[
+                    HistoryEntry(event, label_for(event.event_type), details_for(event))
+                    for event in events
+                ],
+                limit=len(events),
+                more=False,
+            ),
+        },
     )
 
 
@@ -310,9 +396,108 @@ def _baseline_data(request: HttpRequest) -> tuple[SurveyCampaign | None, list, B
     return campaign, rows, total
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A chart and the table of the same figures beside it (what screen readers read)."""
+
+    key: str
+    chart: charts.Chart
+    headers: list[str]
+    rows: list[list[str]]
+    wide: bool = False  # a row of bars per unit: the page's full width
+
+
+def _count(value: Decimal) -> str:
+    return f"{value:,.0f}"
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> str:
+    if not whole:
+        return "—"
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.1'), ROUND_HALF_UP)}"
+
+
+def _share_figure(key: str, title: str, what: str, parts: list[tuple[str, int]]) -> Figure:
+    whole = sum(count for _label, count in parts)
+    return Figure(
+        key,
+        charts.shares(title, parts, show=_count),
+        [what, str(_("Systems")), str(_("Share, per cent"))],
+        [[label, f"{count:,}", _percent(count, whole)] for label, count in parts],
+    )
+
+
+def _baseline_figures(rows: list[Baseline], total: Baseline) -> list[Figure]:
+    """The baseline's charts: systems by age, hosting and security level (of all the
+    units shown), and each unit's hardware value with the part out of warranty."""
+    figures = [
+        _share_figure(
+            "age",
+            _("Systems by age"),
+            _("Age"),
+            [
+                (_("Built within 3 years"), total.new),
+                (_("3 to 5 years old"), total.middle),
+                (_("6 years or older"), total.old),
+            ],
+        ),
+        _share_figure(
+            "hosting",
+            _("Systems by hosting"),
+            _("Hosting"),
+            [
+                (_("On the government cloud"), total.gov_cloud),
+                (_("In own machine rooms"), total.own_room),
+            ],
+        ),
+        _share_figure(
+            "levels",
+            _("Systems by security protection level (等保)"),
+            _("Security protection level (等保)"),
+            [(str(SecurityLevel(level).label), count) for level, count in zip(
+                SecurityLevel.values, total.levels, strict=True
+            )],
+        ),
+    ]  # fmt: skip
+    value, expired = _("Hardware original value"), _("Out of warranty")
+    figures.append(
+        Figure(
+            "hardware",
+            charts.bars(
+                _("Hardware original value and the part out of warranty by unit (10k yuan)"),
+                [(row.unit, [row.device_value, row.out_of_warranty_value]) for row in rows],
+                [value, expired],
+            ),
+            [
+                str(_("Budget unit")),
+                str(_("Hardware original value (10k yuan)")),
+                str(_("Out of warranty (10k yuan)")),
+                str(_("Share of value out of warranty, per cent")),
+            ],
+            [
+                [
+                    row.unit,
+                    charts.wan(row.device_value),
+                    charts.wan(row.out_of_warranty_value),
+                    _percent(row.out_of_warranty_value, row.device_value),
+                ]
+                for row in [*rows, _total_row(total)]
+            ],
+            wide=True,
+        )
+    )
+    return figures
+
+
+def _total_row(total: Baseline) -> Baseline:
+    total.unit = str(_("Total"))
+    return total
+
+
 @login_required
 def baseline_report(request: HttpRequest) -> HttpResponse:
-    """Per unit and in all: what the units run (the units one may see)."""
+    """Per unit and in all: what the units run (the units one may see), in charts each
+    beside the table of its figures."""
     campaign, rows, total = _baseline_data(request)
     return render(
         request,
@@ -321,6 +506,7 @@ def baseline_report(request: HttpRequest) -> HttpResponse:
             "campaign": campaign,
             "rows": rows,
             "total": total,
+            "figures": _baseline_figures(rows, total) if campaign else [],
             "years": SurveyCampaign.objects.order_by("-year").values_list("year", flat=True),
         },
     )

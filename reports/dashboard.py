@@ -17,8 +17,8 @@ from budgeting.permissions import control_figure_units
 from budgeting.review_views import returned_to, tasks_for
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
-from reports import charts
 from reports.figures import control_rows
+from ui import charts
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ the requests, whatever the number of units.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from accounts.permissions import AnyUser
 from inventory import baseline
-from inventory.models import SurveyCampaign
+from inventory.models import REPORTED_STATES, Device, InformationSystem, SurveyCampaign
 from inventory.permissions import surveys_visible_to
 from projects.permissions import projects_visible_to
 from reports.summary import counted
@@ -73,3 +73,54 @@ def spend_against_inventory(
         total.construction += row.construction
         total.operation += row.operation
     return year, list(rows.values()), total
+
+
+@dataclass
+class YearSpend:
+    """One survey year in all: the reported inventories' value beside what their units
+    requested for the budget year after (construction and operation)."""
+
+    survey_year: int
+    inventory_value: Decimal = ZERO
+    requested: Decimal = ZERO
+
+    @property
+    def budget_year(self) -> int:
+        return self.survey_year + 1
+
+    @property
+    def requested_share(self) -> Decimal | None:
+        if not self.inventory_value:
+            return None
+        return (self.requested * 100 / self.inventory_value).quantize(Decimal("0.1"))
+
+
+def spend_by_year(user: AnyUser) -> list[YearSpend]:
+    """Every survey year, oldest first: three queries whatever the number of years and
+    units. A unit's requests count in a year when its survey of that year was reported."""
+    reported = surveys_visible_to(user).filter(state__in=REPORTED_STATES)
+    years: dict[int, YearSpend] = {
+        year: YearSpend(year)
+        for year in SurveyCampaign.objects.order_by("year").values_list("year", flat=True)
+    }
+    for model, value in ((InformationSystem, "construction_cost"), (Device, "original_value")):
+        sums = (
+            model._default_manager.filter(survey__in=reported.values("pk"))
+            .values("survey__campaign__year")
+            .annotate(total=Sum(value))
+        )
+        for year, total in sums.values_list("survey__campaign__year", "total"):
+            years[year].inventory_value += total or ZERO
+    surveyed = reported.filter(
+        organization_id=OuterRef("organization_id"), campaign__year=OuterRef("budget_year") - 1
+    )
+    requested = (
+        counted(projects_visible_to(user))
+        .filter(budget_year__in=[year + 1 for year in years])
+        .filter(Exists(surveyed))
+        .values("budget_year")
+        .annotate(total=Sum("requested_amount"))
+    )
+    for budget_year, total in requested.values_list("budget_year", "total"):
+        years[budget_year - 1].requested = total or ZERO
+    return list(years.values())

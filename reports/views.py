@@ -25,9 +25,9 @@ from budgeting.permissions import control_figure_units
 from inventory.models import SurveyCampaign
 from projects.models import COUNTED_STATES, Project
 from projects.permissions import projects_visible_to
-from reports import charts, open_data, review_totals
+from reports import open_data, review_totals
 from reports.cells import fresh_cells, projects_with_lines, summarise_cells
-from reports.inventory_spend import SpendRow, spend_against_inventory
+from reports.inventory_spend import SpendRow, spend_against_inventory, spend_by_year
 from reports.review_totals import ReasonRow
 from reports.rounds import RoundRow, RoundSummary, round_summary
 from reports.summary import (
@@ -38,6 +38,7 @@ from reports.summary import (
     summarise,
     total,
 )
+from ui import charts
 from ui.excel import PERCENT_FORMAT, WAN_FORMAT, write_table, xlsx_response
 from ui.params import whole_number
 
@@ -328,10 +329,26 @@ def _inventory_spend(
 def inventory_spend(request: HttpRequest) -> HttpResponse:
     """IT spend requested for a budget year against the inventory of the survey before."""
     campaign, year, rows, total = _inventory_spend(request)
+    by_year = spend_by_year(request.user)
     return render(
         request,
         "reports/inventory_spend.html",
-        {"campaign": campaign, "year": year, "rows": rows, "total": total},
+        {
+            "campaign": campaign,
+            "year": year,
+            "rows": rows,
+            "total": total,
+            "by_year": by_year,
+            "by_year_chart": charts.bars(
+                _("IT spend per year against the inventory value (10k yuan)"),
+                [
+                    # Survey year → budget year; the table beside names both columns.
+                    (f"{row.survey_year}→{row.budget_year}", (row.inventory_value, row.requested))
+                    for row in by_year
+                ],
+                (_("Inventory value"), _("Requested")),
+            ),
+        },
     )
 
 

@@ -25,7 +25,15 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from standards.models import FeeCategory, Grade, ProjectKind, ServiceItem, StandardSet, Unit
+from standards.models import (
+    DEFAULT_MAX_OM_SHARE,
+    FeeCategory,
+    Grade,
+    ProjectKind,
+    ServiceItem,
+    StandardSet,
+    Unit,
+)
 from standards.pricing import (
     MAX_INPUT,
     Method,
@@ -49,7 +57,7 @@ FACTOR_FORMAT = "0.0000"
 KIND_NAMES: dict[str, str] = {"建设类": ProjectKind.CONSTRUCTION, "运维类": ProjectKind.OPERATION}
 KIND_CODES: dict[str, str] = {value: name for name, value in KIND_NAMES.items()}
 
-TEXT, CODE, INT, MONEY, FACTOR, DATE, JSON, KINDS = (
+TEXT, CODE, INT, MONEY, FACTOR, DATE, JSON, KINDS, PERCENT = (
     "text",
     "code",
     "int",
@@ -58,10 +66,11 @@ TEXT, CODE, INT, MONEY, FACTOR, DATE, JSON, KINDS = (
     "date",
     "json",
     "kinds",
+    "percent",
 )
-PLACES = {MONEY: 2, FACTOR: 4}
+PLACES = {MONEY: 2, FACTOR: 4, PERCENT: 2}
 # Number formats of the exported cells; codes are text cells (see ``_preparers``).
-FORMATS = {MONEY: MONEY_FORMAT, FACTOR: FACTOR_FORMAT, DATE: "yyyy-mm-dd"}
+FORMATS = {MONEY: MONEY_FORMAT, FACTOR: FACTOR_FORMAT, DATE: "yyyy-mm-dd", PERCENT: "0.00"}
 # Where the export reads a column that is not a field of the row's own model.
 SOURCES = {
     "parent_code": "parent__code",
@@ -98,6 +107,8 @@ SET_SHEET = Sheet(
         Column("生效日期", "effective_from", DATE),
         Column("失效日期", "effective_to", DATE, required=False),
         Column("基础标准编码", "base_code", CODE, required=False),
+        # Added with issue #19; a workbook without the column gets the default (15).
+        Column("运维费占建设成本上限(%)", "max_om_share", PERCENT, required=False),
     ),
 )
 CATEGORY_SHEET = Sheet(
@@ -189,6 +200,7 @@ def write_workbook(standard_set: StandardSet, target: str | Path | BinaryIO) -> 
         "effective_from": standard_set.effective_from,
         "effective_to": standard_set.effective_to,
         "base_code": standard_set.base.code if standard_set.base else "",
+        "max_om_share": standard_set.max_om_share,
     }
     categories = FeeCategory.objects.filter(standard_set=standard_set).order_by("position", "code")
     items = ServiceItem.objects.filter(standard_set=standard_set).order_by(
@@ -292,8 +304,11 @@ def read_workbook(path: str | Path, name: str | None = None) -> ParsedWorkbook:
     headers = tables[SET_SHEET.title]
     if readable and len(headers) != 1:
         issues.append(Issue(SET_SHEET.title, 2, "", _("Give exactly one standard version.")))
+    header = headers[0] if headers else {}
+    if header and header.get("max_om_share") is None:
+        header["max_om_share"] = DEFAULT_MAX_OM_SHARE
     parsed = ParsedWorkbook(
-        header=headers[0] if headers else {},
+        header=header,
         categories=tables[CATEGORY_SHEET.title],
         items=tables[ITEM_SHEET.title],
         grades=tables[GRADE_SHEET.title],
@@ -311,7 +326,13 @@ def _read_sheet(
     # A formula comes as text beginning with "=" (``ui.sheets.Formula``), never as its value.
     _number_of_first, first = next(rows, (1, []))
     found = [_header_text(value) for value in first][: len(sheet.columns)]
-    if found != sheet.headers:
+    while found and not found[-1]:
+        found.pop()
+    # Columns added later are optional and last: a workbook written before them still reads.
+    older = found == sheet.headers[: len(found)] and not any(
+        column.required for column in sheet.columns[len(found) :]
+    )
+    if found != sheet.headers and not older:
         for index, expected in enumerate(sheet.headers):
             got = found[index] if index < len(found) else ""
             if got != expected:
@@ -425,7 +446,10 @@ def _number(value: Any, column: Column) -> Decimal:
 
 
 def _largest(column: Column) -> Decimal:
-    """The largest number the grade's column of this key holds (its digits and places)."""
+    """The largest number the grade's column of this key holds (its digits and places);
+    a percentage is at most 100."""
+    if column.kind == PERCENT:
+        return Decimal(100)
     field = Grade._meta.get_field(column.key)
     digits, places = field.max_digits, field.decimal_places  # type: ignore[union-attr]
     return Decimal(10) ** (digits - places) - Decimal(10) ** -places
@@ -473,11 +497,14 @@ _CONVERTERS: dict[str, Callable[[Any, Column], Any]] = {
     INT: _integer,
     MONEY: _number,
     FACTOR: _number,
+    PERCENT: _number,
     DATE: _date,
     JSON: _json,
     KINDS: _kinds,
 }
-_EMPTY: dict[str, Any] = {INT: 0, MONEY: None, FACTOR: None, DATE: None, JSON: {}, KINDS: []}
+_EMPTY: dict[str, Any] = {
+    INT: 0, MONEY: None, FACTOR: None, PERCENT: None, DATE: None, JSON: {}, KINDS: [],
+}  # fmt: skip
 
 
 def _check_rows(parsed: ParsedWorkbook, issues: list[Issue]) -> None:

@@ -90,7 +90,9 @@ class ImportReport:
         }
 
 
-HEADER_FIELDS = ["name", "region", "version_label", "effective_from", "effective_to"]
+HEADER_FIELDS = [
+    "name", "region", "version_label", "effective_from", "effective_to", "max_om_share",
+]  # fmt: skip
 # Model fields whose workbook column has another name.
 COLUMN_KEYS = {"parent": "parent_code", "category": "category_code", "item": "item_code"}
 ITEM_VALUES = [f for f in ITEM_FIELDS if f != "category_id"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -28,6 +28,9 @@ CODE_VALIDATOR = RegexValidator(
 RESERVED_CODES = frozenset({"compare"})
 # Province -> city -> county: a derived set's base may itself be derived, once.
 MAX_LINEAGE = 3
+# Yearly O&M asked for a system above this share of its construction cost is flagged
+# (issue #19); a set-level figure, as each standard may set its own.
+DEFAULT_MAX_OM_SHARE = Decimal("15.00")
 
 
 class SetStatus(models.TextChoices):
@@ -94,6 +97,17 @@ class StandardSet(models.Model):
         blank=True,
         related_name="next_versions",
     )
+    max_om_share = models.DecimalField(
+        _("largest yearly O&M, per cent of construction cost"),
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_MAX_OM_SHARE,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Yearly O&M requested for an information system above this share of its "
+            "construction cost is flagged for the reviewers."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
@@ -108,6 +122,11 @@ class StandardSet(models.Model):
                 violation_error_message=_("The end of the effective period precedes its start."),
             ),
             models.CheckConstraint(condition=~Q(base=F("pk")), name="standardset_base_not_itself"),
+            models.CheckConstraint(
+                condition=Q(max_om_share__gt=0) & Q(max_om_share__lte=100),
+                name="standardset_max_om_share_range",
+                violation_error_message=_("The largest O&M share is more than 0 and at most 100."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,6 +33,7 @@ SET_FIELDS = [
     "effective_from",
     "effective_to",
     "base_id",
+    "max_om_share",
 ]
 CATEGORY_FIELDS = ["code", "name", "parent_id", "position"]
 ITEM_FIELDS = [
@@ -166,6 +167,7 @@ def copy_to_new_version(
             effective_from=effective_from,
             base=source.base,
             previous_version=source,
+            max_om_share=source.max_om_share,
             status=SetStatus.DRAFT,
         )
         copy.full_clean()

@@ -29,8 +29,9 @@ from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft, ProcurementBatch
 from budgeting.tests.workflow_fixtures import make_ready
 from classification.models import ClassificationCode, CodeKind
-from inventory.models import SurveyCampaign, UnitSurvey
-from inventory.tests.factories import open_survey, survey_of
+from inventory import services as inventory_services
+from inventory.models import Device, SurveyCampaign, UnitSurvey
+from inventory.tests.factories import device, open_survey, survey_of
 from projects.models import (
     Attachment,
     AttachmentKind,
@@ -75,6 +76,7 @@ class World:
     export: ExportJob  # EDU's clerk's, written
     campaign: SurveyCampaign  # the inventory survey covering EDU
     survey: UnitSurvey  # EDU's answer to it, being filled in
+    inventory_row: Device  # a device of EDU's survey
     api_client: ApiClient
     api_call: ApiCall
     code: ClassificationCode
@@ -291,6 +293,15 @@ MATRIX: dict[str, Row] = {
         lambda w: [w.survey.public_id, "device"],
     ),
     "inventory:row_remove": Row(logged_in(405), lambda w: [w.survey.public_id, "device", 1]),
+    # A row of EDU's survey: edited in place by EDU's staff; its history seen by all who
+    # see the survey.
+    "inventory:row_edit": Row(
+        {**seen_by_reviewers(403), "submitter": 200, "department_approver": 200},
+        lambda w: [w.survey.public_id, "device", w.inventory_row.pk],
+    ),
+    "inventory:row_history": Row(
+        seen_by_reviewers(200), lambda w: [w.survey.public_id, "device", w.inventory_row.pk]
+    ),
     "inventory:survey_act": Row(logged_in(405), lambda w: [w.survey.public_id, "submit"]),
     "budgeting:batches": Row(only("finance_approver")),
     # Control figures (控制数): finance's alone, drafts included; everyone else 403.
@@ -445,6 +456,9 @@ def world(
     export = request_lines_export(actor=submitter, year=cycle.year, language="zh-hans")
     write_lines_export.call(str(export.public_id))
     campaign = open_survey(data_reviewer, education)
+    inventory_row = inventory_services.add_row(
+        survey_of(campaign, education), "device", device(), actor=submitter, expected_version=1
+    )
     api_client, _ = api_services.register_client(actor=None, name="finance-core", all_units=True)
     api_call = api_services.record_call(
         api_client.pk, method="GET", endpoint="api/v1/projects/", status=200, duration_ms=3
@@ -474,6 +488,7 @@ def world(
         export=export,
         campaign=campaign,
         survey=survey_of(campaign, education),
+        inventory_row=inventory_row,  # type: ignore[arg-type]
         api_client=api_client,
         api_call=api_call,
         code=ClassificationCode.objects.create(

@@ -35,3 +35,15 @@ def test_the_demo_survey_and_the_om_lines_generated_from_it() -> None:
     assert LineBasis.objects.filter(line=hardware).count() == 1
     call_command("seed_demo", verbosity=0)  # twice: nothing more
     assert EstimateLine.objects.filter(project=project, item_code="2.2").count() == 1
+
+
+def test_the_demo_shows_om_above_the_standards_share() -> None:
+    """A reviewer finds the flag on a request in review: 考试报名系统 was built for
+    2,600,000 yuan, and its O&M request is above the standard's 15 % of that (390,000)."""
+    from projects.duplicates import inventory_flags
+
+    call_command("seed_demo", verbosity=0)
+    project = Project.objects.get(name="考试报名系统运维", budget_year=2027)
+    (flag,) = inventory_flags(project).om_above_share
+    assert flag.system.name == "考试报名系统"
+    assert flag.requested == project.requested_amount > Decimal("390000.00")

@@ -191,6 +191,14 @@ def test_the_baseline_sums_submitted_inventories_only(
     assert total.device_value == Decimal("500000.00")
     assert total.out_of_warranty_share == Decimal("100.0")
     assert total.levels == [0, 0, 1, 0]
+    # Charts by age, hosting and security level, and of the hardware, each beside its table.
+    figures = {figure.key: figure for figure in page.context["figures"]}
+    assert list(figures) == ["age", "hosting", "levels", "hardware"]
+    assert figures["levels"].rows[2] == ["Level 3", "1", "100.0"]
+    assert figures["hardware"].rows[-1] == ["Total", "50.00", "50.00", "100.0"]
+    html = page.content.decode()
+    assert html.count('role="img"') == 4
+    assert html.count("<caption") >= 4
     export = _client(data_reviewer).get(reverse("inventory:baseline_export"))
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     # A unit's clerk sees only its own units' figures.

@@ -1,5 +1,6 @@
 """An operation project's lines from its unit's inventory, and the checks that read the
-inventory (duplicate construction, O&M for a retired system)."""
+inventory (duplicate construction, O&M for a retired system, O&M above the standard's
+share of a system's construction cost)."""
 
 import datetime
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from projects.errors import ProjectError
 from projects.models import EstimateLine, LineBasis, Project
 from projects.tests.factories import register
 from standards.demo import PROVINCE_CODE, seed_standards
-from standards.models import ProjectKind, ServiceItem
+from standards.models import ProjectKind, ServiceItem, SetStatus
+from standards.tests.factories import filled_set
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +183,20 @@ def test_a_construction_project_like_a_live_system_is_flagged_with_its_owner(
     assert not inventory_flags(register(submitter, name="河道水质监测")).live_systems
 
 
+def test_a_construction_project_for_a_live_systems_purpose_is_flagged_too(
+    data_reviewer: User, submitter: User, outsider: User, health: Organization
+) -> None:
+    """Another name, the same purpose: the project names what the system already does."""
+    _reported(
+        data_reviewer,
+        outsider,
+        health,
+        InventoryRows(systems=[system(name="卫健一网通", purpose="医疗机构执业许可网上办理")]),
+    )
+    flags = inventory_flags(register(submitter, name="医疗机构执业许可网上办理系统"))
+    assert [s.name for s in flags.live_systems] == ["卫健一网通"]
+
+
 def test_om_for_a_retired_system_is_flagged(
     data_reviewer: User, submitter: User, education: Organization
 ) -> None:
@@ -245,3 +261,93 @@ def test_a_typed_base_that_disagrees_with_the_inventory_is_flagged(
     flagged = [line for line, _review in page.context["lines"] if line.flag_labels]
     assert [line.inputs["base"] for line in flagged] == ["600000"]
     assert "worth 1,000,000.00 yuan" in flagged[0].flag_labels[0]
+
+
+def _platform_built_for_a_million(runner: User, clerk: User, unit: Organization) -> None:
+    """The unit reports its live 教育政务服务平台, built for 1,000,000 yuan."""
+    rows = InventoryRows(systems=[system(construction_cost=Decimal("1000000.00"))])
+    _reported(runner, clerk, unit, rows)
+
+
+def _om_line(project: Project, clerk: User, amount: str) -> Project:
+    services.add_non_standard_line(
+        project,
+        actor=clerk,
+        expected_version=Project.objects.get(pk=project.pk).version,
+        fee_class="运行维护服务费",
+        name="平台运维",
+        unit="项",
+        quantity=Decimal(1),
+        unit_price=Decimal(amount),
+        justification="按合同",
+    )
+    return Project.objects.get(pk=project.pk)
+
+
+@pytest.mark.parametrize(
+    ("amount", "flagged"), [("150000.00", False), ("150000.01", True), ("200000.00", True)]
+)
+def test_yearly_om_above_the_standards_share_of_the_construction_cost_is_flagged(
+    data_reviewer: User, submitter: User, education: Organization, amount: str, flagged: bool
+) -> None:
+    """The project resembles the unit's live system built for 1,000,000 yuan: the
+    standard's 15 % allows 150,000.00 a year, and a cent more is flagged."""
+    filled_set(1, status=SetStatus.PUBLISHED)
+    _platform_built_for_a_million(data_reviewer, submitter, education)
+    project = _om_line(_operation(submitter), submitter, amount)
+    flags = inventory_flags(project)
+    assert bool(flags.om_above_share) is flagged
+    if flagged:
+        (flag,) = flags.om_above_share
+        assert (flag.system.name, flag.requested, flag.limit) == (
+            "教育政务服务平台",
+            Decimal(amount),
+            Decimal("15.00"),
+        )
+
+
+def test_the_share_is_the_standards_own(
+    data_reviewer: User, submitter: User, education: Organization
+) -> None:
+    filled_set(1, status=SetStatus.PUBLISHED, max_om_share=Decimal("25.00"))
+    _platform_built_for_a_million(data_reviewer, submitter, education)
+    project = _om_line(_operation(submitter), submitter, "200000.00")
+    assert not inventory_flags(project).om_above_share
+    project = _om_line(project, submitter, "60000.00")
+    (flag,) = inventory_flags(project).om_above_share
+    assert (flag.limit, flag.share) == (Decimal("25.00"), Decimal("26.0"))
+
+
+@pytest.mark.usefixtures("standard")
+def test_lines_generated_from_a_system_count_as_its_om(
+    data_reviewer: User, submitter: User, education: Organization
+) -> None:
+    """A system the project's name does not resemble: its generated 等保 assessment line
+    is the O&M asked for it, here above 15 % of a 100,000-yuan system."""
+    _reported(
+        data_reviewer,
+        submitter,
+        education,
+        InventoryRows(systems=[system(name="档案数字化系统", construction_cost=Decimal("100000"))]),
+    )
+    project = _operation(submitter)
+    (line,) = inventory_lines.generate(project, actor=submitter, expected_version=project.version)
+    (flag,) = inventory_flags(Project.objects.get(pk=project.pk)).om_above_share
+    assert (flag.system.name, flag.requested) == ("档案数字化系统", line.amount)
+
+
+def test_the_review_page_names_the_system_its_cost_the_om_and_the_share(
+    data_reviewer: User, submitter: User, education: Organization
+) -> None:
+    filled_set(1, status=SetStatus.PUBLISHED)
+    _platform_built_for_a_million(data_reviewer, submitter, education)
+    project = _om_line(_operation(submitter), submitter, "200000.00")
+    client = Client()
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("projects:detail", args=[project.code])).content.decode()
+    assert "Yearly O&M above 15% of the construction cost" in page
+    assert (
+        "教育政务服务平台 · 省教育厅: construction cost 1,000,000.00 yuan, "
+        "O&M requested 200,000.00 yuan (20.0% of it)"
+    ) in page

@@ -53,5 +53,10 @@ def test_requests_beside_the_inventory_per_unit(
     rows = _client(finance_reviewer).get(reverse("reports:inventory_spend")).context["rows"]
     # Finance sees both units' inventories, and the request once it reached finance.
     assert [r.unit for r in rows] == ["省教育厅", "省卫生健康委"]
+    (year,) = page.context["by_year"]
+    assert (year.survey_year, year.budget_year) == (2026, 2027)
+    assert (year.inventory_value, year.requested) == (Decimal("3500000.00"), Decimal("500000.00"))
+    html = page.content.decode()
+    assert 'role="img"' in html and "by-year-chart-title" in html
     export = client.get(reverse("reports:inventory_spend_export"))
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -447,3 +447,29 @@ def test_the_import_command_reports_a_huge_price_by_sheet_row_and_column(
     with translation.override("zh-hans"), pytest.raises(CommandError):
         call_command("import_standards", str(exported), "--set", "DRAFT")
     assert "等次!D3: 超出金额上限" in capsys.readouterr().err
+
+
+def test_the_largest_om_share_round_trips_and_an_older_workbook_gets_the_default(
+    draft, exported, tmp_path
+):
+    """The set-level share (issue #19) is column H of 标准版本; a workbook written before
+    the column existed imports with 15 %."""
+    assert load_workbook(exported)["标准版本"]["H1"].value == "运维费占建设成本上限(%)"
+    edit(exported, "标准版本", {"H2": 12.5})
+    report = import_service.import_catalogue("DRAFT", excel.read_workbook(exported), actor=None)
+    draft.refresh_from_db()
+    assert draft.max_om_share == Decimal("12.50")
+    assert report.changed["set"] == ["max_om_share"]
+    book = load_workbook(exported)
+    book["标准版本"].delete_cols(8)
+    older = tmp_path / "older.xlsx"
+    book.save(older)
+    assert excel.read_workbook(older).header["max_om_share"] == Decimal("15.00")
+
+
+@pytest.mark.parametrize("value", [-1, 100.01, "十五", 15.123])
+def test_a_largest_om_share_out_of_range_is_reported_at_its_cell(draft, exported, value):
+    edit(exported, "标准版本", {"H2": value})
+    assert ("标准版本", 2, "H") in issues_of(exported)
+    draft.refresh_from_db()
+    assert draft.max_om_share == Decimal("15.00")

@@ -318,3 +318,27 @@ def test_two_admins_publishing_at_once_cannot_both_succeed():
     other.join(timeout=10)
     assert outcomes == ["refused"]
     assert Event.objects.filter(event_type="standards.set.published").count() == 1
+
+
+def test_the_largest_om_share_is_a_draft_field_with_its_history_and_is_copied() -> None:
+    """Issue #19: the share of a system's construction cost above which yearly O&M is
+    flagged belongs to the set; a draft changes it (history kept), a copy keeps it, a
+    published set refuses, and 0 or more than 100 is refused."""
+    draft = filled_set(1, status=SetStatus.DRAFT)
+    assert draft.max_om_share == Decimal("15.00")
+    draft.max_om_share = Decimal("12.5")
+    services.save_set(draft, actor=None)
+    event = Event.objects.get(event_type="standards.set.changed")
+    assert event.data == {"max_om_share": ["15.00", "12.5"]}
+    for wrong in (Decimal("0"), Decimal("100.01")):
+        draft.max_om_share = wrong
+        with pytest.raises(ValidationError):
+            services.save_set(draft, actor=None)
+    services.publish_set(StandardSet.objects.get(pk=draft.pk), actor=None)
+    copy = services.copy_to_new_version(
+        draft, code="NEXT", version_label="2026", effective_from=datetime.date(2026, 1, 1),
+        actor=None,
+    )  # fmt: skip
+    assert copy.max_om_share == Decimal("12.50")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        StandardSet.objects.filter(pk=draft.pk).update(max_om_share=Decimal("30"))

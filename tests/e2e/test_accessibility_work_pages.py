@@ -324,7 +324,8 @@ def test_inventory_pages_are_accessible(
         ("/inventory/surveys/new/", "open a survey"),
         (f"/inventory/surveys/{campaign.public_id}/", "survey progress"),
         (f"/inventory/units/{survey.public_id}/", "a unit's inventory, to review"),
-        ("/inventory/baseline/", "baseline"),
+        ("/inventory/baseline/", "baseline, with its charts"),
+        ("/reports/inventory/", "IT spend against the inventory, with its chart"),
     ):
         page.goto(f"{live_server.url}{url}")
         assert_accessible(page, what)
@@ -339,6 +340,16 @@ def test_inventory_pages_are_accessible(
     )
     page.goto(f"{live_server.url}/inventory/units/{survey.public_id}/")
     assert_accessible(page, "a unit's inventory, returned, editable")
+    device_row = page.locator("#device tbody tr").first
+    device_row.get_by_role("link", name="编辑").click()
+    editing = page.locator("#device tbody tr.row--editing")
+    editing.get_by_label("数量").fill("0")
+    editing.get_by_role("button", name="保存").click()
+    expect(page.locator("#device .field__error").first).to_be_visible()
+    assert_accessible(page, "an inventory row edited in place, with errors")
+    page.goto(f"{live_server.url}/inventory/units/{survey.public_id}/")
+    page.locator("#device tbody tr").first.get_by_role("link", name="操作记录").click()
+    assert_accessible(page, "an inventory row's history")
     page.goto(f"{live_server.url}/inventory/units/{survey.public_id}/rows/device/new/")
     page.get_by_role("button", name="添加").click()
     expect(page.locator(".field__error").first).to_be_visible()

@@ -2,7 +2,9 @@
 administration opens a survey; the unit uploads its workbook (a bad one first, refused
 with row/column errors); a clerk generates an O&M project's lines from the inventory
 and sees the 5 % line; a reviewer sees the base behind it, and a duplicate flag on a
-construction project that resembles a live system."""
+construction project that resembles a live system. Beyond it: the unit corrects a row in
+place (htmx) and reads its history; the reviewer sees the O&M asked for the system flagged
+above the standard's 15 % of its construction cost."""
 
 import datetime
 import io
@@ -111,6 +113,27 @@ def test_survey_upload_generate_and_review(
     page.get_by_label("填好的调查表").set_input_files(good)
     page.get_by_role("button", name="上传并导入").click()
     expect(page.get_by_text("已导入3条清单条目。")).to_be_visible()
+
+    # The unit corrects a row in place: the system's construction cost was mistyped.
+    system_row = page.locator("#system tbody tr", has_text="教育政务服务平台")
+    system_row.get_by_role("link", name="编辑").click()
+    editing = page.get_by_role("form", name="修改条目 · 教育政务服务平台")
+    editing.get_by_label("建设投资（元）").fill("300000")
+    editing.get_by_role("button", name="保存").click()
+    expect(editing).to_have_count(0)
+    expect(page.locator("#system tbody tr", has_text="教育政务服务平台")).to_contain_text(
+        "300,000.00"
+    )
+    history = page.get_by_role("region", name="操作记录")
+    expect(history).to_contain_text(
+        "修改清单条目：教育政务服务平台：建设投资（元） 3,200,000.00 → 300,000.00"
+    )
+    page.locator("#system tbody tr", has_text="教育政务服务平台").get_by_role(
+        "link", name="操作记录"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("清单条目操作记录")
+    expect(page.get_by_role("region", name="操作记录")).to_contain_text("从 Excel 导入清单")
+    page.go_back()
     page.get_by_role("button", name="报送清单").click()
     survey.refresh_from_db()
     assert survey.state == SurveyState.SUBMITTED
@@ -140,6 +163,9 @@ def test_survey_upload_generate_and_review(
     expect(row).to_contain_text("机架式服务器 × 20")
     expect(row).to_contain_text("2021-06-01")
     expect(row).to_contain_text("1,000,000.00")
+    # The O&M asked for the platform is above 15 % of its (corrected) construction cost.
+    share = page.get_by_role("region", name="运维费超过建设成本的 15%")
+    expect(share).to_contain_text("教育政务服务平台 · 省教育厅：建设成本 300,000.00 元")
     page.goto(f"{base}/review/{construction.code}/")
     flag = page.get_by_role("region", name="可能重复建设：已有在用系统")
     expect(flag).to_contain_text("教育政务服务平台 · 省教育厅")

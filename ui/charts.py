@@ -1,7 +1,7 @@
 """Charts drawn on the server as inline SVG: no chart library, no script (strict CSP).
 
 Each builder returns a ``Chart`` of plain shapes in a fixed coordinate space;
-``reports/includes/chart.html`` draws it with a ``viewBox``, so it scales to
+``ui/chart.html`` draws it with a ``viewBox``, so it scales to
 any width (320 px included). Colours are CSS classes (``series-N``), as the CSP
 forbids inline styles. Every chart stands beside a table of the same figures,
 which is what screen readers and keyboard users read; the SVG carries
