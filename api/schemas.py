@@ -220,7 +220,16 @@ class SummaryQuery(Schema):
         "procurement",
         "fee_class",
         "state",
-    ] = Field("unit", description="The dimension, as on the summary page.")
+        "functional",
+        "economic_government",
+        "economic_department",
+        "fund_type",
+        "fund_source",
+    ] = Field(
+        "unit",
+        description="The dimension, as on the summary page; the last five are the finance "
+        "core system's code lists (a row's key is the code, null for no code chosen).",
+    )
 
 
 class Summary(Schema):
