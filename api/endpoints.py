@@ -299,7 +299,14 @@ def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> d
             changed_since=filters.changed_since,
         )
         .select_related("organization", *CODE_FIELDS.values())
-        .annotate(fin_audit=Coalesce(Subquery(fin_audit, output_field=MONEY), ZERO))
+        .annotate(
+            fin_audit=Coalesce(Subquery(fin_audit, output_field=MONEY), ZERO),
+            # The batch that approved it (批次批复), its 批复文号 and the round it issued in.
+            batch_name=F("review__batch__name"),
+            document_number=F("review__batch__document_number"),
+            round_code=F("review__batch__round__code"),
+            round_name=F("review__batch__round__name"),
+        )
     )
     items, next_cursor = page(projects, filters.cursor, filters.limit)
     return page_of(
@@ -314,6 +321,7 @@ def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> d
                 "FIN_AUDIT_MONEY": project.fin_audit,  # type: ignore[attr-defined]
                 "REPLY_AMT": project.approved_amount or ZERO,
                 **{name: _code(project, field) for name, field in CODE_FIELDS.items()},
+                **_approval(project),
                 "updated_at": project.updated_at,
             }
             for project in items
@@ -330,6 +338,17 @@ CODE_FIELDS = {
     "FUND_TYPE_CODE": "fund_type_code",
     "FUND_SOURCE_CODE": "fund_source_code",
 }
+
+
+def _approval(project: Any) -> dict[str, str | None]:
+    """How a quota was approved: its batch, 批复文号 and round (null when not in a batch,
+    or no number was given)."""
+    return {
+        "REPLY_DOC_NO": project.document_number or None,
+        "REPLY_BATCH_NAME": project.batch_name,
+        "ROUND_CODE": project.round_code,
+        "ROUND_NAME": project.round_name,
+    }
 
 
 def _code(project: Project, field: str) -> str | None:

@@ -141,6 +141,12 @@ class Quota(Schema):
     DEP_BGT_ECO_CODE: str | None = Field(description="部门预算支出经济分类代码")
     FUND_TYPE_CODE: str | None = Field(description="资金性质代码")
     FUND_SOURCE_CODE: str | None = Field(description="资金来源代码")
+    REPLY_DOC_NO: str | None = Field(
+        description="批复文号: the approval document number of the batch that approved it"
+    )
+    REPLY_BATCH_NAME: str | None = Field(description="批复批次, e.g. 2027年第一批")
+    ROUND_CODE: str | None = Field(description="The round of the approval (二下), its code")
+    ROUND_NAME: str | None = Field(description="The round of the approval, its name")
     updated_at: datetime.datetime
 
 

@@ -115,3 +115,35 @@ def test_a_cut_shows_in_the_lines_audited_and_approved_amounts(
         "400000.00",
         "400000.00",
     )
+
+
+def test_quotas_carry_the_approval_document_number_and_round(
+    api_client: Client,
+    finance_key: str,
+    at_finance: Project,
+    finance_reviewer: User,
+    finance_approver: User,
+) -> None:
+    project = workflow.pass_stage(
+        at_finance, actor=finance_reviewer, expected_version=at_finance.version
+    )
+    batch = workflow.approve_batch(
+        [project],
+        actor=finance_approver,
+        name="2027年第一批",
+        versions={project.pk: project.version},
+        document_number="粤财行〔2027〕12号",
+    )
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
+    assert quota["REPLY_DOC_NO"] == "粤财行〔2027〕12号"
+    assert quota["REPLY_BATCH_NAME"] == "2027年第一批"
+    assert batch.round is not None
+    assert (quota["ROUND_CODE"], quota["ROUND_NAME"]) == (batch.round.code, batch.round.name)
+
+
+def test_a_quota_approved_alone_has_no_document_number(
+    api_client: Client, finance_key: str, approved: Project
+) -> None:
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
+    assert quota["REPLY_DOC_NO"] is None
+    assert quota["ROUND_CODE"] is None
