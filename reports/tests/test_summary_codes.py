@@ -4,6 +4,7 @@ to the same projects, the Excel export of the grouping, and a flat query count."
 
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,7 +19,7 @@ from classification.rules import CODE_PARAMETERS, PROJECT_CODE_FIELDS
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
 from reports import cells
-from reports.summary import DIMENSIONS
+from reports.summary import DIMENSIONS, SummaryRow
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def coded(submitter: User, outsider: User, exam_authority: Organization) -> list
     return made
 
 
-def _summary(client: Client, by: str) -> tuple[list, object]:
+def _summary(client: Client, by: str) -> tuple[list[Any], SummaryRow]:
     response = client.get(reverse("reports:summary"), {"year": "2027", "by": by})
     assert response.status_code == 200
     return response.context["rows"], response.context["totals"]
@@ -123,7 +124,7 @@ def test_the_kept_cells_group_by_the_codes_as_the_live_sums(
     assert {by: _flat(*_summary(client, by)) for by in CODE_DIMENSIONS} == live
 
 
-def _flat(rows: list, totals: object) -> list[tuple]:
+def _flat(rows: list[Any], totals: SummaryRow) -> list[tuple[Any, ...]]:
     return [
         (row.key, str(row.label), row.projects, row.requested, row.approved)
         for row in [*(row for row, _ in rows), totals]
