@@ -111,9 +111,12 @@ def _filtered(
     unit: str | None,
     changed_since: datetime.datetime | None,
     counted: bool | None = None,
+    round_code: str | None = None,
 ) -> QuerySet[Project]:
     if year is not None:
         projects = projects.filter(budget_year=year)
+    if round_code is not None:
+        projects = projects.filter(review__round__code=round_code)
     if state is not None:
         projects = projects.filter(state=state)
     if unit is not None:  # a primary unit's code takes in its secondary units, as the list
@@ -166,6 +169,7 @@ def list_projects(request: HttpRequest, filters: Query[schemas.ProjectFilters]) 
         unit=filters.unit,
         changed_since=filters.changed_since,
         counted=filters.counted,
+        round_code=filters.round,
     ).select_related("organization__parent", "predecessor")
     items, next_cursor = page(projects, filters.cursor, filters.limit)
     return page_of([_project(project) for project in items], next_cursor)
@@ -179,7 +183,8 @@ def get_project(request: HttpRequest, code: Code) -> dict[str, Any]:
 
 
 def _lines(lines: QuerySet[EstimateLine]) -> QuerySet[EstimateLine]:
-    return lines.select_related("project", "standard_set").annotate(
+    codes = [f"project__{field}" for field in quotas.CODE_FIELDS.values()]
+    return lines.select_related("project", "standard_set", *codes).annotate(
         fin_audit=quotas.before_final(), reply=summaries.line_amount_after()
     )
 
@@ -201,6 +206,7 @@ def _line(line: Any) -> dict[str, Any]:
         "APPLY_UP": line.amount,
         "FIN_AUDIT_MONEY": line.fin_audit,
         "REPLY_AMT": line.reply if approved else None,
+        **quotas.codes_of(line.project),
     }
 
 
@@ -227,6 +233,7 @@ def list_lines(request: HttpRequest, filters: Query[schemas.LineFilters]) -> dic
         state=filters.state,
         unit=filters.unit,
         changed_since=None,
+        round_code=filters.round,
     )
     lines = EstimateLine.objects.filter(project__in=projects.values("pk"))
     items, next_cursor = page(_lines(lines), filters.cursor, filters.limit)
@@ -279,6 +286,8 @@ def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> d
             changed_since=filters.changed_since,
         )
     )
+    if filters.round is not None:
+        projects = projects.filter(review__batch__round__code=filters.round)
     items, next_cursor = page(projects, filters.cursor, filters.limit)
     return page_of([quotas.quota(project) for project in items], next_cursor)
 

@@ -62,7 +62,7 @@ def quota(project: Any) -> dict[str, Any]:
         "APPLY_UP": project.requested_amount,
         "FIN_AUDIT_MONEY": project.fin_audit,
         "REPLY_AMT": project.approved_amount or ZERO,
-        **{name: _code(project, field) for name, field in CODE_FIELDS.items()},
+        **codes_of(project),
         # How it was approved: null when not in a batch, or no number was given.
         "REPLY_DOC_NO": project.document_number or None,
         "REPLY_BATCH_NAME": project.batch_name,
@@ -70,6 +70,12 @@ def quota(project: Any) -> dict[str, Any]:
         "ROUND_NAME": project.round_name,
         "updated_at": project.updated_at,
     }
+
+
+def codes_of(project: Project) -> dict[str, str | None]:
+    """The project's classification codes in the core system's names (null: none chosen),
+    from its codes selected with it."""
+    return {name: _code(project, field) for name, field in CODE_FIELDS.items()}
 
 
 def _code(project: Project, field: str) -> str | None:

@@ -147,3 +147,47 @@ def test_a_quota_approved_alone_has_no_document_number(
     [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
     assert quota["REPLY_DOC_NO"] is None
     assert quota["ROUND_CODE"] is None
+
+
+def test_projects_lines_and_quotas_filter_by_round(
+    api_client: Client,
+    finance_key: str,
+    at_finance: Project,
+    finance_reviewer: User,
+    finance_approver: User,
+) -> None:
+    project = workflow.pass_stage(
+        at_finance, actor=finance_reviewer, expected_version=at_finance.version
+    )
+    batch = workflow.approve_batch(
+        [project],
+        actor=finance_approver,
+        name="2027年第一批",
+        versions={project.pk: project.version},
+    )
+    submitted_in = Project.objects.get(pk=project.pk).review.round
+    assert submitted_in is not None and batch.round is not None
+
+    def codes(path: str, round_code: str, field: str = "code") -> list[str]:
+        response = api_client.get(path, {"round": round_code}, headers=bearer(finance_key))
+        assert response.status_code == 200
+        return [item[field] for item in response.json()["items"]]
+
+    assert codes("/api/v1/projects/", submitted_in.code) == [project.code]
+    assert codes("/api/v1/projects/", batch.round.code) == []
+    assert codes("/api/v1/lines/", submitted_in.code, "project_code") == [project.code]
+    assert codes("/api/v1/quotas/", batch.round.code, "PRO_CODE") == [project.code]
+    assert codes("/api/v1/quotas/", submitted_in.code, "PRO_CODE") == []
+    refused = api_client.get("/api/v1/quotas/", {"round": "二下"}, headers=bearer(finance_key))
+    assert refused.status_code == 422
+
+
+def test_lines_carry_their_projects_codes(
+    api_client: Client, finance_key: str, approved: Project
+) -> None:
+    fund_type = ClassificationCode.objects.create(
+        kind=CodeKind.FUND_TYPE, year=2027, code="1", name="一般公共预算资金"
+    )
+    Project.objects.filter(pk=approved.pk).update(fund_type_code=fund_type)
+    [line] = api_client.get("/api/v1/lines/", headers=bearer(finance_key)).json()["items"]
+    assert (line["FUND_TYPE_CODE"], line["EXP_FUNC_CODE"]) == ("1", None)
