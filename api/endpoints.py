@@ -183,9 +183,10 @@ def get_project(request: HttpRequest, code: Code) -> dict[str, Any]:
 
 
 def _lines(lines: QuerySet[EstimateLine]) -> QuerySet[EstimateLine]:
-    codes = [f"project__{field}" for field in quotas.CODE_FIELDS.values()]
-    return lines.select_related("project", "standard_set", *codes).annotate(
-        fin_audit=quotas.before_final(), reply=summaries.line_amount_after()
+    return lines.select_related("project", "standard_set").annotate(
+        **quotas.code_annotations("project__"),
+        fin_audit=quotas.before_final(),
+        reply=summaries.line_amount_after(),
     )
 
 
@@ -206,7 +207,7 @@ def _line(line: Any) -> dict[str, Any]:
         "APPLY_UP": line.amount,
         "FIN_AUDIT_MONEY": line.fin_audit,
         "REPLY_AMT": line.reply if approved else None,
-        **quotas.codes_of(line.project),
+        **quotas.codes_of(line),
     }
 
 

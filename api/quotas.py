@@ -41,7 +41,8 @@ def with_quota_figures(projects: QuerySet[Project]) -> QuerySet[Project]:
         .annotate(total=Sum("figure"))
         .values("total")
     )
-    return projects.select_related("organization", *CODE_FIELDS.values()).annotate(
+    return projects.select_related("organization").annotate(
+        **code_annotations(),
         fin_audit=Coalesce(Subquery(fin_audit, output_field=MONEY), ZERO),
         # The batch that approved it (批次批复), its 批复文号 and the round it issued in.
         batch_name=F("review__batch__name"),
@@ -72,12 +73,13 @@ def quota(project: Any) -> dict[str, Any]:
     }
 
 
-def codes_of(project: Project) -> dict[str, str | None]:
-    """The project's classification codes in the core system's names (null: none chosen),
-    from its codes selected with it."""
-    return {name: _code(project, field) for name, field in CODE_FIELDS.items()}
+def code_annotations(to_project: str = "") -> dict[str, F]:
+    """The project's codes as text in the core system's names, to annotate a query of
+    projects (or of rows ``to_project`` leads from, "project__"): five joins, no rows to
+    build, so a page of 500 lines costs little more."""
+    return {name: F(f"{to_project}{field}__code") for name, field in CODE_FIELDS.items()}
 
 
-def _code(project: Project, field: str) -> str | None:
-    code = getattr(project, field)
-    return code.code if code else None
+def codes_of(row: Any) -> dict[str, str | None]:
+    """The codes of a row annotated with ``code_annotations`` (null: none chosen)."""
+    return {name: getattr(row, name) for name in CODE_FIELDS}

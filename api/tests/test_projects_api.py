@@ -8,6 +8,7 @@ from django.test import Client
 from accounts.models import User
 from api.tests.conftest import bearer
 from budgeting import services as workflow
+from budgeting.models import ApprovalBatch
 from classification.models import ClassificationCode, CodeKind
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
@@ -117,13 +118,11 @@ def test_a_cut_shows_in_the_lines_audited_and_approved_amounts(
     )
 
 
-def test_quotas_carry_the_approval_document_number_and_round(
-    api_client: Client,
-    finance_key: str,
-    at_finance: Project,
-    finance_reviewer: User,
-    finance_approver: User,
-) -> None:
+@pytest.fixture
+def in_a_batch(
+    at_finance: Project, finance_reviewer: User, finance_approver: User
+) -> tuple[Project, ApprovalBatch]:
+    """The project at finance, passed and approved in the batch 2027年第一批 with its 批复文号."""
     project = workflow.pass_stage(
         at_finance, actor=finance_reviewer, expected_version=at_finance.version
     )
@@ -134,6 +133,13 @@ def test_quotas_carry_the_approval_document_number_and_round(
         versions={project.pk: project.version},
         document_number="粤财行〔2027〕12号",
     )
+    return Project.objects.get(pk=project.pk), batch
+
+
+def test_quotas_carry_the_approval_document_number_and_round(
+    api_client: Client, finance_key: str, in_a_batch: tuple[Project, ApprovalBatch]
+) -> None:
+    _project, batch = in_a_batch
     [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
     assert quota["REPLY_DOC_NO"] == "粤财行〔2027〕12号"
     assert quota["REPLY_BATCH_NAME"] == "2027年第一批"
@@ -150,22 +156,10 @@ def test_a_quota_approved_alone_has_no_document_number(
 
 
 def test_projects_lines_and_quotas_filter_by_round(
-    api_client: Client,
-    finance_key: str,
-    at_finance: Project,
-    finance_reviewer: User,
-    finance_approver: User,
+    api_client: Client, finance_key: str, in_a_batch: tuple[Project, ApprovalBatch]
 ) -> None:
-    project = workflow.pass_stage(
-        at_finance, actor=finance_reviewer, expected_version=at_finance.version
-    )
-    batch = workflow.approve_batch(
-        [project],
-        actor=finance_approver,
-        name="2027年第一批",
-        versions={project.pk: project.version},
-    )
-    submitted_in = Project.objects.get(pk=project.pk).review.round
+    project, batch = in_a_batch
+    submitted_in = project.review.round
     assert submitted_in is not None and batch.round is not None
 
     def codes(path: str, round_code: str, field: str = "code") -> list[str]:
