@@ -145,7 +145,7 @@ def rows_from(data: list[dict[str, Any]], dimension: Dimension) -> list[SummaryR
         position = {value: index for index, value in enumerate(order)}
         data.sort(key=lambda row: position.get(row["group"], len(position)))
     if dimension.codes:
-        return _code_rows(data, dimension)
+        return _code_rows(data)
     labels: dict[Any, str | Promise] = {}
     if dimension.choices is not None:
         labels = dimension.choices
@@ -169,7 +169,7 @@ def rows_from(data: list[dict[str, Any]], dimension: Dimension) -> list[SummaryR
     ]
 
 
-def _code_rows(data: list[dict[str, Any]], dimension: Dimension) -> list[SummaryRow]:
+def _code_rows(data: list[dict[str, Any]]) -> list[SummaryRow]:
     """Rows of a code list's dimension, by code, the projects without one last."""
     codes = {
         pk: (code, name)
