@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from api import services
-from api.models import ApiCall, ApiClient
+from api.models import ApiCall, ApiClient, Webhook, WebhookAttempt, WebhookDelivery
 
 ISSUED = "_api_keys_issued"
 
@@ -130,4 +130,144 @@ class ApiCallAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: ApiCall | None = None) -> bool:
+        return False
+
+
+def _secrets_page(request: HttpRequest, issued: list[tuple[Webhook, str]]) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        "api/secrets_issued.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Webhook secrets issued"),
+            "issued": issued,
+        },
+    )
+
+
+class WebhookForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("consumer URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=Webhook._meta.get_field("url").help_text,
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["client", "url", "is_active"]
+
+    def clean_url(self) -> str:
+        try:
+            return services.check_url(self.cleaned_data["url"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["url"]) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        client = cleaned.get("client")
+        if client is not None and not client.is_active:
+            self.add_error("client", _("A revoked client gets no webhook."))
+        return cleaned
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Register a consumer's URL for a client (its signing secret shown once), change the
+    URL, pause it, rotate the secret. Every write goes through ``api.services``."""
+
+    form = WebhookForm
+    list_display = ["client", "url", "is_active", "created_at"]
+    list_filter = ["is_active", "client"]
+    list_select_related = ["client"]
+    readonly_fields = ["created_at"]
+    actions = ["rotate_secrets"]
+
+    def get_fields(self, request: HttpRequest, obj: Webhook | None = None) -> Any:
+        if obj is None:
+            return ["client", "url"]
+        return ["client", "url", "is_active", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Webhook | None = None) -> Any:
+        return ["client", "created_at"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Webhook, form: Any, change: bool) -> None:
+        actor: Any = request.user
+        if change:
+            services.change_webhook(obj, actor=actor, url=obj.url, is_active=obj.is_active)
+            return
+        webhook, secret = services.register_webhook(actor=actor, client=obj.client, url=obj.url)
+        obj.pk = webhook.pk
+        setattr(request, ISSUED, [(webhook, secret)])
+
+    def response_add(
+        self, request: HttpRequest, obj: Webhook, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return _secrets_page(request, getattr(request, ISSUED))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Webhook | None = None) -> bool:
+        # Its deliveries are the record of what was sent: pause it instead.
+        return False
+
+    @admin.action(description=_("Make a new signing secret for the selected webhooks"))
+    def rotate_secrets(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> HttpResponse:
+        actor: Any = request.user
+        issued = [
+            (webhook, services.rotate_webhook_secret(webhook, actor=actor)) for webhook in queryset
+        ]
+        return _secrets_page(request, issued)
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["number", "started_at", "status_code", "error", "duration_ms"]
+    readonly_fields = ["number", "started_at", "status_code", "error", "duration_ms"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+DELIVERY_FIELDS = (
+    "webhook",
+    "event",
+    "project_code",
+    "state",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "delivered_at",
+    "body",
+)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """What was sent to whom, and every attempt: read only."""
+
+    list_display = [
+        "created_at",
+        "webhook",
+        "event",
+        "project_code",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["state", "event", "webhook__client"]
+    list_select_related = ["webhook__client"]
+    search_fields = ["project_code"]
+    fields = DELIVERY_FIELDS
+    readonly_fields = DELIVERY_FIELDS
+    inlines = [WebhookAttemptInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

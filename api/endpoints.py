@@ -8,18 +8,16 @@ are paged by cursor (``api.pagination``) with a fixed number of queries per page
 
 import datetime
 import json
-from decimal import Decimal
 from typing import Annotated, Any
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.defaults import page_not_found
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 
-from api import schemas
+from api import quotas, schemas
 from api.auth import ApiKey, RateLimitedError, client_of
 from api.pagination import page, page_of
 from api.permissions import (
@@ -29,15 +27,12 @@ from api.permissions import (
     projects_visible_to_client,
 )
 from audit.models import Event
-from budgeting.models import LineDecision
 from execution import services as execution
 from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project, ProjectState
 from reports import summary as summaries
 from standards.catalogue import VISIBLE_STATUSES, sets_with_lineage
 from standards.models import ServiceItem
 
-MONEY = DecimalField(max_digits=16, decimal_places=2)
-ZERO = Decimal("0.00")
 # A public code (a project's 2027-EDU-0001, a standard's GD-2019): the path converter
 # ``code`` (ui.converters) admits its alphabet alone, and the schema says so.
 Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -116,9 +111,12 @@ def _filtered(
     unit: str | None,
     changed_since: datetime.datetime | None,
     counted: bool | None = None,
+    round_code: str | None = None,
 ) -> QuerySet[Project]:
     if year is not None:
         projects = projects.filter(budget_year=year)
+    if round_code is not None:
+        projects = projects.filter(review__round__code=round_code)
     if state is not None:
         projects = projects.filter(state=state)
     if unit is not None:  # a primary unit's code takes in its secondary units, as the list
@@ -171,6 +169,7 @@ def list_projects(request: HttpRequest, filters: Query[schemas.ProjectFilters]) 
         unit=filters.unit,
         changed_since=filters.changed_since,
         counted=filters.counted,
+        round_code=filters.round,
     ).select_related("organization__parent", "predecessor")
     items, next_cursor = page(projects, filters.cursor, filters.limit)
     return page_of([_project(project) for project in items], next_cursor)
@@ -183,17 +182,11 @@ def get_project(request: HttpRequest, code: Code) -> dict[str, Any]:
     return _project(get_project_for_client(client_of(request), code))
 
 
-def _before_final() -> Coalesce:
-    """A line's 财政审核数: the latest decision of a stage before the final approval,
-    else the amount requested."""
-    decisions = LineDecision.objects.filter(line=OuterRef("pk"), stage__is_final=False)
-    latest = decisions.order_by("-stage__order").values("approved_amount")[:1]
-    return Coalesce(Subquery(latest), F("amount"), output_field=MONEY)
-
-
 def _lines(lines: QuerySet[EstimateLine]) -> QuerySet[EstimateLine]:
     return lines.select_related("project", "standard_set").annotate(
-        fin_audit=_before_final(), reply=summaries.line_amount_after()
+        **quotas.code_annotations("project__"),
+        fin_audit=quotas.before_final(),
+        reply=summaries.line_amount_after(),
     )
 
 
@@ -214,6 +207,7 @@ def _line(line: Any) -> dict[str, Any]:
         "APPLY_UP": line.amount,
         "FIN_AUDIT_MONEY": line.fin_audit,
         "REPLY_AMT": line.reply if approved else None,
+        **quotas.codes_of(line),
     }
 
 
@@ -240,6 +234,7 @@ def list_lines(request: HttpRequest, filters: Query[schemas.LineFilters]) -> dic
         state=filters.state,
         unit=filters.unit,
         changed_since=None,
+        round_code=filters.round,
     )
     lines = EstimateLine.objects.filter(project__in=projects.values("pk"))
     items, next_cursor = page(_lines(lines), filters.cursor, filters.limit)
@@ -283,59 +278,19 @@ def project_history(
 def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> dict[str, Any]:
     """Budget quotas (预算指标): the client's approved projects in the core system's field
     names. Sync a year with `?year=2027`, then `?changed_since=` the last sync's time."""
-    fin_audit = (
-        EstimateLine.objects.filter(project=OuterRef("pk"))
-        .annotate(figure=_before_final())
-        .values("project")
-        .annotate(total=Sum("figure"))
-        .values("total")
-    )
-    projects = (
+    projects = quotas.with_quota_figures(
         _filtered(
             _reader(request),
             year=filters.year,
             state=None,
             unit=filters.unit,
             changed_since=filters.changed_since,
-        )
-        .filter(state__in=APPROVED_STATES)
-        .select_related("organization", *CODE_FIELDS.values())
-        .annotate(fin_audit=Coalesce(Subquery(fin_audit, output_field=MONEY), ZERO))
+        ).filter(state__in=APPROVED_STATES)
     )
+    if filters.round is not None:
+        projects = projects.filter(review__batch__round__code=filters.round)
     items, next_cursor = page(projects, filters.cursor, filters.limit)
-    return page_of(
-        [
-            {
-                "PRO_CODE": project.code,
-                "PRO_NAME": project.name,
-                "AGENCY_CODE": project.organization.code,
-                "AGENCY_NAME": project.organization.name,
-                "SET_YEAR": project.budget_year,
-                "APPLY_UP": project.requested_amount,
-                "FIN_AUDIT_MONEY": project.fin_audit,  # type: ignore[attr-defined]
-                "REPLY_AMT": project.approved_amount or ZERO,
-                **{name: _code(project, field) for name, field in CODE_FIELDS.items()},
-                "updated_at": project.updated_at,
-            }
-            for project in items
-        ],
-        next_cursor,
-    )
-
-
-# The core system's name of each classification code a project carries.
-CODE_FIELDS = {
-    "EXP_FUNC_CODE": "functional_code",
-    "GOV_BGT_ECO_CODE": "economic_government_code",
-    "DEP_BGT_ECO_CODE": "economic_department_code",
-    "FUND_TYPE_CODE": "fund_type_code",
-    "FUND_SOURCE_CODE": "fund_source_code",
-}
-
-
-def _code(project: Project, field: str) -> str | None:
-    code = getattr(project, field)
-    return code.code if code else None
+    return page_of([quotas.quota(project) for project in items], next_cursor)
 
 
 def _set_summary(standard: Any) -> dict[str, Any]:

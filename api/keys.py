@@ -43,3 +43,8 @@ def prefix_of(key: str) -> str | None:
 
 def matches(key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_key(key), stored_hash)
+
+
+def new_webhook_secret() -> str:
+    """A webhook's signing secret: 32 random bytes, kept as they are (HMAC needs them)."""
+    return f"whsec_{secrets.token_urlsafe(32)}"

@@ -42,9 +42,18 @@ class Paging(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page.")
 
 
+ROUND_CODE = r"^[A-Za-z0-9_-]{1,30}$"
+
+
 class LineFilters(Paging):
     year: int | None = Field(None, ge=2000, le=2100, description="Budget year.")
     state: ProjectState | None = Field(None, description="The projects' state.")
+    round: str | None = Field(
+        None,
+        pattern=ROUND_CODE,
+        description="The submission round of the project's latest submission, by its code "
+        "(1up 一上, 2up 二上).",
+    )
     unit: str | None = Field(
         None,
         pattern=UNIT_CODE,
@@ -54,6 +63,11 @@ class LineFilters(Paging):
 
 class QuotaFilters(Paging):
     year: int | None = Field(None, ge=2000, le=2100, description="Budget year.")
+    round: str | None = Field(
+        None,
+        pattern=ROUND_CODE,
+        description="The round the quota was approved in, by its code (2down 二下): ROUND_CODE.",
+    )
     unit: str | None = Field(None, pattern=UNIT_CODE, description="As for projects.")
     changed_since: Since | None = Field(
         None, description="Only what changed at or after this time (incremental sync)."
@@ -118,6 +132,11 @@ class Line(Schema):
         description="财政审核数: after every review stage before the final approval, yuan."
     )
     REPLY_AMT: Money | None = Field(description="批复数: once the project is approved, yuan.")
+    EXP_FUNC_CODE: str | None = Field(description="支出功能分类科目代码 (the project's)")
+    GOV_BGT_ECO_CODE: str | None = Field(description="政府预算支出经济分类代码 (the project's)")
+    DEP_BGT_ECO_CODE: str | None = Field(description="部门预算支出经济分类代码 (the project's)")
+    FUND_TYPE_CODE: str | None = Field(description="资金性质代码 (the project's)")
+    FUND_SOURCE_CODE: str | None = Field(description="资金来源代码 (the project's)")
 
 
 class LinePage(Schema):
@@ -141,6 +160,12 @@ class Quota(Schema):
     DEP_BGT_ECO_CODE: str | None = Field(description="部门预算支出经济分类代码")
     FUND_TYPE_CODE: str | None = Field(description="资金性质代码")
     FUND_SOURCE_CODE: str | None = Field(description="资金来源代码")
+    REPLY_DOC_NO: str | None = Field(
+        description="批复文号: the approval document number of the batch that approved it"
+    )
+    REPLY_BATCH_NAME: str | None = Field(description="批复批次, e.g. 2027年第一批")
+    ROUND_CODE: str | None = Field(description="The round of the approval (二下), its code")
+    ROUND_NAME: str | None = Field(description="The round of the approval, its name")
     updated_at: datetime.datetime
 
 
@@ -220,7 +245,16 @@ class SummaryQuery(Schema):
         "procurement",
         "fee_class",
         "state",
-    ] = Field("unit", description="The dimension, as on the summary page.")
+        "functional",
+        "economic_government",
+        "economic_department",
+        "fund_type",
+        "fund_source",
+    ] = Field(
+        "unit",
+        description="The dimension, as on the summary page; the last five are the finance "
+        "core system's code lists (a row's key is the code, null for no code chosen).",
+    )
 
 
 class Summary(Schema):

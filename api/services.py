@@ -1,5 +1,6 @@
-"""Every change to API clients, with its history event: register, change, rotate the
-key, revoke. Callers are system admins (Django admin) or the system (actor None).
+"""Every change to API clients and their webhooks, with its history event: register,
+change, rotate the key or the secret, revoke. Callers are system admins (Django admin)
+or the system (actor None).
 
 A key is returned once, by ``register_client`` and ``rotate_key``; only its hash is
 kept, so a lost key is replaced, never recovered.
@@ -9,13 +10,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from api import keys
-from api.models import ApiCall, ApiClient
+from api.models import ApiCall, ApiClient, Webhook
 from audit.services import record_event
 
 SCOPE_FIELDS = ("may_read", "may_write_payments", "all_units")
@@ -152,3 +154,77 @@ def record_call(
         status=status,
         duration_ms=max(0, duration_ms),
     )
+
+
+def check_url(url: str) -> str:
+    """The address stripped; ``ValidationError`` unless http(s) with a host (the admin's
+    form too)."""
+    url = url.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError(
+            {"url": _("Give the consumer's address as http:// or https:// and a host.")}
+        ) from None
+    if len(url) > Webhook._meta.get_field("url").max_length:  # type: ignore[operator]
+        raise ValidationError({"url": _("The address is too long.")})
+    return url
+
+
+def register_webhook(*, actor: User | None, client: ApiClient, url: str) -> tuple[Webhook, str]:
+    """Register a consumer's URL for a client's events and make its signing secret: the
+    webhook and the secret (show it once). Raises ``ValidationError`` for an address
+    that is not http(s) or a revoked client; nothing is written then."""
+    url = check_url(url)
+    secret = keys.new_webhook_secret()
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        if not locked.is_active:
+            raise ValidationError({"client": _("A revoked client gets no webhook.")})
+        webhook = Webhook.objects.create(client=locked, url=url, secret=secret)
+        record_event(
+            "api.webhook.registered",
+            actor=actor,
+            target=webhook,
+            target_key=str(webhook.public_id),
+            to_state="active",
+            data={"client": locked.name, "url": url},
+        )
+    return webhook, secret
+
+
+def change_webhook(webhook: Webhook, *, actor: User | None, url: str, is_active: bool) -> Webhook:
+    """Change a webhook's address or pause it (``is_active``); the secret stays. Events of
+    a paused webhook are not queued, and its queued ones are not sent. Raises
+    ``ValidationError`` for an address that is not http(s)."""
+    url = check_url(url)
+    with transaction.atomic():
+        locked = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        before = {"url": locked.url, "is_active": locked.is_active}
+        locked.url, locked.is_active = url, is_active
+        locked.save(update_fields=["url", "is_active"])
+        record_event(
+            "api.webhook.changed",
+            actor=actor,
+            target=locked,
+            target_key=str(locked.public_id),
+            data={key: [before[key], getattr(locked, key)] for key in before},
+        )
+    return locked
+
+
+def rotate_webhook_secret(webhook: Webhook, *, actor: User | None) -> str:
+    """Make a new signing secret; deliveries from now on are signed with it. Returns it
+    (show it once)."""
+    secret = keys.new_webhook_secret()
+    with transaction.atomic():
+        locked = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        locked.secret = secret
+        locked.save(update_fields=["secret"])
+        record_event(
+            "api.webhook.secret_rotated",
+            actor=actor,
+            target=locked,
+            target_key=str(locked.public_id),
+        )
+    return secret

@@ -79,6 +79,8 @@ JOURNEYS = {
     "国土空间基础信息平台运维": ["natres_head", "data_reviewer", "finance_reviewer", "approve"],
 }  # fmt: skip
 BATCH_NAME = f"{BUDGET_YEAR}年第一批"
+# The batch's 批复文号, which the API's quotas carry (REPLY_DOC_NO).
+BATCH_DOCUMENT_NUMBER = f"粤财预〔{BUDGET_YEAR}〕1号"
 RETURN_REASONS = {  # by who returns
     "edu_head": "请补充现有系统的使用情况和升级的必要性论证。",
     "data_reviewer": "请压减软件开发工作量，并说明与现有考务系统的关系。",
@@ -134,6 +136,7 @@ def seed_review() -> tuple[int, int]:
                 actor=users["finance_director"],
                 name=BATCH_NAME,
                 versions={project.pk: project.version for project in batch},
+                document_number=BATCH_DOCUMENT_NUMBER,
             )
     return created, moved
 

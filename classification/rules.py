@@ -25,6 +25,18 @@ PROJECT_CODE_FIELDS = {
     CodeKind.FUND_SOURCE: "fund_source_code",
 }
 
+# The name of each list in the project list's filters and the summary's dimensions
+# (?functional=2010150), and the filter value of the projects without a code of it
+# (a code has letters and digits alone, so it is none).
+CODE_PARAMETERS = {
+    "functional": CodeKind.FUNCTIONAL,
+    "economic_government": CodeKind.ECONOMIC_GOVERNMENT,
+    "economic_department": CodeKind.ECONOMIC_DEPARTMENT,
+    "fund_type": CodeKind.FUND_TYPE,
+    "fund_source": CodeKind.FUND_SOURCE,
+}
+NO_CODE = "-"
+
 
 def missing_codes(project: Any, year: int) -> list[str]:
     """The names of the lists of ``year`` the project has no code from (one query)."""

@@ -214,6 +214,11 @@ if REDIS_URL:
 
 # API calls one client may make in one minute (a fixed window in the cache); over it: 429.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+# Webhooks (docs/api.md): seconds the worker waits for a consumer's answer; how many
+# times an event is tried; the first wait before trying again, doubled each time.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
+WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 6)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30)
 
 # Background tasks (large exports, mail): queued in PostgreSQL, run by `manage.py run_worker`,
 # which `make run` and `make serve` start beside the web server.

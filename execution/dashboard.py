@@ -33,13 +33,14 @@ class Dashboard:
 
 
 def years_with_approvals(user: Any) -> list[int]:
-    return list(
+    years = (
         execution_projects(user)
         .filter(state__in=(ProjectState.APPROVED, ProjectState.CLOSED))
         .order_by("-budget_year")
         .values_list("budget_year", flat=True)
         .distinct()
     )
+    return [year for year in years if year is not None]
 
 
 def dashboard(

@@ -35,7 +35,8 @@ def seed_execution() -> str:
     )
     if not approved:
         return "Execution: no approved project to execute."
-    year = max(project.budget_year for project in approved)
+    # Approved projects always have a budget year (only reserve projects lack one).
+    year = max(project.budget_year or 0 for project in approved)
     projects = sorted((p for p in approved if p.budget_year == year), key=lambda p: p.code)
     if Payment.objects.filter(project__in=projects).exists():
         return f"Execution: {year} already has payments; left as it is."
@@ -74,6 +75,7 @@ def _clerk_of(project: Project, clerks: list[User]) -> User:
 
 
 def _execute(project: Project, clerk: User, share: Decimal, index: int) -> None:
+    assert project.budget_year is not None  # approved projects have their year
     approved = project.approved_amount or Decimal("0")
     contract = services.record_contract(
         project,

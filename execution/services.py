@@ -556,6 +556,7 @@ def request_carry_over(project: Project, *, actor: User, reason: str) -> CarryOv
                 % {"state": existing.get_state_display()}
             )
         carry = existing or CarryOver(project=locked)
+        assert locked.budget_year is not None  # an approved project has its year
         carry.amount, carry.to_year, carry.reason = unspent, locked.budget_year + 1, reason
         carry.state, carry.requested_by, carry.requested_at = (
             CarryOverState.REQUESTED,

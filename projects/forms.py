@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, UnitLevel, User
 from accounts.permissions import units_visible_to
 from classification.models import ClassificationCode
-from classification.rules import PROJECT_CODE_FIELDS
+from classification.rules import CODE_PARAMETERS, PROJECT_CODE_FIELDS
 from projects import estimates
 from projects.errors import ProjectError
 from projects.models import (
@@ -313,6 +313,15 @@ class ProjectFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units_visible_to(user)  # type: ignore[attr-defined]
+        # The finance core system's codes, typed as the code ("2010150"; "-": none chosen),
+        # as the summary's rows of a code list drill down.
+        for name, kind in CODE_PARAMETERS.items():
+            self.fields[name] = forms.RegexField(
+                label=kind.label,
+                regex=r"\A(?:[0-9A-Za-z]{1,20}|-)\Z",
+                required=False,
+                max_length=20,
+            )
 
 
 class StandardLineForm(forms.Form):

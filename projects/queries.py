@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from audit.models import Event
+from classification.rules import CODE_PARAMETERS, NO_CODE, PROJECT_CODE_FIELDS
 from projects.forms import ProjectFilterForm
 from projects.models import COUNTED_STATES, EstimateLine, Project, ProjectState
 
@@ -77,6 +78,12 @@ def filter_projects(projects: QuerySet[Project], form: ProjectFilterForm) -> Que
         projects = projects.filter(managed_by_data_admin=data["managed"] == "yes")
     if data["counted"]:
         projects = projects.filter(state__in=COUNTED_STATES)
+    for name, kind in CODE_PARAMETERS.items():
+        field, value = PROJECT_CODE_FIELDS[kind], data[name]
+        if value == NO_CODE:
+            projects = projects.filter(**{f"{field}__isnull": True})
+        elif value:
+            projects = projects.filter(**{f"{field}__code": value})
     if data["fee_class"]:
         lines = EstimateLine.objects.filter(project=OuterRef("pk"), fee_class=data["fee_class"])
         projects = projects.filter(Exists(lines))

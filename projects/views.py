@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import request_member
 from audit.queries import history_of
+from classification.rules import PROJECT_CODE_FIELDS
 from ops.page_cache import cached_page
 from projects import (
     estimates,
@@ -84,11 +85,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_export(request: HttpRequest) -> HttpResponse:
     projects, _form, _sort = _filtered(request)
+    # The finance core system's codes as text columns ("2010150"), read in the same query.
+    codes = {f"{field}_text": F(f"{field}__code") for field in PROJECT_CODE_FIELDS.values()}
+    projects = projects.annotate(**codes)
     headers = [
         _("Project code"), _("Project name"), _("Budget unit"), _("Budget year"), _("Kind"),
         _("New or continuing"), _("Data administration"), _("Budget category"),
         _("Procurement method"), _("State"), _("Requested amount (yuan)"),
-        _("Approved amount (yuan)"),
+        _("Approved amount (yuan)"), *(str(kind.label) for kind in PROJECT_CODE_FIELDS),
     ]  # fmt: skip
     rows = (
         [
@@ -104,6 +108,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
             project.get_state_display(),
             project.requested_amount,
             project.approved_amount,
+            *(getattr(project, name) or "" for name in codes),
         ]
         for project in projects.iterator(chunk_size=2000)
     )
@@ -112,7 +117,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
         headers,
         rows,
         money_columns=frozenset({10, 11}),
-        widths=[16, 40, 24, 10, 12, 12, 12, 14, 14, 12, 16, 16],
+        widths=[16, 40, 24, 10, 12, 12, 12, 14, 14, 12, 16, 16, *[14] * len(codes)],
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return xlsx_response(content, f"projects-{stamp}.xlsx")

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import User
+from classification.rules import PROJECT_CODE_FIELDS
 from ops.page_cache import current_generation
 from projects.models import EstimateLine, Project
 from projects.permissions import project_scope
@@ -48,6 +49,7 @@ KEYS = (
     "budget_category",
     "procurement_method",
     "state",
+    *PROJECT_CODE_FIELDS.values(),
 )
 
 # The stamp's generation once a page has asked for a count (no generation is negative).

@@ -122,5 +122,6 @@ def spend_by_year(user: AnyUser) -> list[YearSpend]:
         .annotate(total=Sum("requested_amount"))
     )
     for budget_year, total in requested.values_list("budget_year", "total"):
-        years[budget_year - 1].requested = total or ZERO
+        if budget_year is not None:  # reserve projects have no year
+            years[budget_year - 1].requested = total or ZERO
     return list(years.values())

@@ -105,6 +105,13 @@ class SummaryCell(models.Model):
     budget_category = models.CharField(max_length=40)
     procurement_method = models.CharField(max_length=40)
     state = models.CharField(max_length=20)
+    # The ids of the project's classification codes (issue #20), as the project's own
+    # fields hold them, so the summary groups the cells by them as it groups projects.
+    functional_code = models.BigIntegerField(null=True)
+    economic_government_code = models.BigIntegerField(null=True)
+    economic_department_code = models.BigIntegerField(null=True)
+    fund_type_code = models.BigIntegerField(null=True)
+    fund_source_code = models.BigIntegerField(null=True)
     fee_class = models.CharField(max_length=100, blank=True)
     projects = models.PositiveIntegerField()
     # Of a project row: how many of its projects have a line (the fee classes' total).

@@ -5,7 +5,9 @@ so the list's filters and these groupings must mean the same thing: the unit
 dimension groups by primary unit, as the list's unit filter includes a
 primary unit's secondary units. The fee class lives on the estimate lines, so
 that dimension sums lines (a project with lines of two fee classes counts in
-both rows) and drills down to the projects having a line of the class.
+both rows) and drills down to the projects having a line of the class. The finance
+core system's codes (issue #20) group by the project's code of each list, labelled
+"2010150 事业运行", with a row for the projects without one.
 """
 
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, UnitLevel
 from budgeting.models import LineDecision
+from classification.models import ClassificationCode
+from classification.rules import CODE_PARAMETERS, NO_CODE, PROJECT_CODE_FIELDS
 from projects.estimates import FEE_CLASSES
 from projects.models import (
     COUNTED_STATES,
@@ -48,6 +52,7 @@ class Dimension:
     choices: dict[Any, str | Promise] | None  # value -> label; None: units, or the value
     of_lines: bool = False  # grouped over estimate lines rather than projects
     order: list[Any] | None = None  # the rows' order; None: the choices', else by value
+    codes: bool = False  # grouped by a classification code (the key is the code's id)
 
 
 DIMENSIONS: dict[str, Dimension] = {
@@ -79,6 +84,10 @@ DIMENSIONS: dict[str, Dimension] = {
         _("Fee class"), F("fee_class"), "fee_class", None, of_lines=True, order=FEE_CLASSES
     ),
     "state": Dimension(_("State"), F("state"), "state", dict(ProjectState.choices)),
+    **{
+        name: Dimension(kind.label, F(PROJECT_CODE_FIELDS[kind]), name, None, codes=True)
+        for name, kind in CODE_PARAMETERS.items()
+    },
 }
 
 
@@ -103,6 +112,7 @@ class SummaryRow:
     # Cut = requested - approved, over the projects that have an approved amount.
     requested_of_decided: Decimal
     counted: bool = True  # False: a state row outside the totals (see COUNTED_STATES)
+    drill: str | None = None  # the project list's filter value, when not the key
 
     @property
     def cut(self) -> Decimal:
@@ -115,6 +125,8 @@ class SummaryRow:
         return (self.cut / self.requested_of_decided * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     def drill_value(self) -> str:
+        if self.drill is not None:
+            return self.drill
         if isinstance(self.key, bool):
             return "yes" if self.key else "no"
         return str(self.key)
@@ -132,6 +144,8 @@ def rows_from(data: list[dict[str, Any]], dimension: Dimension) -> list[SummaryR
     if order:  # declared order (workflow, fee classes), unknown values last
         position = {value: index for index, value in enumerate(order)}
         data.sort(key=lambda row: position.get(row["group"], len(position)))
+    if dimension.codes:
+        return _code_rows(data)
     labels: dict[Any, str | Promise] = {}
     if dimension.choices is not None:
         labels = dimension.choices
@@ -153,6 +167,34 @@ def rows_from(data: list[dict[str, Any]], dimension: Dimension) -> list[SummaryR
         )
         for row in data
     ]
+
+
+def _code_rows(data: list[dict[str, Any]]) -> list[SummaryRow]:
+    """Rows of a code list's dimension, by code, the projects without one last."""
+    codes = {
+        pk: (code, name)
+        for pk, code, name in ClassificationCode.objects.filter(
+            pk__in=[row["group"] for row in data if row["group"] is not None]
+        ).values_list("pk", "code", "name")
+    }
+    rows = [
+        SummaryRow(
+            key=row["group"],
+            label=(
+                _("No code chosen")
+                if row["group"] is None
+                else " ".join(codes.get(row["group"], (str(row["group"]),)))
+            ),
+            projects=row["projects"],
+            requested=row["requested"],
+            approved=row["approved"],
+            requested_of_decided=row["requested_of_decided"],
+            drill=NO_CODE if row["group"] is None else codes.get(row["group"], ("",))[0],
+        )
+        for row in data
+    ]
+    rows.sort(key=lambda row: (row.key is None, row.drill))
+    return rows
 
 
 def summary_by(projects: QuerySet[Project], by: str) -> tuple[list[SummaryRow], SummaryRow]:

@@ -1,9 +1,13 @@
+import contextlib
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management import call_command
@@ -79,3 +83,42 @@ def run_the_worker() -> None:
 
 
 WORKER_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+
+
+class SilentServer:
+    """Accepts connections and never says a word, like a hung mail server or webhook
+    consumer. Each connection is dropped after ``hold`` seconds, so a client without a
+    timeout (the code before EMAIL_TIMEOUT) waits that long instead of forever."""
+
+    def __init__(self, hold: float) -> None:
+        self.hold = hold
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        held: list[tuple[socket.socket, float]] = []
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                connection, _address = self.listener.accept()
+                self.connections += 1
+                held.append((connection, time.monotonic() + self.hold))
+            for connection, until in list(held):
+                if time.monotonic() > until:
+                    connection.close()
+                    held.remove((connection, until))
+        for connection, _until in held:
+            connection.close()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator["SilentServer"]:
+        self.thread.start()
+        try:
+            yield self
+        finally:
+            self.stopping.set()
+            self.thread.join(timeout=5)
+            self.listener.close()

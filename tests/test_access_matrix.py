@@ -22,7 +22,7 @@ from pytest_django.fixtures import Settings
 
 from accounts.models import Organization, User
 from api import services as api_services
-from api.models import ApiCall, ApiClient
+from api.models import ApiCall, ApiClient, Webhook, WebhookDelivery
 from audit.models import Event
 from audit.services import record_event
 from budgeting import services as budgeting_services
@@ -79,6 +79,8 @@ class World:
     inventory_row: Device  # a device of EDU's survey
     api_client: ApiClient
     api_call: ApiCall
+    webhook: Webhook
+    delivery: WebhookDelivery
     code: ClassificationCode
 
 
@@ -397,6 +399,9 @@ MATRIX: dict[str, Row] = {
     **admin_model("api_apiclient", lambda w: [w.api_client.pk], delete=403),
     # The call log is read-only.
     **admin_model("api_apicall", lambda w: [w.api_call.pk], add=403, delete=403),
+    # Webhooks are paused, never deleted; what they sent is read-only.
+    **admin_model("api_webhook", lambda w: [w.webhook.pk], delete=403),
+    **admin_model("api_webhookdelivery", lambda w: [w.delivery.pk], add=403, delete=403),
     # Code lists come from the finance department's workbook: imported, never typed or
     # deleted (projects carry them).
     **admin_model("classification_classificationcode", lambda w: [w.code.pk], add=403, delete=403),
@@ -463,6 +468,12 @@ def world(
     api_call = api_services.record_call(
         api_client.pk, method="GET", endpoint="api/v1/projects/", status=200, duration_ms=3
     )
+    webhook, _secret = api_services.register_webhook(
+        actor=None, client=api_client, url="https://core.example.gov.cn/hooks"
+    )
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, event="project.approved", project_code=project.code, body="{}"
+    )
     client_data = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "edu_clerk"}
     return World(
         user=submitter,
@@ -491,6 +502,8 @@ def world(
         inventory_row=inventory_row,  # type: ignore[arg-type]
         api_client=api_client,
         api_call=api_call,
+        webhook=webhook,
+        delivery=delivery,
         code=ClassificationCode.objects.create(
             kind=CodeKind.FUNCTIONAL, year=2026, code="2010150", name="事业运行"
         ),

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from api.tests.conftest import bearer
+from classification.models import ClassificationCode, CodeKind
 from projects.models import Project
 from standards.models import SetStatus
 from standards.tests.factories import filled_set
@@ -54,3 +55,30 @@ def test_standards_are_the_published_ones_with_their_items(
     assert all(len(item["grades"]) == 2 for item in detail["items"])
     draft = api_client.get("/api/v1/standards/GD-DRAFT/", headers=bearer(finance_key))
     assert draft.status_code == 404
+
+
+def test_the_summary_by_a_code_list_is_the_summary_pages(
+    api_client: Client,
+    finance_key: str,
+    approved: Project,
+    health_approved: Project,
+    finance_reviewer: User,
+) -> None:
+    functional = ClassificationCode.objects.create(
+        kind=CodeKind.FUNCTIONAL, year=2027, code="2010150", name="事业运行"
+    )
+    Project.objects.filter(pk=approved.pk).update(functional_code=functional)
+    figures = api_client.get(
+        "/api/v1/summary/", {"year": "2027", "by": "functional"}, headers=bearer(finance_key)
+    ).json()
+    page = Client()
+    page.force_login(finance_reviewer)
+    context = page.get(reverse("reports:summary"), {"year": "2027", "by": "functional"}).context
+    assert [(row["key"], row["projects"], row["approved"]) for row in figures["rows"]] == [
+        ("2010150", 1, str(approved.approved_amount)),
+        (None, 1, str(health_approved.approved_amount)),
+    ]
+    assert [row["label"] for row in figures["rows"]] == [
+        str(row.label) for row, _drill in context["rows"]
+    ]
+    assert figures["total"]["projects"] == context["totals"].projects == 2

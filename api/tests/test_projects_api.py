@@ -8,6 +8,7 @@ from django.test import Client
 from accounts.models import User
 from api.tests.conftest import bearer
 from budgeting import services as workflow
+from budgeting.models import ApprovalBatch
 from classification.models import ClassificationCode, CodeKind
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
@@ -115,3 +116,72 @@ def test_a_cut_shows_in_the_lines_audited_and_approved_amounts(
         "400000.00",
         "400000.00",
     )
+
+
+@pytest.fixture
+def in_a_batch(
+    at_finance: Project, finance_reviewer: User, finance_approver: User
+) -> tuple[Project, ApprovalBatch]:
+    """The project at finance, passed and approved in the batch 2027年第一批 with its 批复文号."""
+    project = workflow.pass_stage(
+        at_finance, actor=finance_reviewer, expected_version=at_finance.version
+    )
+    batch = workflow.approve_batch(
+        [project],
+        actor=finance_approver,
+        name="2027年第一批",
+        versions={project.pk: project.version},
+        document_number="粤财行〔2027〕12号",
+    )
+    return Project.objects.get(pk=project.pk), batch
+
+
+def test_quotas_carry_the_approval_document_number_and_round(
+    api_client: Client, finance_key: str, in_a_batch: tuple[Project, ApprovalBatch]
+) -> None:
+    _project, batch = in_a_batch
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
+    assert quota["REPLY_DOC_NO"] == "粤财行〔2027〕12号"
+    assert quota["REPLY_BATCH_NAME"] == "2027年第一批"
+    assert batch.round is not None
+    assert (quota["ROUND_CODE"], quota["ROUND_NAME"]) == (batch.round.code, batch.round.name)
+
+
+def test_a_quota_approved_alone_has_no_document_number(
+    api_client: Client, finance_key: str, approved: Project
+) -> None:
+    [quota] = api_client.get("/api/v1/quotas/", headers=bearer(finance_key)).json()["items"]
+    assert quota["REPLY_DOC_NO"] is None
+    assert quota["ROUND_CODE"] is None
+
+
+def test_projects_lines_and_quotas_filter_by_round(
+    api_client: Client, finance_key: str, in_a_batch: tuple[Project, ApprovalBatch]
+) -> None:
+    project, batch = in_a_batch
+    submitted_in = project.review.round
+    assert submitted_in is not None and batch.round is not None
+
+    def codes(path: str, round_code: str, field: str = "code") -> list[str]:
+        response = api_client.get(path, {"round": round_code}, headers=bearer(finance_key))
+        assert response.status_code == 200
+        return [item[field] for item in response.json()["items"]]
+
+    assert codes("/api/v1/projects/", submitted_in.code) == [project.code]
+    assert codes("/api/v1/projects/", batch.round.code) == []
+    assert codes("/api/v1/lines/", submitted_in.code, "project_code") == [project.code]
+    assert codes("/api/v1/quotas/", batch.round.code, "PRO_CODE") == [project.code]
+    assert codes("/api/v1/quotas/", submitted_in.code, "PRO_CODE") == []
+    refused = api_client.get("/api/v1/quotas/", {"round": "二下"}, headers=bearer(finance_key))
+    assert refused.status_code == 422
+
+
+def test_lines_carry_their_projects_codes(
+    api_client: Client, finance_key: str, approved: Project
+) -> None:
+    fund_type = ClassificationCode.objects.create(
+        kind=CodeKind.FUND_TYPE, year=2027, code="1", name="一般公共预算资金"
+    )
+    Project.objects.filter(pk=approved.pk).update(fund_type_code=fund_type)
+    [line] = api_client.get("/api/v1/lines/", headers=bearer(finance_key)).json()["items"]
+    assert (line["FUND_TYPE_CODE"], line["EXP_FUNC_CODE"]) == ("1", None)

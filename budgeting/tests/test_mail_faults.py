@@ -1,10 +1,7 @@
 """A mail server that hangs: the action is saved and answered at once; the worker's
 mail task gives up after EMAIL_TIMEOUT, logs it, fails visibly and is tried again."""
 
-import contextlib
 import smtplib
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,53 +16,14 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import User
 from budgeting import notifications
 from projects.models import Project, ProjectState
-from tests.helpers import run_the_worker
+from tests.helpers import SilentServer, run_the_worker
 
 TIMEOUT = 2
 
 
-class SilentMailServer:
-    """Accepts connections and never says a word, like a hung mail server. Each
-    connection is dropped after ``hold`` seconds, so a client without a timeout
-    (the code before EMAIL_TIMEOUT) waits that long instead of forever."""
-
-    def __init__(self, hold: float) -> None:
-        self.hold = hold
-        self.connections = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        held: list[tuple[socket.socket, float]] = []
-        while not self.stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                connection, _address = self.listener.accept()
-                self.connections += 1
-                held.append((connection, time.monotonic() + self.hold))
-            for connection, until in list(held):
-                if time.monotonic() > until:
-                    connection.close()
-                    held.remove((connection, until))
-        for connection, _until in held:
-            connection.close()
-
-    @contextlib.contextmanager
-    def running(self) -> Iterator["SilentMailServer"]:
-        self.thread.start()
-        try:
-            yield self
-        finally:
-            self.stopping.set()
-            self.thread.join(timeout=5)
-            self.listener.close()
-
-
 @pytest.fixture
-def hung_mail_server(settings: Any) -> Iterator[SilentMailServer]:
-    with SilentMailServer(hold=4 * TIMEOUT).running() as server:
+def hung_mail_server(settings: Any) -> Iterator[SilentServer]:
+    with SilentServer(hold=4 * TIMEOUT).running() as server:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST = "127.0.0.1"
         settings.EMAIL_PORT = server.port
@@ -75,7 +33,7 @@ def hung_mail_server(settings: Any) -> Iterator[SilentMailServer]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_hung_mail_server_never_holds_up_an_action(
-    hung_mail_server: SilentMailServer,
+    hung_mail_server: SilentServer,
     client: Client,
     submitter: User,
     department_approver: User,
@@ -121,7 +79,7 @@ def test_a_hung_mail_server_never_holds_up_an_action(
 
 @pytest.mark.django_db
 def test_the_last_attempt_is_not_tried_again(
-    hung_mail_server: SilentMailServer, caplog: pytest.LogCaptureFixture
+    hung_mail_server: SilentServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     with pytest.raises(smtplib.SMTPServerDisconnected, match="timed out"):
         notifications.send_notification.call(

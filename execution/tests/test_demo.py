@@ -20,6 +20,7 @@ def test_the_demo_year_is_executed_in_part() -> None:
     closed = Closure.objects.get()
     assert closed.project.state == ProjectState.CLOSED
     finance = User.objects.get(username="finance_reviewer")
+    assert closed.project.budget_year is not None
     behind = dashboard(finance, year=closed.project.budget_year)
     assert behind.target is not None and behind.page.paginator.count >= 2
     events = Event.objects.count()

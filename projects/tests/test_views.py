@@ -12,6 +12,7 @@ from accounts.models import Organization, Role, User
 from budgeting import services as review_services
 from budgeting.models import BudgetCycle
 from budgeting.tests.workflow_fixtures import make_returned
+from classification.models import ClassificationCode, CodeKind
 from projects import estimates, services
 from projects.models import AttachmentKind, Project, ProjectState
 from projects.tests import documents
@@ -295,7 +296,28 @@ def test_export_is_scoped_and_safe_from_formula_injection(
         assert row[1].data_type == "s"
         assert isinstance(row[10].value, (int, float))
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:L3"
+    assert sheet.auto_filter.ref == "A1:Q3"
+
+
+def test_the_export_carries_the_finance_codes_and_the_list_filters_by_them(
+    client: Client, submitter: User
+) -> None:
+    functional = ClassificationCode.objects.create(
+        kind=CodeKind.FUNCTIONAL, year=2027, code="2010150", name="事业运行"
+    )
+    coded = register(submitter, name="有代码")
+    Project.objects.filter(pk=coded.pk).update(functional_code=functional)
+    register(submitter, name="无代码")
+    client.force_login(submitter)
+    sheet = load_workbook(io.BytesIO(client.get(reverse("projects:export")).content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][12:] == ("支出功能分类", "政府预算支出经济分类", "部门预算支出经济分类",
+                            "资金性质", "资金来源")  # fmt: skip
+    assert {row[1]: row[12] for row in rows[1:]} == {"有代码": "2010150", "无代码": None}
+    listed = client.get(reverse("projects:list"), {"functional": "2010150"})
+    assert [p.name for p in listed.context["page"].object_list] == ["有代码"]
+    none = client.get(reverse("projects:list"), {"functional": "-"})
+    assert [p.name for p in none.context["page"].object_list] == ["无代码"]
 
 
 def test_document_download_only_for_those_who_see_the_project(

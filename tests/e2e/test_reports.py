@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from projects.models import EstimateLine
+from classification.models import ClassificationCode, CodeKind
+from projects.models import EstimateLine, Project
 from projects.permissions import projects_visible_to
 from reports.tests.export_helpers import run_the_worker
 from reports.tests.report_fixtures import World, report_world
@@ -78,3 +79,30 @@ def _no_sideways_scroll_at_320(page: Page, what: str) -> None:
     assert width <= 320, f"{what} scrolls sideways at 320 px ({width} px wide)"
     if size:
         page.set_viewport_size(size)
+
+
+def test_finance_groups_the_summary_by_functional_code_and_exports_it(
+    page: Page, live_server, report_world: World
+) -> None:
+    functional = ClassificationCode.objects.create(
+        kind=CodeKind.FUNCTIONAL, year=2027, code="2010150", name="事业运行"
+    )
+    Project.objects.filter(pk=report_world.approved.pk).update(functional_code=functional)
+    log_in(page, live_server.url, "finance_reviewer")
+    page.get_by_role("link", name="汇总").click()
+    page.get_by_label("预算年度").fill("2027")
+    page.get_by_label("汇总维度").select_option(label="支出功能分类")
+    page.get_by_role("button", name="显示").click()
+    table = page.get_by_role("table", name="按支出功能分类")
+    expect(table.get_by_role("row")).to_have_count(4)  # header, the code, none chosen, total
+    assert_accessible(page, "summary by functional code")
+    table.get_by_role("link", name="2010150 事业运行", exact=True).click()
+    expect(page.get_by_role("link", name=report_world.approved.code)).to_be_visible()
+    expect(page.get_by_role("link", name=report_world.waiting.code)).to_have_count(0)
+    page.go_back()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="导出 Excel").click()
+    assert download_info.value.suggested_filename == "summary-2027-functional.xlsx"
+    content = io.BytesIO(download_info.value.path().read_bytes())
+    rows = list(load_workbook(content).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows] == ["支出功能分类", "2010150 事业运行", "未选择代码", "合计"]
