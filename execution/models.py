@@ -13,21 +13,29 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Project, money_field
 
 
-class Contract(models.Model):
+class TreasuryRecord(models.Model):
+    """What a contract and a payment share: the treasury's reference, who
+    typed it in (None: the treasury's batch) and, when it takes the project past the
+    approved amount, why (``execution.limits``)."""
+
     reference = models.CharField(_("treasury reference"), max_length=64, unique=True)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="contracts")
-    supplier = models.CharField(_("supplier"), max_length=200)
-    amount = money_field(_("contract amount"))
-    signed_on = models.DateField(_("signed on"))
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
-    # Who typed it in (None: the treasury's batch) and, when it takes the project's
-    # contracts past the approved amount, why (``execution.services``).
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     over_approval_reason = models.TextField(
         _("reason for exceeding the approved amount"), blank=True
     )
+
+    class Meta:
+        abstract = True
+
+
+class Contract(TreasuryRecord):
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="contracts")
+    supplier = models.CharField(_("supplier"), max_length=200)
+    amount = money_field(_("contract amount"))
+    signed_on = models.DateField(_("signed on"))
 
     class Meta:
         verbose_name = _("contract")
@@ -41,21 +49,13 @@ class Contract(models.Model):
         return f"{self.reference} {self.supplier} {self.amount}"
 
 
-class Payment(models.Model):
-    reference = models.CharField(_("treasury reference"), max_length=64, unique=True)
+class Payment(TreasuryRecord):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="payments")
     contract = models.ForeignKey(
         Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
     amount = money_field(_("amount paid"))
     paid_on = models.DateField(_("paid on"))
-    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    over_approval_reason = models.TextField(
-        _("reason for exceeding the approved amount"), blank=True
-    )
 
     class Meta:
         verbose_name = _("payment")
