@@ -17,11 +17,24 @@ from accounts.forms import (
     UserAdminChangeForm,
     UserAdminCreationForm,
 )
-from accounts.models import Organization, User
+from accounts.models import Jurisdiction, Organization, User
 from ui.admin import KeyCheckingAutocomplete
 
 # The admin's login page refuses a malformed username or password as ours does.
 admin.site.login_form = AdminLoginForm
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(KeyCheckingAutocomplete, admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Jurisdiction | None = None) -> bool:
+        # Units, standards and history hang on a jurisdiction.
+        return False
 
 
 @admin.register(Organization)
@@ -31,15 +44,16 @@ class OrganizationAdmin(KeyCheckingAutocomplete, admin.ModelAdmin):
         "name",
         "level",
         "parent",
+        "jurisdiction",
         "administrative_level",
         "is_finance_department",
         "is_data_administration",
         "is_active",
     ]
-    list_filter = ["level", "administrative_level", "is_active"]
+    list_filter = ["jurisdiction", "level", "administrative_level", "is_active"]
     search_fields = ["code", "name"]
-    list_select_related = ["parent"]
-    autocomplete_fields = ["parent"]
+    list_select_related = ["parent", "jurisdiction"]
+    autocomplete_fields = ["parent", "jurisdiction"]
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
         services.save_organization(obj, actor=request.user)  # type: ignore[arg-type]

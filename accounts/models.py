@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,87 @@ class AdministrativeLevel(models.TextChoices):
     PROVINCE = "province", _("Province")
     CITY = "city", _("City")
     COUNTY = "county", _("County")
+
+
+# The province an install starts with: every unit and standard of a single-jurisdiction
+# install belongs to it (migration 0003 puts today's units under it).
+PROVINCE_CODE = "GD"
+PROVINCE_NAME = "广东省"
+
+
+class Jurisdiction(models.Model):
+    """An administrative division (行政区划) with its own finance department, data
+    administration, budget units, cycles and reviewers: the province, a city under it,
+    or a county under a city."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=16,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z][A-Z0-9-]{1,15}$",
+                _("Use 2 to 16 capital letters, digits or hyphens, starting with a letter."),
+            )
+        ],
+        help_text=_("Short code, e.g. GD for the province, GD-GZ for Guangzhou."),
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.CharField(
+        _("administrative level"), max_length=16, choices=AdministrativeLevel.choices
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("above it"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(level=AdministrativeLevel.PROVINCE) & Q(parent__isnull=True))
+                | (~Q(level=AdministrativeLevel.PROVINCE) & Q(parent__isnull=False)),
+                name="jurisdiction_parent_matches_level",
+                violation_error_message=_(
+                    "The province has nothing above it; a city or county has a jurisdiction "
+                    "above it."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["level"],
+                condition=Q(level=AdministrativeLevel.PROVINCE),
+                name="jurisdiction_one_province",
+                violation_error_message=_("There is one province."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def province_pk() -> int:
+    """The province's key, made on first use: the default jurisdiction of a unit or a
+    standard, so a single-jurisdiction install never has to name it.
+
+    Plain SQL on the columns migration 0003 made, because migrations call it too, when
+    the model may already have fields their tables do not."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_jurisdiction (code, name, level) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [PROVINCE_CODE, PROVINCE_NAME, AdministrativeLevel.PROVINCE.value],
+        )
+        cursor.execute(
+            "SELECT id FROM accounts_jurisdiction WHERE level = %s",
+            [AdministrativeLevel.PROVINCE.value],
+        )
+        return cursor.fetchone()[0]
 
 
 class Organization(models.Model):
@@ -51,6 +132,13 @@ class Organization(models.Model):
         null=True,
         blank=True,
         related_name="secondary_units",
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        default=province_pk,
+        related_name="units",
     )
     administrative_level = models.CharField(
         _("administrative level"),

@@ -17,6 +17,7 @@ ORGANIZATION_FIELDS = [
     "name",
     "level",
     "parent_id",
+    "jurisdiction_id",
     "administrative_level",
     "is_finance_department",
     "is_data_administration",

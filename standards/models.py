@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import province_pk
 from standards.pricing import Method, PricingError, validate_parameters
 
 CODE_VALIDATOR = RegexValidator(
@@ -72,6 +73,14 @@ class StandardSet(models.Model):
     )  # fmt: skip
     name = models.CharField(_("name"), max_length=200)
     region = models.CharField(_("issuing region"), max_length=100)
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        default=province_pk,
+        related_name="standard_sets",
+        help_text=_("Whose projects this standard prices: the province, a city or a county."),
+    )
     version_label = models.CharField(
         _("version"), max_length=50, help_text=_("As the document prints it, e.g. 2019 试行.")
     )

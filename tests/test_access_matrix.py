@@ -192,6 +192,7 @@ MATRIX: dict[str, Row] = {
     # Users and units carry history: deactivated, never deleted.
     **admin_model("accounts_user", lambda w: [w.user.pk], delete=403),
     **admin_model("accounts_organization", lambda w: [w.unit.pk], delete=403),
+    **admin_model("accounts_jurisdiction", lambda w: [w.unit.jurisdiction_id], delete=403),
     **admin_model("auth_group", lambda w: [w.group.pk]),
     # History is read-only, even for admins.
     **admin_model("audit_event", lambda w: [w.event.pk], add=403, delete=403),
