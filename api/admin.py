@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api import services
 from api.models import ApiCall, ApiClient, Webhook, WebhookAttempt, WebhookDelivery
+from api.scopes import Scope
 
 ISSUED = "_api_keys_issued"
 
@@ -27,9 +28,20 @@ def _issued_page(request: HttpRequest, keys: list[tuple[ApiClient, str]]) -> Htt
 
 
 class ApiClientForm(forms.ModelForm):
+    # One checkbox per grant, labelled with what it opens (``api.scopes.Scope``).
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "The endpoints the client may call. Every grant is limited to the budget units below."
+        ),
+    )
+
     class Meta:
         model = ApiClient
-        fields = ["name", "may_read", "may_write_payments", "all_units", "units"]
+        fields = ["name", "scopes", "all_units", "units"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -46,16 +58,15 @@ class ApiClientAdmin(admin.ModelAdmin):
     form = ApiClientForm
     list_display = [
         "name",
-        "may_read",
-        "may_write_payments",
+        "scope_list",
         "all_units",
         "is_active",
         "key_prefix",
         "key_changed_at",
     ]
-    list_filter = ["is_active", "may_write_payments", "all_units"]
+    list_filter = ["is_active", "all_units"]
     search_fields = ["name", "key_prefix"]
-    fields = ["name", "may_read", "may_write_payments", "all_units", "units"]
+    fields = ["name", "scopes", "all_units", "units"]
     readonly_fields = ["key_prefix", "key_changed_at", "is_active", "revoked_at"]
     filter_horizontal = ["units"]
     actions = ["rotate_keys", "revoke"]
@@ -64,6 +75,10 @@ class ApiClientAdmin(admin.ModelAdmin):
         if obj is None:
             return self.fields
         return [*self.fields, *self.readonly_fields]
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj: ApiClient) -> str:
+        return ", ".join(obj.scopes)
 
     def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
         units = form.cleaned_data.get("units", [])
@@ -74,8 +89,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         client, key = services.register_client(
             actor=actor,
             name=obj.name,
-            may_read=obj.may_read,
-            may_write_payments=obj.may_write_payments,
+            scopes=obj.scopes,
             all_units=obj.all_units,
             units=units,
         )

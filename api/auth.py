@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from api import keys
+from api import keys, scopes
 from api.models import ApiClient
 
 WINDOW_SECONDS = 60
@@ -26,7 +26,13 @@ class RateLimitedError(Exception):
 
 
 class ApiKey(HttpBearer):
-    """The client whose key this is, if it is active; None answers 401."""
+    """The client whose key this is, if it is active; None answers 401. Then the
+    client's grants: ``ScopeMissingError`` (403) when it lacks one the endpoint needs.
+    Each endpoint has its own instance, made by ``api.endpoints.needs``."""
+
+    def __init__(self, needed: scopes.Needed) -> None:
+        super().__init__()
+        self.needed = needed
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiClient | None:
         prefix = keys.prefix_of(token)
@@ -38,6 +44,7 @@ class ApiKey(HttpBearer):
         # For the call log (api.middleware), which runs after the answer.
         request.api_client_id = client.pk  # type: ignore[attr-defined]
         check_rate(client)
+        scopes.check(client.scopes, self.needed(request))
         return client
 
 

@@ -1,13 +1,17 @@
 """The API under /api/: read endpoints of /api/v1/, the OpenAPI schema at /api/schema/
 and its documentation at /api/docs/ (Swagger UI served from our own static files).
 
-Every endpoint authenticates a client by its key (``api.auth.ApiKey``), checks its
-scope (``api.permissions``) and scopes every query to the client's projects. Lists
+Every endpoint is registered by ``endpoint``, which names the grants it needs
+(``api.scopes``): the key check (``api.auth.ApiKey``) authenticates the client and
+refuses a call without them (403 naming the grant), and the schema states them. Every
+query is scoped to the client's projects (``api.permissions``). Lists
 are paged by cursor (``api.pagination``) with a fixed number of queries per page.
 """
 
 import datetime
+import inspect
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.db.models import Q, QuerySet
@@ -15,17 +19,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.defaults import page_not_found
 from ninja import NinjaAPI, Path, Query, Status
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError
+from ninja.openapi.schema import OpenAPISchema
 
 from api import quotas, schemas
 from api.auth import ApiKey, RateLimitedError, client_of
 from api.pagination import page, page_of
-from api.permissions import (
-    can_read,
-    can_write_payments,
-    get_project_for_client,
-    projects_visible_to_client,
-)
+from api.permissions import get_project_for_client, projects_visible_to_client
+from api.scopes import Needed, Scope, ScopeMissingError, batch_needs, fixed
 from audit.models import Event
 from execution import services as execution
 from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project, ProjectState
@@ -39,13 +40,34 @@ Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 # The answers every endpoint may give besides its 200, for the schema (and schemathesis).
 ERRORS: dict[int, Any] = {
     401: schemas.Error,
-    403: schemas.Error,
+    403: schemas.ScopeMissing,
     404: schemas.Error,
     422: schemas.ValidationErrors,
     429: schemas.Error,
 }
 
-api = NinjaAPI(
+
+class ScopedApi(NinjaAPI):
+    """States each operation's grants as its security requirement's scopes (OpenAPI
+    3.1 lets a bearer scheme list them), which django-ninja leaves empty: all of them,
+    or, for a rule that depends on the request (``x-any-scope``), each as one
+    alternative."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                grants = operation.get("x-required-scopes", [])
+                if operation.pop("x-any-scope", False):
+                    operation["security"] = [{"ApiKey": [grant]} for grant in grants]
+                else:
+                    operation["security"] = [{"ApiKey": grants}]
+        return schema
+
+
+api = ScopedApi(
     title="Government IT project budgeting API",
     version="1",
     description=(
@@ -53,7 +75,8 @@ api = NinjaAPI(
         "estimate lines, history, published budget standards and summary figures. "
         "Authenticate with `Authorization: Bearer <key>`; see docs/api.md."
     ),
-    auth=ApiKey(),
+    # An endpoint registered without ``endpoint`` (a mistake) needs every grant.
+    auth=ApiKey(fixed(*Scope)),
     urls_namespace="api",
     openapi_url="/schema/",
     docs_url="/docs/",
@@ -67,6 +90,48 @@ def rate_limited(request: HttpRequest, error: RateLimitedError) -> HttpResponse:
     )
     response["Retry-After"] = str(error.retry_after)
     return response
+
+
+@api.exception_handler(ScopeMissingError)
+def scope_missing(request: HttpRequest, error: ScopeMissingError) -> HttpResponse:
+    names = " or ".join(error.missing) if error.any_of else ", ".join(error.missing)
+    return api.create_response(
+        request,
+        {"detail": f"This client lacks the scope {names}.", "missing_scopes": error.missing},
+        status=403,
+    )
+
+
+def endpoint(
+    method: str,
+    path: str,
+    *scopes: Scope,
+    needed: Needed | None = None,
+    rule: str | None = None,
+    **options: Any,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view for ``method path`` that needs the grants ``scopes`` (or, for a
+    rule that depends on the request, ``needed`` described by ``rule``): the one
+    place where an endpoint's grants are declared, checked and put in the schema
+    (its description, and its security requirement's scopes)."""
+    grants = " and ".join(f"`{scope.value}`" for scope in scopes)
+    rule = rule or f"Needs the scope {grants}."
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        description = f"{inspect.cleandoc(view.__doc__ or '')}\n\n**Scope.** {rule}"
+        return api.api_operation(
+            [method],
+            path,
+            auth=ApiKey(needed or fixed(*scopes)),
+            description=description,
+            openapi_extra={
+                "x-required-scopes": [scope.value for scope in scopes],
+                "x-any-scope": needed is not None,
+            },
+            **options,
+        )(view)
+
+    return register
 
 
 @api.exception_handler(AuthenticationError)
@@ -91,12 +156,9 @@ def not_found_page(request: HttpRequest, exception: Exception) -> HttpResponse:
     return page_not_found(request, exception)
 
 
-def _reader(request: HttpRequest) -> QuerySet[Project]:
-    """The projects of a client allowed to read; 403 for a client without the scope."""
-    client = client_of(request)
-    if not can_read(client):
-        raise HttpError(403, "This client may not read.")
-    return projects_visible_to_client(client)
+def _projects(request: HttpRequest) -> QuerySet[Project]:
+    """The projects of the calling client."""
+    return projects_visible_to_client(client_of(request))
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
@@ -158,12 +220,18 @@ def _project(project: Project) -> dict[str, Any]:
     }
 
 
-@api.get("/v1/projects/", response={200: schemas.ProjectPage, **ERRORS}, tags=["projects"])
+@endpoint(
+    "GET",
+    "/v1/projects/",
+    Scope.PROJECTS_READ,
+    response={200: schemas.ProjectPage, **ERRORS},
+    tags=["projects"],
+)
 def list_projects(request: HttpRequest, filters: Query[schemas.ProjectFilters]) -> dict[str, Any]:
     """The client's projects, oldest first by id. `?year=2027&state=approved` gives exactly
     the projects the budget summary counts as approved; `?counted=true` all it counts."""
     projects = _filtered(
-        _reader(request),
+        _projects(request),
         year=filters.year,
         state=filters.state,
         unit=filters.unit,
@@ -175,10 +243,15 @@ def list_projects(request: HttpRequest, filters: Query[schemas.ProjectFilters]) 
     return page_of([_project(project) for project in items], next_cursor)
 
 
-@api.get("/v1/projects/{code:code}/", response={200: schemas.Project, **ERRORS}, tags=["projects"])
+@endpoint(
+    "GET",
+    "/v1/projects/{code:code}/",
+    Scope.PROJECTS_READ,
+    response={200: schemas.Project, **ERRORS},
+    tags=["projects"],
+)
 def get_project(request: HttpRequest, code: Code) -> dict[str, Any]:
     """One project; 404 when it is outside the client's units (as if it did not exist)."""
-    _reader(request)
     return _project(get_project_for_client(client_of(request), code))
 
 
@@ -211,25 +284,34 @@ def _line(line: Any) -> dict[str, Any]:
     }
 
 
-@api.get(
-    "/v1/projects/{code:code}/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"]
+@endpoint(
+    "GET",
+    "/v1/projects/{code:code}/lines/",
+    Scope.LINES_READ,
+    response={200: schemas.LinePage, **ERRORS},
+    tags=["projects"],
 )
 def project_lines(
     request: HttpRequest, code: Code, paging: Query[schemas.Paging]
 ) -> dict[str, Any]:
     """A project's estimate lines with their requested, audited and approved amounts."""
-    _reader(request)
     project = get_project_for_client(client_of(request), code)
     items, next_cursor = page(_lines(project.lines.all()), paging.cursor, paging.limit)
     return page_of([_line(line) for line in items], next_cursor)
 
 
-@api.get("/v1/lines/", response={200: schemas.LinePage, **ERRORS}, tags=["projects"])
+@endpoint(
+    "GET",
+    "/v1/lines/",
+    Scope.LINES_READ,
+    response={200: schemas.LinePage, **ERRORS},
+    tags=["projects"],
+)
 def list_lines(request: HttpRequest, filters: Query[schemas.LineFilters]) -> dict[str, Any]:
     """The estimate lines of the client's projects (`?year=2027&state=approved`: every
     approved line of the year), with 申报数, 财政审核数 and 批复数."""
     projects = _filtered(
-        _reader(request),
+        _projects(request),
         year=filters.year,
         state=filters.state,
         unit=filters.unit,
@@ -241,8 +323,10 @@ def list_lines(request: HttpRequest, filters: Query[schemas.LineFilters]) -> dic
     return page_of([_line(line) for line in items], next_cursor)
 
 
-@api.get(
+@endpoint(
+    "GET",
     "/v1/projects/{code:code}/history/",
+    Scope.HISTORY_READ,
     response={200: schemas.HistoryPage, **ERRORS},
     tags=["projects"],
 )
@@ -250,7 +334,6 @@ def project_history(
     request: HttpRequest, code: Code, paging: Query[schemas.Paging]
 ) -> dict[str, Any]:
     """A project's history (who, when, what, why), oldest first."""
-    _reader(request)
     project = get_project_for_client(client_of(request), code)
     events = Event.objects.filter(
         target_type=Project._meta.label_lower, target_key=project.code
@@ -274,13 +357,19 @@ def project_history(
     )
 
 
-@api.get("/v1/quotas/", response={200: schemas.QuotaPage, **ERRORS}, tags=["quotas"])
+@endpoint(
+    "GET",
+    "/v1/quotas/",
+    Scope.QUOTAS_READ,
+    response={200: schemas.QuotaPage, **ERRORS},
+    tags=["quotas"],
+)
 def list_quotas(request: HttpRequest, filters: Query[schemas.QuotaFilters]) -> dict[str, Any]:
     """Budget quotas (预算指标): the client's approved projects in the core system's field
     names. Sync a year with `?year=2027`, then `?changed_since=` the last sync's time."""
     projects = quotas.with_quota_figures(
         _filtered(
-            _reader(request),
+            _projects(request),
             year=filters.year,
             state=None,
             unit=filters.unit,
@@ -306,22 +395,28 @@ def _set_summary(standard: Any) -> dict[str, Any]:
     }
 
 
-@api.get(
-    "/v1/standards/", response={200: list[schemas.StandardSetSummary], **ERRORS}, tags=["standards"]
+@endpoint(
+    "GET",
+    "/v1/standards/",
+    Scope.STANDARDS_READ,
+    response={200: list[schemas.StandardSetSummary], **ERRORS},
+    tags=["standards"],
 )
 def list_standards(request: HttpRequest) -> list[dict[str, Any]]:
     """The published (and retired) budget standards, so another system prices the same way."""
-    _reader(request)
     sets = sets_with_lineage().filter(status__in=VISIBLE_STATUSES).order_by("code")
     return [_set_summary(standard) for standard in sets]
 
 
-@api.get(
-    "/v1/standards/{code:code}/", response={200: schemas.StandardSet, **ERRORS}, tags=["standards"]
+@endpoint(
+    "GET",
+    "/v1/standards/{code:code}/",
+    Scope.STANDARDS_READ,
+    response={200: schemas.StandardSet, **ERRORS},
+    tags=["standards"],
 )
 def get_standard(request: HttpRequest, code: Code) -> dict[str, Any]:
     """One published standard with its items and grades (a draft is 404)."""
-    _reader(request)
     standard = sets_with_lineage().filter(status__in=VISIBLE_STATUSES, code=code).first()
     if standard is None:
         raise Http404
@@ -368,11 +463,17 @@ def _summary_row(row: summaries.SummaryRow) -> dict[str, Any]:
     }
 
 
-@api.get("/v1/summary/", response={200: schemas.Summary, **ERRORS}, tags=["figures"])
+@endpoint(
+    "GET",
+    "/v1/summary/",
+    Scope.SUMMARY_READ,
+    response={200: schemas.Summary, **ERRORS},
+    tags=["figures"],
+)
 def summary(request: HttpRequest, query: Query[schemas.SummaryQuery]) -> dict[str, Any]:
     """The budget summary's figures for the client's projects, as the summary page adds
     them up (the same rule of counted projects, the same totals)."""
-    rows, total = summaries.summary_by(_reader(request).filter(budget_year=query.year), query.by)
+    rows, total = summaries.summary_by(_projects(request).filter(budget_year=query.year), query.by)
     return {
         "year": query.year,
         "by": query.by,
@@ -381,8 +482,13 @@ def summary(request: HttpRequest, query: Query[schemas.SummaryQuery]) -> dict[st
     }
 
 
-@api.post(
+@endpoint(
+    "POST",
     "/v1/execution/batches/",
+    Scope.CONTRACTS_WRITE,
+    Scope.PAYMENTS_WRITE,
+    needed=batch_needs,
+    rule="Needs `contracts:write` to send contracts and `payments:write` to send payments.",
     # 400: a body that is no JSON at all.
     response={200: schemas.BatchOut, 400: schemas.Error, 409: schemas.ValidationErrors, **ERRORS},
     tags=["execution"],
@@ -395,8 +501,6 @@ def post_execution_batch(request: HttpRequest, batch: schemas.BatchIn) -> Any:
     contract, a reference twice, or already recorded with other figures) is a 409
     listing each problem with where it is. Either way nothing is kept."""
     client = client_of(request)
-    if not can_write_payments(client):
-        raise HttpError(403, "This client may not write payments.")
     if not isinstance(json.loads(request.body or b"null"), dict):
         # django-ninja fills a lone body model's defaults from a JSON array; the schema
         # says an object.

@@ -2,11 +2,13 @@
 
 import uuid
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from api.scopes import Scope
 
 
 class ApiClient(models.Model):
@@ -16,13 +18,12 @@ class ApiClient(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
-    may_read = models.BooleanField(
-        _("may read"), default=True, help_text=_("Projects, lines, quotas, standards, figures.")
-    )
-    may_write_payments = models.BooleanField(
-        _("may write payments"),
-        default=False,
-        help_text=_("Contracts and payments from the treasury."),
+    scopes = ArrayField(
+        models.CharField(max_length=32, choices=Scope.choices),
+        verbose_name=_("scopes"),
+        default=list,
+        blank=True,
+        help_text=_("The endpoints the client may call, each for reading or writing."),
     )
     all_units = models.BooleanField(
         _("all budget units"),
@@ -49,6 +50,9 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def has_scope(self, scope: Scope) -> bool:
+        return self.is_active and scope.value in self.scopes
 
 
 class ApiCall(models.Model):

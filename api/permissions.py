@@ -1,4 +1,5 @@
-"""What an API client may see and do, as the pages' rules do for people.
+"""Which projects an API client sees, as the pages' rules do for people. Which
+endpoints it may call is its grants' business (``api.scopes``).
 
 A client scoped to units sees those units' projects and their secondary units', in
 every state, as the department's own staff do (``accounts.permissions.department_scope``).
@@ -16,16 +17,6 @@ from api.models import ApiClient
 from projects.models import Project
 
 FINANCE_ROLES = sorted(next(body for body in REVIEWING_BODIES if Role.FINANCE_REVIEWER in body))
-
-
-def can_read(client: ApiClient) -> bool:
-    """Read endpoints: projects, lines, history, quotas, standards, figures."""
-    return client.is_active and client.may_read
-
-
-def can_write_payments(client: ApiClient) -> bool:
-    """Contracts and payments from the treasury."""
-    return client.is_active and client.may_write_payments
 
 
 def client_scope(client: ApiClient) -> Q:

@@ -253,7 +253,10 @@ class SummaryQuery(Schema):
     ] = Field(
         "unit",
         description="The dimension, as on the summary page; the last five are the finance "
-        "core system's code lists (a row's key is the code, null for no code chosen).",
+        "core system's code lists (a row's key is the code, null for no code chosen): "
+        "`functional` 支出功能分类, `economic_government` 政府预算支出经济分类, "
+        "`economic_department` 部门预算支出经济分类, `fund_type` 资金性质, "
+        "`fund_source` 资金来源.",
     )
 
 
@@ -324,6 +327,13 @@ class BatchOut(Schema):
 
 class Error(Schema):
     detail: str
+
+
+class ScopeMissing(Schema):
+    """403: the client lacks a grant the call needs (``missing_scopes`` names it)."""
+
+    detail: str
+    missing_scopes: list[str]
 
 
 class ValidationErrors(Schema):

@@ -18,14 +18,16 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from api import keys
 from api.models import ApiCall, ApiClient, Webhook
+from api.scopes import READ_SCOPES
 from audit.services import record_event
 
-SCOPE_FIELDS = ("may_read", "may_write_payments", "all_units")
+SCOPE_FIELDS = ("scopes", "all_units")
 
 
 def _scope_of(client: ApiClient, unit_codes: Iterable[str]) -> dict[str, Any]:
     return {
-        **{field: getattr(client, field) for field in SCOPE_FIELDS},
+        "scopes": sorted(client.scopes),
+        "all_units": client.all_units,
         "units": sorted(unit_codes),
     }
 
@@ -42,8 +44,7 @@ def register_client(
     *,
     actor: User | None,
     name: str,
-    may_read: bool = True,
-    may_write_payments: bool = False,
+    scopes: Iterable[str] = READ_SCOPES,
     all_units: bool = False,
     units: Iterable[Organization] = (),
 ) -> tuple[ApiClient, str]:
@@ -53,8 +54,7 @@ def register_client(
     new = keys.new_key()
     client = ApiClient(
         name=name,
-        may_read=may_read,
-        may_write_payments=may_write_payments,
+        scopes=sorted({str(scope) for scope in scopes}),
         all_units=all_units,
         key_prefix=new.prefix,
         key_hash=new.hash,

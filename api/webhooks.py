@@ -32,6 +32,7 @@ from django_tasks import task
 from api.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from api.permissions import projects_visible_to_client
 from api.quotas import quota, with_quota_figures
+from api.scopes import Scope
 from audit.models import Event
 from projects.models import Project, ProjectState
 
@@ -61,12 +62,14 @@ def queue_events(event: Event) -> list[WebhookDelivery]:
     """The deliveries a project's history event makes, queued in its transaction: a
     ``project.approved`` for its approval, a ``quota.changed`` for anything after that
     alters the quota's figures (compared with the last delivery's), for each active
-    webhook of an active client that may read and see the project."""
+    webhook of an active client that may read quotas and sees the project."""
     if event.target_type != PROJECT_TARGET:
         return []
     webhooks = list(
         Webhook.objects.filter(
-            is_active=True, client__is_active=True, client__may_read=True
+            is_active=True,
+            client__is_active=True,
+            client__scopes__contains=[Scope.QUOTAS_READ.value],
         ).select_related("client")
     )
     queued = []

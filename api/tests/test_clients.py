@@ -14,6 +14,7 @@ from pytest_django.fixtures import Settings
 from accounts.models import Organization, User
 from api import keys, services
 from api.models import ApiCall, ApiClient
+from api.scopes import WRITE_SCOPES
 from api.tests.conftest import bearer
 from audit.models import Event
 from projects.models import Project
@@ -85,7 +86,7 @@ def test_a_revoked_client_is_refused_and_gets_no_new_key(
 def test_a_client_without_the_read_scope_gets_403(
     api_client: Client, register_client: Register
 ) -> None:
-    _, key = register_client("treasury", may_read=False, may_write_payments=True)
+    _, key = register_client("treasury", scopes=WRITE_SCOPES)
     for path in ("/api/v1/projects/", "/api/v1/quotas/", "/api/v1/standards/"):
         assert api_client.get(path, headers=bearer(key)).status_code == 403, path
 

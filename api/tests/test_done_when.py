@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organization, User
+from api.scopes import READ_SCOPES, WRITE_SCOPES
 from api.tests.conftest import bearer
 from execution.models import Payment
 from projects.models import Project
@@ -50,7 +51,7 @@ def test_done_when(
     admin.force_login(admin_user)
     core_key = _registered_in_admin(
         admin,
-        {"name": "财政预算管理一体化系统", "may_read": "on", "may_write_payments": "on",
+        {"name": "财政预算管理一体化系统", "scopes": [*READ_SCOPES, *WRITE_SCOPES],
          "all_units": "on"},
     )  # fmt: skip
     api = Client()
@@ -86,7 +87,7 @@ def test_done_when(
     assert "120,000.00" in html
 
     edu_key = _registered_in_admin(
-        admin, {"name": "教育厅业务系统", "may_read": "on", "units": [education.pk]}
+        admin, {"name": "教育厅业务系统", "scopes": READ_SCOPES, "units": [education.pk]}
     )
     other = api.get(f"/api/v1/projects/{health_approved.code}/", headers=bearer(edu_key))
     assert other.status_code == 404

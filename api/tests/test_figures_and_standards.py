@@ -82,3 +82,50 @@ def test_the_summary_by_a_code_list_is_the_summary_pages(
         str(row.label) for row, _drill in context["rows"]
     ]
     assert figures["total"]["projects"] == context["totals"].projects == 2
+
+
+@pytest.mark.parametrize(
+    ("by", "kind", "field", "label"),
+    [
+        ("economic_government", CodeKind.ECONOMIC_GOVERNMENT, "economic_government_code",
+         "政府预算支出经济分类"),
+        ("economic_department", CodeKind.ECONOMIC_DEPARTMENT, "economic_department_code",
+         "部门预算支出经济分类"),
+    ],
+)  # fmt: skip
+def test_the_summary_groups_by_each_economic_classification_apart(
+    api_client: Client,
+    finance_key: str,
+    approved: Project,
+    health_approved: Project,
+    finance_reviewer: User,
+    by: str,
+    kind: CodeKind,
+    field: str,
+    label: str,
+) -> None:
+    """The two 经济分类 lists are two dimensions, each named as the finance core system
+    names it: a project coded in one list is uncoded in the other."""
+    code = ClassificationCode.objects.create(kind=kind, year=2027, code="50205", name="委托业务费")
+    Project.objects.filter(pk=approved.pk).update(**{field: code})
+    figures = api_client.get(
+        "/api/v1/summary/", {"year": "2027", "by": by}, headers=bearer(finance_key)
+    ).json()
+    assert [(row["key"], row["label"], row["projects"]) for row in figures["rows"]] == [
+        ("50205", "50205 委托业务费", 1),
+        (None, "未选择代码", 1),
+    ]
+    other = "economic_department" if by == "economic_government" else "economic_government"
+    uncoded = api_client.get(
+        "/api/v1/summary/", {"year": "2027", "by": other}, headers=bearer(finance_key)
+    ).json()
+    assert [(row["key"], row["projects"]) for row in uncoded["rows"]] == [(None, 2)]
+    page = Client()
+    page.force_login(finance_reviewer)
+    page.cookies["django_language"] = "zh-hans"
+    html = page.get(reverse("reports:summary"), {"year": "2027", "by": by}).content.decode()
+    assert f'<option value="{by}" selected>{label}</option>' in html
+    schema = api_client.get("/api/schema/").json()
+    [parameter] = [p for p in schema["paths"]["/api/v1/summary/"]["get"]["parameters"]
+                   if p["name"] == "by"]  # fmt: skip
+    assert f"`{by}` {label}" in parameter["description"]

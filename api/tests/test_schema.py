@@ -19,6 +19,7 @@ from openapi_spec_validator import validate
 
 from api.endpoints import api
 from api.schemas import SummaryQuery
+from api.scopes import Scope
 from api.tests.conftest import bearer
 from config.wsgi import application
 from reports.summary import DIMENSIONS
@@ -59,7 +60,7 @@ def key(register_client: Any, approved: Any) -> Iterator[str]:
     for signal in signals:
         signal.disconnect(close_old_connections)
     try:
-        yield register_client("fuzz", may_write_payments=True)[1]
+        yield register_client("fuzz", scopes=list(Scope))[1]
     finally:
         for signal in signals:
             signal.connect(close_old_connections)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Organization, User
 from api.models import ApiClient
+from api.scopes import WRITE_SCOPES
 from api.tests.conftest import bearer
 from audit.models import Event
 from execution.figures import execution_of
@@ -23,7 +24,7 @@ URL = "/api/v1/execution/batches/"
 
 @pytest.fixture
 def treasury(register_client: Callable[..., tuple[ApiClient, str]]) -> str:
-    return register_client("treasury", may_read=False, may_write_payments=True)[1]
+    return register_client("treasury", scopes=WRITE_SCOPES)[1]
 
 
 def batch(code: str, **changes: Any) -> dict[str, Any]:
@@ -118,7 +119,7 @@ def test_a_unit_client_writes_only_for_its_units(
     finance_key: str,
 ) -> None:
     _, key = register_client(
-        "edu-treasury", may_read=False, may_write_payments=True, all_units=False, units=[education]
+        "edu-treasury", scopes=WRITE_SCOPES, all_units=False, units=[education]
     )
     response = post(api_client, key, batch(health_approved.code))
     assert response.status_code == 409
