@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Organization, User
 from api import services
 from api.models import ApiClient, DeliveryState, Webhook, WebhookDelivery
+from api.scopes import Scope
 from api.tests.conftest import approve_all_the_way
 from audit.services import record_event
 from budgeting import services as workflow
@@ -230,7 +231,7 @@ def test_a_change_of_an_approved_quota_is_sent_once_and_nothing_else_is(
     assert changed["quota"]["EXP_FUNC_CODE"] == "2010150"
 
 
-def test_a_webhook_hears_only_of_its_clients_units(
+def test_a_webhook_hears_only_of_its_clients_units_and_with_the_quotas_grant(
     consumer: Consumer,
     education: Organization,
     cycle: Any,
@@ -241,6 +242,8 @@ def test_a_webhook_hears_only_of_its_clients_units(
     _hook(consumer.url, all_units=False, units=[education])
     paused, _secret = _hook(consumer.url + "/paused")
     services.change_webhook(paused, actor=None, url=paused.url, is_active=False)
+    # All units, but without the quotas grant the events carry: nothing either.
+    _hook(consumer.url + "/no-quotas", scopes=[Scope.PROJECTS_READ, Scope.LINES_READ])
     approver = User.objects.create(
         username="health_head", organization=health, roles=["department_approver"]
     )
