@@ -28,6 +28,7 @@ from api.pagination import page, page_of
 from api.permissions import get_project_for_client, projects_visible_to_client
 from api.scopes import Needed, Scope, ScopeMissingError, batch_needs, fixed
 from audit.models import Event
+from classification.models import ClassificationCode, CodeKind
 from execution import services as execution
 from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project, ProjectState
 from reports import summary as summaries
@@ -450,6 +451,38 @@ def get_standard(request: HttpRequest, code: Code) -> dict[str, Any]:
             for item in items
         ],
     }
+
+
+@endpoint(
+    "GET",
+    "/v1/codes/",
+    Scope.CODES_READ,
+    response={200: schemas.CodePage, **ERRORS},
+    tags=["codes"],
+)
+def list_codes(request: HttpRequest, filters: Query[schemas.CodeFilters]) -> dict[str, Any]:
+    """The code lists the admins imported (支出功能分类, 政府预算 and 部门预算支出经济分类,
+    资金性质, 资金来源), by year and list: what the codes of projects and quotas mean.
+    The same for every client: code lists belong to no unit."""
+    codes = ClassificationCode.objects.all()
+    if filters.year is not None:
+        codes = codes.filter(year=filters.year)
+    if filters.kind is not None:
+        codes = codes.filter(kind=filters.kind)
+    items, next_cursor = page(codes, filters.cursor, filters.limit)
+    return page_of(
+        [
+            {
+                "kind": code.kind,
+                "kind_name": str(CodeKind(code.kind).label),
+                "year": code.year,
+                "code": code.code,
+                "name": code.name,
+            }
+            for code in items
+        ],
+        next_cursor,
+    )
 
 
 def _summary_row(row: summaries.SummaryRow) -> dict[str, Any]:

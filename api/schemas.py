@@ -174,6 +174,36 @@ class QuotaPage(Schema):
     next_cursor: str | None
 
 
+CodeListName = Literal[
+    "functional", "economic_government", "economic_department", "fund_type", "fund_source"
+]
+
+
+class CodeFilters(Paging):
+    year: int | None = Field(None, ge=2000, le=2100, description="Budget year of the list.")
+    kind: CodeListName | None = Field(
+        None,
+        description="The code list: `functional` 支出功能分类, `economic_government` "
+        "政府预算支出经济分类, `economic_department` 部门预算支出经济分类, `fund_type` "
+        "资金性质, `fund_source` 资金来源.",
+    )
+
+
+class ClassificationCode(Schema):
+    """One code of a code list as the admins imported it for a year."""
+
+    kind: CodeListName
+    kind_name: str = Field(description="The list's name, e.g. 政府预算支出经济分类.")
+    year: int
+    code: str = Field(description="e.g. 2010150")
+    name: str = Field(description="e.g. 事业运行")
+
+
+class CodePage(Schema):
+    items: list[ClassificationCode]
+    next_cursor: str | None
+
+
 class HistoryEvent(Schema):
     id: int
     occurred_at: datetime.datetime

@@ -22,6 +22,7 @@ class Scope(models.TextChoices):
     QUOTAS_READ = "quotas:read", _("Read budget quotas (预算指标) and receive their webhooks")
     STANDARDS_READ = "standards:read", _("Read published budget standards")
     SUMMARY_READ = "summary:read", _("Read the budget summary's figures")
+    CODES_READ = "codes:read", _("Read the classification code lists (支出功能分类, 经济分类…)")
     CONTRACTS_WRITE = "contracts:write", _("Write contracts from the treasury")
     PAYMENTS_WRITE = "payments:write", _("Write payments from the treasury")
 

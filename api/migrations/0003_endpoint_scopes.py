@@ -12,6 +12,7 @@ READ = [
     "quotas:read",
     "standards:read",
     "summary:read",
+    "codes:read",
 ]
 WRITE = ["contracts:write", "payments:write"]
 CHOICES = [
@@ -21,6 +22,7 @@ CHOICES = [
     ("quotas:read", "Read budget quotas (预算指标) and receive their webhooks"),
     ("standards:read", "Read published budget standards"),
     ("summary:read", "Read the budget summary's figures"),
+    ("codes:read", "Read the classification code lists (支出功能分类, 经济分类…)"),
     ("contracts:write", "Write contracts from the treasury"),
     ("payments:write", "Write payments from the treasury"),
 ]

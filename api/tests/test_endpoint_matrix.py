@@ -40,6 +40,7 @@ MATRIX: dict[str, tuple[Scope, tuple[int, ...]]] = {
     "/api/v1/standards/": (Scope.STANDARDS_READ, (200, 200, 200, 403, 401)),
     "/api/v1/standards/{standard}/": (Scope.STANDARDS_READ, (200, 200, 200, 403, 401)),
     "/api/v1/summary/?year=2027": (Scope.SUMMARY_READ, (200, 200, 200, 403, 401)),
+    "/api/v1/codes/": (Scope.CODES_READ, (200, 200, 200, 403, 401)),
 }
 # The one write, for EDU's approved project: the write grants alone.
 WRITE = ("/api/v1/execution/batches/", (403, 403, 403, 200, 401))

@@ -129,3 +129,30 @@ def test_the_summary_groups_by_each_economic_classification_apart(
     [parameter] = [p for p in schema["paths"]["/api/v1/summary/"]["get"]["parameters"]
                    if p["name"] == "by"]  # fmt: skip
     assert f"`{by}` {label}" in parameter["description"]
+
+
+def test_the_code_lists_by_year_and_list(api_client: Client, education_key: str) -> None:
+    for kind, year, code, name in (
+        (CodeKind.FUNCTIONAL, 2027, "2010150", "事业运行"),
+        (CodeKind.ECONOMIC_GOVERNMENT, 2027, "50205", "委托业务费"),
+        (CodeKind.ECONOMIC_DEPARTMENT, 2027, "30227", "委托业务费"),
+        (CodeKind.ECONOMIC_DEPARTMENT, 2026, "30227", "委托业务费"),
+    ):
+        ClassificationCode.objects.create(kind=kind, year=year, code=code, name=name)
+    codes = api_client.get(
+        "/api/v1/codes/",
+        {"year": "2027", "kind": "economic_department"},
+        headers=bearer(education_key),  # a unit's client: code lists belong to no unit
+    ).json()
+    assert codes == {
+        "items": [
+            {"kind": "economic_department", "kind_name": "部门预算支出经济分类",
+             "year": 2027, "code": "30227", "name": "委托业务费"},
+        ],
+        "next_cursor": None,
+    }  # fmt: skip
+    every = api_client.get("/api/v1/codes/", {"limit": "3"}, headers=bearer(education_key))
+    assert len(every.json()["items"]) == 3
+    assert every.json()["next_cursor"] is not None
+    unknown = api_client.get("/api/v1/codes/", {"kind": "other"}, headers=bearer(education_key))
+    assert unknown.status_code == 422
