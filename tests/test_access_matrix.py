@@ -381,6 +381,7 @@ MATRIX: dict[str, Row] = {
     "api:list_standards": Row(everyone(401)),
     "api:get_standard": Row(everyone(401), lambda w: [w.standard.code]),
     "api:summary": Row(everyone(401)),
+    "api:list_codes": Row(everyone(401)),
     # A write: POST only (tested per client in execution/tests/test_batches.py).
     "api:post_execution_batch": Row(everyone(405)),
     # The execution page follows the project's own scope.
