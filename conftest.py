@@ -5,17 +5,20 @@ education department (EDU) with a secondary unit (EDUEXAM), and the health
 department (HEALTH), whose clerk is the outsider to everything of EDU.
 """
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 
 from accounts.models import Organization, Role, UnitLevel, User
 from accounts.tests.factories import OrganizationFactory, SecondaryUnitFactory, UserFactory
 from budgeting.tests.workflow_fixtures import at_finance, cycle, ready_project
 from ops.page_cache import CACHE_ALIAS
+from tests.helpers import module_data
 
 __all__ = [
     "at_finance",
@@ -28,6 +31,14 @@ __all__ = [
 def _uploads_in_a_temporary_directory(settings: Any, tmp_path: Path) -> None:
     """Tests never write into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="module")
+def demo_province(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """``seed_demo`` once for the module (about 15 s a run) instead of once per test."""
+    with module_data(django_db_blocker):
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
 
 
 @pytest.fixture

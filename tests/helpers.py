@@ -9,8 +9,10 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
+from django.db import transaction
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
@@ -122,3 +124,15 @@ class SilentServer:
             self.stopping.set()
             self.thread.join(timeout=5)
             self.listener.close()
+
+
+@contextlib.contextmanager
+def module_data(django_db_blocker: Any) -> Iterator[None]:
+    """Data written once for a whole test module: an outer transaction, rolled back
+    after the module's last test. Each test's own transaction is a savepoint inside
+    it (pytest-django), so a test still sees only what it and the module wrote.
+    Every test of a module that uses such a fixture must use it: a test without it
+    would still see the module's data."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -3,12 +3,10 @@ projects of 2027 are exactly what the budget summary page counts as approved, fo
 finance core system's client against finance, and for a department's client against
 the department's own staff."""
 
-import io
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -18,11 +16,6 @@ from api.tests.conftest import bearer
 from projects.models import ProjectState
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo() -> None:
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def _api_approved(key: str) -> list[dict[str, Any]]:
@@ -49,7 +42,7 @@ def _page_approved(username: str) -> tuple[Any, set[str]]:
     return row, {project.code for project in listed}
 
 
-@pytest.mark.usefixtures("demo")
+@pytest.mark.usefixtures("demo_province")  # seed_demo once for both
 @pytest.mark.parametrize(
     ("username", "scope"),
     [("finance_reviewer", {"all_units": True}), ("edu_clerk", {"units": ["EDU"]})],

@@ -2,7 +2,9 @@
 stage, decisions, approved batches, all consistent with what the pages read."""
 
 import io
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -16,18 +18,20 @@ from budgeting.scale import seed_reviews
 from projects.demo import BUDGET_YEAR
 from projects.models import Project, ProjectState
 from projects.scale import seed_scale
+from tests.helpers import module_data
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded() -> dict[str, int]:
-    call_command("seed_demo", stdout=io.StringIO())
-    before = set(Project.objects.values_list("pk", flat=True))
-    seed_scale(120, year=BUDGET_YEAR, lines=3)
-    counts = seed_reviews(BUDGET_YEAR)
-    counts["new"] = Project.objects.exclude(pk__in=before).count()
-    return counts
+@pytest.fixture(scope="module")
+def seeded(demo_province: None, django_db_blocker: Any) -> Iterator[dict[str, int]]:
+    """The demo and 120 synthetic projects, once for the module (every test uses it)."""
+    with module_data(django_db_blocker):
+        before = set(Project.objects.values_list("pk", flat=True))
+        seed_scale(120, year=BUDGET_YEAR, lines=3)
+        counts = seed_reviews(BUDGET_YEAR)
+        counts["new"] = Project.objects.exclude(pk__in=before).count()
+        yield counts
 
 
 def test_every_project_in_review_stands_at_a_stage_and_every_stage_has_some(seeded):
@@ -78,8 +82,7 @@ def test_seeding_again_adds_reviews_only_for_new_projects(seeded):
     assert sum(seed_reviews(BUDGET_YEAR)[code] for code in ("department", "final")) == 0
 
 
-def test_the_command_adds_projects_lines_and_reviews():
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_command_adds_projects_lines_and_reviews(seeded):
     out = io.StringIO()
     call_command("seed_scale", "--projects", "30", "--lines", "2", stdout=out)
     assert "30 synthetic projects of 2027 added; reviews: department" in out.getvalue()

@@ -18,10 +18,11 @@ from budgeting.models import (
 )
 from budgeting.workflow import WorkflowError
 from projects import repricing
-from projects.models import Continuity, Project, ProjectState
+from projects.models import Project, ProjectState
 from standards.demo import REVISION_CODE
 
-pytestmark = pytest.mark.django_db
+# seed_demo runs once for the module (``demo_province``); each test sees it fresh.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_province")]
 
 DEMO_USERS = {
     "admin": [Role.SYSTEM_ADMIN],
@@ -40,8 +41,7 @@ def _snapshot() -> tuple[list[tuple], list[tuple], int]:
     return units, users, Event.objects.count()
 
 
-def test_seed_demo_creates_the_province(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("seed_demo")
+def test_seed_demo_creates_the_province() -> None:
     assert Organization.objects.get(is_finance_department=True).code == "CZT"
     assert Organization.objects.get(is_data_administration=True).level == UnitLevel.PRIMARY
     departments = Organization.objects.filter(
@@ -56,14 +56,10 @@ def test_seed_demo_creates_the_province(capsys: pytest.CaptureFixture[str]) -> N
         assert user.check_password(settings.DEMO_PASSWORD)
     assert User.objects.get(username="edu_clerk").organization.name == "广东省教育厅"
     assert User.objects.get(username="admin").is_superuser
-    output = capsys.readouterr().out
-    assert settings.DEMO_PASSWORD in output
-    assert "finance_director" in output
 
 
 def test_the_demo_phone_numbers_are_phone_numbers() -> None:
     """The demo passes the phone check every form applies (issue #15)."""
-    call_command("seed_demo")
     phones = [
         *Project.objects.values_list("contact_phone", flat=True),
         *User.objects.exclude(phone="").values_list("phone", flat=True),
@@ -73,15 +69,18 @@ def test_the_demo_phone_numbers_are_phone_numbers() -> None:
         validate_phone(phone)
 
 
-def test_seed_demo_twice_changes_nothing() -> None:
-    call_command("seed_demo")
+def test_seed_demo_twice_changes_nothing_and_prints_the_accounts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     before = _snapshot()
     call_command("seed_demo")
     assert _snapshot() == before
+    output = capsys.readouterr().out
+    assert settings.DEMO_PASSWORD in output
+    assert "finance_director" in output
 
 
 def test_seed_demo_keeps_a_changed_password() -> None:
-    call_command("seed_demo")
     clerk = User.objects.get(username="edu_clerk")
     clerk.set_password("my-own-password-42")
     clerk.save(update_fields=["password"])
@@ -91,7 +90,6 @@ def test_seed_demo_keeps_a_changed_password() -> None:
 
 
 def test_seed_demo_shows_every_state_returns_cuts_and_a_batch() -> None:
-    call_command("seed_demo")
     this_year = Project.objects.filter(budget_year=2027)
     # The reserve has no year: it is the project library's (budgeting.library_demo).
     assert set(this_year.values_list("state", flat=True)) == set(ProjectState.values) - {
@@ -125,7 +123,6 @@ def test_seed_demo_shows_every_state_returns_cuts_and_a_batch() -> None:
 def test_the_demo_drafts_can_be_repriced_with_the_provinces_revision() -> None:
     """The revised standard comes after the demo's lines were priced, as in a real cycle:
     editable projects are offered re-pricing, with new amounts that differ."""
-    call_command("seed_demo")
     editable = Project.objects.filter(state__in=[ProjectState.DRAFT, ProjectState.RETURNED])
     plans = [repricing.plan(project) for project in editable if repricing.offered(project)]
     assert plans
@@ -138,17 +135,7 @@ def test_the_demo_drafts_can_be_repriced_with_the_provinces_revision() -> None:
     assert any(row.difference for row in rows)
 
 
-def test_demo_projects_are_seeded_once(submitter: User) -> None:
-    call_command("seed_demo")
-    count = Project.objects.count()
-    assert count >= 25
-    assert Project.objects.filter(continuity=Continuity.CONTINUING).count() >= 4
-    call_command("seed_demo")
-    assert Project.objects.count() == count
-
-
 def test_the_demo_year_has_a_complete_first_round_and_an_open_second_with_one_unit_over() -> None:
-    call_command("seed_demo")
     year = BudgetCycle.objects.get(year=2027)
     assert [(r.code, r.state) for r in year.rounds.order_by("order")] == [
         ("1up", RoundState.CLOSED),

@@ -9,11 +9,11 @@ from django.core.management import call_command
 from inventory.models import SurveyCampaign, SurveyState, UnitSurvey
 from projects.models import EstimateLine, LineBasis, Project
 
-pytestmark = pytest.mark.django_db
+# seed_demo runs once for the module (``demo_province``).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_province")]
 
 
 def test_the_demo_survey_and_the_om_lines_generated_from_it() -> None:
-    call_command("seed_demo", verbosity=0)
     campaign = SurveyCampaign.objects.get(year=2026)
     states = dict(
         UnitSurvey.objects.filter(campaign=campaign).values_list("organization__code", "state")
@@ -42,7 +42,6 @@ def test_the_demo_shows_om_above_the_standards_share() -> None:
     2,600,000 yuan, and its O&M request is above the standard's 15 % of that (390,000)."""
     from projects.duplicates import inventory_flags
 
-    call_command("seed_demo", verbosity=0)
     project = Project.objects.get(name="考试报名系统运维", budget_year=2027)
     (flag,) = inventory_flags(project).om_above_share
     assert flag.system.name == "考试报名系统"
