@@ -24,6 +24,7 @@ from budgeting.models import (
     BudgetRound,
     ControlFigure,
     CycleState,
+    ProcurementBatch,
     ReviewStage,
 )
 from budgeting.workflow import WorkflowError
@@ -256,6 +257,26 @@ class ApprovalBatchAdmin(admin.ModelAdmin):
 
     list_display = ["name", "cycle", "approved_by", "approved_at"]
     list_select_related = ["cycle", "approved_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ProcurementBatch)
+class ProcurementBatchAdmin(admin.ModelAdmin):
+    """Read-only: finance makes, approves and the clerk's change of method withdraws these
+    batches through ``budgeting.procurement``, each step with its history."""
+
+    list_display = ["name", "year", "document_number", "state", "created_by", "approved_at"]
+    list_filter = ["year", "state"]
+    search_fields = ["name", "document_number"]
+    list_select_related = ["created_by"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -39,7 +39,7 @@ from budgeting.permissions import (
 from budgeting.workflow import Action, WorkflowError
 from projects import inventory_lines, quantities
 from projects.duplicates import inventory_flags, similar_for_user
-from projects.models import Project, ProjectState
+from projects.models import APPROVED_STATES, Project, ProjectState
 from projects.permissions import get_project_for_user, projects_visible_to
 from projects.queries import returns_of
 from projects.readiness import still_needed
@@ -272,7 +272,7 @@ def _reached_order(
 ) -> int:
     """The order of the last review stage the project has reached: every stage once
     approved, the current one while in review, else the last that decided on a line."""
-    if project.state == ProjectState.APPROVED:
+    if project.state in APPROVED_STATES:  # closed (结项) since, too
         return amounts.AFTER_EVERY_STAGE
     if project.state == ProjectState.IN_REVIEW and stage is not None:
         return stage.order

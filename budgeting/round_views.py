@@ -19,7 +19,7 @@ from budgeting import round_changes, rounds
 from budgeting.models import BudgetCycle, BudgetRound, RoundKind, RoundResult, RoundState
 from budgeting.permissions import can_manage_rounds
 from budgeting.workflow import WorkflowError
-from projects.models import ProjectState
+from projects.models import APPROVED_STATES, ProjectState
 from ui.params import whole_number
 
 MAX_YEAR = 32767  # the year column's limit
@@ -70,7 +70,7 @@ def _context(cycle: BudgetCycle, window_forms: dict[int, RoundWindowForm] | None
         cycle.rounds.annotate(
             submitted=Count("reviews"),
             in_review=Count("reviews", filter=Q(reviews__project__state=ProjectState.IN_REVIEW)),
-            approved=Count("reviews", filter=Q(reviews__project__state=ProjectState.APPROVED)),
+            approved=Count("reviews", filter=Q(reviews__project__state__in=APPROVED_STATES)),
         ).order_by("order")
     )
     # A round that ended handed its requests on: its figures are the results it kept.

@@ -15,7 +15,7 @@ from accounts.models import Organization
 from execution.figures import with_execution
 from execution.models import ExecutionTarget
 from execution.permissions import execution_projects
-from projects.models import Project, ProjectState
+from projects.models import APPROVED_STATES, Project, ProjectState
 
 PAGE_SIZE = 50
 
@@ -53,10 +53,14 @@ def dashboard(
 ) -> Dashboard:
     """The year's approved projects the user sees (of ``unit`` if given), with their
     contracted and paid amounts and rate as of the target's date; only those below the
-    target unless ``everything`` (without a target: every project, paid as of today)."""
+    target unless ``everything`` (the closed ones too); without a target: every project
+    still executed, paid as of today."""
     target = ExecutionTarget.objects.filter(year=year).first()
+    # Below the target: the projects still executed. Every project: the closed (结项) too,
+    # whose payments are part of the year's execution.
+    states = APPROVED_STATES if everything else (ProjectState.APPROVED,)
     projects: QuerySet[Project] = execution_projects(user).filter(
-        budget_year=year, state=ProjectState.APPROVED, approved_amount__gt=0
+        budget_year=year, state__in=states, approved_amount__gt=0
     )
     if unit is not None:
         projects = projects.filter(organization=unit)

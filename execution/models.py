@@ -18,10 +18,18 @@ class TreasuryRecord(models.Model):
     typed it in (None: the treasury's batch) and, when it takes the project past the
     approved amount, why (``execution.limits``)."""
 
-    reference = models.CharField(_("treasury reference"), max_length=64, unique=True)
+    # Unique by a constraint (not ``unique=True``, which adds a second, pattern index that
+    # no query uses) and no index on who recorded it: a treasury file writes a hundred
+    # thousand rows, each index is paid for on every one (docs/performance.md).
+    reference = models.CharField(_("treasury reference"), max_length=64)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     over_approval_reason = models.TextField(
         _("reason for exceeding the approved amount"), blank=True
@@ -42,7 +50,8 @@ class Contract(TreasuryRecord):
         verbose_name_plural = _("contracts")
         ordering = ["signed_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
+            models.UniqueConstraint(fields=["reference"], name="contract_reference_unique"),
         ]
 
     def __str__(self) -> str:
@@ -62,7 +71,8 @@ class Payment(TreasuryRecord):
         verbose_name_plural = _("payments")
         ordering = ["paid_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["reference"], name="payment_reference_unique"),
         ]
 
     def __str__(self) -> str:

@@ -15,14 +15,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from standards.pricing import PricingError, check_amount
 from ui.excel import write_table
-from ui.sheets import UnreadableWorkbookError, WorkbookReader
+from ui.sheets import UnreadableWorkbookError, WorkbookReader, plain_value
 from ui.uploads import MB, check_package, megabytes
 
 SHEET = "支付明细"
@@ -58,8 +58,9 @@ class FileRefusedError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class PaymentRow:
+class PaymentRow(NamedTuple):
+    """One payment of the file (a tuple: a file holds a hundred thousand of them)."""
+
     row: int
     reference: str
     project_code: str
@@ -91,7 +92,7 @@ def read(file: IO[bytes], name: str) -> list[PaymentRow]:
                 raise FileRefusedError(
                     [Problem(SHEET, 0, "", _("The sheet %(sheet)s is missing.") % {"sheet": SHEET})]
                 )
-            return _check(book.rows(SHEET, max_rows=MAX_ROWS + 2), SHEET)
+            return _check(_numbered(book.raw_rows(SHEET, max_rows=MAX_ROWS + 2)), SHEET)
     except UnreadableWorkbookError:
         raise FileRefusedError(
             [Problem(SHEET, 0, "", _("The workbook is damaged or contains unsafe XML."))]
@@ -114,6 +115,11 @@ def _csv_rows(file: IO[bytes], name: str) -> Iterator[tuple[int, list[Any]]]:
         text = data.decode("gb18030", errors="replace")  # what Excel saves in Chinese Windows
     for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         yield number, [cell if cell.strip() else None for cell in row]
+
+
+def _numbered(rows: list[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """The workbook's raw rows (``""`` for an empty cell) numbered from 1."""
+    return enumerate(rows, start=1)
 
 
 def _check(rows: Iterable[tuple[int, list[Any]]], sheet: str) -> list[PaymentRow]:
@@ -149,7 +155,12 @@ def _check(rows: Iterable[tuple[int, list[Any]]], sheet: str) -> list[PaymentRow
                     )
                 ]
             )
-        values = list(cells[: len(HEADERS)]) + [None] * (len(HEADERS) - len(cells))
+        fast = _plain_row(number, cells, seen)
+        if fast is not None:
+            out.append(fast)
+            continue
+        values = [plain_value(cell) for cell in cells[: len(HEADERS)]]
+        values += [None] * (len(HEADERS) - len(values))
         if all(value is None for value in values):
             continue
         row = _row(sheet, number, values, seen, problems)
@@ -160,6 +171,52 @@ def _check(rows: Iterable[tuple[int, list[Any]]], sheet: str) -> list[PaymentRow
     if not out:
         raise FileRefusedError([Problem(sheet, 0, "", _("The file holds no payment."))])
     return out
+
+
+# The largest amount the quick path takes as it is; anything near the limit goes the
+# long way, through ``check_amount``.
+QUICK_MAX = 1e11
+
+
+def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRow | None:
+    """The row when it is plainly right as the treasury's system writes it (text reference
+    and code, a number of yuan with at most two decimals, a date, no or a text contract
+    reference), in a fraction of ``_row``'s time; None to have ``_row`` check it cell by
+    cell and say what is wrong. Whatever it takes, ``_row`` would take alike."""
+    if len(cells) < 4:  # reference, code, amount, date
+        return None
+    reference, code, amount, paid_on = cells[0], cells[1], cells[2], cells[3]
+    contract = cells[4] if len(cells) > 4 else None
+    if (
+        type(reference) is not str
+        or not 0 < len(reference) <= REFERENCE_MAX
+        or reference in seen
+        or reference != reference.strip()
+        or "\x00" in reference
+        or type(code) is not str
+        or not code
+        or code != code.strip()
+        or type(amount) is not float
+        or not 0 < amount < QUICK_MAX
+        or round(amount, 2) != amount
+    ):
+        return None
+    if type(paid_on) is datetime.datetime:
+        paid_on = paid_on.date()
+    elif type(paid_on) is not datetime.date:
+        return None
+    if contract == "":
+        contract = None
+    elif contract is not None and (
+        type(contract) is not str
+        or len(contract) > REFERENCE_MAX
+        or contract != contract.strip()
+        or not contract
+    ):
+        return None
+    seen[reference] = number
+    # repr: the shortest text of the float, its two decimals at most (round above).
+    return PaymentRow(number, reference, code, Decimal(repr(amount)), paid_on, contract)
 
 
 def _row(

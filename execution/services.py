@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from audit.services import record_event, record_events
 from budgeting.workflow import LifeAction, Transition, WorkflowError, check_transition
-from execution import payment_file
+from execution import file_import, payment_file
 from execution.figures import execution_of
 from execution.limits import ZERO, Totals, excess, over_approval, paid_by_contract
+from execution.messages import already_message, closed_message
 from execution.models import (
     CarryOver,
     CarryOverState,
@@ -219,7 +220,7 @@ def _contracts(
                 )
             )
         elif (old.project_id, old.supplier, old.amount, old.signed_on) != figures:
-            problems.append((f"{where}.reference", _already(item.reference)))
+            problems.append((f"{where}.reference", already_message(item.reference)))
     return new
 
 
@@ -271,7 +272,7 @@ def _payments(
             item.paid_on,
             contract.pk if contract else None,
         ):
-            problems.append((f"{where}.reference", _already(item.reference)))
+            problems.append((f"{where}.reference", already_message(item.reference)))
     return new
 
 
@@ -332,14 +333,6 @@ def _within_approval(
                 else ("contracts", index_of[0][mine_c[0].reference])
             )
             problems.append((f"{kind}[{at}].amount", " ".join(found)))
-
-
-def closed_message() -> str:
-    return _("The project is closed (结项): no more contracts or payments are recorded.")
-
-
-def _already(reference: str) -> str:
-    return _("%(reference)s is already recorded with other figures.") % {"reference": reference}
 
 
 # --- The unit's clerk, finance: contracts and payments typed in, carry-over, closure -------
@@ -689,50 +682,20 @@ class ImportResult:
 
 def import_payments(file: IO[bytes], name: str, *, actor: User) -> ImportResult:
     """Finance imports the treasury's payments file (.xlsx or .csv): every row written or
-    none, through ``record_batch`` (the API's rule: idempotent by the payment reference,
-    within the approval). Refused with every problem by sheet, row and column
-    (``FileRefusedError``; a batch refusal is turned back into the file's rows), or
-    ``ValidationError`` for a file too large or no workbook."""
+    none, by the batch service's rules (idempotent by the payment reference, within the
+    approval: ``file_import``, which checks and writes all rows at once). Refused with
+    every problem by sheet, row and column (``FileRefusedError``), or ``ValidationError``
+    for a file too large or no workbook."""
     if not is_finance(actor):
         raise ExecutionError(_("Only finance imports the treasury's payments."))
     rows = payment_file.read(file, name)
     sheet = "CSV" if name.lower().endswith(".csv") else payment_file.SHEET
-    try:
-        result = record_batch(
-            [],
-            [
-                PaymentIn(
-                    reference=row.reference,
-                    project_code=row.project_code,
-                    amount=row.amount,
-                    paid_on=row.paid_on,
-                    contract_reference=row.contract_reference,
-                )
-                for row in rows
-            ],
-            projects=import_scope(actor),
-            source=name,
-            actor=actor,
+    with transaction.atomic():
+        written = file_import.write_rows(
+            rows, sheet=sheet, projects=import_scope(actor), source=name, actor=actor
         )
-    except BatchRefusedError as refused:
-        raise payment_file.FileRefusedError(
-            [_file_problem(where, message, rows, sheet) for where, message in refused.problems]
-        ) from refused
     return ImportResult(
-        created=result.created,
-        unchanged=result.unchanged,
+        created=written.created,
+        unchanged=written.unchanged,
         total=sum((row.amount for row in rows), ZERO),
     )
-
-
-# Where a batch's item field sits in the payments file.
-_COLUMN_OF = {"reference": "A", "project_code": "B", "amount": "C", "paid_on": "D"}
-
-
-def _file_problem(
-    where: str, message: str, rows: list[payment_file.PaymentRow], sheet: str
-) -> payment_file.Problem:
-    """``payments[3].amount`` of the batch as the file's row and column."""
-    index, _dot, field = where.removeprefix("payments[").partition("].")
-    row = rows[int(index)].row
-    return payment_file.Problem(sheet, row, _COLUMN_OF.get(field, "E"), message)

@@ -10,7 +10,7 @@ from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from accounts.models import Organization
-from projects.models import COUNTED_STATES, Project, ProjectState, YearPlan
+from projects.models import APPROVED_STATES, COUNTED_STATES, Project, YearPlan
 
 ZERO = Decimal("0.00")
 TOTAL = DecimalField(max_digits=20, decimal_places=2)
@@ -45,7 +45,7 @@ def plan_vs_request(projects: QuerySet[Project], year: int) -> tuple[list[Compar
             plan_total=Coalesce(Sum("planned"), ZERO, output_field=TOTAL),
             requested=Coalesce(Sum("requested_amount"), ZERO, output_field=TOTAL),
             approved=Coalesce(
-                Sum("approved_amount", filter=Q(state=ProjectState.APPROVED)),
+                Sum("approved_amount", filter=Q(state__in=APPROVED_STATES)),
                 ZERO,
                 output_field=TOTAL,
             ),

@@ -7,6 +7,7 @@ the ``World`` (objects of EDU, the unit the outsider must never see).
 Only GETs here; every POST is also checked for CSRF below.
 """
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft, ProcurementBatch
 from budgeting.tests.workflow_fixtures import make_ready
 from classification.models import ClassificationCode, CodeKind
+from execution.models import CarryOver, Closure, Contract, ExecutionTarget, Payment
 from inventory import services as inventory_services
 from inventory.models import Device, SurveyCampaign, UnitSurvey
 from inventory.tests.factories import device, open_survey, survey_of
@@ -45,6 +47,8 @@ from reports.models import ExportJob
 from standards.models import ServiceItem, StandardSet
 from standards.tests.factories import filled_set
 from tests.personas import MEMBERS
+
+TODAY = datetime.date(2027, 3, 1)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +86,12 @@ class World:
     webhook: Webhook
     delivery: WebhookDelivery
     code: ClassificationCode
+    contract: Contract  # the project's, and its payment, carry-over and closure (admin only)
+    payment: Payment
+    carry_over: CarryOver
+    closure: Closure
+    execution_target: ExecutionTarget
+    procurement_batch: ProcurementBatch
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,16 @@ MATRIX: dict[str, Row] = {
     **admin_model("auth_group", lambda w: [w.group.pk]),
     # History is read-only, even for admins.
     **admin_model("audit_event", lambda w: [w.event.pk], add=403, delete=403),
+    **admin_model("execution_contract", lambda w: [w.contract.pk], add=403, delete=403),
+    **admin_model("execution_payment", lambda w: [w.payment.pk], add=403, delete=403),
+    **admin_model("execution_carryover", lambda w: [w.carry_over.pk], add=403, delete=403),
+    **admin_model("execution_closure", lambda w: [w.closure.pk], add=403, delete=403),
+    **admin_model(
+        "execution_executiontarget", lambda w: [w.execution_target.pk], add=403, delete=403
+    ),
+    **admin_model(
+        "budgeting_procurementbatch", lambda w: [w.procurement_batch.pk], add=403, delete=403
+    ),
     # Lockouts are seen and lifted (deleted) in the admin, never made by hand.
     **admin_model("axes_accessattempt", lambda w: [w.attempt.pk], add=403),
     **admin_model("axes_accesslog", lambda w: [w.access_log.pk], add=403),
@@ -508,6 +528,32 @@ def world(
         delivery=delivery,
         code=ClassificationCode.objects.create(
             kind=CodeKind.FUNCTIONAL, year=2026, code="2010150", name="事业运行"
+        ),
+        # The admin's read-only execution records: rows as the services would leave them.
+        contract=(
+            contract := Contract.objects.create(
+                reference="HT-1", project=project, supplier="某公司", amount=1, signed_on=TODAY
+            )
+        ),
+        payment=Payment.objects.create(
+            reference="ZF-1", project=project, contract=contract, amount=1, paid_on=TODAY
+        ),
+        carry_over=CarryOver.objects.create(
+            project=project, amount=1, to_year=2028, reason="延期", requested_by=submitter
+        ),
+        closure=Closure.objects.create(
+            project=project,
+            approved=1,
+            contracted=1,
+            paid=1,
+            carried_over=0,
+            closed_by=finance_approver,
+        ),
+        execution_target=ExecutionTarget.objects.create(
+            year=2027, rate=50, due_on=TODAY, set_by=finance_approver
+        ),
+        procurement_batch=ProcurementBatch.objects.create(
+            year=2027, name="2027年第一批 单一来源采购方式", created_by=finance_approver
         ),
     )
 

@@ -159,3 +159,48 @@ def test_a_large_csv_is_refused_before_reading(finance_reviewer: User) -> None:
     huge = io.BytesIO(b"a" * (payment_file.MAX_CSV_BYTES + 1))
     with pytest.raises(Exception, match="larger than"):
         services.import_payments(huge, "p.csv", actor=finance_reviewer)
+
+
+def test_a_file_partly_recorded_writes_only_its_new_rows_and_refuses_changed_figures(
+    approved: Project, finance_reviewer: User
+) -> None:
+    services.import_payments(
+        io.BytesIO(workbook(good_rows(approved.code)[:1])), "a.xlsx", actor=finance_reviewer
+    )
+    both = services.import_payments(
+        io.BytesIO(workbook(good_rows(approved.code))), "b.xlsx", actor=finance_reviewer
+    )
+    assert (both.created, both.unchanged) == (1, 1)
+    assert Payment.objects.aggregate(total=Sum("amount"))["total"] == Decimal("150000.50")
+    event = Event.objects.filter(event_type="execution.batch.recorded").latest("pk")
+    assert event.data["payments"] == 1 and event.comment == "b.xlsx"
+    changed = [["ZF-0001", approved.code, 1, datetime.date(2027, 4, 1), None]]
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(workbook(changed)), "c.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "A")]
+    assert "already recorded with other figures" in str(refused.value.problems[0])
+
+
+def test_an_unknown_contract_is_refused_at_its_column(
+    approved: Project, finance_reviewer: User
+) -> None:
+    rows = [["ZF-1", approved.code, 10, datetime.date(2027, 4, 1), "HT-NOPE"]]
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "E")]
+    assert not Payment.objects.exists()
+
+
+def test_the_quick_path_takes_what_the_cell_checks_take(approved: Project) -> None:
+    """A row the quick path takes is the row the cell-by-cell checks would make of it."""
+    cells = ["ZF-1", approved.code, 1234.5, datetime.date(2027, 4, 1), ""]
+    quick = payment_file._plain_row(2, cells, {})
+    problems: list[payment_file.Problem] = []
+    values = [1234.5 if v == 1234.5 else (v or None) for v in cells]
+    slow = payment_file._row("支付明细", 2, values, {}, problems)
+    assert quick == slow and not problems
+    for odd in (1234.505, 0.0, -5.0, " ZF-1", "1,234.50"):
+        column = 0 if isinstance(odd, str) and odd.startswith(" ") else 2
+        changed = list(cells)
+        changed[column] = odd
+        assert payment_file._plain_row(2, changed, {}) is None  # left to the cell checks
