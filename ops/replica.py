@@ -48,7 +48,7 @@ REPLICA = "replica"
 COOKIE = "primary_lsn"
 COOKIE_SECONDS = 60 * 60  # long past any lag a usable replica may have
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_LSN = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
+_LSN = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
 
 # The alias reads go to inside a replica block of this thread or task (None: the primary).
 _reading: ContextVar[str | None] = ContextVar("ops_replica_reading", default=None)
@@ -86,7 +86,7 @@ def is_configured() -> bool:
 
 def lsn_to_int(text: str) -> int | None:
     """PostgreSQL's ``pg_lsn`` text (``16/B374D848``) as a number, None if it is not one."""
-    match = _LSN.match(text or "")
+    match = _LSN.fullmatch(text or "")
     if match is None:
         return None
     return (int(match[1], 16) << 32) | int(match[2], 16)

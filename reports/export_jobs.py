@@ -140,7 +140,7 @@ def _finish(job: ExportJob, state: str, **fields: Any) -> bool:
     )
 
 
-def _write_workbook(job: ExportJob, handle: File) -> int:  # type: ignore[type-arg]
+def _write_workbook(job: ExportJob, handle: File) -> int:
     """Write the job's workbook into ``handle`` (from its start); returns the lines written."""
     handle.seek(0)
     handle.truncate()
