@@ -201,10 +201,15 @@ def read_with_fallback(
     primary. So ``read()`` must be safe to run twice: its reads may be repeated, and
     its writes (always on the primary) must not be repeated harmfully."""
     with reading_from_replica(min_lsn, wait=wait) as alias:
+        if alias != REPLICA:
+            return read()
+        # Django marks the connection an error came through: tells the replica's
+        # failures from the primary's (which a second read would only repeat).
+        connections[REPLICA].errors_occurred = False
         try:
             return read()
         except DatabaseError as error:
-            if alias != REPLICA or not is_database_unavailable(error):
+            if not (is_database_unavailable(error) and connections[REPLICA].errors_occurred):
                 raise
             rest_replica(error)
     return read()

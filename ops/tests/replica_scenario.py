@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connections, router
+from django.db import OperationalError, connections, router
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -166,6 +166,19 @@ def _a_read_the_replica_fails_under_is_read_from_the_primary() -> None:
     assert answers == ["replica", "default"]
 
 
+def _a_failure_of_the_primary_is_not_blamed_on_the_replica() -> None:
+    _caught_up()
+
+    def read() -> None:
+        with connections["default"].cursor() as cursor:  # the primary ends our session
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    with pytest.raises(OperationalError):
+        replica.read_with_fallback(read)  # raised as it is: a second read would fail too
+    connections["default"].close()
+    assert replica.choose() == "replica"  # not left alone
+
+
 def _a_replica_that_is_down_leaves_reports_on_the_primary(client: Client) -> None:
     _caught_up()
     before, _on_primary, _on_replica = _summary(client)
@@ -186,5 +199,6 @@ def test_a_replica_that_fails_leaves_the_reads_to_the_primary(
     settings.REPLICA_RETRY_SECONDS = 0  # asked again at once after the first failure
     _a_read_the_replica_fails_under_is_read_from_the_primary()
     settings.REPLICA_RETRY_SECONDS = 30
+    _a_failure_of_the_primary_is_not_blamed_on_the_replica()
     client.force_login(department_approver)
     _a_replica_that_is_down_leaves_reports_on_the_primary(client)
