@@ -46,7 +46,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def parse_database_url(url: str) -> dict[str, object]:
+def parse_database_url(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
     """Turn ``postgresql://user:pass@host:port/name?sslmode=require`` into a DATABASES entry.
 
     A host given as the ``host`` query parameter (a Unix-socket directory) wins
@@ -55,12 +55,12 @@ def parse_database_url(url: str) -> dict[str, object]:
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(
-            f"DATABASE_URL must start with postgresql:// (PostgreSQL only), not {parts.scheme!r}."
+            f"{variable} must start with postgresql:// (PostgreSQL only), not {parts.scheme!r}."
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise ImproperlyConfigured(
-            "DATABASE_URL must name a database, e.g. postgresql:///budgeting."
+            f"{variable} must name a database, e.g. postgresql:///budgeting."
         )
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     host = query.pop("host", None) or unquote(parts.hostname or "")

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "api.middleware.ApiCallLogMiddleware",
     # A view that meets a database connection error answers 503 (ops/outage.py).
     "ops.outage.DatabaseUnavailableMiddleware",
+    # After a POST, this browser's reports wait for the replica to replay it (ops/replica.py).
+    "ops.replica.ReadYourWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -129,15 +131,43 @@ PG_BIN_DIR = env_str("PG_BIN_DIR")
 # of at most DATABASE_POOL_SIZE connections (10 with DEBUG, as under `make run`;
 # 0 turns it off): a request finding them all busy waits up to 10 s for one.
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 10 if DEBUG else 0)
-if DATABASE_POOL_SIZE > 0:
-    default_database["CONN_MAX_AGE"] = 0  # the pool keeps them open; Django requires 0
-    options = default_database.setdefault("OPTIONS", {})
+
+
+def _connections(database: dict[str, object]) -> dict[str, object]:
+    """``database`` with the connection handling above (a pool, or persistent connections)."""
+    options = database.setdefault("OPTIONS", {})
     assert isinstance(options, dict)
-    options["pool"] = {"min_size": 0, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
-else:
-    default_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
-default_database["CONN_HEALTH_CHECKS"] = True
-DATABASES = {"default": default_database}
+    if DATABASE_POOL_SIZE > 0:
+        database["CONN_MAX_AGE"] = 0  # the pool keeps them open; Django requires 0
+        options["pool"] = {"min_size": 0, "max_size": DATABASE_POOL_SIZE, "timeout": 10}
+    else:
+        database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
+DATABASES = {"default": _connections(default_database)}
+# Optional streaming read replica for reports and exports (ops/replica.py,
+# docs/deployment.md "Beyond one machine"); without it everything reads the primary.
+REPLICA_DATABASE_URL = env_str("REPLICA_DATABASE_URL")
+if REPLICA_DATABASE_URL:
+    replica_database = _connections(
+        parse_database_url(REPLICA_DATABASE_URL, "REPLICA_DATABASE_URL")
+    )
+    replica_options = replica_database["OPTIONS"]
+    assert isinstance(replica_options, dict)
+    # A replica that does not answer costs a report this long, then is left alone.
+    replica_options.setdefault("connect_timeout", 3)
+    # The test suite reads the test database through it: no second test database.
+    replica_database["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica_database
+DATABASE_ROUTERS = ["ops.replica.ReplicaRouter"]
+# A replica further behind than this is not read (seconds); one that failed is left
+# alone this long; the export worker waits up to REPLICA_WAIT_SECONDS for it to
+# replay what was committed before the export started.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
+REPLICA_WAIT_SECONDS = env_int("REPLICA_WAIT_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and sessions -----------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
@@ -22,7 +23,7 @@ from django_tasks import task
 from accounts.models import User
 from audit.services import record_event
 from budgeting.models import BudgetCycle
-from ops import workers
+from ops import replica, workers
 from projects.models import EstimateLine
 from projects.permissions import projects_visible_to
 from reports import exports
@@ -139,6 +140,18 @@ def _finish(job: ExportJob, state: str, **fields: Any) -> bool:
     )
 
 
+def _write_workbook(job: ExportJob, handle: File) -> int:
+    """Write the job's workbook into ``handle`` (from its start); returns the lines written."""
+    handle.seek(0)
+    handle.truncate()
+    projects = projects_visible_to(job.requested_by).filter(budget_year=job.year)
+    total = EstimateLine.objects.filter(project__in=projects).count()
+    ExportJob.objects.filter(pk=job.pk).update(rows_total=total, updated_at=timezone.now())
+    with translation.override(job.language):
+        title = _("Estimate lines %(year)s") % {"year": job.year}
+        return exports.write_lines(_counted(exports.line_rows(projects), job), handle, title)
+
+
 @task()
 def write_lines_export(public_id: str) -> None:
     """The worker's half: write the workbook to the job's file, then forget old exports.
@@ -155,12 +168,15 @@ def write_lines_export(public_id: str) -> None:
     if not claimed:
         return
     try:
-        projects = projects_visible_to(job.requested_by).filter(budget_year=job.year)
-        total = EstimateLine.objects.filter(project__in=projects).count()
-        ExportJob.objects.filter(pk=job.pk).update(rows_total=total, updated_at=timezone.now())
-        with translation.override(job.language), File(tempfile.TemporaryFile()) as handle:
-            title = _("Estimate lines %(year)s") % {"year": job.year}
-            written = exports.write_lines(_counted(exports.line_rows(projects), job), handle, title)
+        with File(tempfile.TemporaryFile()) as handle:
+            # From the read replica when there is one, once it has replayed all that
+            # was committed before now (ops/replica.py); if it fails meanwhile, the
+            # workbook is written again from the primary.
+            written = replica.read_with_fallback(
+                lambda: _write_workbook(job, handle),
+                min_lsn=replica.primary_position(),
+                wait=settings.REPLICA_WAIT_SECONDS,
+            )
             handle.seek(0)
             job.file.save(job.filename, handle, save=False)
     except BaseException as error:

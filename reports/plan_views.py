@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ops.replica import reads_from_replica
 from projects.permissions import projects_visible_to
 from reports.plan_compare import CompareRow, plan_vs_request
 from reports.views import budget_year
@@ -31,6 +32,7 @@ def _compare(request: HttpRequest) -> tuple[int, list[CompareRow], CompareRow]:
 
 
 @login_required
+@reads_from_replica
 def plan_vs_request_page(request: HttpRequest) -> HttpResponse:
     """Each unit's plan figures for a year against its requests and approvals."""
     year, rows, total = _compare(request)
@@ -54,6 +56,7 @@ def _cells(row: CompareRow) -> list[Any]:
 
 
 @login_required
+@reads_from_replica
 def plan_vs_request_export(request: HttpRequest) -> HttpResponse:
     year, rows, total = _compare(request)
     content = write_table(

@@ -23,6 +23,7 @@ from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
 from budgeting.permissions import control_figure_units
 from inventory.models import SurveyCampaign
+from ops.replica import reads_from_replica
 from projects.models import COUNTED_STATES, Project
 from projects.permissions import projects_visible_to
 from reports import open_data, review_totals
@@ -130,6 +131,7 @@ def _rounds_context(request: HttpRequest, year: int) -> dict[str, Any]:
 
 
 @login_required
+@reads_from_replica
 def summary(request: HttpRequest) -> HttpResponse:
     by, year, rows, totals, cells = _summary(request)
     dimension = DIMENSIONS[by]
@@ -179,6 +181,7 @@ def _label(row: SummaryRow) -> str:
 
 
 @login_required
+@reads_from_replica
 def summary_export(request: HttpRequest) -> HttpResponse:
     by, year, rows, totals, _cells = _summary(request)
     headers = [
@@ -208,6 +211,7 @@ def summary_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def rounds_export(request: HttpRequest) -> HttpResponse:
     """The summary's round columns by unit (一上申报数 ... 批复数) in 10k yuan, with the
     totals; only the unit column for a year of one round."""
@@ -250,6 +254,7 @@ def _review_figures(
 
 
 @login_required
+@reads_from_replica
 def review_figures(request: HttpRequest) -> HttpResponse:
     """The cycle's waterfall and its cuts by reason, each as a chart and a table."""
     year, cycle, steps, reasons = _review_figures(request)
@@ -272,6 +277,7 @@ def review_figures(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def waterfall_export(request: HttpRequest) -> HttpResponse:
     year, _cycle, steps, _reasons = _review_figures(request)
     content = write_table(
@@ -285,6 +291,7 @@ def waterfall_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def cut_reasons_export(request: HttpRequest) -> HttpResponse:
     year, _cycle, _steps, reasons = _review_figures(request)
     rows = [[str(row.label), row.decisions, _wan(row.amount)] for row in reasons]
@@ -304,6 +311,7 @@ def cut_reasons_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def open_data_package(request: HttpRequest) -> HttpResponse:
     """The year's approved budgets as CSV and datapackage.json (Fiscal Data Package), zipped."""
     year = _year(request)
@@ -326,6 +334,7 @@ def _inventory_spend(
 
 
 @login_required
+@reads_from_replica
 def inventory_spend(request: HttpRequest) -> HttpResponse:
     """IT spend requested for a budget year against the inventory of the survey before."""
     campaign, year, rows, total = _inventory_spend(request)
@@ -370,6 +379,7 @@ def _spend_row(row: SpendRow) -> list[object]:
 
 
 @login_required
+@reads_from_replica
 def inventory_spend_export(request: HttpRequest) -> HttpResponse:
     _campaign, year, rows, total = _inventory_spend(request)
     total.unit = _("Total")
