@@ -20,6 +20,7 @@ from ops.page_cache import cached_page
 from projects import (
     estimates,
     inventory_lines,
+    list_rows,
     procurement,
     quantities,
     repricing,
@@ -45,6 +46,7 @@ from projects.permissions import (
 from projects.queries import declared_order, filter_projects, returns_of, sort_projects
 from projects.readiness import still_needed
 from projects.signals import line_reviews, panels
+from ui import fragments
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version
 
@@ -65,16 +67,20 @@ def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
 @cached_page
 def project_list(request: HttpRequest) -> HttpResponse:
     projects, form, sort = _filtered(request)
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Plain tuples, drawn in Python (list_rows): the page is drawn afresh after any write.
+    page = Paginator(list_rows.row_values(projects), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
+    units = fragments.read_choices(form.fields["unit"], "name")  # type: ignore[arg-type]
     return render(
         request,
         "projects/project_list.html",
         {
             "page": page,
+            "rows": list_rows.draw_rows(page.object_list),
             "filter_form": form,
+            "filter_fields": fragments.form_fields(form, request.GET, scope=units),
             "sort": sort,
             "query": query.urlencode(),
             "can_register": can_register_projects(request.user),
