@@ -9,7 +9,7 @@ this module only narrows and orders what it is given.
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -17,6 +17,7 @@ from accounts.models import User
 from budgeting.forms import QueueFilterForm
 from budgeting.models import Review
 from projects.models import Project
+from ui.paging import CappedPaginator
 from ui.params import page_number
 
 PAGE_SIZE = 50
@@ -50,7 +51,7 @@ class Queue:
 
     def page(self, request: HttpRequest) -> Page:
         """The requested page of 50; a page past the end is the last, junk the first."""
-        paginator = Paginator(self.reviews, PAGE_SIZE)
+        paginator = CappedPaginator(self.reviews, PAGE_SIZE)  # counts up to 1,000 waiting
         return paginator.get_page(page_number(request.GET.get("page")))
 
 

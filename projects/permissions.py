@@ -57,6 +57,26 @@ def project_scope(user: AnyUser) -> Q | None:
     return scope
 
 
+def project_scope_on(user: AnyUser, path: str) -> Q | None:
+    """``project_scope`` for rows that reach their project by ``path`` (``"project"``
+    for a review): the same rule on the joined project's columns, so the database
+    filters the joined row instead of probing a ``project IN (visible projects)``
+    subquery for every row (that cost my tasks 130 ms at 14,000 waiting, issue #21)."""
+    scope = project_scope(user)
+    return None if scope is None else _prefixed(scope, f"{path}__")
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    return Q(
+        *(
+            _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+            for child in q.children
+        ),
+        _connector=q.connector,
+        _negated=q.negated,
+    )
+
+
 def left_its_department() -> Q:
     """Projects that have reached a reviewing body's stage: only these are anybody's
     business outside their department (duplicate hints name no other)."""

@@ -4,7 +4,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,6 +47,7 @@ from projects.readiness import still_needed
 from projects.signals import line_reviews, panels
 from ui import fragments
 from ui.excel import write_table, xlsx_response
+from ui.paging import CappedPaginator
 from ui.params import posted_version
 
 PAGE_SIZE = 50
@@ -68,7 +68,9 @@ def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
 def project_list(request: HttpRequest) -> HttpResponse:
     projects, form, sort = _filtered(request)
     # Plain tuples, drawn in Python (list_rows): the page is drawn afresh after any write.
-    page = Paginator(list_rows.row_values(projects), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted up to 1,000 ("more than 1000 projects"): the full count grew with the province.
+    paginator = CappedPaginator(list_rows.row_values(projects), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
