@@ -78,6 +78,8 @@ def filter_reviews(reviews: QuerySet[Review], filters: dict[str, Any]) -> QueryS
     secondary units, as on the project list."""
     if "stage" in filters:
         reviews = reviews.filter(stage=filters["stage"])
+    if "round" in filters:
+        reviews = reviews.filter(round=filters["round"])
     return _by_unit_and_amount(reviews, filters, "project__")
 
 
@@ -86,6 +88,8 @@ def filter_returned(projects: QuerySet[Project], filters: dict[str, Any]) -> Que
     returned project stands at none), else by unit and amount."""
     if "stage" in filters:
         return projects.none()
+    if "round" in filters:
+        projects = projects.filter(review__round=filters["round"])
     return _by_unit_and_amount(projects, filters, "")
 
 

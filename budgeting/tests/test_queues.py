@@ -474,3 +474,26 @@ def test_my_tasks_in_chinese_say_more_than(
         content = client.get(TASKS).content.decode()
     assert "超过 50 个项目待您处理" in content
     assert "第 1 页，共 1 页以上" in content
+
+
+def test_my_tasks_filter_by_submission_round(
+    client: Client, cycle: BudgetCycle, education: Organization, department_approver: User
+) -> None:
+    from budgeting.models import BudgetRound, RoundKind
+
+    waiting = seed_waiting(8, stage=_stage(cycle, "department"), units=[education], seed=5)
+    second = BudgetRound.objects.create(
+        cycle=cycle, order=98, code="draw-second", name="二上", kind=RoundKind.SUBMISSION
+    )
+    later = [project.code for project in waiting[:3]]
+    Review.objects.filter(project__code__in=later).update(round=second)
+    _log_in(client, department_approver)
+    response = client.get(TASKS, {"round": str(second.pk)})
+    assert sorted(_codes(response)) == sorted(later)
+    assert f'<option value="{second.pk}" selected>{cycle.year} 二上</option>' in (
+        response.content.decode()
+    )
+    others = _codes(client.get(TASKS))
+    assert len(others) == 8
+    # Junk is said at the field and otherwise ignored, as for the other filters.
+    assert len(_codes(client.get(TASKS, {"round": "x\x00"}))) == 8
