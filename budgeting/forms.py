@@ -175,9 +175,7 @@ class QueueFilterForm(forms.Form):
             stages = stages.filter(is_final=True)
         self.fields["stage"].queryset = stages  # type: ignore[attr-defined]
         self.fields["round"].queryset = (  # type: ignore[attr-defined]
-            BudgetRound.objects.filter(
-                kind=RoundKind.SUBMISSION, cycle__in=stages.values("cycle")
-            )
+            BudgetRound.objects.filter(kind=RoundKind.SUBMISSION, cycle__in=stages.values("cycle"))
             .select_related("cycle")
             .order_by("-cycle__year", "order")
         )

@@ -6,6 +6,8 @@ administration the technical review, finance the finance review or the final
 approval), whatever happens to it after; system admins see everything.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -67,14 +69,15 @@ def project_scope_on(user: AnyUser, path: str) -> Q | None:
 
 
 def _prefixed(q: Q, prefix: str) -> Q:
-    return Q(
-        *(
-            _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
-            for child in q.children
-        ),
-        _connector=q.connector,
-        _negated=q.negated,
-    )
+    children: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            children.append(_prefixed(child, prefix))
+        elif isinstance(child, tuple):
+            children.append((prefix + child[0], child[1]))
+        else:  # never drop a condition: that would widen someone's scope
+            raise TypeError(f"Cannot move {child!r} onto {prefix}")
+    return Q(*children, _connector=q.connector, _negated=q.negated)
 
 
 def left_its_department() -> Q:
