@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, User
 from accounts.permissions import units_visible_to
-from budgeting.models import CutReason, ReviewStage
+from budgeting.models import BudgetRound, CutReason, ReviewStage, RoundKind
 from budgeting.permissions import stages_decided_by
 from budgeting.workflow import COMMENT_REQUIRED, Action
 from projects.models import Project
@@ -142,6 +142,14 @@ class QueueFilterForm(forms.Form):
         widget=QuickSelect,
         help_text=_("With its secondary units."),
     )
+    # The submission round the project was last submitted in (一上, 二上, ...).
+    round = forms.ModelChoiceField(
+        label=_("Round"),
+        queryset=BudgetRound.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect,
+    )
     amount_from = forms.DecimalField(
         label=_("Requested from (yuan)"),
         required=False,
@@ -166,6 +174,11 @@ class QueueFilterForm(forms.Form):
         if final_only:
             stages = stages.filter(is_final=True)
         self.fields["stage"].queryset = stages  # type: ignore[attr-defined]
+        self.fields["round"].queryset = (  # type: ignore[attr-defined]
+            BudgetRound.objects.filter(kind=RoundKind.SUBMISSION, cycle__in=stages.values("cycle"))
+            .select_related("cycle")
+            .order_by("-cycle__year", "order")
+        )
         self.fields["unit"].queryset = units_visible_to(user).order_by("code")  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:

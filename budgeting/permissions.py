@@ -48,7 +48,7 @@ from budgeting.models import (
 from budgeting.workflow import Action, WorkflowError
 from classification.rules import missing_codes_to_pass
 from projects.models import Project, ProjectState
-from projects.permissions import projects_visible_to
+from projects.permissions import project_scope_on, projects_visible_to
 from projects.readiness import submission_problems
 
 # The order the review page offers them in: the step forward first.
@@ -370,7 +370,9 @@ def reviews_decided_by(user: AnyUser) -> QuerySet[Review]:
     at_my_stage = Q(stage__role__in=set(member.roles) - {Role.DEPARTMENT_APPROVER}) | (
         Q(stage__role=Role.DEPARTMENT_APPROVER) & approval_scope(member, "project__organization")
     )
-    return Review.objects.filter(at_my_stage, project__in=projects_visible_to(member))
+    reviews = Review.objects.filter(at_my_stage)
+    visible = project_scope_on(member, "project")  # on the joined project: no subquery
+    return reviews if visible is None else reviews.filter(visible)
 
 
 def stages_decided_by(user: AnyUser) -> QuerySet[ReviewStage]:

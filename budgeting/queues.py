@@ -9,7 +9,7 @@ this module only narrows and orders what it is given.
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -17,6 +17,7 @@ from accounts.models import User
 from budgeting.forms import QueueFilterForm
 from budgeting.models import Review
 from projects.models import Project
+from ui.paging import CappedPaginator
 from ui.params import page_number
 
 PAGE_SIZE = 50
@@ -50,7 +51,7 @@ class Queue:
 
     def page(self, request: HttpRequest) -> Page:
         """The requested page of 50; a page past the end is the last, junk the first."""
-        paginator = Paginator(self.reviews, PAGE_SIZE)
+        paginator = CappedPaginator(self.reviews, PAGE_SIZE)  # counts up to 1,000 waiting
         return paginator.get_page(page_number(request.GET.get("page")))
 
 
@@ -77,6 +78,8 @@ def filter_reviews(reviews: QuerySet[Review], filters: dict[str, Any]) -> QueryS
     secondary units, as on the project list."""
     if "stage" in filters:
         reviews = reviews.filter(stage=filters["stage"])
+    if "round" in filters:
+        reviews = reviews.filter(round=filters["round"])
     return _by_unit_and_amount(reviews, filters, "project__")
 
 
@@ -85,6 +88,8 @@ def filter_returned(projects: QuerySet[Project], filters: dict[str, Any]) -> Que
     returned project stands at none), else by unit and amount."""
     if "stage" in filters:
         return projects.none()
+    if "round" in filters:
+        projects = projects.filter(review__round=filters["round"])
     return _by_unit_and_amount(projects, filters, "")
 
 

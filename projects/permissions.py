@@ -6,6 +6,8 @@ administration the technical review, finance the finance review or the final
 approval), whatever happens to it after; system admins see everything.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -55,6 +57,27 @@ def project_scope(user: AnyUser) -> Q | None:
         # (issue #17), which no budget-year list, total or report counts.
         scope |= Q(reached_roles__overlap=sorted(reviewed)) | Q(state=ProjectState.RESERVE)
     return scope
+
+
+def project_scope_on(user: AnyUser, path: str) -> Q | None:
+    """``project_scope`` for rows that reach their project by ``path`` (``"project"``
+    for a review): the same rule on the joined project's columns, so the database
+    filters the joined row instead of probing a ``project IN (visible projects)``
+    subquery for every row (that cost my tasks 130 ms at 14,000 waiting, issue #21)."""
+    scope = project_scope(user)
+    return None if scope is None else _prefixed(scope, f"{path}__")
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    children: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            children.append(_prefixed(child, prefix))
+        elif isinstance(child, tuple):
+            children.append((prefix + child[0], child[1]))
+        else:  # never drop a condition: that would widen someone's scope
+            raise TypeError(f"Cannot move {child!r} onto {prefix}")
+    return Q(*children, _connector=q.connector, _negated=q.negated)
 
 
 def left_its_department() -> Q:

@@ -4,7 +4,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from ops.page_cache import cached_page
 from projects import (
     estimates,
     inventory_lines,
+    list_rows,
     procurement,
     quantities,
     repricing,
@@ -45,7 +45,9 @@ from projects.permissions import (
 from projects.queries import declared_order, filter_projects, returns_of, sort_projects
 from projects.readiness import still_needed
 from projects.signals import line_reviews, panels
+from ui import fragments
 from ui.excel import write_table, xlsx_response
+from ui.paging import CappedPaginator
 from ui.params import posted_version
 
 PAGE_SIZE = 50
@@ -65,16 +67,22 @@ def _filtered(request: HttpRequest) -> tuple[Any, ProjectFilterForm, str]:
 @cached_page
 def project_list(request: HttpRequest) -> HttpResponse:
     projects, form, sort = _filtered(request)
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Plain tuples, drawn in Python (list_rows): the page is drawn afresh after any write.
+    # Counted up to 1,000 ("more than 1000 projects"): the full count grew with the province.
+    paginator = CappedPaginator(list_rows.row_values(projects), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
+    units = fragments.read_choices(form.fields["unit"], "name")  # type: ignore[arg-type]
     return render(
         request,
         "projects/project_list.html",
         {
             "page": page,
+            "rows": list_rows.draw_rows(page.object_list),
             "filter_form": form,
+            "filter_fields": fragments.form_fields(form, request.GET, scope=units),
             "sort": sort,
             "query": query.urlencode(),
             "can_register": can_register_projects(request.user),

@@ -417,3 +417,83 @@ def test_a_posted_code_that_awaits_nothing_is_refused_at_the_field(
         assert response.status_code == 400, code
         assert "no longer awaits final approval" in response.content.decode()
     assert not ApprovalBatch.objects.exists()
+
+
+# Counting no further than needed (issue #21) -------------------------------------------
+
+
+def test_a_queue_longer_than_the_cap_says_more_than_and_every_page_stays_reachable(
+    client: Client,
+    cycle: BudgetCycle,
+    education: Organization,
+    department_approver: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+) -> None:
+    monkeypatch.setattr("ui.paging.CAP", 100)  # two pages counted exactly
+    seed_waiting(130, stage=_stage(cycle, "department"), units=[education], seed=3)
+    _log_in(client, department_approver)
+    with CaptureQueriesContext(connection) as first_page:
+        first = client.get(TASKS)
+    counted = len(first_page.captured_queries)  # before the next request resets the log
+    content = first.content.decode()
+    assert "More than 100 projects await your decision" in content
+    assert "Page 1 of more than 2" in content
+    assert first.context["page"].has_next()
+    # The second page links on to a third, past the counted rows: it counts exactly there.
+    assert first.context["page"].paginator.more
+    second = client.get(TASKS, {"page": "2"})
+    assert second.context["page"].has_next()
+    third = client.get(TASKS, {"page": "3"})
+    assert len(_codes(third)) == 30
+    assert third.context["page"].paginator.count == 130
+    assert "Page 3 of 3" in third.content.decode()
+    assert not third.context["page"].has_next()
+    # A page far past the end is the last, as before.
+    assert client.get(TASKS, {"page": "99"}).context["page"].number == 3
+    # Every waiting project on exactly one page.
+    seen = _codes(first) + _codes(second) + _codes(third)
+    assert len(set(seen)) == 130
+    # The capped count costs no extra query on the pages it counts.
+    with django_assert_num_queries(counted):
+        client.get(TASKS, {"page": "2"})
+
+
+def test_my_tasks_in_chinese_say_more_than(
+    client: Client,
+    cycle: BudgetCycle,
+    education: Organization,
+    department_approver: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("ui.paging.CAP", 50)
+    seed_waiting(60, stage=_stage(cycle, "department"), units=[education], seed=4)
+    client.force_login(department_approver)
+    client.cookies["django_language"] = "zh-hans"
+    with translation.override("zh-hans"):
+        content = client.get(TASKS).content.decode()
+    assert "超过 50 个项目待您处理" in content
+    assert "第 1 页，共 1 页以上" in content
+
+
+def test_my_tasks_filter_by_submission_round(
+    client: Client, cycle: BudgetCycle, education: Organization, department_approver: User
+) -> None:
+    from budgeting.models import BudgetRound, RoundKind
+
+    waiting = seed_waiting(8, stage=_stage(cycle, "department"), units=[education], seed=5)
+    second = BudgetRound.objects.create(
+        cycle=cycle, order=98, code="draw-second", name="二上", kind=RoundKind.SUBMISSION
+    )
+    later = [project.code for project in waiting[:3]]
+    Review.objects.filter(project__code__in=later).update(round=second)
+    _log_in(client, department_approver)
+    response = client.get(TASKS, {"round": str(second.pk)})
+    assert sorted(_codes(response)) == sorted(later)
+    assert f'<option value="{second.pk}" selected>{cycle.year} 二上</option>' in (
+        response.content.decode()
+    )
+    others = _codes(client.get(TASKS))
+    assert len(others) == 8
+    # Junk is said at the field and otherwise ignored, as for the other filters.
+    assert len(_codes(client.get(TASKS, {"round": "x\x00"}))) == 8
