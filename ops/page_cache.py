@@ -52,8 +52,7 @@ do not move the generation: run ``manage.py bump_page_generation`` after them.
 
 import hashlib
 import re
-from collections.abc import Callable
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -73,7 +72,10 @@ HEADER = "X-Page-Cache"
 
 # Statements that cannot change what a page shows. Anything else counts as a
 # write: being wrong this way costs a page drawn again, the other way a stale page.
-READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.I)
+# A server-side cursor (QuerySet.iterator) is DECLAREd over a SELECT: a read too.
+READ_ONLY = re.compile(
+    r"\s*(SELECT|SHOW|SET|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|DECLARE|FETCH|CLOSE)\b", re.I
+)
 # Tables written on (nearly) every request, login or export step that no cached
 # page shows: the session (saved on every request for the idle timeout),
 # django-axes, the background exports' jobs and task queue (progress is

@@ -60,6 +60,8 @@ def test_statements_that_count_as_writes() -> None:
     assert is_write("TRUNCATE projects_project")
     assert not is_write('SELECT "projects_project"."code" FROM "projects_project"')
     assert not is_write("SAVEPOINT s1")
+    # QuerySet.iterator()'s server-side cursor reads.
+    assert not is_write('DECLARE "_django_curs_1" NO SCROLL CURSOR WITH HOLD FOR SELECT 1')
     # Saved on every request for the idle timeout, and never shown on a cached page.
     assert not is_write('UPDATE "django_session" SET "session_data" = %s')
     assert not is_write('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)')

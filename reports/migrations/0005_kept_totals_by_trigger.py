@@ -178,7 +178,7 @@ BEGIN
     RETURN NULL;
 END
 $trigger$;
-"""
+"""  # nosec B608  # constant SQL of this migration, no input
 
 
 def _triggers(table: str, function: str, events: tuple[str, ...]) -> str:

@@ -53,9 +53,7 @@ def test_the_header_says_hit_miss_or_bypass(submitter: User) -> None:
     assert _cache(no_cookie, _detail(project)) == "bypass"
 
 
-def test_a_write_to_one_project_keeps_other_projects_pages(
-    submitter: User, outsider: User
-) -> None:
+def test_a_write_to_one_project_keeps_other_projects_pages(submitter: User, outsider: User) -> None:
     mine = register(submitter, name="教育考试综合管理平台")
     theirs = register(outsider, name="卫生健康数据平台")
     mine_client, theirs_client = _client(submitter), _client(outsider)

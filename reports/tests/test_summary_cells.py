@@ -53,7 +53,9 @@ def _live(user: User, by: str) -> dict[str, Any]:
     return {
         "rows": [_flat(row) for row in rows],
         "total": _flat(totals),
-        "fee_classes": [_flat(row) for row in summarise(counted(projects), DIMENSIONS["fee_class"])],
+        "fee_classes": [
+            _flat(row) for row in summarise(counted(projects), DIMENSIONS["fee_class"])
+        ],
     }
 
 
@@ -109,9 +111,11 @@ def test_bulk_writes_outside_the_services_are_counted_at_once(
     writes = {
         "amounts": lambda: year.filter(pk=world.waiting.pk).update(requested_amount=1),
         "moved unit": lambda: year.filter(pk=world.waiting.pk).update(organization=other_unit),
-        "lines repriced": lambda: EstimateLine.objects.filter(project__budget_year=2027)
-        .filter(pk__in=EstimateLine.objects.values("pk")[:40])
-        .update(amount=12345),
+        "lines repriced": lambda: (
+            EstimateLine.objects.filter(project__budget_year=2027)
+            .filter(pk__in=EstimateLine.objects.values("pk")[:40])
+            .update(amount=12345)
+        ),
         "fee class": lambda: EstimateLine.objects.filter(project=world.approved).update(
             fee_class="其他服务费"
         ),
@@ -126,9 +130,11 @@ def test_bulk_writes_outside_the_services_are_counted_at_once(
         ).update(order=99),
         "state": lambda: year.filter(pk__in=year.values("pk")[:10]).update(state="rejected"),
         "moved year": lambda: year.filter(pk__in=year.values("pk")[:5]).update(budget_year=2028),
-        "lines deleted": lambda: EstimateLine.objects.filter(project__budget_year=2027)
-        .filter(pk__in=EstimateLine.objects.values("pk")[:30])
-        .delete(),
+        "lines deleted": lambda: (
+            EstimateLine.objects.filter(project__budget_year=2027)
+            .filter(pk__in=EstimateLine.objects.values("pk")[:30])
+            .delete()
+        ),
     }
     for write, run in writes.items():
         run()
