@@ -47,12 +47,10 @@ from benchmarks.http_load import (
     timed_get,
 )
 from budgeting.models import Review
-from budgeting.scale import seed_reviews
 from budgeting.tests.workflow_fixtures import make_ready
 from projects.demo import BUDGET_YEAR
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
-from projects.scale import seed_scale
 from projects.tests.factories import register
 
 PROJECTS = 16
@@ -298,8 +296,6 @@ def _reading_pages() -> dict[str, list[str]]:
 def test_pages_during_writes(tmp_path: Path, settings, capsys: pytest.CaptureFixture[str]) -> None:
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", stdout=io.StringIO())
-    seed_scale(2_000, year=BUDGET_YEAR, lines=10)
-    seed_reviews(BUDGET_YEAR)
     codes = _writing_projects()
     pages = _reading_pages()
     figures: dict[str, float | int] = {}
