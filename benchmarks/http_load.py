@@ -105,6 +105,18 @@ def request(
     form: dict[str, str] | None = None,
 ) -> tuple[int, str, dict[str, str]]:
     """One request on a new connection; returns status, body and the cookies it set."""
+    status, text, set_cookies, _headers = fetch(port, method, path, cookies, form)
+    return status, text, set_cookies
+
+
+def fetch(
+    port: int,
+    method: str,
+    path: str,
+    cookies: dict[str, str],
+    form: dict[str, str] | None = None,
+) -> tuple[int, str, dict[str, str], http.client.HTTPMessage]:
+    """``request``, with the response's headers too."""
     connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Host": "127.0.0.1"}
     if cookies:
@@ -122,7 +134,7 @@ def request(
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             set_cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, text, set_cookies
+        return response.status, text, set_cookies, response.headers
     finally:
         connection_.close()
 

@@ -28,6 +28,20 @@ stored under the new generation and shown until the next write. Moved after
 the commit, an old page can only be stored under the old generation, which
 nobody asks for any more.
 
+Invalidation by scope (issue #21). One generation for everything made every write
+anywhere redraw every page. Now the tables whose rows belong to one project (its row,
+lines, reviews, decisions, history...) move no global generation: PostgreSQL triggers
+(installed by the domain apps, which name their tables with ``register_scoped_tables``)
+call ``ops_touch_pages`` with the scopes a write touched (``project:<code>``,
+``unit:<id>``, ``cycle:<year>``...), in the write's own transaction, so a scope's new
+generation commits with the data (a page keyed by it cannot hold older data). Each
+cached view names the scopes its page shows (``register_page_scopes``, by URL name; a
+view without them depends on every cycle, i.e. on every scoped write). The key holds
+the global generation and a digest of the scopes' generations, read in one query
+before the view draws. Every other table still moves the global generation after
+commit, as before. ``X-Page-Cache`` says whether a page was served from the cache
+(``hit``), drawn and kept (``miss``), or drawn without the cache (``bypass``).
+
 Pages are not cached when there are messages to show (they are shown once),
 without a CSRF cookie yet, for anyone not logged in, or for any answer but a
 plain 200. ``PAGE_CACHE_SECONDS`` (0 turns the cache off) bounds how long a
@@ -38,7 +52,8 @@ do not move the generation: run ``manage.py bump_page_generation`` after them.
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -53,26 +68,45 @@ from django.utils import timezone, translation
 
 SEQUENCE = "ops_page_generation"  # spelled out in the SQL below, which takes no names
 CACHE_ALIAS = "pages"
+HEADER = "X-Page-Cache"
 
 # Statements that cannot change what a page shows. Anything else counts as a
 # write: being wrong this way costs a page drawn again, the other way a stale page.
-READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.I)
+# A server-side cursor (QuerySet.iterator) is DECLAREd over a SELECT: a read too.
+READ_ONLY = re.compile(
+    r"\s*(SELECT|SHOW|SET|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|DECLARE|FETCH|CLOSE)\b", re.I
+)
 # Tables written on (nearly) every request, login or export step that no cached
 # page shows: the session (saved on every request for the idle timeout),
 # django-axes, the background exports' jobs and task queue (progress is
 # written every second while an export runs), the log of API calls; and the
-# summary's kept totals, counted from what the generation watches (``reports.cells``):
-# their own write must not make them old.
+# summary's kept totals (``reports.cells``), which no cached page shows.
 UNSHOWN_TABLE = re.compile(
     r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"
     r'"(?:django_session|axes_\w+|budgeting_exportjob|django_tasks_database_\w+|api_apicall'
-    r"|reports_summarycell|reports_summarystamp)\"",
+    r"|reports_summarycell|reports_summaryshare)\"",
     re.I,
 )
 
 
+WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"(\w+)"', re.I)
+
+# Tables whose writes the domain's triggers turn into scopes (``register_scoped_tables``).
+_scoped_tables: set[str] = set()
+
+
+def register_scoped_tables(tables: Iterable[str]) -> None:
+    """Writes to these tables move no global generation: triggers on them touch the
+    scopes they change (``ops_touch_pages``), or no cached page shows them."""
+    _scoped_tables.update(tables)
+
+
 def is_write(sql: str) -> bool:
-    return not READ_ONLY.match(sql) and not UNSHOWN_TABLE.match(sql)
+    """Whether the statement moves the global generation."""
+    if READ_ONLY.match(sql) or UNSHOWN_TABLE.match(sql):
+        return False
+    table = WRITTEN_TABLE.match(sql)
+    return table is None or table.group(1) not in _scoped_tables
 
 
 def watch_writes(
@@ -134,7 +168,45 @@ def current_generation(using: str = "default") -> int:
     return int(row[0])
 
 
-def page_key(request: HttpRequest) -> str | None:
+@dataclass(frozen=True)
+class PageScopes:
+    """The scopes a page shows: the named ones, and every cycle's when ``every_cycle``
+    (every scoped write touches its project's cycle)."""
+
+    names: tuple[str, ...] = ()
+    every_cycle: bool = False
+
+
+EVERYTHING = PageScopes(every_cycle=True)
+ScopeResolver = Callable[..., PageScopes]
+_page_scopes: dict[str, ScopeResolver] = {}
+
+
+def register_page_scopes(view_name: str, resolver: ScopeResolver) -> None:
+    """``resolver(request, **url_kwargs)`` names the scopes the view's page shows."""
+    _page_scopes[view_name] = resolver
+
+
+def scopes_of(request: HttpRequest, kwargs: dict[str, Any]) -> PageScopes:
+    match = request.resolver_match
+    resolver = _page_scopes.get(match.view_name) if match is not None else None
+    return EVERYTHING if resolver is None else resolver(request, **kwargs)
+
+
+def generations(scopes: PageScopes, using: str = "default") -> tuple[int, str]:
+    """The global generation and a digest of the scopes' generations, in one query."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT last_value + is_called::int FROM ops_page_generation),"
+            " (SELECT md5(coalesce(string_agg(scope || '=' || generation, ',' ORDER BY scope),"
+            " '')) FROM ops_pagescope WHERE scope = ANY(%s) OR (%s AND scope LIKE 'cycle:%%'))",
+            [list(scopes.names), scopes.every_cycle],
+        )
+        row = cursor.fetchone()
+    return int(row[0]), str(row[1])
+
+
+def page_key(request: HttpRequest, scopes: PageScopes = EVERYTHING) -> str | None:
     """The cache key of this request's page, or None when it must be drawn afresh."""
     if request.method != "GET" or not request.user.is_authenticated:
         return None
@@ -146,10 +218,12 @@ def page_key(request: HttpRequest) -> str | None:
             [csrf_secret, request.get_full_path(), request.headers.get("HX-Request", "")]
         ).encode()
     ).hexdigest()
+    generation, scoped = generations(scopes)
     return ":".join(
         [
             "page",
-            str(current_generation()),
+            str(generation),
+            scoped,
             str(request.user.pk),
             translation.get_language() or "",
             timezone.localdate().isoformat(),
@@ -169,17 +243,24 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         seconds = settings.PAGE_CACHE_SECONDS
-        key = page_key(request) if seconds > 0 else None
+        key = page_key(request, scopes_of(request, kwargs)) if seconds > 0 else None
         if key is None:
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            response[HEADER] = "bypass"
+            return response
         cache = caches[CACHE_ALIAS]
         stored = cache.get(key)
         if stored is not None:
             content_type, content = stored
-            return HttpResponse(content, content_type=content_type)
+            response = HttpResponse(content, content_type=content_type)
+            response[HEADER] = "hit"
+            return response
         response = view(request, *args, **kwargs)
         if _storable(response):
             cache.set(key, (response["Content-Type"], response.content), seconds)
+            response[HEADER] = "miss"
+        else:
+            response[HEADER] = "bypass"
         return response
 
     return wrapper

@@ -11,7 +11,10 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from audit.labels import register
         from ops.workers import worker_starting
+        from reports import page_scopes
         from reports.export_jobs import fail_abandoned_exports
+
+        page_scopes.register()
 
         worker_starting.connect(fail_abandoned_exports, dispatch_uid="reports.exports")
 

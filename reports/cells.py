@@ -1,143 +1,46 @@
 """The budget summary from kept totals, flat however many projects and lines (issue #21).
 
 Summing a province's year live (100,000 projects, 1,000,000 lines, each line's latest
-review decision) took 1.7 s a page. ``refresh`` counts a year once into
-``SummaryCell`` rows: per combination of everything the summary groups or scopes by
-(unit, reached review stages, the classifications, state) the projects' kept totals
+review decision) took 1.7 s a page. ``SummaryCell`` rows hold the year's sums per
+combination of everything the summary groups or scopes by (unit, reached review
+stages, the classifications and finance codes, state): the projects' kept totals
 (``Project.requested_amount``, kept by the services with the lines, and
 ``approved_amount``, fixed at approval), and per such combination and fee class the
 lines' (the same expressions as the live summary, ``reports.summary``). A page then
 sums a few hundred cells instead of the year's rows.
 
-The cells are read only while they are the database's figures: ``SummaryStamp`` keeps
-the page generation (``ops.page_cache``: a sequence moved after every committed
-write) read before counting; when it has moved since, the page sums live, as before,
-and asks the background worker to count again (``refresh_task``). So a figure is
-never stale, and the pages are flat between writes.
+The cells are kept current by PostgreSQL, in the transaction of the write
+(``reports.migrations.0005_kept_totals_by_trigger``): statement triggers on projects,
+estimate lines, line decisions and review stages hand the ids of the projects a
+statement touched to ``reports_summary_fold``, which subtracts what those projects
+added to the cells (``SummaryShare``), counts their shares afresh and adds them. So
+every writer is caught (the services, ``bulk_create``, ``QuerySet.update``, COPY, the
+admin, psql), a total is never stale, and the summary never sums live after a write.
+A change that leaves a project's figures as they were touches no cell (no lock).
 """
 
-from typing import Any
-
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
-from django_tasks import task
 
 from accounts.models import User
-from classification.rules import PROJECT_CODE_FIELDS
-from ops.page_cache import current_generation
-from projects.models import EstimateLine, Project
 from projects.permissions import project_scope
-from reports.models import SummaryCell, SummaryStamp
-from reports.summary import (
-    MONEY,
-    ZERO,
-    Dimension,
-    SummaryRow,
-    line_amount_after,
-    rows_from,
-)
-
-# What a cell is keyed by: the project's fields the summary groups or scopes by.
-KEYS = (
-    "organization",
-    "reached_roles",
-    "kind",
-    "continuity",
-    "managed_by_data_admin",
-    "budget_category",
-    "procurement_method",
-    "state",
-    *PROJECT_CODE_FIELDS.values(),
-)
-
-# The stamp's generation once a page has asked for a count (no generation is negative).
-ASKED = -1
+from reports.models import SummaryCell
+from reports.summary import MONEY, ZERO, Dimension, SummaryRow, rows_from
 
 
-def refresh(year: int) -> int:
-    """Count ``year`` into its cells again, all or nothing; returns the number of cells."""
-    # Read first: a write committed while counting moves the generation past it, so
-    # these cells are then never taken for the database's figures.
-    generation = current_generation()
-    projects = Project.objects.filter(budget_year=year)
-    has_lines = Exists(EstimateLine.objects.filter(project=OuterRef("pk")))
-    decided = Q(approved_amount__isnull=False)
-    project_rows = (
-        projects.order_by()
-        .values(*KEYS)
-        .annotate(
-            n=Count("pk"),
-            n_lines=Count("pk", filter=has_lines),
-            req=Coalesce(Sum("requested_amount"), ZERO, output_field=MONEY),
-            appr=Coalesce(Sum("approved_amount"), ZERO, output_field=MONEY),
-            req_decided=Coalesce(Sum("requested_amount", filter=decided), ZERO, output_field=MONEY),
-        )
-    )
-    line_decided = Q(project__approved_amount__isnull=False)
-    line_rows = (
-        EstimateLine.objects.filter(project__budget_year=year)
-        .order_by()
-        .values("fee_class", *(f"project__{key}" for key in KEYS))
-        .annotate(
-            n=Count("project", distinct=True),
-            req=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
-            appr=Coalesce(Sum(line_amount_after(), filter=line_decided), ZERO, output_field=MONEY),
-            req_decided=Coalesce(Sum("amount", filter=line_decided), ZERO, output_field=MONEY),
-        )
-    )
-    cells = [_cell(year, row, "", {key: row[key] for key in KEYS}) for row in project_rows]
-    cells += [
-        _cell(year, row, row["fee_class"], {key: row[f"project__{key}"] for key in KEYS})
-        for row in line_rows
-    ]
-    with transaction.atomic():
-        SummaryCell.objects.filter(budget_year=year).delete()
-        SummaryCell.objects.bulk_create(cells, batch_size=5000)
-        SummaryStamp.objects.update_or_create(
-            budget_year=year,
-            defaults={"generation": generation, "refreshed_at": timezone.now()},
-        )
-    return len(cells)
+def refresh(year: int | None = None) -> int:
+    """Count ``year``'s cells (every year's when None) again from the projects, in one
+    transaction; returns the number of cells. Not needed after writes (the triggers
+    keep the cells): for repairs, and the benchmarks' and tests' checks."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT reports_summary_recount(%s)", [year])
+    cells = SummaryCell.objects.all()
+    return (cells if year is None else cells.filter(budget_year=year)).count()
 
 
-def _cell(year: int, row: dict[str, Any], fee_class: str, keys: dict[str, Any]) -> SummaryCell:
-    organization = keys.pop("organization")
-    return SummaryCell(
-        budget_year=year,
-        organization_id=organization,
-        fee_class=fee_class,
-        projects=row["n"],
-        with_lines=row.get("n_lines", 0),
-        requested=row["req"],
-        approved=row["appr"],
-        requested_of_decided=row["req_decided"],
-        **keys,
-    )
-
-
-@task()
-def refresh_task(year: int) -> None:
-    """The background worker's ``refresh``, asked for by a page that found the cells old."""
-    refresh(year)
-
-
-def fresh_cells(user: User, year: int) -> QuerySet[SummaryCell] | None:
-    """The year's cells within the user's scope, if they are the database's figures now;
-    None if there are none or a write happened since they were counted (the background
-    worker is then asked to count again, once per generation)."""
-    stamp = SummaryStamp.objects.filter(budget_year=year).first()
-    if stamp is None or stamp.generation == ASKED:
-        return None
-    if stamp.generation != current_generation():
-        # Count again, unless another page asked since the last write already.
-        asked = SummaryStamp.objects.filter(pk=stamp.pk, generation=stamp.generation).update(
-            generation=ASKED
-        )
-        if asked:
-            refresh_task.enqueue(year)
-        return None
+def fresh_cells(user: User, year: int) -> QuerySet[SummaryCell]:
+    """The year's cells within the user's scope (always the database's figures)."""
     cells = SummaryCell.objects.filter(budget_year=year)
     scope = project_scope(user)
     return cells if scope is None else cells.filter(scope)

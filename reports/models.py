@@ -83,16 +83,28 @@ class ExportJob(models.Model):
 TOTAL_DIGITS = 20
 
 
-class SummaryCell(models.Model):
-    """The budget summary's totals, kept (issue #21): one row per combination of a
-    project's classification, unit, reached review stages and state in a budget year
-    (``fee_class`` empty), and one per such combination and fee class of its lines.
+# What a cell is keyed by besides its year: the project's fields the summary groups or
+# scopes by, and the fee class (empty on a row of projects).
+CELL_KEYS = (
+    "organization",
+    "reached_roles",
+    "kind",
+    "continuity",
+    "managed_by_data_admin",
+    "budget_category",
+    "procurement_method",
+    "state",
+    "functional_code",
+    "economic_government_code",
+    "economic_department_code",
+    "fund_type_code",
+    "fund_source_code",
+    "fee_class",
+)
 
-    The fields carry the names of the project's own, so the summary's groupings and the
-    project list's scope filters (``projects.permissions.project_scope``) apply to the
-    cells as they are. Derived data: rebuilt whole for a year by
-    ``reports.cells.refresh`` and read only while no write happened since
-    (``SummaryStamp``)."""
+
+class CellFigures(models.Model):
+    """The keys and the figures a cell and a project's share of it have in common."""
 
     budget_year = models.PositiveSmallIntegerField()
     organization = models.ForeignKey(
@@ -113,27 +125,51 @@ class SummaryCell(models.Model):
     fund_type_code = models.BigIntegerField(null=True)
     fund_source_code = models.BigIntegerField(null=True)
     fee_class = models.CharField(max_length=100, blank=True)
-    projects = models.PositiveIntegerField()
+    # Plain integers: the triggers add a change as one signed delta (see reports.cells).
+    projects = models.IntegerField()
     # Of a project row: how many of its projects have a line (the fee classes' total).
-    with_lines = models.PositiveIntegerField(default=0)
+    with_lines = models.IntegerField(default=0)
     requested = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
     approved = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
     requested_of_decided = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
 
     class Meta:
-        indexes = [models.Index(fields=["budget_year", "fee_class"], name="summary_cell_year")]
+        abstract = True
+
+
+class SummaryCell(CellFigures):
+    """The budget summary's totals, kept (issue #21): one row per combination of a
+    project's classification, unit, reached review stages and state in a budget year
+    (``fee_class`` empty), and one per such combination and fee class of its lines.
+
+    The fields carry the names of the project's own, so the summary's groupings and the
+    project list's scope filters (``projects.permissions.project_scope``) apply to the
+    cells as they are. Kept current by PostgreSQL triggers in the transaction of every
+    write to projects, lines and line decisions (``reports.cells``), so they are always
+    the database's figures."""
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["budget_year", "fee_class"], name="summary_cell_year"),
+            # The cells a change emptied, deleted after it.
+            models.Index(fields=["id"], condition=models.Q(projects=0), name="summary_cell_empty"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget_year", *CELL_KEYS], name="summary_cell_keys", nulls_distinct=False
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.budget_year} {self.organization_id} {self.fee_class or '-'}"
 
 
-class SummaryStamp(models.Model):
-    """The page generation (``ops.page_cache``) a year's cells were counted at: they are
-    the database's figures while the generation has not moved since."""
+class SummaryShare(CellFigures):
+    """What one project adds to the cells now: its row of projects and a row per fee
+    class of its lines. A change subtracts the project's shares from the cells and adds
+    its shares counted afresh, so the triggers never need the rows as they were."""
 
-    budget_year = models.PositiveSmallIntegerField(unique=True)
-    generation = models.BigIntegerField()
-    refreshed_at = models.DateTimeField(default=timezone.now)
+    project_id = models.BigIntegerField(db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.budget_year} @ {self.generation}"
+        return f"{self.project_id} {self.fee_class or '-'}"

@@ -35,8 +35,6 @@ from reports.summary import (
     DIMENSIONS,
     Dimension,
     SummaryRow,
-    counted,
-    summarise,
     total,
 )
 from ui import charts
@@ -63,23 +61,17 @@ def _projects(request: HttpRequest, year: int) -> QuerySet[Project]:
 
 def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryRow, Any]:
     """The dimension, the year, its rows and total, and the kept cells they came from
-    (None: summed live, see ``reports.cells``)."""
+    (``reports.cells``: current in every committed transaction, so never summed live)."""
     by = request.GET.get("by", "unit")
     if by not in DIMENSIONS:
         by = "unit"
     year = _year(request)
     dimension = DIMENSIONS[by]
     cells = fresh_cells(request.user, year)  # type: ignore[arg-type]
-    if cells is not None:
-        cells_counted = cells.filter(state__in=COUNTED_STATES) if by != "state" else cells
-        rows = summarise_cells(cells_counted, dimension)
-        with_lines = projects_with_lines(cells_counted) if dimension.of_lines else None
-        return by, year, rows, total(rows, dimension=dimension, with_lines=with_lines), cells
-    projects = _projects(request, year)
-    if by != "state":  # by state every state is listed; total() leaves out the uncounted
-        projects = counted(projects)
-    rows = summarise(projects, dimension)
-    return by, year, rows, total(rows, projects, dimension), None
+    cells_counted = cells.filter(state__in=COUNTED_STATES) if by != "state" else cells
+    rows = summarise_cells(cells_counted, dimension)
+    with_lines = projects_with_lines(cells_counted) if dimension.of_lines else None
+    return by, year, rows, total(rows, dimension=dimension, with_lines=with_lines), cells
 
 
 def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None = None) -> str:
@@ -135,12 +127,7 @@ def _rounds_context(request: HttpRequest, year: int) -> dict[str, Any]:
 def summary(request: HttpRequest) -> HttpResponse:
     by, year, rows, totals, cells = _summary(request)
     dimension = DIMENSIONS[by]
-    if cells is not None:
-        fee_classes = summarise_cells(
-            cells.filter(state__in=COUNTED_STATES), DIMENSIONS["fee_class"]
-        )
-    else:
-        fee_classes = summarise(counted(_projects(request, year)), DIMENSIONS["fee_class"])
+    fee_classes = summarise_cells(cells.filter(state__in=COUNTED_STATES), DIMENSIONS["fee_class"])
     return render(
         request,
         "reports/summary.html",

@@ -50,13 +50,18 @@ def _detail(project: Project) -> str:
 
 
 def test_statements_that_count_as_writes() -> None:
-    assert is_write('INSERT INTO "projects_project" ("code") VALUES (%s)')
+    assert is_write('INSERT INTO "standards_standardset" ("code") VALUES (%s)')
     assert is_write('UPDATE "accounts_user" SET "organization_id" = 3')
-    assert is_write('DELETE FROM "projects_estimateline" WHERE "id" = 1')
+    assert is_write('DELETE FROM "accounts_organization" WHERE "id" = 1')
+    # A project's rows touch their scopes by trigger (reports.page_scopes), in the write.
+    assert not is_write('INSERT INTO "projects_project" ("code") VALUES (%s)')
+    assert not is_write('DELETE FROM "projects_estimateline" WHERE "id" = 1')
     assert is_write("WITH moved AS (UPDATE projects_project SET state = 'x') SELECT 1")
     assert is_write("TRUNCATE projects_project")
     assert not is_write('SELECT "projects_project"."code" FROM "projects_project"')
     assert not is_write("SAVEPOINT s1")
+    # QuerySet.iterator()'s server-side cursor reads.
+    assert not is_write('DECLARE "_django_curs_1" NO SCROLL CURSOR WITH HOLD FOR SELECT 1')
     # Saved on every request for the idle timeout, and never shown on a cached page.
     assert not is_write('UPDATE "django_session" SET "session_data" = %s')
     assert not is_write('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)')
@@ -67,14 +72,16 @@ def test_statements_that_count_as_writes() -> None:
 def test_a_committed_write_moves_the_generation_once_and_a_rolled_back_one_not_at_all(
     project: Project,
 ) -> None:
+    # A unit: a project's own rows touch their scopes instead (test_page_scopes.py).
+    units = Organization.objects.filter(pk=project.organization_id)
     before = current_generation()
     with transaction.atomic():
         for name in ("一", "二", "三"):
-            Project.objects.filter(pk=project.pk).update(name=name)
+            units.update(name=name)
     assert current_generation() == before + 1
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        Project.objects.filter(pk=project.pk).update(name="回滚")
+        units.update(name="回滚")
         raise RuntimeError
     assert current_generation() == before + 1
 
@@ -243,14 +250,15 @@ def test_after_a_restore_the_command_leaves_every_earlier_generation_behind(
     client: Client, submitter: User, project: Project
 ) -> None:
     _log_in(client, submitter)
+    units = Organization.objects.filter(pk=project.organization_id)
     for name in ("一", "二", "三"):  # writes after the backup was taken
-        Project.objects.filter(pk=project.pk).update(name=f"备份后{name}")
+        units.update(name=f"备份后{name}")
     client.get(_detail(project))  # cached under a generation the backup never reached
     cached = current_generation()
     with connection.cursor() as cursor:  # pg_restore brings back the backup's generation
         cursor.execute("SELECT setval('ops_page_generation', %s)", [cached - 2])
     # One write after the restore reaches the cached page's generation again...
-    Project.objects.filter(pk=project.pk).update(name="恢复后的名称")
+    units.update(name="恢复后的名称")
     assert current_generation() == cached
     call_command("bump_page_generation", stdout=io.StringIO())
     # ...which the command leaves behind.

@@ -15,6 +15,7 @@ from projects.models import Project
 from projects.tests.factories import NEWER_DEMO_CODE, add_priced_line, publish_newer_version
 from projects.tests.factories import register as register_project
 from reports.summary import DIMENSIONS, counted, summarise, total
+from reports.tests.test_summary_cells import assert_cells_are_a_fresh_count
 from standards.demo import seed_standards
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,8 @@ def _kept(project: Project, write: str) -> Project:
         assert summed.requested == expected_requested, (write, by)
         if project.approved_amount is not None:
             assert summed.approved == project.approved_amount, (write, by)
+    # And the summary's kept cells (reports.cells) are a fresh count of every project.
+    assert_cells_are_a_fresh_count(write)
     return project
 
 

@@ -1,0 +1,72 @@
+"""What the page cache (``ops.page_cache``) needs to know of the projects' pages: which
+tables carry a project's rows (their triggers, ``reports/migrations/0006_perfw_page_scopes``,
+touch the scopes a write changes, in its transaction), and which scopes the cached
+project list and project page show.
+
+Scopes a write to project P (code C) of unit U (under primary unit PU) in year Y touches:
+``project:C`` (and ``project:`` of the projects continuing P, whose page shows P's
+amounts), ``unit:U``, ``unit:PU``, ``cycle:Y`` (``cycle:none`` for the reserve), both as
+it was and as it is (a project moved between units or years leaves both lists), and
+``similar`` when P starts or stops being shown among other projects' possible duplicates
+or changes what they show of it (code, name, unit). Its history (the audit log) touches
+``project:C`` alone. Everything else (units, users, standards, stages, inventories,
+execution) still moves the global generation after commit.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts.permissions import active_user, is_system_admin, reviewing_body_roles
+from ops.page_cache import EVERYTHING, PageScopes, register_page_scopes, register_scoped_tables
+from projects.forms import ProjectFilterForm
+
+# The tables with page triggers (kept in step with the migration's WATCHED).
+SCOPED_TABLES = (
+    "projects_project",
+    "projects_estimateline",
+    "projects_yearplan",
+    "projects_performancetarget",
+    "projects_attachment",
+    "projects_pendingimport",
+    "projects_linebasis",
+    "budgeting_review",
+    "budgeting_roundresult",
+    "budgeting_excessallowance",
+    "budgeting_linedecision",
+    "audit_event",
+)
+# Written with a project, shown on no page: the code counter of registration.
+UNSHOWN_TABLES = ("projects_projectcodecounter",)
+
+
+def list_scopes(request: HttpRequest, **kwargs: Any) -> PageScopes:
+    """The project list: the filtered year's cycle, else the filtered unit, else the
+    department's own unit; every cycle for anyone who sees every unit. An invalid filter
+    shows every project (``projects.queries.filter_projects``), so it depends on all."""
+    member = active_user(request.user)
+    if member is None:
+        return EVERYTHING
+    form = ProjectFilterForm(request.GET, user=member)
+    if not form.is_valid():
+        return EVERYTHING
+    if form.cleaned_data["year"]:
+        return PageScopes((f"cycle:{form.cleaned_data['year']}",))
+    if form.cleaned_data["unit"]:
+        return PageScopes((f"unit:{form.cleaned_data['unit'].pk}",))
+    if not is_system_admin(member) and not reviewing_body_roles(member):
+        # projects.permissions.projects_visible_to: the unit's and its secondary units'.
+        return PageScopes((f"unit:{member.organization_id}",))
+    return EVERYTHING
+
+
+def detail_scopes(request: HttpRequest, *, code: str, **kwargs: Any) -> PageScopes:
+    """A project's page: its own rows (and its predecessor's, which touch it), and the
+    possible duplicates it names."""
+    return PageScopes((f"project:{code}", "similar"))
+
+
+def register() -> None:
+    register_scoped_tables(SCOPED_TABLES + UNSHOWN_TABLES)
+    register_page_scopes("projects:list", list_scopes)
+    register_page_scopes("projects:detail", detail_scopes)

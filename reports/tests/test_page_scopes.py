@@ -1,0 +1,154 @@
+"""The page cache by scope (ops.page_cache, reports.page_scopes, issue #21): a write to a
+project redraws the pages that show it (its page, the lists over its unit and its
+year) and keeps every other page cached; a committed write always shows at once.
+
+These tests commit (transaction=True): the scopes move with the write's commit.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Organization, User
+from audit.services import record_event
+from projects.models import Continuity, EstimateLine, Project
+from projects.tests.factories import register
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("page_cache_on")]
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.get(reverse("home"))  # sets the CSRF cookie: pages are cached from then on
+    return client
+
+
+def _detail(project: Project) -> str:
+    return reverse("projects:detail", args=[project.code])
+
+
+def _cache(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return str(response["X-Page-Cache"])
+
+
+def _listed(year: int | None = None, unit: Organization | None = None) -> str:
+    query = []
+    if year is not None:
+        query.append(f"year={year}")
+    if unit is not None:
+        query.append(f"unit={unit.pk}")
+    return reverse("projects:list") + ("?" + "&".join(query) if query else "")
+
+
+def test_the_header_says_hit_miss_or_bypass(submitter: User) -> None:
+    project = register(submitter)
+    client = _client(submitter)
+    assert _cache(client, _detail(project)) == "miss"
+    assert _cache(client, _detail(project)) == "hit"
+    no_cookie = Client()
+    no_cookie.force_login(submitter)
+    assert _cache(no_cookie, _detail(project)) == "bypass"
+
+
+def test_a_write_to_one_project_keeps_other_projects_pages(submitter: User, outsider: User) -> None:
+    mine = register(submitter, name="教育考试综合管理平台")
+    theirs = register(outsider, name="卫生健康数据平台")
+    mine_client, theirs_client = _client(submitter), _client(outsider)
+    for client, project in ((mine_client, mine), (theirs_client, theirs)):
+        assert _cache(client, _detail(project)) == "miss"
+        assert _cache(client, _listed()) == "miss"
+    Project.objects.filter(pk=theirs.pk).update(name="卫生健康数据平台二期")
+    # Its own page and its unit's list show the write at once...
+    assert _cache(theirs_client, _detail(theirs)) == "miss"
+    assert "卫生健康数据平台二期" in theirs_client.get(_detail(theirs)).content.decode()
+    assert _cache(theirs_client, _listed()) == "miss"
+    # ...another unit's project page and list stay cached.
+    assert _cache(mine_client, _detail(mine)) == "hit"
+    assert _cache(mine_client, _listed()) == "hit"
+
+
+def test_lists_by_year_and_by_unit_redraw_for_their_own_writes_only(
+    submitter: User, secondary_submitter: User, outsider: User, finance_reviewer: User,
+    admin_user: User,
+) -> None:  # fmt: skip
+    edu = register(submitter)
+    exam = register(secondary_submitter, name="考试院报名系统")
+    health_next_year = register(outsider, budget_year=2028, start_year=2028, end_year=2029)
+    admin = _client(admin_user)
+    pages = [_listed(year=2027), _listed(year=2028), _listed(unit=edu.organization)]
+    for url in pages:
+        assert _cache(admin, url) == "miss"
+    # A secondary unit's write: its year and its primary unit's list (which includes it).
+    EstimateLine.objects.filter(project=exam).delete()
+    Project.objects.filter(pk=exam.pk).update(requested_amount=1)
+    assert [_cache(admin, url) for url in pages] == ["miss", "hit", "miss"]
+    # Another unit's write in 2028: only 2028's list.
+    Project.objects.filter(pk=health_next_year.pk).update(requested_amount=2)
+    assert [_cache(admin, url) for url in pages] == ["hit", "miss", "hit"]
+    # The unfiltered list over every unit redraws for any project's write.
+    assert _cache(admin, _listed()) == "miss"
+    Project.objects.filter(pk=edu.pk).update(requested_amount=3)
+    assert _cache(admin, _listed()) == "miss"
+
+
+def test_a_project_moved_to_another_unit_or_year_leaves_both_lists(
+    submitter: User, outsider: User, admin_user: User, health: Organization
+) -> None:
+    project = register(submitter)
+    register(outsider)
+    admin = _client(admin_user)
+    pages = [_listed(unit=project.organization), _listed(unit=health), _listed(year=2027),
+             _listed(year=2030)]  # fmt: skip
+    for url in pages:
+        _cache(admin, url)
+    Project.objects.filter(pk=project.pk).update(organization=health)
+    assert [_cache(admin, url) for url in pages] == ["miss", "miss", "miss", "hit"]
+    Project.objects.filter(pk=project.pk).update(budget_year=2030, start_year=2030, end_year=2031)
+    assert [_cache(admin, url) for url in pages] == ["hit", "miss", "miss", "miss"]
+
+
+def test_lines_history_and_the_predecessor_redraw_the_project_page(submitter: User) -> None:
+    earlier = register(submitter, name="考试报名系统一期", budget_year=2026, start_year=2026,
+                       end_year=2027)  # fmt: skip
+    project = register(
+        submitter, name="考试报名系统二期", continuity=Continuity.CONTINUING, predecessor=earlier
+    )
+    client = _client(submitter)
+    _cache(client, _detail(project))
+    record_event("projects.note", actor=submitter, target=project, target_key=project.code)
+    assert _cache(client, _detail(project)) == "miss"
+    # The earlier project's amounts show on this page.
+    Project.objects.filter(pk=earlier.pk).update(requested_amount=123)
+    assert _cache(client, _detail(project)) == "miss"
+    assert _cache(client, _detail(project)) == "hit"
+
+
+def test_a_renamed_possible_duplicate_redraws_the_pages_that_name_it(
+    submitter: User, outsider: User
+) -> None:
+    mine = register(submitter, name="全省教育数据共享平台")
+    theirs = register(outsider, name="全省卫生数据共享平台")
+    client = _client(submitter)
+    _cache(client, _detail(mine))
+    # A draft is nobody else's business: not shown as a duplicate, no page redrawn.
+    Project.objects.filter(pk=theirs.pk).update(name="全省卫生数据共享平台二期")
+    assert _cache(client, _detail(mine)) == "hit"
+    # Once it reached a reviewing body it is shown, and each rename shows at once.
+    Project.objects.filter(pk=theirs.pk).update(reached_roles=["finance_reviewer"])
+    assert _cache(client, _detail(mine)) == "miss"
+    Project.objects.filter(pk=theirs.pk).update(name="全省教育数据共享平台")
+    assert _cache(client, _detail(mine)) == "miss"
+    assert "全省卫生" not in client.get(_detail(mine)).content.decode()
+
+
+def test_a_write_outside_the_projects_redraws_every_page(submitter: User) -> None:
+    project = register(submitter)
+    client = _client(submitter)
+    _cache(client, _detail(project))
+    _cache(client, _listed())
+    Organization.objects.filter(pk=project.organization_id).update(name="省教育厅（新）")
+    assert _cache(client, _detail(project)) == "miss"
+    assert _cache(client, _listed()) == "miss"
