@@ -161,7 +161,7 @@ def seed_reviews(year: int, *, seed: int = 21) -> dict[str, int]:
     approved amount the sum of its decided lines. Returns counts by stage code and of
     approved projects, decisions and batches. Bulk SQL, as ``projects.scale``."""
     rng = random.Random(seed)  # noqa: S311  # reproducible test data, not security
-    cycle = BudgetCycle.objects.filter(year=year).first()
+    cycle = BudgetCycle.objects.filter(year=year, jurisdiction__parent__isnull=True).first()
     clerk = User.objects.order_by("pk").first()
     if cycle is None or clerk is None:
         raise ValueError(f"Seed the {year} cycle and a user first (seed_demo).")
