@@ -232,7 +232,9 @@ def approve_batch(
         if year is None:
             raise WorkflowError(_("A batch holds projects of one budget year only."))
         # The approver's jurisdiction's year: the projects are of its units (issue #18).
-        cycle = cycles_visible_to(actor).get(year=year)
+        cycle = cycles_visible_to(actor).filter(year=year).first()
+        if cycle is None:
+            raise WorkflowError(_("There is no budget cycle for %(year)s.") % {"year": year})
         batch_exists = WorkflowError(_("A batch named “%(name)s” exists already.") % {"name": name})
         if ApprovalBatch.objects.filter(cycle=cycle, name=name).exists():
             raise batch_exists
