@@ -73,7 +73,7 @@ def sees_all_units(user: AnyUser) -> bool:
     return _holds_any(user, PROVINCE_WIDE_ROLES)
 
 
-def jurisdiction_of_unit(unit_id: int | None) -> Subquery:
+def jurisdiction_of_unit(unit_id: int) -> Subquery:
     """The jurisdiction of a unit as a subquery, so a filter by it costs no query of its
     own (a request's user arrives without its unit)."""
     return Subquery(Organization.objects.filter(pk=unit_id).values("jurisdiction_id")[:1])

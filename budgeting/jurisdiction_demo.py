@@ -75,7 +75,7 @@ PEOPLE = (
 
 def usernames() -> list[tuple[str, str, tuple[Role, ...]]]:
     """(username, unit code, roles) of every person of the demo's cities and county."""
-    found = []
+    found: list[tuple[str, str, tuple[Role, ...]]] = []
     for place in JURISDICTIONS:
         where = {"unit": place.units[0][0], "finance": place.finance[0]}
         where["data"] = place.data_administration[0]

@@ -366,7 +366,7 @@ def amount_refusal(standing: Standing, user: AnyUser) -> str | None:
 # --- Scopes: which reviews, batches and control figures each user sees ------------------
 
 
-def cycles_of_unit(unit_id: int | None) -> QuerySet[BudgetCycle]:
+def cycles_of_unit(unit_id: int) -> QuerySet[BudgetCycle]:
     """The cycles of a unit's jurisdiction: "the cycle of year N" for a project or a
     unit is ``cycles_of_unit(unit).filter(year=N)`` (issue #18: each jurisdiction runs
     its own years, rounds, stages, control figures and batches)."""

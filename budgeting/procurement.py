@@ -213,6 +213,8 @@ def create_batch(
     )
     # The actor's jurisdiction's batch (issue #18): its finance's, for its projects.
     jurisdiction = jurisdiction_id_of(actor)
+    if jurisdiction is None:
+        raise WorkflowError(_("Only finance approves single-source procurement."))
     with transaction.atomic():
         if ProcurementBatch.objects.filter(
             jurisdiction_id=jurisdiction, year=year, name=name

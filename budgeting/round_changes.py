@@ -177,8 +177,15 @@ def allow_excess(project: Project, *, actor: User, reason: str) -> ExcessAllowan
     with transaction.atomic():
         locked = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
         year = locked.budget_year  # None in the project library's reserve: no rounds
-        cycles = cycles_of_unit(locked.organization_id).filter(year=year)
-        year_rounds = list(BudgetRound.objects.filter(cycle__in=cycles)) if year else []
+        year_rounds = (
+            list(
+                BudgetRound.objects.filter(
+                    cycle__in=cycles_of_unit(locked.organization_id).filter(year=year)
+                )
+            )
+            if year
+            else []
+        )
         round_ = rounds.open_round(year_rounds)
         if round_ is None or not rounds.bound_by_figures(round_, year_rounds):
             raise WorkflowError(_("No round bound by control figures is open for this year."))

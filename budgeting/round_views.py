@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.permissions import request_member
 from budgeting import round_changes, rounds
 from budgeting.models import BudgetCycle, BudgetRound, RoundKind, RoundResult, RoundState
 from budgeting.permissions import can_manage_rounds, cycles_visible_to
@@ -63,7 +64,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def year_rounds(request: HttpRequest, year: int) -> HttpResponse:
     _finance(request)
-    return render(request, "budgeting/rounds.html", _context(_cycle(request.user, year)))
+    return render(request, "budgeting/rounds.html", _context(_cycle(request_member(request), year)))
 
 
 def _context(cycle: BudgetCycle, window_forms: dict[int, RoundWindowForm] | None = None) -> dict:
@@ -127,7 +128,7 @@ def _meaning(round_: BudgetRound, year_rounds: Sequence[BudgetRound]) -> str:
 @require_POST
 def advance(request: HttpRequest, year: int) -> HttpResponse:
     actor = _finance(request)
-    cycle = _cycle(request.user, year)
+    cycle = _cycle(request_member(request), year)
     expected = whole_number(request.POST.get("expected_round") or "")
     try:
         moved = round_changes.advance_round(cycle, actor=actor, expected_round=expected)
@@ -145,7 +146,7 @@ def advance(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 def set_window(request: HttpRequest, year: int, round_id: int) -> HttpResponse:
     actor = _finance(request)
-    round_ = get_object_or_404(BudgetRound, cycle=_cycle(request.user, year), pk=round_id)
+    round_ = get_object_or_404(BudgetRound, cycle=_cycle(actor, year), pk=round_id)
     form = RoundWindowForm(request.POST, prefix=f"round-{round_.pk}")
     if form.is_valid():
         try:

@@ -129,7 +129,7 @@ def test_each_city_reviews_in_its_own_year(guangzhou: City, shenzhen: City, cycl
     assert BudgetCycle.objects.filter(year=2027).count() == 3
     assert guangzhou.project.review.cycle == guangzhou.cycle
     assert shenzhen.project.review.cycle == shenzhen.cycle
-    assert guangzhou.project.review.stage.code == "finance"
+    assert guangzhou.project.review.stage.code == "finance"  # type: ignore[union-attr]
     assert list(cycles_visible_to(guangzhou.finance_reviewer)) == [guangzhou.cycle]
 
 
@@ -174,6 +174,7 @@ def test_reviewers_see_and_decide_their_own_jurisdiction_only(
     assert {r.project for r in reviews_decided_by(finance_reviewer)} == {at_finance}
     # Who is told a project waits: its own jurisdiction's finance only.
     stage = guangzhou.project.review.stage
+    assert stage is not None
     assert list(deciders_at(guangzhou.project, stage)) == [guangzhou.finance_reviewer]
     tasks = _client(guangzhou.finance_reviewer).get(reverse("budgeting:tasks")).content.decode()
     assert guangzhou.project.code in tasks
@@ -197,7 +198,7 @@ def test_provincial_finance_acts_on_no_city_project(
             versions={project.pk: project.version},
         )
     project.refresh_from_db()
-    assert project.review.stage.code == "finance"
+    assert project.review.stage.code == "finance"  # type: ignore[union-attr]
 
 
 def test_units_figures_and_rounds_follow_the_jurisdiction(
@@ -285,7 +286,7 @@ def test_create_jurisdiction_makes_the_city_its_bodies_and_year_with_history() -
         stdout=out,
     )
     city = Jurisdiction.objects.get(code="GD-ZH")
-    assert city.level == AdministrativeLevel.CITY and city.parent.code == "GD"
+    assert city.level == AdministrativeLevel.CITY and city.parent.code == "GD"  # type: ignore[union-attr]
     units = Organization.objects.filter(jurisdiction=city)
     assert {(u.code, u.is_finance_department, u.is_data_administration) for u in units} == {
         ("ZHCZJ", True, False),
