@@ -3,7 +3,9 @@
 Guangzhou (广州市) and Shenzhen (深圳市) under the province, and Tianhe (天河区) under
 Guangzhou, each with its finance department and data administration, one or two
 budget units, its people, its own 2027 budget year (one round, open) and a few
-projects: some waiting at its own finance review, one approved, some drafts. So the
+projects: some waiting at its own finance review, one at its final approval, some
+drafts (none approved: the province's approved set stays the execution demo's and
+the API's). So the
 demo shows a Guangzhou reviewer Guangzhou's projects only, and provincial finance
 the roll-up across them (``/reports/province/``).
 
@@ -90,12 +92,12 @@ MORE_CLERKS = (("gz_health_clerk", "GZHEALTH"),)
 
 # The projects, by jurisdiction prefix, and how far each goes: "draft" stays a draft,
 # "finance" waits at its finance review, "department" at its department's review,
-# "approved" is approved by its finance director.
+# "final" at its final approval (its finance director's).
 # fmt: off
 PROJECTS = {
     "gz": (
         (DemoProject("gz_clerk", "GZEDU", "广州市智慧教育平台建设", BUILD, True, P.PUBLIC_TENDER, 3_200_000), "finance"),
-        (DemoProject("gz_clerk", "GZEDU", "广州市教育城域网运维", RUN, False, P.COMPETITIVE_CONSULTATION, 540_000), "approved"),
+        (DemoProject("gz_clerk", "GZEDU", "广州市教育城域网运维", RUN, False, P.COMPETITIVE_CONSULTATION, 540_000), "final"),
         (DemoProject("gz_health_clerk", "GZHEALTH", "广州市健康医疗大数据平台建设", BUILD, True, P.PUBLIC_TENDER, 1_800_000), "draft"),
     ),
     "sz": (
@@ -186,7 +188,7 @@ def _units(place: DemoJurisdiction, jurisdiction: Jurisdiction) -> None:
 
 def _move(project: Project, goal: str) -> None:
     """Submit the project and pass it on, by whoever decides at each stage (its own
-    jurisdiction's reviewers), up to ``goal``'s stage, or approve it."""
+    jurisdiction's reviewers), up to ``goal``'s stage."""
     project = Project.objects.get(pk=project.pk)  # as its lines left it
     clerk = project.created_by
     project = _make_ready(project, clerk)
@@ -198,7 +200,4 @@ def _move(project: Project, goal: str) -> None:
             return
         decider = deciders_at(project, stage).order_by("username").first()
         assert decider is not None, f"nobody decides {project.code} at {stage.code}"
-        if stage.is_final:
-            services.approve(project, actor=decider, expected_version=project.version)
-            return
         services.pass_stage(project, actor=decider, expected_version=project.version)

@@ -20,7 +20,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AdministrativeLevel, Jurisdiction, Organization, Role, User
+from accounts.models import (
+    AdministrativeLevel,
+    Jurisdiction,
+    Organization,
+    Role,
+    User,
+    province_pk,
+)
 from accounts.permissions import units_visible_to
 from accounts.tests.factories import OrganizationFactory, UserFactory
 from audit.models import Event
@@ -68,7 +75,7 @@ def _city(code: str, name: str, prefix: str) -> City:
         code=code,
         name=name,
         level=AdministrativeLevel.CITY,
-        parent=Jurisdiction.objects.get(parent=None),
+        parent=Jurisdiction.objects.get(pk=province_pk()),
         finance=(f"{prefix}CZJ", f"{name}财政局"),
         data_administration=(f"{prefix}ZSJ", f"{name}政务服务数据管理局"),
         first_year=FirstYear(

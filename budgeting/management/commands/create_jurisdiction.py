@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.models import AdministrativeLevel, Jurisdiction
+from accounts.models import PROVINCE_CODE, AdministrativeLevel, Jurisdiction, province_pk
 from budgeting.jurisdiction_setup import FirstYear, set_up_jurisdiction
 
 
@@ -35,6 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--closes", help="the year's submissions close (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["parent"] == PROVINCE_CODE:
+            province_pk()  # made on first use, as a unit's default
         parent = Jurisdiction.objects.filter(code=options["parent"]).first()
         if parent is None:
             raise CommandError(f"No jurisdiction with the code {options['parent']!r}.")
