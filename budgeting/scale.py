@@ -200,7 +200,7 @@ def _seed_cycle(cycle: BudgetCycle, year: int, rng: random.Random, clerk: User) 
             budget_year=year,
             state=ProjectState.IN_REVIEW,
             review__isnull=True,
-            organization__jurisdiction_id=cycle.jurisdiction_id,
+            organization__jurisdiction=cycle.jurisdiction,
         )
         .order_by("pk")
         .values_list("pk", "managed_by_data_admin")
