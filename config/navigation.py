@@ -17,7 +17,6 @@ from budgeting.permissions import (
     can_handle_procurement,
     can_manage_rounds,
 )
-from reports.permissions import can_read_province
 
 
 @dataclass(frozen=True)
@@ -51,15 +50,6 @@ def items_for(request: HttpRequest) -> list[NavItem]:
             frozenset({"reports:summary", "reports:review_figures"}),
         )
     )
-    # The roll-up across jurisdictions (issue #18): provincial finance's and admins'.
-    if can_read_province(user):
-        items.append(
-            NavItem(
-                _("Province-wide summary"),
-                reverse("reports:province"),
-                frozenset({"reports:province"}),
-            )
-        )
     # Everyone follows the execution of what they see: finance all, a unit its own.
     items.append(
         NavItem(
