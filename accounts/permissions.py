@@ -2,15 +2,17 @@
 
 Plain functions of (user, unit) so views, templates and later apps share one
 answer. Department staff see their own unit and, in a primary unit, its
-secondary units; the reviewing bodies and admins see every unit. What a
-reviewer may do with a given project is decided by the workflow's stages.
+secondary units; the reviewing bodies see every unit of their jurisdiction (the
+finance department and data administration of Guangzhou review Guangzhou's units,
+issue #18); system admins see every unit. What a reviewer may do with a given
+project is decided by the workflow's stages.
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import HttpRequest
 
-from accounts.models import Organization, Role, User
+from accounts.models import Jurisdiction, Organization, Role, User
 
 AnyUser = User | AnonymousUser
 
@@ -66,8 +68,67 @@ def needs_two_factor(user: AnyUser) -> bool:
 
 
 def sees_all_units(user: AnyUser) -> bool:
-    """Reviewers of the data administration and the finance department, and admins."""
+    """Reviewers of the data administration and the finance department (every unit of
+    their jurisdiction: ``jurisdiction_scope``), and admins (every unit)."""
     return _holds_any(user, PROVINCE_WIDE_ROLES)
+
+
+def jurisdiction_of_unit(unit_id: int) -> Subquery:
+    """The jurisdiction of a unit as a subquery, so a filter by it costs no query of its
+    own (a request's user arrives without its unit)."""
+    return Subquery(Organization.objects.filter(pk=unit_id).values("jurisdiction_id")[:1])
+
+
+def jurisdiction_scope(user: AnyUser, unit_field: str = "organization") -> Q:
+    """Rows of the units of the user's own jurisdiction (the province's, a city's or a
+    county's: exactly that one, not the ones below it). ``unit_field`` as in
+    ``department_scope``. Matches nothing for an anonymous or inactive user."""
+    member = active_user(user)
+    if member is None:
+        return NOTHING
+    return Q(**{_on(unit_field, "jurisdiction_id"): jurisdiction_of_unit(member.organization_id)})
+
+
+def jurisdiction_id_of(user: AnyUser) -> int | None:
+    """The user's jurisdiction's key (their unit's), read once per user object."""
+    member = active_user(user)
+    if member is None:
+        return None
+    cached = getattr(member, "_jurisdiction_id", None)
+    if cached is None:
+        if "organization" in member._state.fields_cache:
+            cached = member.organization.jurisdiction_id
+        else:
+            cached = (
+                Organization.objects.filter(pk=member.organization_id)
+                .values_list("jurisdiction_id", flat=True)
+                .first()
+            )
+        member._jurisdiction_id = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def jurisdiction_of(user: AnyUser) -> Jurisdiction | None:
+    """The user's jurisdiction (their unit's), or None for an anonymous user."""
+    member = active_user(user)
+    return None if member is None else Jurisdiction.objects.filter(units__users=member).first()
+
+
+def in_jurisdiction(user: AnyUser, unit: Organization) -> bool:
+    """The object twin of ``jurisdiction_scope``: ``unit`` is of the user's jurisdiction."""
+    key = jurisdiction_id_of(user)
+    return key is not None and unit.jurisdiction_id == key
+
+
+def is_provincial_finance(user: AnyUser) -> bool:
+    """Finance (reviewers and approvers) of the province's finance department: they read
+    the roll-up across every jurisdiction (``/reports/province/``), never act on a city's."""
+    member = active_user(user)
+    if member is None or not {Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER} & set(member.roles):
+        return False
+    return Jurisdiction.objects.filter(
+        pk=jurisdiction_of_unit(member.organization_id), parent__isnull=True
+    ).exists()
 
 
 def _holds_any(user: AnyUser, roles: frozenset[Role]) -> bool:
@@ -115,8 +176,10 @@ def _on(unit_field: str, lookup: str) -> str:
 def units_visible_to(user: AnyUser) -> QuerySet[Organization]:
     """The budget units whose data the user may see; use it to scope every query."""
     units = Organization.objects.all()
-    if sees_all_units(user):
+    if is_system_admin(user):
         return units
+    if sees_all_units(user):
+        return units.filter(jurisdiction_scope(user, ""))
     return units.filter(department_scope(user, ""))
 
 
@@ -130,9 +193,12 @@ def approvers_for_unit(unit: Organization) -> QuerySet[User]:
 
 
 def can_view_unit(user: AnyUser, unit: Organization) -> bool:
-    """Own unit, a secondary unit of one's primary unit, or everything for reviewers."""
-    if sees_all_units(user):
+    """Own unit, a secondary unit of one's primary unit, every unit of their jurisdiction
+    for reviewers, everything for admins."""
+    if is_system_admin(user):
         return True
+    if sees_all_units(user):
+        return in_jurisdiction(user, unit)
     return _in_department_scope(user, unit)
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, Role, User
+from accounts.models import Jurisdiction, Organization, Role, User
 from accounts.permissions import REVIEWER_ROLES
 from audit.services import record_event
 from budgeting.models import (
@@ -68,10 +68,11 @@ def create_cycle(
     closes_at: datetime,
     state: str,
     rounds: Sequence[tuple[str, str, str]] = ONE_ROUND,
+    jurisdiction: Jurisdiction | None = None,
 ) -> BudgetCycle:
     """Create a budget cycle with the default review stages (admins may change them)
     and its ``rounds`` (``budgeting.rounds``: one, 两上两下, ...); the first round opens
-    with the cycle.
+    with the cycle. ``jurisdiction``: whose year it is (None: the province's).
 
     Raises ``ValidationError`` (nothing written) on invalid fields, e.g. a year that
     has a cycle already or a window that closes before it opens.
@@ -80,6 +81,8 @@ def create_cycle(
         cycle = BudgetCycle(
             year=year, name=name, opens_at=opens_at, closes_at=closes_at, state=state
         )
+        if jurisdiction is not None:
+            cycle.jurisdiction = jurisdiction
         cycle.full_clean()
         cycle.save()
         for order, (code, stage_name, role, condition, may_change, final) in enumerate(
@@ -315,6 +318,8 @@ def check_control_figure(cycle: BudgetCycle, unit: Organization, amount: Decimal
         raise WorkflowError(_("An archived cycle is history: it no longer changes."))
     if unit.parent_id is not None:
         raise WorkflowError(_("Control figures are set for primary units."))
+    if unit.jurisdiction_id != cycle.jurisdiction_id:
+        raise WorkflowError(_("A cycle's control figures are for its own jurisdiction's units."))
     try:
         check_amount(amount, _("The control figure"))
     except PricingError as error:

@@ -99,7 +99,9 @@ def seed_review() -> tuple[int, int]:
     users = {user.username: user for user in User.objects.all()}
     created = 0
     with transaction.atomic():
-        if not BudgetCycle.objects.filter(year=BUDGET_YEAR).exists():
+        # The province's year: the cities' and the county's are ``jurisdiction_demo``'s.
+        provincial = BudgetCycle.objects.filter(jurisdiction__parent__isnull=True)
+        if not provincial.filter(year=BUDGET_YEAR).exists():
             cycles.create_cycle(
                 actor=None,
                 year=BUDGET_YEAR,
@@ -110,7 +112,7 @@ def seed_review() -> tuple[int, int]:
                 rounds=rounds.TWO_ROUNDS,
             )
             created = 1
-        cycle = BudgetCycle.objects.get(year=BUDGET_YEAR)
+        cycle = provincial.get(year=BUDGET_YEAR)
         moved = 0
         if _open_round_code(cycle) == "1up":
             moved += _first_round(cycle, users)

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization, User
+from accounts.permissions import units_visible_to
 from audit.queries import history_of
 from budgeting import figure_sheet, figures
 from budgeting.figure_forms import (
@@ -27,7 +28,7 @@ from budgeting.figure_forms import (
     fixed_field_name,
 )
 from budgeting.models import BudgetCycle, FigureDraft
-from budgeting.permissions import can_manage_rounds, control_figure_units
+from budgeting.permissions import can_manage_rounds, control_figure_units, cycles_visible_to
 from budgeting.workflow import WorkflowError
 from ui.excel import xlsx_response
 from ui.uploads import check_package
@@ -49,7 +50,9 @@ def _drafts(user: User) -> QuerySet[FigureDraft]:
     """The drafts the user may open: every one for finance, none for anyone else."""
     if not can_manage_rounds(user):
         return FigureDraft.objects.none()
-    return FigureDraft.objects.select_related("cycle", "created_by")
+    return FigureDraft.objects.filter(cycle__in=cycles_visible_to(user)).select_related(
+        "cycle", "created_by"
+    )
 
 
 def _draft(user: User, public_id: str) -> FigureDraft:
@@ -60,7 +63,7 @@ def _draft(user: User, public_id: str) -> FigureDraft:
 def figures_latest(request: HttpRequest) -> HttpResponse:
     """The control figures of the latest budget year."""
     _finance(request)
-    cycle = BudgetCycle.objects.order_by("-year").first()
+    cycle = cycles_visible_to(request.user).order_by("-year").first()
     if cycle is None:
         messages.info(request, _("There is no budget year yet."))
         return redirect("home")
@@ -72,7 +75,7 @@ def figure_overview(request: HttpRequest, year: int) -> HttpResponse:
     """Per primary unit: 一上申报数, 一上审核数, last year's approved total and the issued
     figure; the year's drafts, to open, compare or start one."""
     user = _finance(request)
-    cycle = get_object_or_404(BudgetCycle, year=year)
+    cycle = get_object_or_404(cycles_visible_to(user), year=year)
     return _overview(request, user, cycle, DraftRuleForm(initial={"change_percent": 0}))
 
 
@@ -108,7 +111,7 @@ def _overview(
 @require_POST
 def draft_create(request: HttpRequest, year: int) -> HttpResponse:
     user = _finance(request)
-    cycle = get_object_or_404(BudgetCycle, year=year)
+    cycle = get_object_or_404(cycles_visible_to(user), year=year)
     form = DraftRuleForm(request.POST)
     if form.is_valid():
         try:
@@ -340,7 +343,7 @@ def draft_upload(request: HttpRequest, public_id: str) -> HttpResponse:
         upload = upload_form.cleaned_data["file"]
         try:
             check_package(upload, upload.name or "", kind=".xlsx")
-            fixed = figure_sheet.read(upload, Organization.objects.all())
+            fixed = figure_sheet.read(upload, units_visible_to(user))
             figures.change_draft(
                 draft,
                 actor=user,
@@ -423,7 +426,7 @@ def draft_issue(request: HttpRequest, public_id: str) -> HttpResponse:
 def draft_compare(request: HttpRequest, year: int) -> HttpResponse:
     """Two or three drafts of the year side by side: units × drafts, with totals."""
     user = _finance(request)
-    cycle = get_object_or_404(BudgetCycle, year=year)
+    cycle = get_object_or_404(cycles_visible_to(user), year=year)
     asked = request.GET.getlist("draft")
     wanted = [value for value in asked if len(value) <= 36 and "\x00" not in value]
     drafts = list(_drafts(user).filter(cycle=cycle).order_by("-created_at"))

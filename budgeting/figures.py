@@ -41,7 +41,7 @@ from budgeting.models import (
     RoundResult,
 )
 from budgeting.notifications import send_notification
-from budgeting.permissions import can_manage_rounds
+from budgeting.permissions import can_manage_cycle, can_manage_rounds
 from budgeting.workflow import WorkflowError
 from projects.models import (
     APPROVED_STATES,
@@ -419,8 +419,10 @@ def _check_finance(actor: User) -> None:
         raise WorkflowError(_("Only finance drafts and issues control figures."))
 
 
-def _lock_cycle(cycle: BudgetCycle) -> BudgetCycle:
+def _lock_cycle(cycle: BudgetCycle, actor: User) -> BudgetCycle:
     locked = BudgetCycle.objects.select_for_update().get(pk=cycle.pk)
+    if not can_manage_cycle(actor, locked):  # another jurisdiction's year (issue #18)
+        raise WorkflowError(_("Only finance drafts and issues control figures."))
     if locked.state == CycleState.ARCHIVED:
         raise WorkflowError(_("An archived cycle is history: it no longer changes."))
     return locked
@@ -462,7 +464,7 @@ def create_draft(
     _check_finance(actor)
     check_percent(change_percent)
     with transaction.atomic():
-        locked = _lock_cycle(cycle)
+        locked = _lock_cycle(cycle, actor)
         name = _check_name(locked, name)
         draft = FigureDraft.objects.create(
             cycle=locked,
@@ -509,7 +511,7 @@ def change_draft(
     check_percent(change_percent)
     clean = check_fixed(fixed, primary_units_by_code(units))
     with transaction.atomic():
-        locked_cycle = _lock_cycle(draft.cycle)
+        locked_cycle = _lock_cycle(draft.cycle, actor)
         locked = FigureDraft.objects.select_for_update().get(pk=draft.pk)
         if locked.version != expected_version:
             raise WorkflowError(
@@ -584,7 +586,7 @@ def issue_draft(
     _check_finance(actor)
     units = list(units)
     with transaction.atomic():
-        locked_cycle = _lock_cycle(draft.cycle)
+        locked_cycle = _lock_cycle(draft.cycle, actor)
         if locked_cycle.state != CycleState.OPEN:
             raise WorkflowError(_("Control figures are issued only while the budget year is open."))
         locked = FigureDraft.objects.select_for_update().get(pk=draft.pk)

@@ -32,7 +32,7 @@ from accounts.permissions import AnyUser
 from audit.services import record_event
 from budgeting import workflow
 from budgeting.models import BudgetCycle, CycleState, Review
-from budgeting.permissions import can_submit
+from budgeting.permissions import can_submit, cycles_of_unit
 from budgeting.receivers import drop_line_decisions
 from budgeting.workflow import Action, WorkflowError
 from projects import estimates, library
@@ -40,12 +40,18 @@ from projects.errors import ProjectError
 from projects.models import EstimateLine, Project, ProjectState
 
 
-def declarable_years(now: datetime | None = None) -> list[int]:
-    """The budget years a unit may declare projects for: those whose cycle takes
-    submissions now (open, within its window), earliest first. One query."""
+def declarable_years(unit_id: int | None = None, now: datetime | None = None) -> list[int]:
+    """The budget years a unit may declare projects for: those whose cycle (of the unit's
+    jurisdiction; None: the province's) takes submissions now (open, within its window),
+    earliest first. One query."""
     now = now or timezone.now()
+    cycles = (
+        cycles_of_unit(unit_id)
+        if unit_id
+        else BudgetCycle.objects.filter(jurisdiction__parent__isnull=True)
+    )
     return list(
-        BudgetCycle.objects.filter(state=CycleState.OPEN, opens_at__lte=now, closes_at__gte=now)
+        cycles.filter(state=CycleState.OPEN, opens_at__lte=now, closes_at__gte=now)
         .order_by("year")
         .values_list("year", flat=True)
     )
@@ -114,7 +120,7 @@ def return_refusal(project: Project, user: AnyUser) -> str | None:
 def library_actions(user: AnyUser, project: Project) -> dict[str, Any]:
     """What the project library offers ``user`` on ``project`` (the review page's part):
     the years to declare it for, and whether it may return to the reserve."""
-    years = declarable_years()
+    years = declarable_years(project.organization_id)
     return {
         "library_years": [
             year for year in years if declare_refusal(project, user, year, years) is None
@@ -131,7 +137,7 @@ def declare_for_year(project: Project, *, actor: User, year: int, expected_versi
     """
     with transaction.atomic():
         locked = _lock(project, expected_version)
-        refused = declare_refusal(locked, actor, year, declarable_years())
+        refused = declare_refusal(locked, actor, year, declarable_years(locked.organization_id))
         if refused:
             raise WorkflowError(refused)
         if locked.in_reserve:

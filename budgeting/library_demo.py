@@ -188,7 +188,7 @@ def _plan_from(project: Project, year: int) -> Project:
 
 
 def _continue_into_next_year() -> int:
-    cycle = BudgetCycle.objects.filter(year=NEXT_YEAR).first()
+    cycle = BudgetCycle.objects.filter(year=NEXT_YEAR, jurisdiction__parent__isnull=True).first()
     if cycle is None or NEXT_YEAR not in library.declarable_years():
         return 0  # the demo's years stay as they are
     earlier = Project.objects.filter(name=CONTINUED, budget_year=BUDGET_YEAR).first()

@@ -97,7 +97,7 @@ def library_index(request: HttpRequest) -> HttpResponse:
         DEFAULT_SORT,
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    years = library.declarable_years()
+    years = library.declarable_years(user.organization_id)
     rows = [
         (
             project,
@@ -136,7 +136,7 @@ def library_declare(request: HttpRequest, code: str, year: int) -> HttpResponse:
     with the year's standard first. POST (the confirmation): declare it."""
     user = request_member(request)
     project = get_project_for_user(user, code)
-    years = library.declarable_years()
+    years = library.declarable_years(project.organization_id)
     refused = library.declare_refusal(project, user, year, years)
     if refused and request.method != "POST":
         if year not in years:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Organization, Role
+from accounts.models import Organization, Role, province_pk
 from projects.models import Project, money_field
 
 
@@ -31,7 +31,16 @@ class CycleState(models.TextChoices):
 class BudgetCycle(models.Model):
     """A budget year's submission round (预算年度 / 编报批次)."""
 
-    year = models.PositiveSmallIntegerField(_("budget year"), unique=True)
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    # Each jurisdiction runs its own years (issue #18); a single-jurisdiction install's
+    # are the province's.
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        default=province_pk,
+        related_name="cycles",
+    )
     name = models.CharField(_("name"), max_length=100)
     opens_at = models.DateTimeField(_("submission opens"))
     closes_at = models.DateTimeField(_("submission closes"))
@@ -46,7 +55,12 @@ class BudgetCycle(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")), name="cycle_window_in_order"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year"],
+                name="one_cycle_per_year_and_jurisdiction",
+                violation_error_message=_("This jurisdiction has a cycle for that year already."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -389,6 +403,14 @@ class ProcurementBatch(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("budget year"))
+    # The finance of one jurisdiction makes it, for that jurisdiction's projects.
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        default=province_pk,
+        related_name="+",
+    )
     name = models.CharField(_("batch name"), max_length=100)
     document_number = models.CharField(
         _("approval document number (批复文号)"), max_length=100, blank=True
@@ -417,7 +439,8 @@ class ProcurementBatch(models.Model):
         ordering = ["-year", "-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "name"], name="procurement_batch_name_unique_in_year"
+                fields=["jurisdiction", "year", "name"],
+                name="procurement_batch_name_unique_in_year",
             )
         ]
 

@@ -32,7 +32,11 @@ from accounts.permissions import (
     can_approve_for_unit,
     can_submit_for_unit,
     has_role,
+    in_jurisdiction,
     is_system_admin,
+    jurisdiction_id_of,
+    jurisdiction_of_unit,
+    jurisdiction_scope,
     submission_scope,
 )
 from budgeting import enforcement, rounds, workflow
@@ -64,12 +68,13 @@ OFFERED_ORDER = [
 
 def can_decide_at(user: AnyUser, project: Project, stage: ReviewStage | None) -> bool:
     """The stage's role decides; the department stage belongs to the approver of the
-    project's primary unit, every other stage to its reviewing body."""
+    project's primary unit, every other stage to its reviewing body: the one of the
+    project's unit's jurisdiction (issue #18)."""
     if stage is None or not has_role(user, Role(stage.role)):
         return False
     if stage.role == Role.DEPARTMENT_APPROVER:
         return can_approve_for_unit(user, project.organization)
-    return True
+    return in_jurisdiction(user, project.organization)
 
 
 def can_submit(user: AnyUser, project: Project) -> bool:
@@ -120,12 +125,14 @@ class Standing:
         if self.review and self.review.cycle.year == year:
             return self.review.cycle, self.stages
         # The cycle with its stages in one query; a second only for a cycle without stages.
+        # The year's cycle is the one of the project's unit's jurisdiction (issue #18).
+        cycles = cycles_of_unit(self.project.organization_id).filter(year=year)
         stages = list(
-            ReviewStage.objects.filter(cycle__year=year).select_related("cycle").order_by("order")
+            ReviewStage.objects.filter(cycle__in=cycles).select_related("cycle").order_by("order")
         )
         if stages:
             return stages[0].cycle, stages
-        return BudgetCycle.objects.filter(year=year).first(), []
+        return cycles.first(), []
 
     @cached_property
     def rounds(self) -> list[BudgetRound]:
@@ -358,6 +365,23 @@ def amount_refusal(standing: Standing, user: AnyUser) -> str | None:
 
 # --- Scopes: which reviews, batches and control figures each user sees ------------------
 
+
+def cycles_of_unit(unit_id: int) -> QuerySet[BudgetCycle]:
+    """The cycles of a unit's jurisdiction: "the cycle of year N" for a project or a
+    unit is ``cycles_of_unit(unit).filter(year=N)`` (issue #18: each jurisdiction runs
+    its own years, rounds, stages, control figures and batches)."""
+    return BudgetCycle.objects.filter(jurisdiction_id=jurisdiction_of_unit(unit_id))
+
+
+def cycles_visible_to(user: AnyUser) -> QuerySet[BudgetCycle]:
+    """The cycles of the user's jurisdiction: the ones whose rounds, figures and batches
+    the user's pages show and finance manages; none for an anonymous user."""
+    member = active_user(user)
+    if member is None:
+        return BudgetCycle.objects.none()
+    return cycles_of_unit(member.organization_id)
+
+
 FINANCE_ROLES = frozenset({Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER})
 
 
@@ -381,7 +405,9 @@ def stages_decided_by(user: AnyUser) -> QuerySet[ReviewStage]:
     member = active_user(user)
     if member is None:
         return ReviewStage.objects.none()
-    return ReviewStage.objects.filter(role__in=set(member.roles))
+    return ReviewStage.objects.filter(
+        role__in=set(member.roles), cycle__in=cycles_visible_to(member)
+    )
 
 
 def deciders_at(project: Project, stage: ReviewStage) -> QuerySet[User]:
@@ -390,7 +416,11 @@ def deciders_at(project: Project, stage: ReviewStage) -> QuerySet[User]:
     of the project's primary unit."""
     if stage.role == Role.DEPARTMENT_APPROVER:
         return approvers_for_unit(project.organization)
-    return User.objects.filter(is_active=True, roles__contains=[stage.role])
+    return User.objects.filter(
+        is_active=True,
+        roles__contains=[stage.role],
+        organization__jurisdiction_id=jurisdiction_of_unit(project.organization_id),
+    )
 
 
 def projects_submittable_by(user: AnyUser) -> QuerySet[Project]:
@@ -405,10 +435,11 @@ def can_approve_batches(user: AnyUser) -> bool:
 
 
 def batches_visible_to(user: AnyUser) -> QuerySet[ApprovalBatch]:
-    """The approval batches the user may open: every batch for the finance approvers."""
+    """The approval batches the user may open: every batch of their jurisdiction's cycles
+    for the finance approvers."""
     if not can_approve_batches(user):
         return ApprovalBatch.objects.none()
-    return ApprovalBatch.objects.all()
+    return ApprovalBatch.objects.filter(cycle__in=cycles_visible_to(user))
 
 
 def get_batch_for_user(user: AnyUser, public_id: str) -> ApprovalBatch:
@@ -439,7 +470,7 @@ def control_figure_units(user: AnyUser) -> QuerySet[Organization]:
         level=UnitLevel.PRIMARY, is_finance_department=False, is_data_administration=False
     )
     if sees_every_control_figure(member):
-        return departments
+        return departments.filter(jurisdiction_scope(member, ""))
     return departments.filter(pk=member.organization_id)
 
 
@@ -447,6 +478,11 @@ def can_manage_rounds(user: AnyUser) -> bool:
     """Finance opens and closes a year's rounds and issues its control figures."""
     member = active_user(user)
     return member is not None and bool(FINANCE_ROLES.intersection(member.roles))
+
+
+def can_manage_cycle(user: AnyUser, cycle: BudgetCycle) -> bool:
+    """Finance manages the rounds and figures of its own jurisdiction's cycles only."""
+    return can_manage_rounds(user) and cycle.jurisdiction_id == jurisdiction_id_of(user)
 
 
 def can_allow_excess(user: AnyUser, standing: Standing) -> bool:
@@ -473,10 +509,13 @@ def can_handle_procurement(user: AnyUser) -> bool:
 
 
 def procurement_batches_visible_to(user: AnyUser) -> QuerySet[ProcurementBatch]:
-    """Every procurement batch for finance; none for anyone else."""
-    if not can_handle_procurement(user):
+    """Every procurement batch of their jurisdiction for finance; none for anyone else."""
+    member = active_user(user)
+    if member is None or not can_handle_procurement(member):
         return ProcurementBatch.objects.none()
-    return ProcurementBatch.objects.all()
+    return ProcurementBatch.objects.filter(
+        jurisdiction_id=jurisdiction_of_unit(member.organization_id)
+    )
 
 
 def get_procurement_batch_for_user(user: AnyUser, public_id: str) -> ProcurementBatch:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import AnyUser
+from accounts.permissions import AnyUser, jurisdiction_id_of
 from audit.services import record_event
 from budgeting.models import ProcurementApproval, ProcurementBatch, ProcurementBatchState
 from budgeting.permissions import can_handle_procurement
@@ -211,13 +211,23 @@ def create_batch(
     exists = WorkflowError(
         _("A batch named “%(name)s” exists already.") % {"name": name}, field="name"
     )
+    # The actor's jurisdiction's batch (issue #18): its finance's, for its projects.
+    jurisdiction = jurisdiction_id_of(actor)
+    if jurisdiction is None:
+        raise WorkflowError(_("Only finance approves single-source procurement."))
     with transaction.atomic():
-        if ProcurementBatch.objects.filter(year=year, name=name).exists():
+        if ProcurementBatch.objects.filter(
+            jurisdiction_id=jurisdiction, year=year, name=name
+        ).exists():
             raise exists
         try:
             with transaction.atomic():
                 batch = ProcurementBatch.objects.create(
-                    year=year, name=name, document_number=document_number, created_by=actor
+                    jurisdiction_id=jurisdiction,
+                    year=year,
+                    name=name,
+                    document_number=document_number,
+                    created_by=actor,
                 )
         except IntegrityError:
             raise exists from None

@@ -25,9 +25,10 @@ from accounts.permissions import request_member
 from budgeting import procurement, procurement_sheet
 from budgeting.batch_views import posted_codes
 from budgeting.forms import ProcurementBatchForm, ProcurementFilterForm
-from budgeting.models import BudgetCycle, ProcurementBatch, ProcurementBatchState
+from budgeting.models import ProcurementBatch, ProcurementBatchState
 from budgeting.permissions import (
     can_handle_procurement,
+    cycles_visible_to,
     get_procurement_batch_for_user,
     procurement_batches_visible_to,
 )
@@ -61,8 +62,8 @@ class Candidates:
     query: str
 
 
-def _default_year() -> int:
-    latest = BudgetCycle.objects.order_by("-year").values_list("year", flat=True).first()
+def _default_year(user: User) -> int:
+    latest = cycles_visible_to(user).order_by("-year").values_list("year", flat=True).first()
     return latest or timezone.localdate().year
 
 
@@ -125,7 +126,7 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     """GET: the form and the approved single-source projects of the year (filtered,
     50 to a page). POST: the batch, with the ticked projects, then its page."""
     user = _finance(request)
-    year = whole_number(request.GET.get("year"), maximum=2100) or _default_year()
+    year = whole_number(request.GET.get("year"), maximum=2100) or _default_year(user)
     form = ProcurementBatchForm(request.POST or None, initial={"year": year})
     if request.method == "POST" and form.is_valid():
         year = form.cleaned_data["year"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import in_jurisdiction
 from audit.services import record_event
 from budgeting import amounts, diff, rounds
 from budgeting.models import (
@@ -27,7 +28,12 @@ from budgeting.models import (
     RoundResult,
     RoundState,
 )
-from budgeting.permissions import can_manage_rounds, sees_every_control_figure
+from budgeting.permissions import (
+    can_manage_cycle,
+    can_manage_rounds,
+    cycles_of_unit,
+    sees_every_control_figure,
+)
 from budgeting.services import record_move
 from budgeting.workflow import Action, WorkflowError
 from projects.models import Project, ProjectState
@@ -41,7 +47,7 @@ def advance_round(cycle: BudgetCycle, *, actor: User, expected_round: int | None
     Raises ``WorkflowError`` (nothing written) when refused: a year not open, a stale
     page, or requests of the round before still in review short of the final stage.
     """
-    if not can_manage_rounds(actor):
+    if not can_manage_cycle(actor, cycle):
         raise WorkflowError(_("Only finance opens and closes the rounds of a budget year."))
     with transaction.atomic():
         locked = BudgetCycle.objects.select_for_update().get(pk=cycle.pk)
@@ -163,7 +169,7 @@ def _take_into_round(
 def allow_excess(project: Project, *, actor: User, reason: str) -> ExcessAllowance:
     """Finance lets ``project`` exceed its unit's control figure in the open round, for a
     reason kept in the history. Raises ``WorkflowError`` (nothing written) otherwise."""
-    if not sees_every_control_figure(actor):
+    if not sees_every_control_figure(actor) or not in_jurisdiction(actor, project.organization):
         raise WorkflowError(_("Only finance may allow a request over the control figure."))
     reason = reason.strip()
     if not reason:
@@ -171,7 +177,15 @@ def allow_excess(project: Project, *, actor: User, reason: str) -> ExcessAllowan
     with transaction.atomic():
         locked = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
         year = locked.budget_year  # None in the project library's reserve: no rounds
-        year_rounds = list(BudgetRound.objects.filter(cycle__year=year)) if year else []
+        year_rounds = (
+            list(
+                BudgetRound.objects.filter(
+                    cycle__in=cycles_of_unit(locked.organization_id).filter(year=year)
+                )
+            )
+            if year
+            else []
+        )
         round_ = rounds.open_round(year_rounds)
         if round_ is None or not rounds.bound_by_figures(round_, year_rounds):
             raise WorkflowError(_("No round bound by control figures is open for this year."))
@@ -207,6 +221,8 @@ def set_round_window(
         raise WorkflowError(_("The round must close after it opens."), field="closes_at")
     with transaction.atomic():
         locked = BudgetRound.objects.select_for_update().select_related("cycle").get(pk=round_.pk)
+        if not can_manage_cycle(actor, locked.cycle):
+            raise WorkflowError(_("Only finance opens and closes the rounds of a budget year."))
         if locked.cycle.state == CycleState.ARCHIVED or locked.state == RoundState.CLOSED:
             raise WorkflowError(_("A closed round is history: its window no longer changes."))
         before = [locked.opens_at, locked.closes_at]

@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.permissions import request_member
 from budgeting import round_changes, rounds
 from budgeting.models import BudgetCycle, BudgetRound, RoundKind, RoundResult, RoundState
-from budgeting.permissions import can_manage_rounds
+from budgeting.permissions import can_manage_rounds, cycles_visible_to
 from budgeting.workflow import WorkflowError
 from projects.models import APPROVED_STATES, ProjectState
 from ui.params import whole_number
@@ -38,11 +39,12 @@ class RoundWindowForm(forms.Form):
     )
 
 
-def _cycle(year: int) -> BudgetCycle:
-    """The budget year's cycle, or 404 (also for a number no year column holds)."""
+def _cycle(user: User, year: int) -> BudgetCycle:
+    """The budget year's cycle of the user's jurisdiction, or 404 (also for a number no
+    year column holds)."""
     if year > MAX_YEAR:
         raise Http404
-    return get_object_or_404(BudgetCycle, year=year)
+    return get_object_or_404(cycles_visible_to(user), year=year)
 
 
 def _finance(request: HttpRequest) -> User:
@@ -54,7 +56,7 @@ def _finance(request: HttpRequest) -> User:
 @login_required
 def year_list(request: HttpRequest) -> HttpResponse:
     _finance(request)
-    years = BudgetCycle.objects.prefetch_related("rounds").order_by("-year")
+    years = cycles_visible_to(request.user).prefetch_related("rounds").order_by("-year")
     rows = [(cycle, rounds.open_round(list(cycle.rounds.all()))) for cycle in years]
     return render(request, "budgeting/years.html", {"rows": rows})
 
@@ -62,7 +64,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def year_rounds(request: HttpRequest, year: int) -> HttpResponse:
     _finance(request)
-    return render(request, "budgeting/rounds.html", _context(_cycle(year)))
+    return render(request, "budgeting/rounds.html", _context(_cycle(request_member(request), year)))
 
 
 def _context(cycle: BudgetCycle, window_forms: dict[int, RoundWindowForm] | None = None) -> dict:
@@ -126,7 +128,7 @@ def _meaning(round_: BudgetRound, year_rounds: Sequence[BudgetRound]) -> str:
 @require_POST
 def advance(request: HttpRequest, year: int) -> HttpResponse:
     actor = _finance(request)
-    cycle = _cycle(year)
+    cycle = _cycle(request_member(request), year)
     expected = whole_number(request.POST.get("expected_round") or "")
     try:
         moved = round_changes.advance_round(cycle, actor=actor, expected_round=expected)
@@ -144,7 +146,7 @@ def advance(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 def set_window(request: HttpRequest, year: int, round_id: int) -> HttpResponse:
     actor = _finance(request)
-    round_ = get_object_or_404(BudgetRound, cycle=_cycle(year), pk=round_id)
+    round_ = get_object_or_404(BudgetRound, cycle=_cycle(actor, year), pk=round_id)
     form = RoundWindowForm(request.POST, prefix=f"round-{round_.pk}")
     if form.is_valid():
         try:

@@ -14,13 +14,21 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Organization, User
-from budgeting import rounds
+from accounts.models import (
+    AdministrativeLevel,
+    Jurisdiction,
+    Organization,
+    UnitLevel,
+    User,
+    province_pk,
+)
+from budgeting import cycles, rounds
 from budgeting.models import (
     ApprovalBatch,
     BudgetCycle,
     BudgetRound,
     CutReason,
+    CycleState,
     LineDecision,
     Review,
     ReviewStage,
@@ -161,10 +169,24 @@ def seed_reviews(year: int, *, seed: int = 21) -> dict[str, int]:
     approved amount the sum of its decided lines. Returns counts by stage code and of
     approved projects, decisions and batches. Bulk SQL, as ``projects.scale``."""
     rng = random.Random(seed)  # noqa: S311  # reproducible test data, not security
-    cycle = BudgetCycle.objects.filter(year=year).first()
+    # Each jurisdiction's projects go to its own year (issue #18), the province's first.
+    year_cycles = list(
+        BudgetCycle.objects.filter(year=year)
+        .select_related("jurisdiction")
+        .order_by(F("jurisdiction__parent_id").asc(nulls_first=True), "jurisdiction__code")
+    )
     clerk = User.objects.order_by("pk").first()
-    if cycle is None or clerk is None:
+    if not year_cycles or year_cycles[0].jurisdiction.parent_id is not None or clerk is None:
         raise ValueError(f"Seed the {year} cycle and a user first (seed_demo).")
+    counts: dict[str, int] = {}
+    for cycle in year_cycles:
+        for key, value in _seed_cycle(cycle, year, rng, clerk).items():
+            counts[key] = counts.get(key, 0) + value
+    return counts
+
+
+def _seed_cycle(cycle: BudgetCycle, year: int, rng: random.Random, clerk: User) -> dict[str, int]:
+    """``seed_reviews`` for the projects of ``cycle``'s jurisdiction."""
     stages = list(cycle.stages.order_by("order"))
     if not stages:
         raise ValueError(f"The {year} cycle has no review stages.")
@@ -174,7 +196,12 @@ def seed_reviews(year: int, *, seed: int = 21) -> dict[str, int]:
         iter(rounds.submission_rounds(year_rounds)), None
     )
     waiting = list(
-        Project.objects.filter(budget_year=year, state=ProjectState.IN_REVIEW, review__isnull=True)
+        Project.objects.filter(
+            budget_year=year,
+            state=ProjectState.IN_REVIEW,
+            review__isnull=True,
+            organization__jurisdiction=cycle.jurisdiction,
+        )
         .order_by("pk")
         .values_list("pk", "managed_by_data_admin")
     )
@@ -203,8 +230,12 @@ def seed_reviews(year: int, *, seed: int = 21) -> dict[str, int]:
             Project.objects.filter(pk__in=pks).update(reached_roles=list(roles))
         # Numbered on from the batches of an earlier call.
         first = ApprovalBatch.objects.filter(cycle=cycle, name__startswith="合成").count() + 1
+        # A city's batches named apart from the province's, so every name says whose.
+        where = "" if cycle.jurisdiction.parent_id is None else cycle.jurisdiction.code
         batches = [
-            ApprovalBatch(cycle=cycle, name=f"合成{year}第{first + number}批", approved_by=clerk)
+            ApprovalBatch(
+                cycle=cycle, name=f"合成{where}{year}第{first + number}批", approved_by=clerk
+            )
             for number in range(-(-len(approved) // BATCH_SIZE))
         ]
         ApprovalBatch.objects.bulk_create(batches)
@@ -258,3 +289,84 @@ def _approve(projects: list[int]) -> None:
             " WHERE p.id = t.project_id",
             [projects],
         )
+
+
+# A province's shape (issue #18): 21 cities, the rest counties spread over them.
+CITIES = 21
+UNITS_PER_JURISDICTION = 3
+
+
+def seed_jurisdictions(count: int, *, year: int) -> int:
+    """Make the synthetic jurisdictions up to ``count`` in all (the province counted):
+    ``CITIES`` cities under the province, then counties under them in turn, each with
+    its finance department, data administration and ``UNITS_PER_JURISDICTION`` budget
+    units (bulk), and its ``year`` (default stages, one round, open, through
+    ``cycles.create_cycle``). Idempotent by code; returns how many were made."""
+    province = Jurisdiction.objects.get(pk=province_pk())
+    cities = min(CITIES, max(count - 1, 0))
+    wanted = [
+        Jurisdiction(
+            code=f"GD-C{number:02d}",
+            name=f"合成市{number:02d}",
+            level=AdministrativeLevel.CITY,
+            parent=province,
+        )
+        for number in range(1, cities + 1)
+    ]
+    existing = set(Jurisdiction.objects.values_list("code", flat=True))
+    with transaction.atomic():
+        Jurisdiction.objects.bulk_create([j for j in wanted if j.code not in existing])
+        city_rows = list(Jurisdiction.objects.filter(code__in=[j.code for j in wanted]))
+        counties = []
+        for number in range(max(count - 1 - cities, 0)):
+            city = city_rows[number % len(city_rows)] if city_rows else province
+            counties.append(
+                Jurisdiction(
+                    code=f"{city.code}-K{number // max(len(city_rows), 1) + 1:02d}",
+                    name=f"{city.name}合成县{number // max(len(city_rows), 1) + 1:02d}",
+                    level=AdministrativeLevel.COUNTY,
+                    parent=city,
+                )
+            )
+        Jurisdiction.objects.bulk_create([j for j in counties if j.code not in existing])
+        made = [
+            j
+            for j in Jurisdiction.objects.filter(code__in=[j.code for j in wanted + counties])
+            if j.code not in existing
+        ]
+        units = []
+        for place in made:
+            short = place.code.removeprefix("GD-").replace("-", "")
+            units.append(_unit(place, f"{short}CZJ", f"{place.name}财政局", finance=True))
+            units.append(_unit(place, f"{short}ZSJ", f"{place.name}数据管理局", data=True))
+            units.extend(
+                _unit(place, f"{short}U{unit}", f"{place.name}单位{unit}")
+                for unit in range(1, UNITS_PER_JURISDICTION + 1)
+            )
+        Organization.objects.bulk_create(units)
+        now = timezone.now()
+        for place in made:
+            cycles.create_cycle(
+                actor=None,
+                year=year,
+                name=f"{year}年度{place.name}部门预算",
+                opens_at=now - timedelta(days=30),
+                closes_at=now + timedelta(days=60),
+                state=CycleState.OPEN,
+                jurisdiction=place,
+            )
+    return len(made)
+
+
+def _unit(
+    place: Jurisdiction, code: str, name: str, *, finance: bool = False, data: bool = False
+) -> Organization:
+    return Organization(
+        code=code,
+        name=name,
+        level=UnitLevel.PRIMARY,
+        jurisdiction=place,
+        administrative_level=place.level,
+        is_finance_department=finance,
+        is_data_administration=data,
+    )

@@ -19,14 +19,13 @@ from audit.services import record_event
 from budgeting import amounts, diff, rounds, workflow
 from budgeting.models import (
     ApprovalBatch,
-    BudgetCycle,
     CutReason,
     LineDecision,
     Review,
     ReviewStage,
 )
 from budgeting.notifications import queue_notification
-from budgeting.permissions import Standing, amount_refusal, check
+from budgeting.permissions import Standing, amount_refusal, check, cycles_visible_to
 from budgeting.workflow import COMMENT_REQUIRED, Action, WorkflowError
 from projects.models import Project, ProjectState
 from standards.pricing import PricingError, check_amount
@@ -232,7 +231,10 @@ def approve_batch(
         year = cycles.pop() if len(cycles) == 1 else None
         if year is None:
             raise WorkflowError(_("A batch holds projects of one budget year only."))
-        cycle = BudgetCycle.objects.get(year=year)
+        # The approver's jurisdiction's year: the projects are of its units (issue #18).
+        cycle = cycles_visible_to(actor).filter(year=year).first()
+        if cycle is None:
+            raise WorkflowError(_("There is no budget cycle for %(year)s.") % {"year": year})
         batch_exists = WorkflowError(_("A batch named “%(name)s” exists already.") % {"name": name})
         if ApprovalBatch.objects.filter(cycle=cycle, name=name).exists():
             raise batch_exists

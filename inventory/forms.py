@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,9 +25,13 @@ class CampaignForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, units: QuerySet[Organization] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        units = Organization.objects.filter(is_active=True).order_by("code")
+        # ``units``: those the runner may see (their jurisdiction's, issue #18).
+        units = (units if units is not None else Organization.objects).filter(is_active=True)
+        units = units.order_by("code")
         units_field = self.fields["units"]
         assert isinstance(units_field, forms.ModelMultipleChoiceField)
         units_field.queryset = units

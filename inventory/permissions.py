@@ -18,6 +18,8 @@ from accounts.permissions import (
     can_submit_for_unit,
     department_scope,
     has_role,
+    is_system_admin,
+    jurisdiction_scope,
     sees_all_units,
 )
 from inventory.models import SurveyCampaign, UnitSurvey
@@ -42,8 +44,10 @@ def surveys_visible_to(user: AnyUser) -> QuerySet[UnitSurvey]:
     """Every unit's survey for reviewers, finance and admins; else the user's unit's
     (and, in a primary unit, its secondary units')."""
     surveys = UnitSurvey.objects.select_related("campaign", "organization")
-    if sees_all_units(user):
+    if is_system_admin(user):
         return surveys
+    if sees_all_units(user):  # the reviewing bodies: their own jurisdiction's units
+        return surveys.filter(jurisdiction_scope(user, "organization"))
     return surveys.filter(department_scope(user, "organization"))
 
 

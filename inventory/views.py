@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import request_member
+from accounts.permissions import request_member, units_visible_to
 from audit.labels import details_for, label_for
 from audit.queries import History, HistoryEntry, history_of
 from inventory import baseline, queries, services, workbook
@@ -74,7 +74,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_open(request: HttpRequest) -> HttpResponse:
     _runner(request)
-    form = CampaignForm(request.POST or None)
+    form = CampaignForm(request.POST or None, units=units_visible_to(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.open_campaign(
@@ -100,9 +100,8 @@ def campaign_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     _runner(request)
     campaign = get_campaign_for_runner(request.user, public_id)
     surveys = list(
-        UnitSurvey.objects.filter(campaign=campaign)
-        .select_related("organization", "campaign")
-        .order_by("organization__code")
+        # The runner's own jurisdiction's units only (issue #18).
+        surveys_visible_to(request.user).filter(campaign=campaign).order_by("organization__code")
     )
     today = timezone.localdate()
     rows = [(survey, survey.is_late_on(today)) for survey in surveys]

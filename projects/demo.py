@@ -253,3 +253,16 @@ def generate_from_inventory() -> int:
             )
             changed += 1
     return changed
+
+
+def ensure_project(
+    demo: DemoProject,
+    year: int,
+    clerks: dict[str, User],
+    units: dict[str, Organization],
+    *,
+    predecessor: Project | None,
+) -> tuple[Project, bool]:
+    """The demo project, registered with its targets and lines if missing (the cities'
+    demo, ``budgeting.jurisdiction_demo``, makes theirs the same way)."""
+    return _ensure(demo, year, clerks, units, predecessor=predecessor)

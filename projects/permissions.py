@@ -22,6 +22,7 @@ from accounts.permissions import (
     department_scope,
     has_role,
     is_system_admin,
+    jurisdiction_scope,
     reviewing_body_roles,
 )
 from projects.models import Project, ProjectState
@@ -34,7 +35,8 @@ def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     project from the first time it reached one of the body's stages
     (``Project.reached_roles``), so never a draft, a project at its department's
     review, or one withdrawn or returned before its department passed it; and every
-    unit's reserve (the project library). System admins see everything.
+    unit's reserve (the project library); both only in the body's own jurisdiction
+    (the province's, a city's or a county's). System admins see everything.
     """
     scope = project_scope(user)
     projects = Project.objects.all()
@@ -55,7 +57,10 @@ def project_scope(user: AnyUser) -> Q | None:
     if reviewed:
         # A unit's project library is the reviewing bodies' business too: its reserve
         # (issue #17), which no budget-year list, total or report counts.
-        scope |= Q(reached_roles__overlap=sorted(reviewed)) | Q(state=ProjectState.RESERVE)
+        # Issue #18: each reviewing body reviews the units of its own jurisdiction only.
+        scope |= (
+            Q(reached_roles__overlap=sorted(reviewed)) | Q(state=ProjectState.RESERVE)
+        ) & jurisdiction_scope(member)
     return scope
 
 

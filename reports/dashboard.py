@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import sees_all_units
 from budgeting.models import BudgetCycle, CycleState
-from budgeting.permissions import control_figure_units
+from budgeting.permissions import control_figure_units, cycles_visible_to
 from budgeting.review_views import returned_to, tasks_for
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
@@ -61,7 +61,7 @@ def dashboard(user: User) -> dict[str, Any]:
     if not sees_all_units(user):
         # A department's scope is its unit and its secondary units, never its parent's or siblings'.
         context["my_projects"] = by_state(projects_visible_to(user))
-    cycle = BudgetCycle.objects.filter(state=CycleState.OPEN).order_by("-year").first()
+    cycle = cycles_visible_to(user).filter(state=CycleState.OPEN).order_by("-year").first()
     if cycle is None:
         return context
     progress = by_state(projects_visible_to(user).filter(budget_year=cycle.year))

@@ -22,7 +22,7 @@ from django_tasks import task
 
 from accounts.models import User
 from audit.services import record_event
-from budgeting.models import BudgetCycle
+from budgeting.permissions import cycles_visible_to
 from ops import replica, workers
 from projects.models import EstimateLine
 from projects.permissions import projects_visible_to
@@ -92,7 +92,7 @@ def request_lines_export(*, actor: User, year: int, language: str) -> ExportJob:
     with transaction.atomic():
         # Serialises one user's requests, so two clicks cannot both find no job.
         User.objects.select_for_update().get(pk=actor.pk)
-        if not BudgetCycle.objects.filter(year=year).exists():
+        if not cycles_visible_to(actor).filter(year=year).exists():
             raise ExportError(_("There is no budget cycle for %(year)s.") % {"year": year})
         unfinished = ExportJob.objects.filter(
             requested_by=actor, state__in=[ExportState.QUEUED, ExportState.RUNNING]

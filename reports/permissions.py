@@ -4,7 +4,7 @@ the file holds what the requester's own scope let them see)."""
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.permissions import AnyUser, active_user
+from accounts.permissions import AnyUser, active_user, is_provincial_finance, is_system_admin
 from reports.models import ExportJob
 
 
@@ -20,3 +20,9 @@ def get_export_for_user(user: AnyUser, public_id: str) -> ExportJob:
     """The export with this public id if it is the user's own; anybody else's is as good
     as missing (404)."""
     return get_object_or_404(exports_visible_to(user), public_id=public_id)
+
+
+def can_read_province(user: AnyUser) -> bool:
+    """The roll-up across jurisdictions (``/reports/province/``) is provincial finance's
+    (and system admins'): a city's finance sees its own city, never its neighbours'."""
+    return is_provincial_finance(user) or is_system_admin(user)

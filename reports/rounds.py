@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from accounts.models import Organization
-from budgeting.models import BudgetRound, ControlFigure, RoundKind, RoundResult
+from budgeting.models import BudgetCycle, BudgetRound, ControlFigure, RoundKind, RoundResult
 from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project, ProjectState
 from reports.summary import MONEY, ZERO, line_amount_after
 
@@ -102,13 +102,22 @@ def _reviewed_at(index: int) -> Callable[[RoundRow], Decimal]:
 
 
 def round_summary(
-    projects: QuerySet[Project], year: int, figure_units: QuerySet[Organization]
+    projects: QuerySet[Project],
+    year: int,
+    figure_units: QuerySet[Organization],
+    cycles: QuerySet[BudgetCycle] | None = None,
 ) -> RoundSummary | None:
     """The round columns of ``year`` over ``projects`` (those the user may see), with the
     figures of ``figure_units`` (those whose figure the user may see); None for a year
-    of one submission round (or none), whose summary has no round columns."""
+    of one submission round (or none), whose summary has no round columns. ``cycles``:
+    those of the user's jurisdiction (None: the province's)."""
+    if cycles is None:
+        cycles = BudgetCycle.objects.filter(jurisdiction__parent__isnull=True)
+    year_cycles = cycles.filter(year=year)
     submission = list(
-        BudgetRound.objects.filter(cycle__year=year, kind=RoundKind.SUBMISSION).order_by("order")
+        BudgetRound.objects.filter(cycle__in=year_cycles, kind=RoundKind.SUBMISSION).order_by(
+            "order"
+        )
     )
     if len(submission) < 2:
         return None
@@ -135,9 +144,9 @@ def round_summary(
         .values_list("primary", "approved")
     )
     figures = dict(
-        ControlFigure.objects.filter(cycle__year=year, organization__in=figure_units).values_list(
-            "organization_id", "amount"
-        )
+        ControlFigure.objects.filter(
+            cycle__in=year_cycles, organization__in=figure_units
+        ).values_list("organization_id", "amount")
     )
     units = Organization.objects.filter(pk__in={*requested, *approved, *figures}).order_by("code")
     last = len(submission) - 1

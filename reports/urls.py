@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import export_views, plan_views, views
+from reports import export_views, plan_views, province_views, views
 
 app_name = "reports"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("summary/cut-reasons.xlsx", views.cut_reasons_export, name="cut_reasons_export"),
     path("summary/lines/", export_views.lines_export, name="lines_export"),
     path("summary/open-data.zip", views.open_data_package, name="open_data"),
+    path("province/", province_views.province_rollup, name="province"),
+    path("province/export.xlsx", province_views.province_export, name="province_export"),
     path("inventory/", views.inventory_spend, name="inventory_spend"),
     path("inventory/export.xlsx", views.inventory_spend_export, name="inventory_spend_export"),
     path("plan/", plan_views.plan_vs_request_page, name="plan_vs_request"),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
-from budgeting.permissions import control_figure_units
+from budgeting.permissions import control_figure_units, cycles_visible_to
 from inventory.models import SurveyCampaign
 from ops.replica import reads_from_replica
 from projects.models import COUNTED_STATES, Project
@@ -86,7 +86,12 @@ def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None
 
 def _rounds(request: HttpRequest, year: int) -> RoundSummary | None:
     """The year's round columns by unit (None for a year of one round)."""
-    return round_summary(_projects(request, year), year, control_figure_units(request.user))
+    return round_summary(
+        _projects(request, year),
+        year,
+        control_figure_units(request.user),
+        cycles_visible_to(request.user),
+    )
 
 
 def _unit_drill(year: int, row: RoundRow) -> str:
@@ -228,7 +233,7 @@ def _review_figures(
     request: HttpRequest,
 ) -> tuple[int, BudgetCycle | None, list[Step], list[ReasonRow]]:
     year = _year(request)
-    cycle = BudgetCycle.objects.filter(year=year).first()
+    cycle = cycles_visible_to(request.user).filter(year=year).first()
     if cycle is None:
         return year, None, [], []
     projects = projects_visible_to(request.user)

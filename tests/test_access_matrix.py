@@ -277,6 +277,9 @@ MATRIX: dict[str, Row] = {
     "budgeting:allow_excess": Row(logged_in(405), PROJECT),
     # Summaries are scoped to what each user sees, so everyone logged in gets one.
     "reports:summary": Row(logged_in(200)),
+    # The roll-up across jurisdictions: provincial finance's and admins' (issue #18).
+    "reports:province": Row({**FINANCE_ONLY, ADMIN: 200}),
+    "reports:province_export": Row({**FINANCE_ONLY, ADMIN: 200}),
     "reports:summary_export": Row(logged_in(200)),
     "reports:rounds_export": Row(logged_in(200)),
     "reports:review_figures": Row(logged_in(200)),

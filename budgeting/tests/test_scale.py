@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Sum
+from django.db.models import F, Sum
 
-from accounts.models import User
+from accounts.models import Jurisdiction, User
 from budgeting import amounts
 from budgeting.models import ApprovalBatch, LineDecision, Review
 from budgeting.review_views import tasks_for
-from budgeting.scale import seed_reviews
+from budgeting.scale import seed_jurisdictions, seed_reviews
 from projects.demo import BUDGET_YEAR
 from projects.models import Project, ProjectState
 from projects.scale import seed_scale
@@ -48,8 +48,12 @@ def test_every_project_in_review_stands_at_a_stage_and_every_stage_has_some(seed
 def test_each_stage_s_reviewers_see_its_projects_in_their_tasks(seeded):
     for username, code in (("finance_reviewer", "finance"), ("finance_director", "final")):
         user = User.objects.get(username=username)
+        # The province's finance: the cities' own review theirs (issue #18).
         at_stage = Review.objects.filter(
-            cycle__year=BUDGET_YEAR, stage__code=code, project__state=ProjectState.IN_REVIEW
+            cycle__year=BUDGET_YEAR,
+            cycle__jurisdiction__parent=None,
+            stage__code=code,
+            project__state=ProjectState.IN_REVIEW,
         )
         assert set(tasks_for(user).values_list("pk", flat=True)) >= set(
             at_stage.filter(project__name__endswith="项目").values_list("pk", flat=True)
@@ -98,3 +102,18 @@ def test_batches_are_numbered_on_across_calls(seeded):
         ApprovalBatch.objects.filter(name__startswith="合成").values_list("name", flat=True)
     )
     assert len(names) == len(set(names)) == seeded["batches"] + again["batches"]
+
+
+def test_seed_scale_makes_the_province_s_shape_each_city_reviewing_its_own() -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    made = seed_jurisdictions(30, year=BUDGET_YEAR)
+    assert made == 29  # the province counted
+    assert Jurisdiction.objects.filter(level="city").count() == 21 + 2  # and the demo's
+    assert seed_jurisdictions(30, year=BUDGET_YEAR) == 0
+    seed_scale(200, year=BUDGET_YEAR, lines=1)
+    seed_reviews(BUDGET_YEAR)
+    reviews = Review.objects.filter(cycle__year=BUDGET_YEAR)
+    assert (
+        reviews.exclude(cycle__jurisdiction=F("project__organization__jurisdiction")).count() == 0
+    )
+    assert reviews.filter(cycle__jurisdiction__code__startswith="GD-C").exists()

@@ -1,10 +1,11 @@
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db.models import F
 from django.utils import translation
 
-from accounts.models import Organization, Role, UnitLevel, User
+from accounts.models import Jurisdiction, Organization, Role, UnitLevel, User
 from accounts.validators import validate_phone
 from audit.models import Event
 from budgeting import demo, diff, services
@@ -16,9 +17,11 @@ from budgeting.models import (
     RoundResult,
     RoundState,
 )
+from budgeting.permissions import reviews_decided_by
 from budgeting.workflow import WorkflowError
 from projects import repricing
 from projects.models import Project, ProjectState
+from projects.permissions import projects_visible_to
 from standards.demo import REVISION_CODE
 
 # seed_demo runs once for the module (``demo_province``); each test sees it fresh.
@@ -42,11 +45,14 @@ def _snapshot() -> tuple[list[tuple], list[tuple], int]:
 
 
 def test_seed_demo_creates_the_province() -> None:
-    assert Organization.objects.get(is_finance_department=True).code == "CZT"
-    assert Organization.objects.get(is_data_administration=True).level == UnitLevel.PRIMARY
+    province = {"jurisdiction__parent": None}  # the cities have their own (issue #18)
+    assert Organization.objects.get(is_finance_department=True, **province).code == "CZT"
+    assert (
+        Organization.objects.get(is_data_administration=True, **province).level == UnitLevel.PRIMARY
+    )
     departments = Organization.objects.filter(
         level=UnitLevel.PRIMARY, is_finance_department=False, is_data_administration=False
-    )
+    ).filter(**province)
     assert departments.count() >= 4
     for department in departments:
         assert 1 <= department.secondary_units.count() <= 2
@@ -136,7 +142,7 @@ def test_the_demo_drafts_can_be_repriced_with_the_provinces_revision() -> None:
 
 
 def test_the_demo_year_has_a_complete_first_round_and_an_open_second_with_one_unit_over() -> None:
-    year = BudgetCycle.objects.get(year=2027)
+    year = BudgetCycle.objects.get(year=2027, jurisdiction__parent=None)
     assert [(r.code, r.state) for r in year.rounds.order_by("order")] == [
         ("1up", RoundState.CLOSED),
         ("1down", RoundState.CLOSED),
@@ -151,3 +157,22 @@ def test_the_demo_year_has_a_complete_first_round_and_an_open_second_with_one_un
     assert over.state == ProjectState.RETURNED
     with translation.override("zh-hans"), pytest.raises(WorkflowError, match="超出控制数"):
         services.submit(over, actor=over.created_by, expected_version=over.version)
+
+
+def test_seed_demo_makes_two_cities_and_a_county_each_reviewing_its_own() -> None:
+    """Issue #18: 广州市, 深圳市 and 天河区 with their bodies, people, year and projects;
+    a city's finance reviewer waits on its own city's projects only."""
+    codes = dict(Jurisdiction.objects.values_list("code", "parent__code"))
+    assert codes == {"GD": None, "GD-GZ": "GD", "GD-SZ": "GD", "GD-GZ-TH": "GD-GZ"}
+    for code in ("GD-GZ", "GD-SZ", "GD-GZ-TH"):
+        units = Organization.objects.filter(jurisdiction__code=code)
+        assert units.filter(is_finance_department=True).count() == 1
+        assert units.filter(is_data_administration=True).count() == 1
+        assert BudgetCycle.objects.filter(jurisdiction__code=code, year=2027).exists()
+    reviewer = User.objects.get(username="gz_finance_reviewer")
+    assert reviewer.check_password(settings.DEMO_PASSWORD)
+    waiting = {r.project.name for r in reviews_decided_by(reviewer)}
+    assert waiting == {"广州市智慧教育平台建设"}
+    assert {p.organization.jurisdiction.code for p in projects_visible_to(reviewer)} == {"GD-GZ"}
+    for username in ("sz_clerk", "sz_finance_reviewer", "th_clerk"):
+        assert User.objects.filter(username=username).exists()

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from accounts import demo
 from accounts.models import Role
 from budgeting import demo as demo_review
-from budgeting import library_demo, procurement_demo
+from budgeting import jurisdiction_demo, library_demo, procurement_demo
 from budgeting.signals import demo_seeded
 from inventory import demo as inventory_demo
 from projects import demo as demo_projects
@@ -40,8 +40,19 @@ class Command(BaseCommand):
         # The layers above (execution) seed theirs on the approved year.
         for _receiver, summary in demo_seeded.send(sender=self.__class__):
             self.stdout.write(str(summary))
+        # The cities and the county, each with its own year and reviewers (issue #18);
+        # after the execution demo, which plays the province's approved projects.
+        places, city_people, city_projects = jurisdiction_demo.seed_jurisdictions(password)
+        self.stdout.write(
+            f"Cities and counties: {places} created "
+            f"({', '.join(p.name for p in jurisdiction_demo.JURISDICTIONS)}), "
+            f"{city_people} users and {city_projects} projects."
+        )
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")
         for person in demo.USERS:
             roles = ", ".join(str(Role(role).label) for role in person.roles)
-            self.stdout.write(f"  {person.username:<18} {person.unit_code:<8} {roles}")
+            self.stdout.write(f"  {person.username:<20} {person.unit_code:<8} {roles}")
+        for username, unit_code, person_roles in jurisdiction_demo.usernames():
+            roles = ", ".join(str(Role(role).label) for role in person_roles)
+            self.stdout.write(f"  {username:<20} {unit_code:<8} {roles}")
