@@ -4,6 +4,7 @@ the file holds what the requester's own scope let them see)."""
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import Role
 from accounts.permissions import AnyUser, active_user
 from reports.models import ExportJob
 
@@ -20,3 +21,11 @@ def get_export_for_user(user: AnyUser, public_id: str) -> ExportJob:
     """The export with this public id if it is the user's own; anybody else's is as good
     as missing (404)."""
     return get_object_or_404(exports_visible_to(user), public_id=public_id)
+
+
+def can_see_derivations(user: AnyUser) -> bool:
+    """The derivation report (标准派生对比) is the finance department's and the admins'."""
+    member = active_user(user)
+    return member is not None and bool(
+        {Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER, Role.SYSTEM_ADMIN} & set(member.roles)
+    )
