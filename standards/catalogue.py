@@ -86,7 +86,7 @@ def set_in_force_for(
 
 def _force_order(standard_set: StandardSet, rank: dict[int, int]) -> tuple[int, int, str]:
     """Nearest jurisdiction first, then the latest in force, then by code."""
-    depth = rank.get(standard_set.jurisdiction_id, MAX_LINEAGE)
+    depth = rank.get(standard_set.jurisdiction_id or 0, MAX_LINEAGE)
     return (depth, -standard_set.effective_from.toordinal(), standard_set.code)
 
 

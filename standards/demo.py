@@ -380,13 +380,13 @@ def _seed_city(province: StandardSet) -> StandardSet:
         ),
         actor=None,
     )
-    for position, grade in enumerate(local.grades, start=1):
+    for position, demo_grade in enumerate(local.grades, start=1):
         services.save_grade(
             Grade(
                 item=item,
-                code=grade.code,
-                name=grade.name,
-                unit_price=_decimal(grade.unit_price),
+                code=demo_grade.code,
+                name=demo_grade.name,
+                unit_price=_decimal(demo_grade.unit_price),
                 position=position,
             ),
             actor=None,

@@ -39,7 +39,7 @@ def newer_base(derived: StandardSet) -> StandardSet | None:
         catalogue.sets_with_lineage()
         .filter(
             status=SetStatus.PUBLISHED,
-            jurisdiction_id=base.jurisdiction_id,
+            jurisdiction=base.jurisdiction,
             base_id=base.base_id,
             effective_from__gt=base.effective_from,
         )

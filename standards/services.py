@@ -294,7 +294,7 @@ def derive_set(
 
 
 def _jurisdictions_above(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
-    above = []
+    above: list[Jurisdiction] = []
     current = jurisdiction.parent
     while current is not None and len(above) < 3:
         above.append(current)

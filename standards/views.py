@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.permissions import request_member
 from standards import catalogue, rebase
 from standards.forms import CompareForm, RebaseForm
 from standards.models import StandardSet
@@ -63,8 +64,10 @@ def rebase_page(request: HttpRequest, code: str) -> HttpResponse:
             copy = rebase.rebase_set(
                 standard_set,
                 newer,
-                actor=request.user,
-                **form.cleaned_data,  # type: ignore[arg-type]
+                actor=request_member(request),
+                code=form.cleaned_data["code"],
+                version_label=form.cleaned_data["version_label"],
+                effective_from=form.cleaned_data["effective_from"],
             )
         except rebase.StandardsError as error:
             messages.error(request, error.message)
