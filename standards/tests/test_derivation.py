@@ -149,3 +149,27 @@ def test_the_demo_city_belongs_to_guangzhou_with_each_kind_of_change() -> None:
     assert "1.4" not in items and items["5.2"].derivation == Derivation.LOCAL
     prices = {g.code: g.unit_price for g in items["2.1"].grades.all()}
     assert prices["L2"] == Decimal("98000.00") and items["2.1"].derivation_reason
+
+
+def test_the_rebase_page_shows_differences_first_then_rebases(system_admin_client) -> None:
+    province, city = _city()
+    city = services.publish_set(city, actor=None)
+    newer = services.publish_set(new_version(province, "GD-2021"), actor=None)
+    set_page = system_admin_client.get(f"/standards/{city.code}/").content.decode()
+    assert f"/standards/{city.code}/rebase/" in set_page
+    page = system_admin_client.get(f"/standards/{city.code}/rebase/")
+    assert page.status_code == 200 and newer.code in page.content.decode()
+    assert not StandardSet.objects.filter(code="GZ-2021").exists()  # GET writes nothing
+    response = system_admin_client.post(
+        f"/standards/{city.code}/rebase/",
+        {"code": "GZ-2021", "version_label": "2021", "effective_from": "2021-01-01"},
+    )
+    assert response.status_code == 302
+    assert StandardSet.objects.get(code="GZ-2021").base == newer
+
+
+def test_a_clerk_cannot_rebase(clerk_client) -> None:
+    province, city = _city()
+    services.publish_set(city, actor=None)
+    services.publish_set(new_version(province, "GD-2021"), actor=None)
+    assert clerk_client.get(f"/standards/{city.code}/rebase/").status_code == 403
