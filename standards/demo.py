@@ -21,6 +21,7 @@ from standards.pricing import Method
 
 PROVINCE_CODE = "DEMO-GD-2019"
 CITY_CODE = "DEMO-GZ-2020"
+COUNTY_CODE = "DEMO-GZ-TH-2024"
 REVISION_CODE = "DEMO-GD-2026"
 SAMPLE = "（示例数据）"
 BUILD: list[str] = [ProjectKind.CONSTRUCTION.value]
@@ -243,8 +244,14 @@ def seed_standards() -> int:
         if province is None:
             province = _seed_province()
             created += 1
-        if not StandardSet.objects.filter(code=CITY_CODE).exists():
-            _seed_city(province)
+        city = StandardSet.objects.filter(code=CITY_CODE).first()
+        if city is None:
+            city = _seed_city(province)
+            created += 1
+        if not StandardSet.objects.filter(code=COUNTY_CODE).exists() and city.jurisdiction_id == (
+            city_jurisdiction().pk
+        ):
+            _seed_county(city)
             created += 1
     return created
 
@@ -394,6 +401,37 @@ def _seed_city(province: StandardSet) -> StandardSet:
     for item_code, reason in CITY_RETIRED.items():
         services.retire_item(city, item_code, reason=reason, actor=None)
     return services.publish_set(city, actor=None)
+
+
+# Tianhe (GD-GZ-TH, under Guangzhou) assesses level-2 systems for less.
+COUNTY_JURISDICTION = ("GD-GZ-TH", "天河区")
+COUNTY_OVERRIDES = {"5.1": {"L2": "75000.00"}}
+COUNTY_REASON = f"天河区等保二级测评集中招标，中标价低于市标准{SAMPLE}。"
+
+
+def _seed_county(city: StandardSet) -> StandardSet:
+    """Tianhe's standard, derived from Guangzhou's: one price overridden, the rest inherited."""
+    code, name = COUNTY_JURISDICTION
+    tianhe, _created = Jurisdiction.objects.get_or_create(
+        code=code,
+        defaults={"name": name, "level": AdministrativeLevel.COUNTY, "parent": city_jurisdiction()},
+    )
+    county = services.derive_set(
+        city,
+        code=COUNTY_CODE,
+        name=f"天河区政务信息化服务预算编制标准{SAMPLE}",
+        region="广州市天河区",
+        version_label="2024",
+        effective_from=datetime.date(2024, 1, 1),
+        actor=None,
+        jurisdiction=tianhe,
+    )
+    for item_code, prices in COUNTY_OVERRIDES.items():
+        item = services.override_item(county, item_code, actor=None, reason=COUNTY_REASON)
+        for grade in item.grades.filter(code__in=prices):
+            grade.unit_price = Decimal(prices[grade.code])
+            services.save_grade(grade, actor=None)
+    return services.publish_set(county, actor=None)
 
 
 def _decimal(value: str | None) -> Decimal | None:

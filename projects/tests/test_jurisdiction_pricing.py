@@ -14,7 +14,7 @@ from projects.tests.factories import add_priced_line, register
 from standards import catalogue, demo
 from standards import services as standards_services
 from standards.models import StandardSet
-from standards.tests.factories import derived_set, jurisdiction
+from standards.tests.factories import jurisdiction
 
 pytestmark = pytest.mark.django_db
 
@@ -76,17 +76,17 @@ def test_fallback_runs_county_city_province() -> None:
     demo.seed_standards()
     province = StandardSet.objects.get(code=demo.PROVINCE_CODE)
     city = StandardSet.objects.get(code=demo.CITY_CODE)
+    county = StandardSet.objects.get(code=demo.COUNTY_CODE)  # Tianhe's, from 2024
     tianhe = jurisdiction("GD-GZ-TH", "天河区", parent="GD-GZ")
     shenzhen = jurisdiction("GD-SZ", "深圳市")
     day = datetime.date(2027, 1, 1)
-    assert catalogue.set_in_force_for(tianhe, day) == city  # no county set: the city's
+    assert catalogue.set_in_force_for(tianhe, day) == county
+    assert catalogue.set_in_force_for(tianhe, datetime.date(2023, 1, 1)) == city  # not yet its own
+    assert catalogue.set_in_force_for(tianhe, datetime.date(2019, 6, 1)) == province
     assert catalogue.set_in_force_for(shenzhen, day) == province  # no city set: the province's
     assert catalogue.set_in_force_for(None, day) == province
-    county = derived_set(city, "GZ-TH-2021", where=tianhe)
-    standards_services.publish_set(county, actor=None)
-    assert catalogue.set_in_force_for(tianhe, day) == county
-    assert catalogue.set_in_force_for(tianhe, datetime.date(2019, 6, 1)) == province
-    # Before the city's standard took effect (2020) its units price by the province's.
     assert catalogue.set_in_force_for(demo.city_jurisdiction(), datetime.date(2019, 6, 1)) == (
         province
     )
+    standards_services.retire_set(county, actor=None, effective_to=datetime.date(2025, 12, 31))
+    assert catalogue.set_in_force_for(tianhe, day) == city  # retired: the city's again

@@ -42,7 +42,10 @@ def test_the_report_shows_guangzhous_changes_with_percentages(
     assert by_key[("override", "4.1", "通用型")].change_percent == Decimal("-8.33")
     assert ("local", "5.2", "") in by_key
     assert ("retired", "1.4", "") in by_key
-    assert {row.standard_set.jurisdiction.code for row in rows} == {"GD-GZ"}
+    assert {row.standard_set.jurisdiction.code for row in rows} == {"GD-GZ", "GD-GZ-TH"}
+    tianhe = by_key[("override", "5.1", "二级")]  # against Guangzhou's, its base
+    assert (tianhe.base_price, tianhe.own_price) == (Decimal("80000.00"), Decimal("75000.00"))
+    assert tianhe.change_percent == Decimal("-6.25")
 
 
 def test_finance_sees_the_page_export_and_drill_down(

@@ -173,3 +173,14 @@ def test_a_clerk_cannot_rebase(clerk_client) -> None:
     services.publish_set(city, actor=None)
     services.publish_set(new_version(province, "GD-2021"), actor=None)
     assert clerk_client.get(f"/standards/{city.code}/rebase/").status_code == 403
+
+
+def test_the_demo_county_derives_from_guangzhou() -> None:
+    demo.seed_standards()
+    county = StandardSet.objects.select_related("base", "jurisdiction").get(code=demo.COUNTY_CODE)
+    assert county.base is not None and county.base.code == demo.CITY_CODE
+    assert county.jurisdiction.parent == demo.city_jurisdiction()
+    items = {item.code: item for item in catalogue.effective_items(county)}
+    assert items["2.1"].standard_set.code == demo.CITY_CODE  # the city's override, inherited
+    assert {g.code: g.unit_price for g in items["5.1"].grades.all()}["L2"] == Decimal("75000.00")
+    assert "1.4" not in items  # the city's retirement holds for the county
