@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from budgeting.models import LineDecision, ReviewStage
 from projects.models import EstimateLine, Project
+from standards.catalogue import PRICED_BY_RELATED
 
 ZERO = Decimal("0.00")
 AFTER_EVERY_STAGE = 10_000  # a stage order beyond any real one
@@ -115,4 +116,4 @@ def load(project: Project) -> LineFigures:
         .order_by("stage__order")
     ):
         decisions.setdefault(decision.line_id, []).append(decision)
-    return LineFigures(list(project.lines.all()), decisions)
+    return LineFigures(list(project.lines.select_related(*PRICED_BY_RELATED)), decisions)

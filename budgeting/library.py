@@ -188,7 +188,10 @@ def _move(
 def _continue(source: Project, *, actor: User, year: int) -> Project:
     try:
         continued = library.continue_into(
-            source, year=year, actor=actor, standard=estimates.standard_for_year(year)
+            source,
+            year=year,
+            actor=actor,
+            standard=estimates.standard_for_year(year, source.organization),
         )
     except ProjectError as error:
         raise WorkflowError(error.message) from error

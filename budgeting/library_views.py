@@ -161,7 +161,7 @@ def library_declare(request: HttpRequest, code: str, year: int) -> HttpResponse:
             request, message % {"code": project.code, "year": year, "new": declared.code}
         )
         return redirect("projects:detail", code=declared.code)
-    standard = estimates.standard_for_year(year)
+    standard = estimates.standard_for_year(year, project.organization)
     return render(
         request,
         "budgeting/library_declare.html",

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.models import Organization
 from projects.models import EstimateLine, Project
 from standards import catalogue, pricing
 from standards.models import Grade, ServiceItem, StandardSet
@@ -88,15 +89,18 @@ def pricing_date(project: Project) -> datetime.date:
     return datetime.date(project.budget_year, 1, 1)
 
 
-def standard_for_year(year: int) -> StandardSet | None:
-    """The provincial standard in force on 1 January of ``year``."""
-    return catalogue.provincial_set_in_force(datetime.date(year, 1, 1))
+def standard_for_year(year: int, unit: Organization | None = None) -> StandardSet | None:
+    """The standard in force on 1 January of ``year`` for ``unit``'s jurisdiction (its
+    own, its city's or the province's); without a unit, the province's."""
+    jurisdiction = unit.jurisdiction if unit is not None else None
+    return catalogue.set_in_force_for(jurisdiction, datetime.date(year, 1, 1))
 
 
 def standard_for(project: Project) -> StandardSet | None:
-    """The provincial standard in force on 1 January of the project's budget year (for a
-    reserve project: today)."""
-    return catalogue.provincial_set_in_force(pricing_date(project))
+    """The standard that prices the project: the one in force for its unit's jurisdiction
+    (falling back to the city's, then the province's) on 1 January of its budget year, or,
+    for a reserve project, today."""
+    return catalogue.set_in_force_for(project.organization.jurisdiction, pricing_date(project))
 
 
 def items_for(project: Project, standard: StandardSet) -> list[ServiceItem]:
@@ -106,6 +110,20 @@ def items_for(project: Project, standard: StandardSet) -> list[ServiceItem]:
         for item in catalogue.effective_items(standard)
         if not item.project_kinds or project.kind in item.project_kinds
     ]
+
+
+def attribute_to(line: EstimateLine, standard: StandardSet | None) -> EstimateLine:
+    """Record on a line priced by a standard item the set that priced it: ``standard`` (the
+    set in force for the project, a city's say) when the item is among its effective items'
+    levels, else the item's own set. Returns the line."""
+    if line.item is None:
+        return line
+    levels = catalogue.lineage(standard) if standard is not None else []
+    if standard is not None and line.item.standard_set_id in {s.pk for s in levels}:
+        line.standard_set = standard
+    else:
+        line.standard_set_id = line.item.standard_set_id
+    return line
 
 
 def top_fee_class(item: ServiceItem) -> str:
@@ -200,13 +218,19 @@ PRICED_FIELDS = [
 
 
 def price_line(
-    line: EstimateLine, item: ServiceItem, priced: Quote, justification: str
+    line: EstimateLine,
+    item: ServiceItem,
+    priced: Quote,
+    justification: str,
+    standard: StandardSet | None = None,
 ) -> EstimateLine:
     """Freeze on ``line`` what its price depends on (standard version, item, method,
     parameters, grade figures, inputs) and the price with its flags. Not saved."""
     grade = priced.grade
     line.fee_class = top_fee_class(item)
-    line.standard_set = item.standard_set
+    # The set that priced the line (a city's, say), not the level the item comes from:
+    # re-pricing compares it with the set in force, and the line's label shows both.
+    line.standard_set = standard or item.standard_set
     line.item = item
     line.item_code = item.code
     line.name = item.name

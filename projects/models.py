@@ -18,6 +18,7 @@ from accounts.validators import validate_phone
 from classification.models import ClassificationCode, CodeKind
 
 # One definition of the kinds: a standard item says which kinds it may price.
+from standards.catalogue import priced_by
 from standards.fields import money_field
 from standards.models import ProjectKind
 
@@ -455,6 +456,12 @@ class EstimateLine(models.Model):
 
     def explanation(self, language: str) -> str:
         return self.explanation_en if language.startswith("en") else self.explanation_zh
+
+    @property
+    def priced_by(self) -> str:
+        """Which standard priced the line and at which level its item is set (load
+        ``catalogue.PRICED_BY_RELATED`` with the lines)."""
+        return priced_by(self.standard_set, self.item)
 
     # Set by projects.quantities.mark_unusual where a page judges quantities.
     unusual_quantity: "UnusualQuantity | None" = None

@@ -120,7 +120,9 @@ def plan(project: Project, standard: StandardSet | None = None) -> RepricePlan |
     rows = [
         _row(line, current.get(line.item_code))
         for line in project.lines.filter(item__isnull=False).select_related("standard_set")
-        if current.get(line.item_code) is None or current[line.item_code].pk != line.item_id
+        if current.get(line.item_code) is None
+        or current[line.item_code].pk != line.item_id
+        or line.standard_set_id != standard.pk
     ]
     return RepricePlan(standard, rows, project.requested_amount)
 

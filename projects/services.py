@@ -266,7 +266,7 @@ def remove_attachment(project: Project, *, actor: User, attachment_id: int) -> N
 def _lock_for_edit(project: Project, *, actor: User, expected_version: int | None) -> Project:
     locked = (
         Project.objects.select_for_update(of=("self",))
-        .select_related("organization")
+        .select_related("organization__jurisdiction__parent__parent")
         .get(pk=project.pk)
     )
     if not can_submit_for_unit(actor, locked.organization):
@@ -523,6 +523,7 @@ def replace_lines(
         for position, line in enumerate(priced, start=1):
             line.project = locked
             line.position = position
+            estimates.attribute_to(line, standard)
         EstimateLine.objects.bulk_create(priced)
         before = _refresh_requested(locked)
         record_event(
@@ -565,9 +566,11 @@ def add_generated_lines(
     with transaction.atomic():
         locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
         start = locked.lines.count()
+        standard = estimates.standard_for(locked)
         for position, line in enumerate(priced, start=start + 1):
             line.project = locked
             line.position = position
+            estimates.attribute_to(line, standard)
         EstimateLine.objects.bulk_create(priced)
         bases = []
         for line, (_spec, line_bases) in zip(priced, lines, strict=True):
@@ -641,6 +644,7 @@ def change_line(
         dropped = (
             _drop_decisions(locked.lines.filter(pk=line.pk)) if priced.amount != line.amount else []
         )
+        estimates.attribute_to(priced, estimates.standard_for(locked))
         for name in estimates.PRICED_FIELDS:
             setattr(line, name, getattr(priced, name))
         line.save(update_fields=estimates.PRICED_FIELDS)
@@ -717,6 +721,7 @@ def apply_repricing(changes: repricing.RepricePlan) -> tuple[list[dict[str, Any]
             continue
         before = _line_record(row.line)
         estimates.price_line(row.line, row.item, row.quote, row.line.justification)
+        estimates.attribute_to(row.line, changes.standard)
         row.line.save(update_fields=estimates.PRICED_FIELDS)
         lines.append({"before": before, "after": _line_record(row.line)})
         if row.line.amount != before["amount"]:
@@ -731,6 +736,7 @@ def _add_line(
         locked = _lock_for_edit(project, actor=actor, expected_version=expected_version)
         line.project = locked
         line.position = locked.lines.count() + 1
+        estimates.attribute_to(line, estimates.standard_for(locked))
         line.save()
         before = _refresh_requested(locked)
         record_event(

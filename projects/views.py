@@ -45,6 +45,7 @@ from projects.permissions import (
 from projects.queries import declared_order, filter_projects, returns_of, sort_projects
 from projects.readiness import still_needed
 from projects.signals import line_reviews, panels
+from standards.catalogue import PRICED_BY_RELATED
 from ui import fragments
 from ui.excel import write_table, xlsx_response
 from ui.paging import CappedPaginator
@@ -204,7 +205,7 @@ def _render_detail(
         if project.predecessor_id
         else None
     )
-    lines = quantities.mark_unusual(list(project.lines.select_related("standard_set")), project)
+    lines = quantities.mark_unusual(list(project.lines.select_related(*PRICED_BY_RELATED)), project)
     inventory_lines.attach_bases(lines, project)
     reviews = line_reviews(project, lines)
     context = {

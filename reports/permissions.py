@@ -4,6 +4,7 @@ the file holds what the requester's own scope let them see)."""
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import Role
 from accounts.permissions import AnyUser, active_user, is_provincial_finance, is_system_admin
 from reports.models import ExportJob
 
@@ -26,3 +27,11 @@ def can_read_province(user: AnyUser) -> bool:
     """The roll-up across jurisdictions (``/reports/province/``) is provincial finance's
     (and system admins'): a city's finance sees its own city, never its neighbours'."""
     return is_provincial_finance(user) or is_system_admin(user)
+
+
+def can_see_derivations(user: AnyUser) -> bool:
+    """The derivation report (标准派生对比) is the finance department's and the admins'."""
+    member = active_user(user)
+    return member is not None and bool(
+        {Role.FINANCE_REVIEWER, Role.FINANCE_APPROVER, Role.SYSTEM_ADMIN} & set(member.roles)
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import export_views, plan_views, province_views, views
+from reports import derivation_views, export_views, plan_views, province_views, views
 
 app_name = "reports"
 
@@ -19,6 +19,17 @@ urlpatterns = [
     path("inventory/export.xlsx", views.inventory_spend_export, name="inventory_spend_export"),
     path("plan/", plan_views.plan_vs_request_page, name="plan_vs_request"),
     path("plan/export.xlsx", plan_views.plan_vs_request_export, name="plan_vs_request_export"),
+    path("derivations/", derivation_views.derivations_page, name="derivations"),
+    path(
+        "derivations/export.xlsx",
+        derivation_views.derivations_export,
+        name="derivations_export",
+    ),
+    path(
+        "derivations/<code:code>/<code:item_code>/",
+        derivation_views.derivation_projects,
+        name="derivation_projects",
+    ),
     path("exports/<uuid:public_id>/", export_views.export_status, name="export"),
     path(
         "exports/<uuid:public_id>/download/", export_views.export_download, name="export_download"

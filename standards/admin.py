@@ -309,6 +309,8 @@ class ServiceItemAdmin(StandardsAdminMixin, ImportExportModelAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["category", "standard_set"]
     inlines = [GradeInline]
+    # An override or a local item by its code against the base (``services.save_item``).
+    readonly_fields = ["derivation"]
 
     def owning_set(self, obj: ServiceItem) -> StandardSet:
         return obj.standard_set

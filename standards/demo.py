@@ -14,12 +14,14 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.models import AdministrativeLevel, Jurisdiction, province_pk
 from standards import services
 from standards.models import FeeCategory, Grade, ProjectKind, ServiceItem, StandardSet, Unit
 from standards.pricing import Method
 
 PROVINCE_CODE = "DEMO-GD-2019"
 CITY_CODE = "DEMO-GZ-2020"
+COUNTY_CODE = "DEMO-GZ-TH-2024"
 REVISION_CODE = "DEMO-GD-2026"
 SAMPLE = "（示例数据）"
 BUILD: list[str] = [ProjectKind.CONSTRUCTION.value]
@@ -209,11 +211,29 @@ FEE_CLASSES: tuple[tuple[str, str, tuple[DemoItem, ...]], ...] = (
     ),
 )
 
-# The city pays its O&M staff and cloud cores a little less.
+# Guangzhou (GD-GZ) and the codes the jurisdiction demo shares (see accounts).
+CITY_JURISDICTION = ("GD-GZ", "广州市")
+# The city pays its O&M staff and cloud cores a little less, and says why.
 CITY_OVERRIDES = {
     "2.1": {"L2": "98000.00", "L3": "118000.00"},
     "4.1": {"GEN": "1100.00"},
 }
+CITY_REASONS = {
+    "2.1": f"广州市驻场运维人员市场价低于全省平均，按市人社部门工资指导价下调{SAMPLE}。",
+    "4.1": f"市政务云统一采购，通用型计算资源中标价更低{SAMPLE}。",
+}
+# A service only the city buys, and one it no longer prices separately.
+CITY_LOCAL_ITEM = DemoItem(
+    "5.2",
+    "政务外网接入服务（广州市）",
+    Unit.YEAR,
+    Method.UNIT_PRICE,
+    RUN,
+    f"广州市电子政务外网接入按 年 计价{SAMPLE}。",
+    grades=(DemoGrade("STD", "标准接入", "36000.00"),),
+)
+CITY_LOCAL_REASON = f"广州市各单位统一接入市电子政务外网，省标准未列此项{SAMPLE}。"
+CITY_RETIRED = {"1.4": f"广州市定制软件一律购买服务或自建，不再以租赁方式计列{SAMPLE}。"}
 
 
 def seed_standards() -> int:
@@ -224,8 +244,14 @@ def seed_standards() -> int:
         if province is None:
             province = _seed_province()
             created += 1
-        if not StandardSet.objects.filter(code=CITY_CODE).exists():
-            _seed_city(province)
+        city = StandardSet.objects.filter(code=CITY_CODE).first()
+        if city is None:
+            city = _seed_city(province)
+            created += 1
+        if not StandardSet.objects.filter(code=COUNTY_CODE).exists() and city.jurisdiction_id == (
+            city_jurisdiction().pk
+        ):
+            _seed_county(city)
             created += 1
     return created
 
@@ -311,7 +337,24 @@ def _seed_province() -> StandardSet:
     return services.publish_set(province, actor=None)
 
 
+def city_jurisdiction() -> Jurisdiction:
+    """Guangzhou, made on first use under the province (the jurisdiction demo makes the
+    same, by the same code)."""
+    code, name = CITY_JURISDICTION
+    city, _created = Jurisdiction.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "level": AdministrativeLevel.CITY,
+            "parent": Jurisdiction.objects.get(pk=province_pk()),
+        },
+    )
+    return city
+
+
 def _seed_city(province: StandardSet) -> StandardSet:
+    """Guangzhou's standard: the province's with two prices overridden, one local item
+    and one item retired, each with its reason; it prices Guangzhou's units' projects."""
     city = services.derive_set(
         province,
         code=CITY_CODE,
@@ -320,13 +363,75 @@ def _seed_city(province: StandardSet) -> StandardSet:
         version_label="2020",
         effective_from=datetime.date(2020, 1, 1),
         actor=None,
+        jurisdiction=city_jurisdiction(),
     )
     for item_code, prices in CITY_OVERRIDES.items():
-        item = services.override_item(city, item_code, actor=None)
+        item = services.override_item(city, item_code, actor=None, reason=CITY_REASONS[item_code])
         for grade in item.grades.filter(code__in=prices):
             grade.unit_price = Decimal(prices[grade.code])
             services.save_grade(grade, actor=None)
+    local = CITY_LOCAL_ITEM
+    item = services.save_item(
+        ServiceItem(
+            standard_set=city,
+            category=FeeCategory.objects.get(standard_set=province, code=local.code[0]),
+            code=local.code,
+            name=local.name,
+            unit=local.unit,
+            project_kinds=list(local.kinds),
+            basis=local.basis,
+            pricing_method=local.method,
+            parameters=local.parameters,
+            position=2,
+            derivation_reason=CITY_LOCAL_REASON,
+        ),
+        actor=None,
+    )
+    for position, demo_grade in enumerate(local.grades, start=1):
+        services.save_grade(
+            Grade(
+                item=item,
+                code=demo_grade.code,
+                name=demo_grade.name,
+                unit_price=_decimal(demo_grade.unit_price),
+                position=position,
+            ),
+            actor=None,
+        )
+    for item_code, reason in CITY_RETIRED.items():
+        services.retire_item(city, item_code, reason=reason, actor=None)
     return services.publish_set(city, actor=None)
+
+
+# Tianhe (GD-GZ-TH, under Guangzhou) assesses level-2 systems for less.
+COUNTY_JURISDICTION = ("GD-GZ-TH", "天河区")
+COUNTY_OVERRIDES = {"5.1": {"L2": "75000.00"}}
+COUNTY_REASON = f"天河区等保二级测评集中招标，中标价低于市标准{SAMPLE}。"
+
+
+def _seed_county(city: StandardSet) -> StandardSet:
+    """Tianhe's standard, derived from Guangzhou's: one price overridden, the rest inherited."""
+    code, name = COUNTY_JURISDICTION
+    tianhe, _created = Jurisdiction.objects.get_or_create(
+        code=code,
+        defaults={"name": name, "level": AdministrativeLevel.COUNTY, "parent": city_jurisdiction()},
+    )
+    county = services.derive_set(
+        city,
+        code=COUNTY_CODE,
+        name=f"天河区政务信息化服务预算编制标准{SAMPLE}",
+        region="广州市天河区",
+        version_label="2024",
+        effective_from=datetime.date(2024, 1, 1),
+        actor=None,
+        jurisdiction=tianhe,
+    )
+    for item_code, prices in COUNTY_OVERRIDES.items():
+        item = services.override_item(county, item_code, actor=None, reason=COUNTY_REASON)
+        for grade in item.grades.filter(code__in=prices):
+            grade.unit_price = Decimal(prices[grade.code])
+            services.save_grade(grade, actor=None)
+    return services.publish_set(county, actor=None)
 
 
 def _decimal(value: str | None) -> Decimal | None:

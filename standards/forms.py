@@ -55,3 +55,13 @@ class ImportForm(forms.Form):
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("The file is larger than 10 MB."))
         return upload
+
+
+class RebaseForm(forms.Form):
+    """The new draft version a rebase makes: its code, version and start."""
+
+    code = forms.CharField(
+        label=_("Code of the new version"), max_length=32, validators=[CODE_VALIDATOR]
+    )
+    version_label = forms.CharField(label=_("Version"), max_length=50)
+    effective_from = forms.DateField(label=_("Effective from"))

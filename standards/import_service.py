@@ -37,7 +37,7 @@ from standards.models import (
     StandardSet,
     set_lineage_ids,
 )
-from standards.services import GRADE_FIELDS, ITEM_FIELDS, lock_draft
+from standards.services import DERIVATION_FIELDS, GRADE_FIELDS, ITEM_FIELDS, lock_draft
 
 LABELS = {
     "added": gettext_lazy("added"),
@@ -95,7 +95,8 @@ HEADER_FIELDS = [
 ]  # fmt: skip
 # Model fields whose workbook column has another name.
 COLUMN_KEYS = {"parent": "parent_code", "category": "category_code", "item": "item_code"}
-ITEM_VALUES = [f for f in ITEM_FIELDS if f != "category_id"]
+# A workbook holds a standard's items; a derived set's overrides are made in the admin.
+ITEM_VALUES = [f for f in ITEM_FIELDS if f not in ("category_id", *DERIVATION_FIELDS)]
 GRADE_VALUES = [f for f in GRADE_FIELDS if f != "code"]
 
 

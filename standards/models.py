@@ -207,6 +207,14 @@ class FeeCategory(models.Model):
                 raise ValidationError({"parent": _("Fee classes have two levels at most.")})
 
 
+class Derivation(models.TextChoices):
+    """How an item of a city or county standard relates to the standard it derives from."""
+
+    OWN = "", _("Own item")  # a provincial (not derived) standard's item
+    OVERRIDE = "override", _("Override")  # replaces the base's item of the same code
+    LOCAL = "local", _("Local item")  # a code the base does not have
+
+
 class ServiceItem(models.Model):
     """A service item (服务内容) and how it is priced."""
 
@@ -241,6 +249,14 @@ class ServiceItem(models.Model):
         help_text=_('Numbers as strings, e.g. {"rate_max": "0.30"}.'),
     )
     position = models.PositiveIntegerField(_("order"), default=0)
+    derivation = models.CharField(
+        _("derivation"), max_length=16, choices=Derivation.choices, default="", blank=True
+    )
+    derivation_reason = models.TextField(
+        _("reason"),
+        blank=True,
+        help_text=_("Why a city or county standard overrides or adds this item."),
+    )
 
     class Meta:
         verbose_name = _("service item")
@@ -360,6 +376,35 @@ class Grade(models.Model):
             self.range_max is not None and value > self.range_max
         ):
             raise ValidationError(_("The coefficient or price lies outside the allowed range."))
+
+
+class RetiredItem(models.Model):
+    """An item a city or county standard does not price although its base does (废止)."""
+
+    standard_set = models.ForeignKey(
+        StandardSet,
+        verbose_name=_("standard version"),
+        on_delete=models.CASCADE,
+        related_name="retired_items",
+    )
+    code = models.CharField(_("item code"), max_length=32, validators=[CODE_VALIDATOR])
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("retired item")
+        verbose_name_plural = _("retired items")
+        ordering = ["standard_set", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["standard_set", "code"],
+                name="retireditem_code_unique_in_set",
+                violation_error_message=_("This item is already retired in this standard."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 def set_lineage_ids(standard_set: StandardSet) -> list[int]:

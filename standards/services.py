@@ -14,9 +14,18 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Jurisdiction, User
 from audit.services import record_event
-from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
+from standards.catalogue import effective_items
+from standards.models import (
+    Derivation,
+    FeeCategory,
+    Grade,
+    RetiredItem,
+    ServiceItem,
+    SetStatus,
+    StandardSet,
+)
 
 # The one table of allowed status changes.
 TRANSITIONS: dict[str, set[str]] = {
@@ -34,6 +43,7 @@ SET_FIELDS = [
     "effective_to",
     "base_id",
     "max_om_share",
+    "jurisdiction_id",
 ]
 CATEGORY_FIELDS = ["code", "name", "parent_id", "position"]
 ITEM_FIELDS = [
@@ -47,7 +57,10 @@ ITEM_FIELDS = [
     "pricing_method",
     "parameters",
     "position",
+    "derivation",
+    "derivation_reason",
 ]
+DERIVATION_FIELDS = ("derivation", "derivation_reason")
 GRADE_FIELDS = ["code", "name", "unit_price", "coefficient", "range_min", "range_max", "position"]
 
 
@@ -102,6 +115,8 @@ def publish_set(standard_set: StandardSet, *, actor: User | None) -> StandardSet
         for item in items:
             item.standard_set = locked
             item.full_clean(validate_unique=False, validate_constraints=False)
+        if locked.base is not None:
+            _check_derivation_reasons(locked, items)
         locked.status = SetStatus.PUBLISHED
         locked.published_at = timezone.now()
         locked.save(update_fields=["status", "published_at"])
@@ -115,6 +130,21 @@ def publish_set(standard_set: StandardSet, *, actor: User | None) -> StandardSet
             data={"items": len(items)},
         )
     return locked
+
+
+def _check_derivation_reasons(standard_set: StandardSet, items: list[ServiceItem]) -> None:
+    """A derived set says why it overrides, adds or retires each item."""
+    unexplained = [item.code for item in items if not item.derivation_reason.strip()]
+    unexplained += [
+        retired.code
+        for retired in RetiredItem.objects.filter(standard_set=standard_set)
+        if not retired.reason.strip()
+    ]
+    if unexplained:
+        raise StandardsError(
+            _("Give the reason for each item this standard overrides, adds or retires: %s")
+            % ", ".join(sorted(unexplained))
+        )
 
 
 def retire_set(
@@ -166,6 +196,7 @@ def copy_to_new_version(
             version_label=version_label,
             effective_from=effective_from,
             base=source.base,
+            jurisdiction_id=source.jurisdiction_id,
             previous_version=source,
             max_om_share=source.max_om_share,
             status=SetStatus.DRAFT,
@@ -220,7 +251,12 @@ def copy_contents(source: StandardSet, target: StandardSet) -> dict[str, int]:
         for grade in old.grades.all()
     ]
     Grade.objects.bulk_create(grades)
-    return {"categories": len(categories), "items": len(new_items), "grades": len(grades)}
+    retired = RetiredItem.objects.bulk_create(
+        RetiredItem(standard_set=target, code=row.code, reason=row.reason)
+        for row in RetiredItem.objects.filter(standard_set=source)
+    )
+    counts = {"categories": len(categories), "items": len(new_items), "grades": len(grades)}
+    return {**counts, "retired": len(retired)} if retired else counts
 
 
 def derive_set(
@@ -232,11 +268,19 @@ def derive_set(
     version_label: str,
     effective_from: datetime.date,
     actor: User | None,
+    jurisdiction: Jurisdiction,
 ) -> StandardSet:
-    """Start a city or county draft that inherits every item of ``base`` (published)
-    until it overrides one (``override_item``)."""
+    """Start a draft for a city or county (``jurisdiction``) that inherits every item of
+    ``base`` (published: the province's, or for a county its city's) until it overrides
+    (``override_item``), adds (``save_item``) or retires (``retire_item``) one."""
     if base.status != SetStatus.PUBLISHED:
         raise StandardsError(_("A standard can only be derived from a published standard."))
+    above = [j.pk for j in _jurisdictions_above(jurisdiction)]
+    if base.jurisdiction_id not in above:
+        raise StandardsError(
+            _("%(jurisdiction)s derives from its city's or the province's standard.")
+            % {"jurisdiction": jurisdiction.name}
+        )
     derived = StandardSet(
         code=code,
         name=name,
@@ -244,24 +288,38 @@ def derive_set(
         version_label=version_label,
         effective_from=effective_from,
         base=base,
+        jurisdiction=jurisdiction,
     )
     return save_set(derived, actor=actor)
 
 
-def override_item(derived: StandardSet, item_code: str, *, actor: User | None) -> ServiceItem:
-    """Copy an inherited item and its grades into the draft ``derived`` set to change it there.
+def _jurisdictions_above(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
+    above: list[Jurisdiction] = []
+    current = jurisdiction.parent
+    while current is not None and len(above) < 3:
+        above.append(current)
+        current = current.parent
+    return above
+
+
+def override_item(
+    derived: StandardSet, item_code: str, *, actor: User | None, reason: str = ""
+) -> ServiceItem:
+    """Copy an inherited item and its grades into the draft ``derived`` set to change it
+    there (its price or range, with ``save_grade``); ``reason`` says why (required before
+    the set is published).
 
     Raises ``StandardsError`` if the set is not a derived draft, the item is not
-    inherited, or the set already overrides it.
+    inherited, or the set already overrides or retires it.
     """
-    from standards.catalogue import effective_items
-
     with transaction.atomic():
         locked = lock_draft(derived.pk)
         if locked.base is None:
             raise StandardsError(_("Only a derived standard overrides items."))
         if ServiceItem.objects.filter(standard_set=locked, code=item_code).exists():
             raise StandardsError(_("This standard already overrides item %s.") % item_code)
+        if RetiredItem.objects.filter(standard_set=locked, code=item_code).exists():
+            raise StandardsError(_("This standard retires item %s.") % item_code)
         inherited = {item.code: item for item in effective_items(locked.base)}
         if item_code not in inherited:
             raise StandardsError(_("The base standard has no item %s.") % item_code)
@@ -271,6 +329,8 @@ def override_item(derived: StandardSet, item_code: str, *, actor: User | None) -
             category=source.category,
             **{f: getattr(source, f) for f in ITEM_FIELDS if f != "category_id"},
         )
+        item.derivation = Derivation.OVERRIDE
+        item.derivation_reason = reason.strip()
         item.save()
         Grade.objects.bulk_create(
             Grade(item=item, **{f: getattr(grade, f) for f in GRADE_FIELDS})
@@ -281,9 +341,53 @@ def override_item(derived: StandardSet, item_code: str, *, actor: User | None) -
             actor=actor,
             target=item,
             target_key=_item_key(item, locked),
-            data={"from": source.standard_set.code},
+            data={"from": source.standard_set.code, "reason": item.derivation_reason},
         )
     return item
+
+
+def retire_item(
+    derived: StandardSet, item_code: str, *, reason: str, actor: User | None
+) -> RetiredItem:
+    """Stop the draft ``derived`` set from pricing an item its base has (with the reason).
+
+    Raises ``StandardsError`` if the set is not a derived draft, gives no reason, its base
+    has no such item, or the set overrides or already retires it.
+    """
+    with transaction.atomic():
+        locked = lock_draft(derived.pk)
+        if locked.base is None:
+            raise StandardsError(_("Only a derived standard retires items."))
+        if not reason.strip():
+            raise StandardsError(_("Give the reason for retiring the item."))
+        if item_code not in {item.code for item in effective_items(locked.base)}:
+            raise StandardsError(_("The base standard has no item %s.") % item_code)
+        if ServiceItem.objects.filter(standard_set=locked, code=item_code).exists():
+            raise StandardsError(_("This standard already overrides item %s.") % item_code)
+        retired = RetiredItem(standard_set=locked, code=item_code, reason=reason.strip())
+        retired.full_clean()
+        retired.save()
+        record_event(
+            "standards.item.retired",
+            actor=actor,
+            target=retired,
+            target_key=f"{locked.code}/{item_code}"[:100],
+            data={"reason": retired.reason},
+        )
+    return retired
+
+
+def restore_item(retired: RetiredItem, *, actor: User | None) -> None:
+    """Inherit again an item the draft set retired."""
+    with transaction.atomic():
+        locked = lock_draft(retired.standard_set_id)
+        record_event(
+            "standards.item.restored",
+            actor=actor,
+            target=locked,
+            target_key=f"{locked.code}/{retired.code}"[:100],
+        )
+        RetiredItem.objects.filter(pk=retired.pk).delete()
 
 
 def delete_set(standard_set: StandardSet, *, actor: User | None) -> None:
@@ -295,6 +399,7 @@ def delete_set(standard_set: StandardSet, *, actor: User | None) -> None:
         record_event("standards.set.deleted", actor=actor, target=locked, target_key=locked.code)
         # Items protect their fee classes, so empty the set from the leaves up.
         Grade.objects.filter(item__standard_set=locked).delete()
+        RetiredItem.objects.filter(standard_set=locked).delete()
         ServiceItem.objects.filter(standard_set=locked).delete()
         FeeCategory.objects.filter(standard_set=locked, parent__isnull=False).delete()
         FeeCategory.objects.filter(standard_set=locked).delete()
@@ -312,8 +417,25 @@ def save_category(category: FeeCategory, *, actor: User | None) -> FeeCategory:
 
 
 def save_item(item: ServiceItem, *, actor: User | None) -> ServiceItem:
-    """Create or update a service item of a draft set (its parameters checked by method)."""
+    """Create or update a service item of a draft set (its parameters checked by method).
+    In a derived set the item is an override if its base has the code, else a local item."""
+    item.derivation = _derivation(item)
+    if (
+        item.derivation
+        and RetiredItem.objects.filter(
+            standard_set_id=item.standard_set_id, code=item.code
+        ).exists()
+    ):
+        raise StandardsError(_("This standard retires item %s.") % item.code)
     return _save_member(item, item.standard_set_id, "standards.item", ITEM_FIELDS, actor)
+
+
+def _derivation(item: ServiceItem) -> str:
+    standard_set = StandardSet.objects.select_related("base__base").get(pk=item.standard_set_id)
+    if standard_set.base is None:
+        return Derivation.OWN
+    inherited = {other.code for other in effective_items(standard_set.base)}
+    return Derivation.OVERRIDE if item.code in inherited else Derivation.LOCAL
 
 
 def save_grade(grade: Grade, *, actor: User | None) -> Grade:

@@ -2,14 +2,18 @@
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from standards import catalogue
-from standards.forms import CompareForm
+from accounts.permissions import request_member
+from standards import catalogue, rebase
+from standards.forms import CompareForm, RebaseForm
 from standards.models import StandardSet
 from standards.permissions import can_manage_standards, get_set_for_user, sets_visible_to
 from standards.pricing import FORMULAS, PARAMETER_LABELS
@@ -38,8 +42,52 @@ def browse(request: HttpRequest, code: str | None = None) -> HttpResponse:
         "query": query,
         "total": total,
         "can_manage": can_manage_standards(request.user),
+        "newer_base": rebase.newer_base(standard_set) if standard_set is not None else None,
     }
     return render(request, "standards/set_browse.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def rebase_page(request: HttpRequest, code: str) -> HttpResponse:
+    """A derived set against the newer version of its base: what changed upstream and
+    what a rebase keeps and drops (GET); the rebase itself, all or nothing (POST)."""
+    if not can_manage_standards(request.user):
+        raise PermissionDenied
+    standard_set = get_set_for_user(request.user, code)
+    newer = rebase.newer_base(standard_set)
+    if newer is None:
+        raise Http404
+    form = RebaseForm(request.POST or None, initial={"version_label": standard_set.version_label})
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = rebase.rebase_set(
+                standard_set,
+                newer,
+                actor=request_member(request),
+                code=form.cleaned_data["code"],
+                version_label=form.cleaned_data["version_label"],
+                effective_from=form.cleaned_data["effective_from"],
+            )
+        except rebase.StandardsError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request,
+                _("%(code)s is a draft based on %(base)s: check it, then publish it.")
+                % {"code": copy.code, "base": newer.code},
+            )
+            return redirect("standards:set", code=copy.code)
+    context = {
+        "standard_set": standard_set,
+        "plan": rebase.plan(standard_set, newer),
+        "form": form,
+    }
+    return render(request, "standards/set_rebase.html", context)
 
 
 @require_GET

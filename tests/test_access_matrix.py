@@ -173,6 +173,21 @@ def PROCUREMENT_BATCH(w: World) -> list[object]:  # noqa: N802  # an args functi
     return [batch.public_id]
 
 
+def DERIVED(w: World) -> list[object]:  # noqa: N802  # an args function
+    """Guangzhou's standard derived from the world's provincial one (with an override),
+    and a newer provincial version to rebase it onto, made on first use."""
+    from standards import services as standards_services
+    from standards.tests.factories import derived_set, new_version
+
+    city = StandardSet.objects.filter(code="GZ-MATRIX").first()
+    if city is None:
+        city = derived_set(w.standard, "GZ-MATRIX")
+        standards_services.override_item(city, w.item.code, actor=None, reason="市场价")
+        standards_services.publish_set(city, actor=None)
+        standards_services.publish_set(new_version(w.standard, "GD-MATRIX-2"), actor=None)
+    return [city.code, w.item.code]
+
+
 SURVEY = lambda w: [w.survey.public_id]  # noqa: E731
 # The data administration and finance run inventory surveys; the rest get 403.
 SURVEY_RUNNERS = {"data_reviewer": 200, "finance_reviewer": 200, "finance_approver": 200}
@@ -276,6 +291,10 @@ MATRIX: dict[str, Row] = {
     "budgeting:cut": Row(logged_in(405), lambda w: [w.project.code, 1]),
     "budgeting:allow_excess": Row(logged_in(405), PROJECT),
     # Summaries are scoped to what each user sees, so everyone logged in gets one.
+    # 标准派生对比: finance and the admins alone.
+    "reports:derivations": Row({**finance_only(), ADMIN: 200}),
+    "reports:derivations_export": Row({**finance_only(), ADMIN: 200}),
+    "reports:derivation_projects": Row({**finance_only(), ADMIN: 200}, DERIVED),
     "reports:summary": Row(logged_in(200)),
     # The roll-up across jurisdictions: provincial finance's and admins' (issue #18).
     "reports:province": Row({**FINANCE_ONLY, ADMIN: 200}),
@@ -362,6 +381,8 @@ MATRIX: dict[str, Row] = {
     "standards:compare": Row(logged_in(200)),
     "standards:set": Row(logged_in(200), lambda w: [w.standard.code]),
     "standards:item": Row(logged_in(200), lambda w: [w.standard.code, w.item.code]),
+    # Rebasing a derived standard is the system admins' (403 to everyone else).
+    "standards:rebase": Row(only(ADMIN), lambda w: DERIVED(w)[:1]),
     **admin_model("budgeting_budgetcycle", lambda w: [w.cycle.pk]),
     # Batches are made by batch approval, never by hand.
     **admin_model("budgeting_approvalbatch", lambda w: [w.batch.pk], add=403, delete=403),

@@ -5,7 +5,15 @@ from decimal import Decimal
 
 import factory
 
-from accounts.models import Organization, Role, UnitLevel, User
+from accounts.models import (
+    AdministrativeLevel,
+    Jurisdiction,
+    Organization,
+    Role,
+    UnitLevel,
+    User,
+    province_pk,
+)
 from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
 from standards.pricing import Method
 
@@ -96,8 +104,24 @@ def filled_set(items: int = 2, *, status: str = SetStatus.PUBLISHED, **fields) -
     return standard_set
 
 
-def derived_set(base: StandardSet, code: str = "GZ-2020") -> StandardSet:
-    """A draft city standard inheriting from ``base`` (published)."""
+def jurisdiction(code: str = "GD-GZ", name: str = "广州市", parent: str = "") -> Jurisdiction:
+    """A city (or, with ``parent`` a city's code, a county), made on first use."""
+    above = (
+        Jurisdiction.objects.get(code=parent)
+        if parent
+        else Jurisdiction.objects.get(pk=province_pk())
+    )
+    level = AdministrativeLevel.COUNTY if parent else AdministrativeLevel.CITY
+    made, _created = Jurisdiction.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": above}
+    )
+    return made
+
+
+def derived_set(
+    base: StandardSet, code: str = "GZ-2020", where: Jurisdiction | None = None
+) -> StandardSet:
+    """A draft standard of ``where`` (default Guangzhou) inheriting from ``base`` (published)."""
     from standards import services
 
     return services.derive_set(
@@ -108,6 +132,7 @@ def derived_set(base: StandardSet, code: str = "GZ-2020") -> StandardSet:
         version_label="2020",
         effective_from=datetime.date(2020, 1, 1),
         actor=None,
+        jurisdiction=where or jurisdiction(),
     )
 
 

@@ -223,6 +223,7 @@ def test_a_set_published_while_its_draft_was_edited_gives_a_message_not_a_500(
         "version_label": draft.version_label,
         "effective_from": draft.effective_from.isoformat(),
         "max_om_share": "15",
+        "jurisdiction": draft.jurisdiction_id,
     }
     response = system_admin_client.post(url, data, follow=True)
     assert response.status_code == 200

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_is_published_labelled_and_idempotent():
-    assert demo.seed_standards() == 2
+    assert demo.seed_standards() == 3  # the province, Guangzhou and Tianhe
     assert demo.seed_standards() == 0
     province = StandardSet.objects.get(code=demo.PROVINCE_CODE)
     city = StandardSet.objects.get(code=demo.CITY_CODE)

@@ -245,7 +245,7 @@ def test_derived_set_inherits_and_overrides(system_admin):
     province = filled_set(3, code="GD-2019")
     city = derived_set(province, "GZ-2020")
     assert [i.code for i in catalogue.effective_items(city)] == ["2.01", "2.02", "2.03"]
-    override = services.override_item(city, "2.02", actor=system_admin)
+    override = services.override_item(city, "2.02", actor=system_admin, reason="市场价较低")
     grade = override.grades.get(code="A")
     grade.unit_price = Decimal("80000.00")
     services.save_grade(grade, actor=system_admin)
