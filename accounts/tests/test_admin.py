@@ -62,6 +62,7 @@ def test_adding_a_unit_in_admin_goes_through_the_service(
             "name": "省教育图书馆",
             "level": "secondary",
             "parent": education.pk,
+            "jurisdiction": education.jurisdiction_id,
             "administrative_level": "province",
             "is_active": "on",
         },
