@@ -163,7 +163,15 @@ def _projects(request: HttpRequest) -> QuerySet[Project]:
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    """The moment in UTC: PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows
+    (schemathesis sent +17:17), and the far ends of the calendar stay at those ends."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        end = datetime.datetime.min if moment.year == datetime.MINYEAR else datetime.datetime.max
+        return end.replace(tzinfo=datetime.UTC)
 
 
 def _filtered(

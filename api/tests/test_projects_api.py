@@ -185,3 +185,19 @@ def test_lines_carry_their_projects_codes(
     Project.objects.filter(pk=approved.pk).update(fund_type_code=fund_type)
     [line] = api_client.get("/api/v1/lines/", headers=bearer(finance_key)).json()["items"]
     assert (line["FUND_TYPE_CODE"], line["EXP_FUNC_CODE"]) == ("1", None)
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["2026-01-01T00:00:00+17:17", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"],
+)
+def test_changed_since_with_any_rfc3339_offset_is_answered_not_crashed(
+    api_client: Client, finance_key: str, approved: Project, since: str
+) -> None:
+    """PostgreSQL refuses offsets beyond ±15:59 (schemathesis found +17:17 gave a 500)."""
+    response = api_client.get(
+        "/api/v1/projects/", {"changed_since": since}, headers=bearer(finance_key)
+    )
+    assert response.status_code == 200
+    codes = [item["code"] for item in response.json()["items"]]
+    assert codes == ([] if since.startswith("9999") else [approved.code])

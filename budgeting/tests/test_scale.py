@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db.models import F, Sum
+from django.db.models import Sum
 
-from accounts.models import Jurisdiction, User
+from accounts.models import User
 from budgeting import amounts
 from budgeting.models import ApprovalBatch, LineDecision, Review
 from budgeting.review_views import tasks_for
-from budgeting.scale import seed_jurisdictions, seed_reviews
+from budgeting.scale import seed_reviews
 from projects.demo import BUDGET_YEAR
 from projects.models import Project, ProjectState
 from projects.scale import seed_scale
@@ -102,18 +102,3 @@ def test_batches_are_numbered_on_across_calls(seeded):
         ApprovalBatch.objects.filter(name__startswith="合成").values_list("name", flat=True)
     )
     assert len(names) == len(set(names)) == seeded["batches"] + again["batches"]
-
-
-def test_seed_scale_makes_the_province_s_shape_each_city_reviewing_its_own() -> None:
-    call_command("seed_demo", stdout=io.StringIO())
-    made = seed_jurisdictions(30, year=BUDGET_YEAR)
-    assert made == 29  # the province counted
-    assert Jurisdiction.objects.filter(level="city").count() == 21 + 2  # and the demo's
-    assert seed_jurisdictions(30, year=BUDGET_YEAR) == 0
-    seed_scale(200, year=BUDGET_YEAR, lines=1)
-    seed_reviews(BUDGET_YEAR)
-    reviews = Review.objects.filter(cycle__year=BUDGET_YEAR)
-    assert (
-        reviews.exclude(cycle__jurisdiction=F("project__organization__jurisdiction")).count() == 0
-    )
-    assert reviews.filter(cycle__jurisdiction__code__startswith="GD-C").exists()

@@ -126,9 +126,9 @@ def test_generating_for_2000_devices_takes_a_constant_number_of_queries(
     value = Decimal(1_000_000) / count
     _reported(data_reviewer, submitter, education, InventoryRows(devices=_devices(count, value)))
     project = _operation(submitter)
-    # 19: with the API's look for webhooks to tell (api.receivers), once per history event,
-    # and the standard in force for the unit's jurisdiction that the lines are credited to.
-    with django_assert_num_queries(19):
+    # 20: with the API's look for webhooks to tell (api.receivers), once per history event,
+    # and the unit's jurisdiction and the standard in force for it, that price the lines.
+    with django_assert_num_queries(20):
         inventory_lines.generate(project, actor=submitter, expected_version=project.version)
     assert LineBasis.objects.count() == count
     assert EstimateLine.objects.get().amount == Decimal("50000.00")

@@ -68,7 +68,10 @@ def test_the_project_page_and_review_show_which_set_priced_the_line(
         project, guangzhou_clerk, "2.1", standard=demo.CITY_CODE, grade="L2", quantity="1"
     )
     client.force_login(guangzhou_clerk)
-    page = client.get(f"/projects/{project.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(f"/projects/{project.code}/").content.decode()
+    assert "广州市标准 DEMO-GZ-2020 · 市级覆盖" in page  # the UI speaks Chinese by default
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/projects/{project.code}/").content.decode()
     assert "广州市 standard DEMO-GZ-2020 · city override" in page
 
 

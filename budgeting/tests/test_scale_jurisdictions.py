@@ -1,0 +1,31 @@
+"""seed_scale across jurisdictions (issues #18 and #21): in a module of its own, because
+the scale module's data is seeded once for all its tests and this one seeds its own."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+
+from accounts.models import Jurisdiction
+from budgeting.models import Review
+from budgeting.scale import seed_jurisdictions, seed_reviews
+from projects.demo import BUDGET_YEAR
+from projects.scale import seed_scale
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_scale_makes_the_province_s_shape_each_city_reviewing_its_own() -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    made = seed_jurisdictions(30, year=BUDGET_YEAR)
+    assert made == 29  # the province counted
+    assert Jurisdiction.objects.filter(level="city").count() == 21 + 2  # and the demo's
+    assert seed_jurisdictions(30, year=BUDGET_YEAR) == 0
+    seed_scale(200, year=BUDGET_YEAR, lines=1)
+    seed_reviews(BUDGET_YEAR)
+    reviews = Review.objects.filter(cycle__year=BUDGET_YEAR)
+    assert (
+        reviews.exclude(cycle__jurisdiction=F("project__organization__jurisdiction")).count() == 0
+    )
+    assert reviews.filter(cycle__jurisdiction__code__startswith="GD-C").exists()
