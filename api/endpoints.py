@@ -170,8 +170,9 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
     try:
         return moment.astimezone(datetime.UTC)
     except OverflowError:
-        end = datetime.datetime.min if moment.year == datetime.MINYEAR else datetime.datetime.max
-        return end.replace(tzinfo=datetime.UTC)
+        if moment.year == datetime.MINYEAR:
+            return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        return datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 def _filtered(
