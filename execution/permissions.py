@@ -26,6 +26,12 @@ def is_finance(user: AnyUser) -> bool:
     return can_manage_rounds(user)
 
 
+def is_finance_for(user: AnyUser, project: Project) -> bool:
+    """Finance of the project's own jurisdiction (issue #18): a city's projects are its
+    finance's to carry over and close, never the province's or another city's."""
+    return is_finance(user) and projects_visible_to(user).filter(pk=project.pk).exists()
+
+
 def execution_projects(user: AnyUser) -> QuerySet[Project]:
     """The projects whose execution the user sees: those they may see at all."""
     return projects_visible_to(user)

@@ -31,7 +31,7 @@ from execution.models import (
     ExecutionTarget,
     Payment,
 )
-from execution.permissions import can_record_execution, import_scope, is_finance
+from execution.permissions import can_record_execution, import_scope, is_finance, is_finance_for
 from ops.bulk import copy_rows
 from projects.models import Project, ProjectState
 from standards.pricing import PricingError, check_amount
@@ -579,7 +579,7 @@ def decide_carry_over(
     comment = comment.strip()
     with transaction.atomic():
         locked = _lock_project(project)
-        if not is_finance(actor):
+        if not is_finance_for(actor, locked):
             raise ExecutionError(_("Only finance decides a carry-over."))
         carry = CarryOver.objects.select_for_update().filter(project=locked).first()
         if carry is None or carry.state != CarryOverState.REQUESTED:
@@ -615,7 +615,7 @@ def close_project(
     project, or a carry-over request still waiting."""
     with transaction.atomic():
         locked = _lock_project(project)
-        if not is_finance(actor):
+        if not is_finance_for(actor, locked):
             raise ExecutionError(_("Only finance closes a project."))
         if locked.version != expected_version:
             raise ExecutionError(

@@ -221,3 +221,24 @@ def test_closure_freezes_the_figures_and_blocks_writes(
     with pytest.raises(services.BatchRefusedError, match="closed"):
         record_batch([], [item], projects=Project.objects.all(), source="test")
     assert Closure.objects.count() == 1
+
+
+def test_another_jurisdiction_s_finance_neither_carries_over_nor_closes(
+    approved: Project, submitter: User, finance_reviewer: User
+) -> None:
+    """Issue #18: once the unit is a city's, the province's finance no longer decides."""
+    from accounts.models import AdministrativeLevel, Jurisdiction
+
+    province = Jurisdiction.objects.get(parent=None)
+    city = Jurisdiction.objects.create(
+        code="GD-GZ", name="广州市", level=AdministrativeLevel.CITY, parent=province
+    )
+    services.request_carry_over(approved, actor=submitter, reason="工期延后")
+    approved.organization.jurisdiction = city
+    approved.organization.save(update_fields=["jurisdiction"])
+    with pytest.raises(ExecutionError, match="Only finance"):
+        services.decide_carry_over(approved, actor=finance_reviewer, approve=True)
+    with pytest.raises(ExecutionError, match="Only finance"):
+        services.close_project(approved, actor=finance_reviewer, expected_version=approved.version)
+    assert CarryOver.objects.get(project=approved).state == CarryOverState.REQUESTED
+    assert not Closure.objects.filter(project=approved).exists()
