@@ -41,7 +41,7 @@ class ApiClientForm(forms.ModelForm):
 
     class Meta:
         model = ApiClient
-        fields = ["name", "scopes", "all_units", "units"]
+        fields = ["name", "scopes", "all_units", "jurisdiction", "units"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -66,7 +66,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", "all_units"]
     search_fields = ["name", "key_prefix"]
-    fields = ["name", "scopes", "all_units", "units"]
+    fields = ["name", "scopes", "all_units", "jurisdiction", "units"]
     readonly_fields = ["key_prefix", "key_changed_at", "is_active", "revoked_at"]
     filter_horizontal = ["units"]
     actions = ["rotate_keys", "revoke"]
@@ -92,6 +92,7 @@ class ApiClientAdmin(admin.ModelAdmin):
             scopes=obj.scopes,
             all_units=obj.all_units,
             units=units,
+            jurisdiction=obj.jurisdiction,
         )
         obj.pk = client.pk
         setattr(request, ISSUED, [(client, key)])

@@ -33,6 +33,18 @@ class ApiClient(models.Model):
             "department does; otherwise only the chosen units and their secondary units."
         ),
     )
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Only this jurisdiction's units (a city's finance system sees its own city); "
+            "blank: every jurisdiction's."
+        ),
+    )
     units = models.ManyToManyField(
         Organization, verbose_name=_("budget units"), blank=True, related_name="+"
     )

@@ -20,11 +20,15 @@ FINANCE_ROLES = sorted(next(body for body in REVIEWING_BODIES if Role.FINANCE_RE
 
 
 def client_scope(client: ApiClient) -> Q:
-    """The client's projects as a filter (one query for the unit ids, none if all)."""
+    """The client's projects as a filter (one query for the unit ids, none if all),
+    within its jurisdiction if it has one (issue #18)."""
+    within = (
+        Q(organization__jurisdiction_id=client.jurisdiction_id) if client.jurisdiction_id else Q()
+    )
     if client.all_units:
-        return Q(reached_roles__overlap=FINANCE_ROLES)
+        return Q(reached_roles__overlap=FINANCE_ROLES) & within
     unit_ids = list(client.units.values_list("pk", flat=True))
-    return Q(organization_id__in=unit_ids) | Q(organization__parent_id__in=unit_ids)
+    return (Q(organization_id__in=unit_ids) | Q(organization__parent_id__in=unit_ids)) & within
 
 
 def projects_visible_to_client(client: ApiClient) -> QuerySet[Project]:

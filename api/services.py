@@ -15,19 +15,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
+from accounts.models import Jurisdiction, Organization, User
 from api import keys
 from api.models import ApiCall, ApiClient, Webhook
 from api.scopes import READ_SCOPES
 from audit.services import record_event
 
-SCOPE_FIELDS = ("scopes", "all_units")
+SCOPE_FIELDS = ("scopes", "all_units", "jurisdiction")
 
 
 def _scope_of(client: ApiClient, unit_codes: Iterable[str]) -> dict[str, Any]:
     return {
         "scopes": sorted(client.scopes),
         "all_units": client.all_units,
+        "jurisdiction": client.jurisdiction.code if client.jurisdiction else None,
         "units": sorted(unit_codes),
     }
 
@@ -47,6 +48,7 @@ def register_client(
     scopes: Iterable[str] = READ_SCOPES,
     all_units: bool = False,
     units: Iterable[Organization] = (),
+    jurisdiction: Jurisdiction | None = None,
 ) -> tuple[ApiClient, str]:
     """Register a client and issue its first key: the client and the key (show it once).
     Raises ``ValidationError`` (nothing written) for a duplicate name or no unit scope."""
@@ -56,6 +58,7 @@ def register_client(
         name=name,
         scopes=sorted({str(scope) for scope in scopes}),
         all_units=all_units,
+        jurisdiction=jurisdiction,
         key_prefix=new.prefix,
         key_hash=new.hash,
     )

@@ -1,12 +1,15 @@
 """The read endpoints: scope, filters, the counted rule, cursors and query counts."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import AdministrativeLevel, Jurisdiction, User
+from api.models import ApiClient
 from api.tests.conftest import bearer
+from audit.models import Event
 from budgeting import services as workflow
 from budgeting.models import ApprovalBatch
 from classification.models import ClassificationCode, CodeKind
@@ -201,3 +204,27 @@ def test_changed_since_with_any_rfc3339_offset_is_answered_not_crashed(
     assert response.status_code == 200
     codes = [item["code"] for item in response.json()["items"]]
     assert codes == ([] if since.startswith("9999") else [approved.code])
+
+
+def test_a_client_of_a_city_sees_only_that_city_s_projects(
+    api_client: Client,
+    register_client: Any,
+    approved: Project,
+    health_approved: Project,
+) -> None:
+    """Issue #18: a city's finance system reads its own city, never the province's."""
+    province = Jurisdiction.objects.get(parent=None)
+    city = Jurisdiction.objects.create(
+        code="GD-GZ", name="广州市", level=AdministrativeLevel.CITY, parent=province
+    )
+    health = health_approved.organization
+    health.jurisdiction = city
+    health.save(update_fields=["jurisdiction"])
+    _, key = register_client("gz-finance-core", jurisdiction=city)
+    listed = api_client.get("/api/v1/projects/", headers=bearer(key)).json()["items"]
+    assert [item["code"] for item in listed] == [health_approved.code]
+    other = api_client.get(f"/api/v1/projects/{approved.code}/", headers=bearer(key))
+    assert other.status_code == 404
+    client = ApiClient.objects.get(name="gz-finance-core")
+    event = Event.objects.get(event_type="api.client.registered", target_key=str(client.public_id))
+    assert event.data["scope"]["jurisdiction"] == "GD-GZ"
