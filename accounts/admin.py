@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
@@ -18,10 +18,23 @@ from accounts.forms import (
     UserAdminCreationForm,
 )
 from accounts.models import Jurisdiction, Organization, User
+from accounts.permissions import administered_scope
 from ui.admin import KeyCheckingAutocomplete
 
 # The admin's login page refuses a malformed username or password as ours does.
 admin.site.login_form = AdminLoginForm
+
+
+def _within_administered(db_field: Any, request: HttpRequest, make: Any, kwargs: Any) -> Any:
+    """The unit and jurisdiction choices of an admin form: the acting admin's own."""
+    scope = administered_scope(request.user, "")
+    if db_field.name in ("organization", "parent"):
+        kwargs["queryset"] = Organization.objects.filter(scope)
+    elif db_field.name == "jurisdiction" and scope != Q():
+        kwargs["queryset"] = Jurisdiction.objects.filter(
+            pk__in=Organization.objects.filter(scope).values("jurisdiction_id")
+        )
+    return make(db_field, request, **kwargs)
 
 
 @admin.register(Jurisdiction)
@@ -31,6 +44,19 @@ class JurisdictionAdmin(KeyCheckingAutocomplete, admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Jurisdiction]:
+        scope = administered_scope(request.user, "")
+        jurisdictions = super().get_queryset(request)
+        if scope == Q():  # the province's admins: every jurisdiction
+            return jurisdictions
+        return jurisdictions.filter(
+            pk__in=Organization.objects.filter(scope).values("jurisdiction_id")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Cities and counties are made by the province (or `create_jurisdiction`).
+        return super().has_add_permission(request) and administered_scope(request.user, "") == Q()
 
     def has_delete_permission(self, request: HttpRequest, obj: Jurisdiction | None = None) -> bool:
         # Units, standards and history hang on a jurisdiction.
@@ -57,6 +83,13 @@ class OrganizationAdmin(KeyCheckingAutocomplete, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
         services.save_organization(obj, actor=request.user)  # type: ignore[arg-type]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        # A city's or county's admin manages its own jurisdiction's units (issue #18).
+        return super().get_queryset(request).filter(administered_scope(request.user, ""))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _within_administered(db_field, request, super().formfield_for_foreignkey, kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         # Units carry history; deactivate them instead.
@@ -110,6 +143,13 @@ class UserAdmin(KeyCheckingAutocomplete, DjangoUserAdmin):
         actor: User = request.user  # type: ignore[assignment]  # the admin site let only staff in
         this_request.change_password_form = functools.partial(AdminPasswordForm, actor=actor)
         return super(UserAdmin, this_request).user_change_password(request, id, form_url)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        # A city's or county's admin manages its own jurisdiction's people (issue #18).
+        return super().get_queryset(request).filter(administered_scope(request.user))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _within_administered(db_field, request, super().formfield_for_foreignkey, kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People carry history; deactivate them instead.

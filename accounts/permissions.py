@@ -120,6 +120,24 @@ def in_jurisdiction(user: AnyUser, unit: Organization) -> bool:
     return key is not None and unit.jurisdiction_id == key
 
 
+def administered_scope(user: AnyUser, unit_field: str = "organization") -> Q:
+    """The units (or rows of units) a system admin manages in Django admin: a city's or
+    county's admin its own jurisdiction's only; the province's admins every one (issue
+    #18). ``unit_field`` as in ``department_scope``."""
+    member = active_user(user)
+    if member is None or Role.SYSTEM_ADMIN not in member.roles:
+        return NOTHING
+    own = (
+        Jurisdiction.objects.filter(pk=jurisdiction_of_unit(member.organization_id))
+        .values_list("pk", "parent_id")
+        .first()
+    )
+    if own is None:
+        return NOTHING
+    pk, parent_id = own
+    return Q() if parent_id is None else Q(**{_on(unit_field, "jurisdiction_id"): pk})
+
+
 def is_provincial_finance(user: AnyUser) -> bool:
     """Finance (reviewers and approvers) of the province's finance department: they read
     the roll-up across every jurisdiction (``/reports/province/``), never act on a city's."""

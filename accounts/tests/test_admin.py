@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Organization, Role, User
+from accounts.models import AdministrativeLevel, Jurisdiction, Organization, Role, User
 from audit.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +186,32 @@ def test_a_unit_that_is_no_key_is_a_form_error_not_a_crash(
     )
     assert response.status_code == 200
     assert field in response.context["adminform"].form.errors
+
+
+def test_a_city_s_admin_manages_only_its_own_units_and_people(
+    client: Client, admin_user: User, education: Organization, submitter: User
+) -> None:
+    """Issue #18: a jurisdiction's admin manages its own units and users only."""
+    province = Jurisdiction.objects.get(parent=None)
+    city = Jurisdiction.objects.create(
+        code="GD-GZ", name="广州市", level=AdministrativeLevel.CITY, parent=province
+    )
+    gz_unit = Organization.objects.create(
+        code="GZCZJ", name="广州市财政局", level="primary", jurisdiction=city
+    )
+    gz_admin = User.objects.create_user(
+        "gz_admin", organization=gz_unit, roles=[Role.SYSTEM_ADMIN], password="x"
+    )
+    client.force_login(gz_admin)
+    units = client.get(reverse("admin:accounts_organization_changelist")).content.decode()
+    assert "广州市财政局" in units and education.name not in units
+    people = client.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert "gz_admin" in people and submitter.username not in people
+    for name, pk in (("organization", education.pk), ("user", submitter.pk)):
+        response = client.get(reverse(f"admin:accounts_{name}_change", args=[pk]))
+        assert response.status_code == 302  # "doesn't exist": back to the admin index
+    assert client.get(reverse("admin:accounts_jurisdiction_add")).status_code == 403
+    # The province's admin still manages everyone.
+    client.force_login(admin_user)
+    units = client.get(reverse("admin:accounts_organization_changelist")).content.decode()
+    assert "广州市财政局" in units and education.name in units
