@@ -1,0 +1,73 @@
+"""Benchmark: the province's roll-up (全省汇总) across jurisdictions (issue #18).
+
+Run by ``make bench``. The demo plus ``seed_jurisdictions`` (140 in all: 21 cities, the
+rest counties, each with its bodies and units) and ``seed_scale``'s synthetic projects
+spread over every jurisdiction's units, up to ``BENCH_ROLLUP_PROJECTS`` (20,000 by
+default; 100,000 is the province's size and takes ~10 minutes to seed). Printed: the
+median time of the roll-up and of a single jurisdiction's summary (the province's own,
+as its finance reviewer sees it, from the kept totals), their ratio (target ≤ 1.5) and
+the queries of each at 1,000 projects and at the large size (which must be equal).
+"""
+
+import io
+import json
+import os
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+from benchmarks.pages import measure
+from budgeting.scale import seed_jurisdictions, seed_reviews
+from projects.demo import BUDGET_YEAR
+from projects.models import Project
+from projects.scale import seed_scale
+
+SMALL = 1_000
+LARGE = int(os.environ.get("BENCH_ROLLUP_PROJECTS", "20000"))
+JURISDICTIONS = 140
+CHUNK = 10_000
+
+
+def _fill_to(total: int) -> None:
+    while (missing := total - Project.objects.count()) > 0:
+        seed_scale(min(missing, CHUNK), year=BUDGET_YEAR, lines=10, seed=missing)
+        seed_reviews(BUDGET_YEAR, seed=missing)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _pages(reviewer: Client) -> dict[str, tuple[float, int]]:
+    return {
+        "rollup": measure(reviewer, f"/reports/province/?year={BUDGET_YEAR}", 7),
+        "summary": measure(reviewer, f"/reports/summary/?year={BUDGET_YEAR}", 7),
+    }
+
+
+@pytest.mark.django_db
+def test_the_roll_up_against_one_jurisdiction_s_summary(
+    capsys: pytest.CaptureFixture[str], settings: Any
+) -> None:
+    settings.PAGE_CACHE_SECONDS = 0
+    call_command("seed_demo", stdout=io.StringIO())
+    seed_jurisdictions(JURISDICTIONS, year=BUDGET_YEAR)
+    reviewer = Client()
+    reviewer.force_login(User.objects.get(username="finance_reviewer"))
+    _fill_to(SMALL)
+    small = _pages(reviewer)
+    _fill_to(LARGE)
+    large = _pages(reviewer)
+    figures: dict[str, Any] = {"rollup_projects": Project.objects.count()}
+    for size, measured in ((SMALL, small), (LARGE, large)):
+        for name, (seconds, queries) in measured.items():
+            figures[f"{name}_ms_{size}"] = round(seconds * 1000, 1)
+            figures[f"{name}_queries_{size}"] = queries
+        figures[f"rollup_vs_summary_{size}"] = round(
+            measured["rollup"][0] / measured["summary"][0], 2
+        )
+    with capsys.disabled():
+        print("BENCH " + json.dumps(figures))
+    assert all(small[name][1] == large[name][1] for name in small), figures
