@@ -30,6 +30,11 @@ PERSONAS = (
     "finance_reviewer",
     "finance_director",
     "admin",
+    # Two cities' people (issue #18): each sees only its own jurisdiction.
+    "gz_clerk",
+    "gz_finance_reviewer",
+    "sz_finance_reviewer",
+    "th_clerk",
 )
 SKIP = re.compile(r"/(logout|i18n)/|/delete/|\.zip$|/admin/.*/(history|password)/")
 HREF = re.compile(r'href="([^"#]+)')
