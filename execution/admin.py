@@ -39,8 +39,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(ExecutionTarget)
 class ExecutionTargetAdmin(ReadOnlyAdmin):
-    list_display = ["year", "rate", "due_on", "set_by", "set_at"]
-    list_select_related = ["set_by"]
+    list_display = ["year", "jurisdiction", "rate", "due_on", "set_by", "set_at"]
+    list_select_related = ["jurisdiction", "set_by"]
 
 
 @admin.register(CarryOver)

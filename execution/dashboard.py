@@ -12,6 +12,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.permissions import jurisdiction_id_of
 from execution.figures import with_execution
 from execution.models import ExecutionTarget
 from execution.permissions import execution_projects
@@ -30,6 +31,15 @@ class Dashboard:
     @property
     def paid_by(self) -> datetime.date | None:
         return self.target.due_on if self.target else None
+
+
+def target_of(user: Any, year: int) -> ExecutionTarget | None:
+    """The year's target of the user's jurisdiction (for a clerk: their unit's); each
+    jurisdiction's finance sets its own (issue #18)."""
+    jurisdiction_id = jurisdiction_id_of(user)
+    if jurisdiction_id is None:
+        return None
+    return ExecutionTarget.objects.filter(year=year, jurisdiction_id=jurisdiction_id).first()
 
 
 def years_with_approvals(user: Any) -> list[int]:
@@ -55,7 +65,7 @@ def dashboard(
     contracted and paid amounts and rate as of the target's date; only those below the
     target unless ``everything`` (the closed ones too); without a target: every project
     still executed, paid as of today."""
-    target = ExecutionTarget.objects.filter(year=year).first()
+    target = target_of(user, year)
     # Below the target: the projects still executed. Every project: the closed (结项) too,
     # whose payments are part of the year's execution.
     states = APPROVED_STATES if everything else (ProjectState.APPROVED,)

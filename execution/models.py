@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Jurisdiction, province_pk
 from projects.models import Project, money_field
 
 
@@ -82,9 +83,17 @@ class Payment(TreasuryRecord):
 class ExecutionTarget(models.Model):
     """Finance's target for a budget year: by ``due_on``, every approved project of the
     year should have paid at least ``rate`` % of its approved amount (e.g. 50 % by
-    30 September); the dashboard lists those below it."""
+    30 September); the dashboard lists those below it. One per year and jurisdiction:
+    each jurisdiction's finance sets its own (issue #18)."""
 
-    year = models.PositiveSmallIntegerField(_("budget year"), unique=True)
+    year = models.PositiveSmallIntegerField(_("budget year"))
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        default=province_pk,
+        related_name="+",
+    )
     rate = models.DecimalField(_("target execution rate (%)"), max_digits=5, decimal_places=2)
     due_on = models.DateField(_("by"))
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -96,7 +105,11 @@ class ExecutionTarget(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rate__gt=0) & Q(rate__lte=100), name="execution_target_rate_range"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["year", "jurisdiction"],
+                name="one_execution_target_per_year_and_jurisdiction",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.permissions import jurisdiction_id_of
 from audit.services import record_event, record_events
 from budgeting.workflow import LifeAction, Transition, WorkflowError, check_transition
 from execution import file_import, payment_file
@@ -492,10 +493,12 @@ def _next_reference(model: type[Contract] | type[Payment], project: Project, pre
 
 
 def set_target(year: int, *, actor: User, rate: Decimal, due_on: datetime.date) -> ExecutionTarget:
-    """Finance sets the year's execution target (rate in %, by a date), replacing the
-    one before (kept in the history). Refused for anyone else and a rate outside
-    0 < rate ≤ 100 or a date outside the budget year and the next."""
-    if not is_finance(actor):
+    """Finance sets the year's execution target of its own jurisdiction (rate in %, by a
+    date), replacing the one before (kept in the history). Refused for anyone else and a
+    rate outside 0 < rate ≤ 100 or a date outside the budget year and the next."""
+    # The actor's own jurisdiction's target: a city's finance never moves the province's.
+    jurisdiction_id = jurisdiction_id_of(actor)
+    if not is_finance(actor) or jurisdiction_id is None:
         raise ExecutionError(_("Only finance sets the execution target."))
     if not (0 < rate <= 100) or rate != rate.quantize(Decimal("0.01")):
         raise ExecutionError(
@@ -505,10 +508,14 @@ def set_target(year: int, *, actor: User, rate: Decimal, due_on: datetime.date) 
     if due_on.year not in (year, year + 1):
         raise ExecutionError(_("The date falls in the budget year (or the next)."), field="due_on")
     with transaction.atomic():
-        target = ExecutionTarget.objects.select_for_update().filter(year=year).first()
+        target = (
+            ExecutionTarget.objects.select_for_update()
+            .filter(year=year, jurisdiction_id=jurisdiction_id)
+            .first()
+        )
         before = {"rate": target.rate, "due_on": target.due_on.isoformat()} if target else {}
         if target is None:
-            target = ExecutionTarget(year=year)
+            target = ExecutionTarget(year=year, jurisdiction_id=jurisdiction_id)
         target.rate, target.due_on, target.set_by, target.set_at = (
             rate,
             due_on,
@@ -521,7 +528,11 @@ def set_target(year: int, *, actor: User, rate: Decimal, due_on: datetime.date) 
             actor=actor,
             target=target,
             target_key=str(year),
-            data={"before": before, "after": {"rate": rate, "due_on": due_on.isoformat()}},
+            data={
+                "jurisdiction": jurisdiction_id,
+                "before": before,
+                "after": {"rate": rate, "due_on": due_on.isoformat()},
+            },
         )
     return target
 

@@ -10,7 +10,8 @@ provincial finance acts on no city's project (it reads them in the roll-up).
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -42,6 +43,8 @@ from budgeting.permissions import (
 )
 from budgeting.tests.workflow_fixtures import make_ready
 from budgeting.workflow import WorkflowError
+from execution import services as execution_services
+from execution.models import ExecutionTarget
 from projects.models import Project
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
@@ -338,3 +341,33 @@ def test_a_county_sits_under_a_city_and_a_city_under_the_province(guangzhou: Cit
             first_year=None,
         )
     assert not Jurisdiction.objects.filter(code="GD-GZ-XX").exists()
+
+
+def test_each_jurisdiction_s_finance_sets_its_own_execution_target(
+    guangzhou: City, finance_reviewer: User, submitter: User
+) -> None:
+    """Guangzhou's finance sets 60 %; the province's 50 % stays, and each side's
+    dashboard (finance's and a clerk's) shows its own."""
+    due_on = date(2027, 9, 30)
+    provincial = execution_services.set_target(
+        2027, actor=finance_reviewer, rate=Decimal("50"), due_on=due_on
+    )
+    city = execution_services.set_target(
+        2027, actor=guangzhou.finance_reviewer, rate=Decimal("60"), due_on=due_on
+    )
+    assert city.pk != provincial.pk and city.jurisdiction == guangzhou.jurisdiction
+    provincial.refresh_from_db()
+    assert (provincial.rate, provincial.jurisdiction_id) == (Decimal("50"), province_pk())
+    assert ExecutionTarget.objects.filter(year=2027).count() == 2
+    url = reverse("execution:progress") + "?year=2027"
+    for viewer, rate in (
+        (guangzhou.finance_reviewer, Decimal("60")),
+        (guangzhou.clerk, Decimal("60")),
+        (finance_reviewer, Decimal("50")),
+        (submitter, Decimal("50")),
+    ):
+        response = _client(viewer).get(url)
+        assert response.status_code == 200
+        assert response.context["board"].target.rate == rate, viewer.username
+    form = _client(guangzhou.finance_reviewer).get(url).context["target_form"]
+    assert form.initial["rate"] == Decimal("60")
