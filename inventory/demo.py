@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.models import Organization, User
+from accounts.models import Organization, User, province_pk
 from inventory import services
 from inventory.models import (
     CloudResource,
@@ -109,7 +109,7 @@ STAFF = {
 def seed_inventory() -> int:
     """Open the 2026 survey if missing and fill it as described; the number of units
     covered (0 when it existed already: nothing is touched again)."""
-    if SurveyCampaign.objects.filter(year=YEAR).exists():
+    if SurveyCampaign.objects.filter(year=YEAR, jurisdiction_id=province_pk()).exists():
         return 0
     users = {user.username: user for user in User.objects.all()}
     units = {unit.code: unit for unit in Organization.objects.filter(code__in=CLERKS)}

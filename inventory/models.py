@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Jurisdiction, Organization, province_pk
 from standards.fields import money_field
 
 
@@ -33,10 +33,18 @@ class CampaignState(models.TextChoices):
 
 
 class SurveyCampaign(models.Model):
-    """One year's survey: the units it covers get a ``UnitSurvey`` each."""
+    """One year's survey of a jurisdiction (the province's, a city's or a county's: each
+    runs its own, issue #18): the units it covers get a ``UnitSurvey`` each."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    year = models.PositiveSmallIntegerField(_("survey year"), unique=True)
+    year = models.PositiveSmallIntegerField(_("survey year"))
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        default=province_pk,
+        related_name="+",
+    )
     title = models.CharField(_("title"), max_length=200)
     deadline = models.DateField(_("deadline"))
     state = models.CharField(
@@ -51,6 +59,13 @@ class SurveyCampaign(models.Model):
         verbose_name = _("inventory survey")
         verbose_name_plural = _("inventory surveys")
         ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "jurisdiction"],
+                name="one_survey_per_year_and_jurisdiction",
+                violation_error_message=_("There is already a survey for this year."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.title}"

@@ -59,10 +59,17 @@ def get_survey_for_user(user: AnyUser, public_id: UUID) -> UnitSurvey:
     return survey
 
 
+def campaigns_visible_to(user: AnyUser) -> QuerySet[SurveyCampaign]:
+    """The campaigns of the user's own jurisdiction (issue #18): each jurisdiction runs
+    its own, and its lists, pages, counts and baselines show only those."""
+    return SurveyCampaign.objects.filter(jurisdiction_scope(user, ""))
+
+
 def get_campaign_for_runner(user: AnyUser, public_id: UUID) -> SurveyCampaign:
     """A campaign's progress page is the survey runners' (``can_run_surveys``): 404 for
-    a campaign that does not exist; the view answers 403 to anyone else."""
-    campaign = SurveyCampaign.objects.filter(public_id=public_id).first()
+    a campaign that does not exist or is another jurisdiction's; the view answers 403 to
+    anyone else."""
+    campaign = campaigns_visible_to(user).filter(public_id=public_id).first()
     if campaign is None:
         raise Http404
     return campaign

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from accounts.permissions import jurisdiction_id_of
 from audit.services import record_event
 from inventory import signals
 from inventory.models import (
@@ -102,25 +103,40 @@ def open_campaign(
     deadline: datetime.date,
     units: Iterable[Organization],
 ) -> SurveyCampaign:
-    """Open the survey of ``year``: one unit survey, being filled in, per covered unit.
+    """Open the survey of ``year`` of the actor's jurisdiction (issue #18): one unit
+    survey, being filled in, per covered unit.
 
     For the data administration's reviewers and finance (``can_run_surveys``).
-    Refused (InventoryError) for anyone else, a year that already has a survey, no
-    units, or an inactive unit.
+    Refused (InventoryError) for anyone else, a year that already has a survey in the
+    actor's jurisdiction, no units, an inactive unit, or another jurisdiction's unit.
     """
-    if not can_run_surveys(actor):
+    jurisdiction_id = jurisdiction_id_of(actor)
+    if not can_run_surveys(actor) or jurisdiction_id is None:
         raise InventoryError(_("Only the data administration and finance open surveys."))
     covered = sorted(set(units), key=lambda unit: unit.code)
     if not covered:
         raise InventoryError(_("Choose the units the survey covers."), field="units")
     if any(not unit.is_active for unit in covered):
         raise InventoryError(_("A survey covers active units only."), field="units")
+    if any(unit.jurisdiction_id != jurisdiction_id for unit in covered):
+        raise InventoryError(_("A survey covers its own jurisdiction's units only."), field="units")
     with transaction.atomic():
-        if SurveyCampaign.objects.select_for_update().filter(year=year).exists():
+        # The unique constraint on (year, jurisdiction) settles two runners racing.
+        if (
+            SurveyCampaign.objects.select_for_update()
+            .filter(year=year, jurisdiction_id=jurisdiction_id)
+            .exists()
+        ):
             raise InventoryError(
                 _("There is already a survey for %(year)s.") % {"year": year}, field="year"
             )
-        campaign = SurveyCampaign(year=year, title=title, deadline=deadline, opened_by=actor)
+        campaign = SurveyCampaign(
+            year=year,
+            jurisdiction_id=jurisdiction_id,
+            title=title,
+            deadline=deadline,
+            opened_by=actor,
+        )
         _full_clean(campaign, exclude=["opened_by"])
         campaign.save()
         UnitSurvey.objects.bulk_create(

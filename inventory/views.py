@@ -27,6 +27,7 @@ from inventory.baseline import Baseline
 from inventory.forms import ROW_FORMS, ROW_TITLES, CampaignForm, ReturnForm, UploadForm
 from inventory.models import SecurityLevel, SurveyCampaign, SurveyState, UnitSurvey
 from inventory.permissions import (
+    campaigns_visible_to,
     can_fill_survey,
     can_run_surveys,
     get_campaign_for_runner,
@@ -49,7 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The runners' campaigns; everyone's own units' surveys."""
     runner = can_run_surveys(request.user)
     campaigns = (
-        SurveyCampaign.objects.annotate(
+        campaigns_visible_to(request.user).annotate(
             units=Count("surveys"),
             submitted=Count(
                 "surveys",
@@ -57,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
             ),
         )
         if runner
-        else SurveyCampaign.objects.none()
+        else campaigns_visible_to(request.user).none()
     )
     own = (
         surveys_visible_to(request.user).none()
@@ -385,7 +386,7 @@ def _survey_url(survey: UnitSurvey) -> str:
 
 def _baseline_data(request: HttpRequest) -> tuple[SurveyCampaign | None, list, Baseline]:
     """The chosen (``?year=``) or latest campaign's baselines, scoped to the user."""
-    campaigns = SurveyCampaign.objects.order_by("-year")
+    campaigns = campaigns_visible_to(request.user).order_by("-year")
     year = whole_number(request.GET.get("year"), maximum=9999)
     campaign = (campaigns.filter(year=year) if year else campaigns).first()
     if campaign is None:
@@ -506,7 +507,9 @@ def baseline_report(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "total": total,
             "figures": _baseline_figures(rows, total) if campaign else [],
-            "years": SurveyCampaign.objects.order_by("-year").values_list("year", flat=True),
+            "years": campaigns_visible_to(request.user)
+            .order_by("-year")
+            .values_list("year", flat=True),
         },
     )
 

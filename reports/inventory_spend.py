@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from accounts.permissions import AnyUser
 from inventory import baseline
 from inventory.models import REPORTED_STATES, Device, InformationSystem, SurveyCampaign
-from inventory.permissions import surveys_visible_to
+from inventory.permissions import campaigns_visible_to, surveys_visible_to
 from projects.permissions import projects_visible_to
 from reports.summary import counted
 from standards.models import ProjectKind
@@ -101,7 +101,7 @@ def spend_by_year(user: AnyUser) -> list[YearSpend]:
     reported = surveys_visible_to(user).filter(state__in=REPORTED_STATES)
     years: dict[int, YearSpend] = {
         year: YearSpend(year)
-        for year in SurveyCampaign.objects.order_by("year").values_list("year", flat=True)
+        for year in campaigns_visible_to(user).order_by("year").values_list("year", flat=True)
     }
     for model, value in ((InformationSystem, "construction_cost"), (Device, "original_value")):
         sums = (

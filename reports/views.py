@@ -23,6 +23,7 @@ from budgeting.amounts import Step
 from budgeting.models import BudgetCycle
 from budgeting.permissions import control_figure_units, cycles_visible_to
 from inventory.models import SurveyCampaign
+from inventory.permissions import campaigns_visible_to
 from ops.replica import reads_from_replica
 from projects.models import COUNTED_STATES, Project
 from projects.permissions import projects_visible_to
@@ -316,7 +317,7 @@ def open_data_package(request: HttpRequest) -> HttpResponse:
 def _inventory_spend(
     request: HttpRequest,
 ) -> tuple[SurveyCampaign | None, int | None, list[SpendRow], SpendRow]:
-    campaigns = SurveyCampaign.objects.order_by("-year")
+    campaigns = campaigns_visible_to(request.user).order_by("-year")
     chosen = whole_number(request.GET.get("survey"), maximum=9999)
     campaign = (campaigns.filter(year=chosen) if chosen else campaigns).first()
     if campaign is None:

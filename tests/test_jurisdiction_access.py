@@ -45,6 +45,10 @@ from budgeting.tests.workflow_fixtures import make_ready
 from budgeting.workflow import WorkflowError
 from execution import services as execution_services
 from execution.models import ExecutionTarget
+from inventory.models import SurveyCampaign
+from inventory.permissions import campaigns_visible_to
+from inventory.services import InventoryError
+from inventory.tests.factories import open_survey
 from projects.models import Project
 from projects.permissions import projects_visible_to
 from projects.tests.factories import register
@@ -371,3 +375,54 @@ def test_each_jurisdiction_s_finance_sets_its_own_execution_target(
         assert response.context["board"].target.rate == rate, viewer.username
     form = _client(guangzhou.finance_reviewer).get(url).context["target_form"]
     assert form.initial["rate"] == Decimal("60")
+
+
+def test_a_city_runs_its_own_inventory_survey_beside_the_provinces(
+    guangzhou: City, data_reviewer: User, education: Organization
+) -> None:
+    """Issue #18: Guangzhou's data administration opens its 2026 survey while the
+    province has one; each sees only its own campaign and units, and the province's
+    campaign is not found for Guangzhou."""
+    province = open_survey(data_reviewer, education)
+    city_runner = _client(guangzhou.data_reviewer)
+    form = city_runner.get(reverse("inventory:campaign_open")).content.decode()
+    assert guangzhou.unit.name in form and education.name not in form
+    answer = city_runner.post(
+        reverse("inventory:campaign_open"),
+        {
+            "year": 2026,
+            "title": "2026年广州市摸底",
+            "deadline": "2026-03-31",
+            "units": [guangzhou.unit.pk],
+        },
+    )
+    city = SurveyCampaign.objects.get(jurisdiction=guangzhou.jurisdiction)
+    assert answer["Location"] == reverse("inventory:campaign", args=[city.public_id])
+    assert (city.year, province.year) == (2026, 2026)
+    assert province.jurisdiction_id == province_pk()
+    assert [s.organization for s in city.surveys.all()] == [guangzhou.unit]
+
+    assert list(campaigns_visible_to(guangzhou.data_reviewer)) == [city]
+    assert list(campaigns_visible_to(data_reviewer)) == [province]
+    city_index = city_runner.get(reverse("inventory:index"))
+    assert [c.pk for c in city_index.context["campaigns"]] == [city.pk]
+    assert city_index.context["campaigns"][0].units == 1
+    province_index = _client(data_reviewer).get(reverse("inventory:index"))
+    assert [c.pk for c in province_index.context["campaigns"]] == [province.pk]
+    page = city_runner.get(reverse("inventory:campaign", args=[city.public_id]))
+    assert [s.organization for s, _late in page.context["rows"]] == [guangzhou.unit]
+    assert (
+        city_runner.get(reverse("inventory:campaign", args=[province.public_id])).status_code == 404
+    )
+    remind = reverse("inventory:campaign_remind", args=[province.public_id])
+    assert city_runner.post(remind).status_code == 404
+    assert (
+        _client(data_reviewer).get(reverse("inventory:campaign", args=[city.public_id])).status_code
+        == 404
+    )
+
+    # A city's runner cannot slip a provincial unit into its survey.
+    with pytest.raises(InventoryError):
+        open_survey(guangzhou.data_reviewer, education, year=2027)
+    with pytest.raises(InventoryError):
+        open_survey(guangzhou.data_reviewer, guangzhou.unit)  # 2026 again
