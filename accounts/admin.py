@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
+from accounts.admin_scopes import AdministeredRows, administered_choices
 from accounts.forms import (
     AdminLoginForm,
     AdminPasswordForm,
@@ -23,18 +24,6 @@ from ui.admin import KeyCheckingAutocomplete
 
 # The admin's login page refuses a malformed username or password as ours does.
 admin.site.login_form = AdminLoginForm
-
-
-def _within_administered(db_field: Any, request: HttpRequest, make: Any, kwargs: Any) -> Any:
-    """The unit and jurisdiction choices of an admin form: the acting admin's own."""
-    scope = administered_scope(request.user, "")
-    if db_field.name in ("organization", "parent"):
-        kwargs["queryset"] = Organization.objects.filter(scope)
-    elif db_field.name == "jurisdiction" and scope != Q():
-        kwargs["queryset"] = Jurisdiction.objects.filter(
-            pk__in=Organization.objects.filter(scope).values("jurisdiction_id")
-        )
-    return make(db_field, request, **kwargs)
 
 
 @admin.register(Jurisdiction)
@@ -89,7 +78,8 @@ class OrganizationAdmin(KeyCheckingAutocomplete, admin.ModelAdmin):
         return super().get_queryset(request).filter(administered_scope(request.user, ""))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        return _within_administered(db_field, request, super().formfield_for_foreignkey, kwargs)
+        administered_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
         # Units carry history; deactivate them instead.
@@ -149,7 +139,8 @@ class UserAdmin(KeyCheckingAutocomplete, DjangoUserAdmin):
         return super().get_queryset(request).filter(administered_scope(request.user))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        return _within_administered(db_field, request, super().formfield_for_foreignkey, kwargs)
+        administered_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People carry history; deactivate them instead.
@@ -160,10 +151,13 @@ admin.site.unregister(TOTPDevice)
 
 
 @admin.register(TOTPDevice)
-class TwoFactorDeviceAdmin(TOTPDeviceAdmin):
-    """Admins see the devices and remove a lost one, through the service. A device is
-    added and confirmed only by its own user, with a code from it (the set-up page):
-    an admin who could add, confirm or move one could pass anybody's second factor."""
+class TwoFactorDeviceAdmin(AdministeredRows, TOTPDeviceAdmin):
+    """Admins see the devices of the people they manage and remove a lost one, through
+    the service. A device is added and confirmed only by its own user, with a code from
+    it (the set-up page): an admin who could add, confirm or move one could pass
+    anybody's second factor."""
+
+    jurisdiction_path = "user__organization"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

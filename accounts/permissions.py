@@ -4,7 +4,8 @@ Plain functions of (user, unit) so views, templates and later apps share one
 answer. Department staff see their own unit and, in a primary unit, its
 secondary units; the reviewing bodies see every unit of their jurisdiction (the
 finance department and data administration of Guangzhou review Guangzhou's units,
-issue #18); system admins see every unit. What a reviewer may do with a given
+issue #18); system admins see every unit they administer (the province's admins every
+unit, a city's admins their city's: ``administered_scope``). What a reviewer may do with a given
 project is decided by the workflow's stages.
 """
 
@@ -121,21 +122,44 @@ def in_jurisdiction(user: AnyUser, unit: Organization) -> bool:
 
 
 def administered_scope(user: AnyUser, unit_field: str = "organization") -> Q:
-    """The units (or rows of units) a system admin manages in Django admin: a city's or
-    county's admin its own jurisdiction's only; the province's admins every one (issue
-    #18). ``unit_field`` as in ``department_scope``."""
-    member = active_user(user)
-    if member is None or Role.SYSTEM_ADMIN not in member.roles:
-        return NOTHING
-    own = (
-        Jurisdiction.objects.filter(pk=jurisdiction_of_unit(member.organization_id))
-        .values_list("pk", "parent_id")
-        .first()
-    )
+    """The units (or rows of units) a system admin manages and sees, in Django admin and
+    on every page: a city's or county's admin its own jurisdiction's only; the province's
+    admins every one (issue #18). ``unit_field`` as in ``department_scope``."""
+    own = _administered_jurisdiction(user)
     if own is None:
         return NOTHING
     pk, parent_id = own
     return Q() if parent_id is None else Q(**{_on(unit_field, "jurisdiction_id"): pk})
+
+
+def administers_province(user: AnyUser) -> bool:
+    """A system admin of the province's own units: every jurisdiction's units, people,
+    standards and cycles, and what belongs to no jurisdiction (the code lists, the API
+    clients, the history). A city's or county's admin manages its own jurisdiction's."""
+    own = _administered_jurisdiction(user)
+    return own is not None and own[1] is None
+
+
+def administers(user: AnyUser, jurisdiction_id: int | None) -> bool:
+    """The object twin of ``administered_scope``: a system admin of that jurisdiction, or
+    of the province."""
+    own = _administered_jurisdiction(user)
+    return own is not None and (own[1] is None or own[0] == jurisdiction_id)
+
+
+def _administered_jurisdiction(user: AnyUser) -> tuple[int, int | None] | None:
+    """The key and parent key of a system admin's jurisdiction, read once per user
+    object; None for anyone else."""
+    member = active_user(user)
+    if member is None or Role.SYSTEM_ADMIN not in member.roles:
+        return None
+    if not hasattr(member, "_administered"):
+        member._administered = (  # type: ignore[attr-defined]
+            Jurisdiction.objects.filter(pk=jurisdiction_of_unit(member.organization_id))
+            .values_list("pk", "parent_id")
+            .first()
+        )
+    return member._administered  # type: ignore[attr-defined]
 
 
 def is_provincial_finance(user: AnyUser) -> bool:
@@ -195,7 +219,7 @@ def units_visible_to(user: AnyUser) -> QuerySet[Organization]:
     """The budget units whose data the user may see; use it to scope every query."""
     units = Organization.objects.all()
     if is_system_admin(user):
-        return units
+        return units.filter(administered_scope(user, ""))
     if sees_all_units(user):
         return units.filter(jurisdiction_scope(user, ""))
     return units.filter(department_scope(user, ""))
@@ -212,9 +236,9 @@ def approvers_for_unit(unit: Organization) -> QuerySet[User]:
 
 def can_view_unit(user: AnyUser, unit: Organization) -> bool:
     """Own unit, a secondary unit of one's primary unit, every unit of their jurisdiction
-    for reviewers, everything for admins."""
+    for reviewers, what they administer for admins."""
     if is_system_admin(user):
-        return True
+        return administers_province(user) or in_jurisdiction(user, unit)
     if sees_all_units(user):
         return in_jurisdiction(user, unit)
     return _in_department_scope(user, unit)

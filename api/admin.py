@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_scopes import ProvinceAdminsOnly
 from api import services
 from api.models import ApiCall, ApiClient, Webhook, WebhookAttempt, WebhookDelivery
 from api.scopes import Scope
@@ -54,7 +55,7 @@ class ApiClientForm(forms.ModelForm):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(ProvinceAdminsOnly, admin.ModelAdmin):
     form = ApiClientForm
     list_display = [
         "name",
@@ -132,7 +133,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(admin.ModelAdmin):
+class ApiCallAdmin(ProvinceAdminsOnly, admin.ModelAdmin):
     list_display = ["occurred_at", "client", "method", "endpoint", "status", "duration_ms"]
     list_filter = ["status", "client"]
     list_select_related = ["client"]
@@ -187,7 +188,7 @@ class WebhookForm(forms.ModelForm):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(ProvinceAdminsOnly, admin.ModelAdmin):
     """Register a consumer's URL for a client (its signing secret shown once), change the
     URL, pause it, rotate the secret. Every write goes through ``api.services``."""
 
@@ -258,7 +259,7 @@ DELIVERY_FIELDS = (
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ProvinceAdminsOnly, admin.ModelAdmin):
     """What was sent to whom, and every attempt: read only."""
 
     list_display = [

@@ -35,6 +35,8 @@ PERSONAS = (
     "gz_finance_reviewer",
     "sz_finance_reviewer",
     "th_clerk",
+    # A city's system admin: its own jurisdiction in 系统管理, nothing of the province's.
+    "gz_admin",
 )
 SKIP = re.compile(r"/(logout|i18n)/|/delete/|\.zip$|/admin/.*/(history|password)/")
 HREF = re.compile(r'href="([^"#]+)')

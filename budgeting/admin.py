@@ -16,7 +16,9 @@ from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_scopes import AdministeredRows
 from accounts.models import User
+from accounts.permissions import jurisdiction_of
 from budgeting import cycles, rounds
 from budgeting.models import (
     ApprovalBatch,
@@ -105,11 +107,12 @@ class ControlFigureForm(forms.ModelForm):
         return cleaned
 
 
-class ControlFigureInline(KeyCheckingAutocomplete, admin.TabularInline):
+class ControlFigureInline(AdministeredRows, KeyCheckingAutocomplete, admin.TabularInline):
     model = ControlFigure
     form = ControlFigureForm
     extra = 0
     autocomplete_fields = ["organization"]
+    jurisdiction_path = "organization"
 
 
 class BudgetCycleForm(forms.ModelForm):
@@ -151,9 +154,10 @@ class BudgetCycleForm(forms.ModelForm):
 
 
 @admin.register(BudgetCycle)
-class BudgetCycleAdmin(admin.ModelAdmin):
+class BudgetCycleAdmin(AdministeredRows, admin.ModelAdmin):
     """Cycles, their review stages (data an admin may change for a new cycle) and
-    control figures. A new cycle gets the default stages; an archived one is read-only."""
+    control figures. A new cycle gets the default stages; an archived one is read-only.
+    A city's admin manages its own city's cycles, and makes them for it."""
 
     form = BudgetCycleForm
     list_display = ["year", "name", "state", "opens_at", "closes_at"]
@@ -216,6 +220,7 @@ class BudgetCycleAdmin(admin.ModelAdmin):
             actor=_actor(request),
             year=form.cleaned_data["year"],
             rounds=rounds.SHAPES.get(form.cleaned_data.get("rounds") or "2", rounds.TWO_ROUNDS),
+            jurisdiction=jurisdiction_of(request.user),
             **fields,
         )
         obj.pk = created.pk
@@ -252,11 +257,12 @@ class BudgetCycleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalBatch)
-class ApprovalBatchAdmin(admin.ModelAdmin):
+class ApprovalBatchAdmin(AdministeredRows, admin.ModelAdmin):
     """Read-only: batches are made by the finance approver's batch approval."""
 
     list_display = ["name", "cycle", "approved_by", "approved_at"]
     list_select_related = ["cycle", "approved_by"]
+    jurisdiction_path = "cycle"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -269,7 +275,7 @@ class ApprovalBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcurementBatch)
-class ProcurementBatchAdmin(admin.ModelAdmin):
+class ProcurementBatchAdmin(AdministeredRows, admin.ModelAdmin):
     """Read-only: finance makes, approves and the clerk's change of method withdraws these
     batches through ``budgeting.procurement``, each step with its history."""
 

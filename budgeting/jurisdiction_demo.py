@@ -72,6 +72,8 @@ PEOPLE = (
     ("data_reviewer", "data", (Role.DATA_REVIEWER,), "梁", "慧"),
     ("finance_reviewer", "finance", (Role.FINANCE_REVIEWER,), "罗", "峰"),
     ("finance_director", "finance", (Role.FINANCE_APPROVER,), "谢", "红"),
+    # Manages the jurisdiction's own units, people, standards and years (issue #18).
+    ("admin", "data", (Role.SYSTEM_ADMIN,), "陈", "立"),
 )
 
 

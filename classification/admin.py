@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_scopes import ProvinceAdminsOnly
 from classification.importing import ImportRefusedError, import_codes, read_codes
 from classification.models import ClassificationCode
 
@@ -21,7 +22,10 @@ class ImportForm(forms.Form):
 
 
 @admin.register(ClassificationCode)
-class ClassificationCodeAdmin(admin.ModelAdmin):
+class ClassificationCodeAdmin(ProvinceAdminsOnly, admin.ModelAdmin):
+    """The finance core system's code lists, one for the whole province: its admins
+    import them (issue #18: a city's admins use them, never change them)."""
+
     list_display = ["code", "name", "kind", "year"]
     list_filter = ["kind", "year"]
     search_fields = ["code", "name"]

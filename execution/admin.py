@@ -7,10 +7,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin_scopes import AdministeredRows
 from execution.models import CarryOver, Closure, Contract, ExecutionTarget, Payment
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AdministeredRows, admin.ModelAdmin):
+    """A project's records: a city's admin reads its own city's."""
+
+    jurisdiction_path = "project__organization"
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -39,6 +44,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(ExecutionTarget)
 class ExecutionTargetAdmin(ReadOnlyAdmin):
+    jurisdiction_path = ""
     list_display = ["year", "jurisdiction", "rate", "due_on", "set_by", "set_at"]
     list_select_related = ["jurisdiction", "set_by"]
 

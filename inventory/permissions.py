@@ -14,6 +14,7 @@ from django.http import Http404
 from accounts.models import Organization, Role, User
 from accounts.permissions import (
     AnyUser,
+    administered_scope,
     can_approve_for_unit,
     can_submit_for_unit,
     department_scope,
@@ -45,7 +46,7 @@ def surveys_visible_to(user: AnyUser) -> QuerySet[UnitSurvey]:
     (and, in a primary unit, its secondary units')."""
     surveys = UnitSurvey.objects.select_related("campaign", "organization")
     if is_system_admin(user):
-        return surveys
+        return surveys.filter(administered_scope(user, "organization"))
     if sees_all_units(user):  # the reviewing bodies: their own jurisdiction's units
         return surveys.filter(jurisdiction_scope(user, "organization"))
     return surveys.filter(department_scope(user, "organization"))

@@ -18,6 +18,7 @@ from accounts.permissions import (
     REVIEWER_ROLES,
     AnyUser,
     active_user,
+    administered_scope,
     can_submit_for_unit,
     department_scope,
     has_role,
@@ -51,7 +52,8 @@ def project_scope(user: AnyUser) -> Q | None:
     if member is None:
         return NOTHING
     if is_system_admin(member):
-        return None
+        administered = administered_scope(member)
+        return None if administered == Q() else administered
     scope = department_scope(member)
     reviewed = reviewing_body_roles(member)
     if reviewed:

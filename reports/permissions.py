@@ -5,7 +5,12 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
-from accounts.permissions import AnyUser, active_user, is_provincial_finance, is_system_admin
+from accounts.permissions import (
+    AnyUser,
+    active_user,
+    administers_province,
+    is_provincial_finance,
+)
 from reports.models import ExportJob
 
 
@@ -25,8 +30,9 @@ def get_export_for_user(user: AnyUser, public_id: str) -> ExportJob:
 
 def can_read_province(user: AnyUser) -> bool:
     """The roll-up across jurisdictions (``/reports/province/``) is provincial finance's
-    (and system admins'): a city's finance sees its own city, never its neighbours'."""
-    return is_provincial_finance(user) or is_system_admin(user)
+    (and the province's system admins): a city's finance or admin sees its own city, never
+    its neighbours'."""
+    return is_provincial_finance(user) or administers_province(user)
 
 
 def can_see_derivations(user: AnyUser) -> bool:

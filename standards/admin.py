@@ -25,11 +25,13 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm as ImportExportForm
 
+from accounts.admin_scopes import AdministeredRows
 from accounts.models import User
+from accounts.permissions import administered_scope, administers_province, jurisdiction_of
 from standards import excel, import_service, services
 from standards.forms import ImportForm
 from standards.models import FeeCategory, Grade, ServiceItem, SetStatus, StandardSet
-from standards.permissions import can_manage_standards
+from standards.permissions import can_manage_set, can_manage_standards
 from standards.resources import FeeCategoryResource, GradeResource, ServiceItemResource
 from ui.excel import write_table, xlsx_response
 from ui.uploads import check_package
@@ -73,10 +75,14 @@ class CheckedImportForm(ImportExportForm):
         return is_zip or suffix != ".csv" or format_class is SafeXLSX
 
 
-class StandardsAdminMixin:
-    """Only system admins; changes only while the owning set is a draft. Imports read CSV
-    or checked workbooks; exports are workbooks from the formula-safe writer (a CSV
+class StandardsAdminMixin(AdministeredRows):
+    """Only system admins, each of the sets of the jurisdiction they administer (the
+    province's admins every set: ``AdministeredRows`` by ``jurisdiction_path``, the way
+    from the row to its set); changes only while the owning set is a draft. Imports read
+    CSV or checked workbooks; exports are workbooks from the formula-safe writer (a CSV
     would let a spreadsheet run a formula typed into a name)."""
+
+    jurisdiction_path = "standard_set"
 
     import_formats = [base_formats.CSV, SafeXLSX]
     export_formats = [SafeXLSX]
@@ -97,27 +103,37 @@ class StandardsAdminMixin:
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if not can_manage_standards(request.user):
             return False
-        return obj is None or self.owning_set(obj).status == SetStatus.DRAFT
+        if obj is None:
+            return True
+        owner = self.owning_set(obj)
+        return owner.status == SetStatus.DRAFT and can_manage_set(request.user, owner)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_change_permission(request, obj)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return can_manage_standards(request.user)
+        # Rows name their set by code, any set's: the province's admins alone import
+        # them row-wise; a city's admins import a whole set of theirs (StandardSetAdmin).
+        return can_manage_standards(request.user) and administers_province(request.user)
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return can_manage_standards(request.user)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Offer only what the services accept: drafts to add to, published sets to derive from.
+        # Drafts of the admin's own jurisdiction; a base from any jurisdiction above.
+        own = administered_scope(request.user, "")
         choices = {
-            "standard_set": StandardSet.objects.filter(status=SetStatus.DRAFT),
+            "standard_set": StandardSet.objects.filter(own, status=SetStatus.DRAFT),
             "base": StandardSet.objects.filter(status=SetStatus.PUBLISHED),
-            "item": ServiceItem.objects.filter(standard_set__status=SetStatus.DRAFT),
+            "item": ServiceItem.objects.filter(
+                administered_scope(request.user, "standard_set"),
+                standard_set__status=SetStatus.DRAFT,
+            ),
         }
         if db_field.name in choices:
             kwargs["queryset"] = choices[db_field.name]
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         # One by one through the services, so each deletion is checked and recorded.
@@ -153,6 +169,7 @@ def _refusals_as_messages(view: Any, request: HttpRequest, *args: Any, **kwargs:
 
 class GradeInline(StandardsAdminMixin, admin.TabularInline):
     model = Grade
+    jurisdiction_path = "item__standard_set"
     extra = 0
     fields = ["code", "name", "unit_price", "coefficient", "range_min", "range_max", "position"]
 
@@ -179,6 +196,8 @@ class StandardSetAdmin(StandardsAdminMixin, admin.ModelAdmin):
     readonly_fields = ["status", "previous_version", "created_at", "published_at"]
     actions = ["publish", "retire", "copy"]
 
+    jurisdiction_path = ""
+
     def owning_set(self, obj: StandardSet) -> StandardSet:
         return obj
 
@@ -201,7 +220,9 @@ class StandardSetAdmin(StandardsAdminMixin, admin.ModelAdmin):
         """Download the set as a workbook (the same file export_standards writes)."""
         if not can_manage_standards(request.user):
             raise PermissionDenied
-        standard_set = get_object_or_404(StandardSet.objects.select_related("base"), pk=object_id)
+        standard_set = get_object_or_404(
+            self.get_queryset(request).select_related("base"), pk=object_id
+        )
         buffer = io.BytesIO()
         excel.write_workbook(standard_set, buffer)
         return xlsx_response(buffer.getvalue(), f"{standard_set.code}.xlsx")
@@ -226,6 +247,7 @@ class StandardSetAdmin(StandardsAdminMixin, admin.ModelAdmin):
                         actor=_actor(request),
                         dry_run=form.cleaned_data["dry_run"],
                         source=upload.name,
+                        jurisdiction=jurisdiction_of(request.user),
                     )
                 except excel.WorkbookError as error:
                     issues = error.issues
@@ -350,6 +372,7 @@ class GradeAdmin(StandardsAdminMixin, ImportExportModelAdmin):
     """Grades are edited with their item; this list is for import and export."""
 
     resource_classes = [GradeResource]
+    jurisdiction_path = "item__standard_set"
     list_display = ["code", "name", "item", "unit_price", "coefficient", "range_min", "range_max"]
     list_filter = ["item__standard_set"]
     search_fields = ["code", "name", "item__code", "item__name"]

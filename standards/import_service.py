@@ -14,7 +14,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import Jurisdiction, User
 from audit.services import record_event
 from standards.excel import (
     CATEGORY_SHEET,
@@ -37,7 +37,13 @@ from standards.models import (
     StandardSet,
     set_lineage_ids,
 )
-from standards.services import DERIVATION_FIELDS, GRADE_FIELDS, ITEM_FIELDS, lock_draft
+from standards.services import (
+    DERIVATION_FIELDS,
+    GRADE_FIELDS,
+    ITEM_FIELDS,
+    StandardsError,
+    lock_draft,
+)
 
 LABELS = {
     "added": gettext_lazy("added"),
@@ -107,9 +113,12 @@ def import_catalogue(
     actor: User | None,
     dry_run: bool = False,
     source: str = "",
+    jurisdiction: Jurisdiction | None = None,
 ) -> ImportReport:
     """Make the draft set ``code`` hold exactly the workbook's rows, creating the draft
-    if it is new; all or nothing.
+    if it is new; all or nothing. With ``jurisdiction`` (the importing admin's) a new
+    draft is that jurisdiction's, and a city's or county's admin may not import into
+    another jurisdiction's set (the province's admins may into any).
 
     Raises ``StandardsError`` for a published or retired set, and
     ``WorkbookError`` (nothing written) for rows that break the catalogue's rules.
@@ -119,7 +128,16 @@ def import_catalogue(
         existing = StandardSet.objects.filter(code=code).first()
         report = ImportReport(code, created_set=existing is None, dry_run=dry_run)
         if existing is None:
-            standard_set = _new_set_from_header(code, parsed)
+            standard_set = _new_set_from_header(code, parsed, jurisdiction)
+        elif (
+            jurisdiction is not None
+            and jurisdiction.parent_id is not None
+            and existing.jurisdiction_id != jurisdiction.pk
+        ):
+            raise StandardsError(
+                _("%(code)s is another jurisdiction's standard: import into a code of your own.")
+                % {"code": code}
+            )
         else:
             standard_set = lock_draft(existing.pk)
         inherited = FeeCategory.objects.filter(
@@ -158,7 +176,9 @@ def import_catalogue(
     return report
 
 
-def _new_set_from_header(code: str, parsed: ParsedWorkbook) -> StandardSet:
+def _new_set_from_header(
+    code: str, parsed: ParsedWorkbook, jurisdiction: Jurisdiction | None
+) -> StandardSet:
     header = parsed.header
     base = None
     if header.get("base_code"):
@@ -170,6 +190,8 @@ def _new_set_from_header(code: str, parsed: ParsedWorkbook) -> StandardSet:
     standard_set = StandardSet(
         code=code, base=base, status=SetStatus.DRAFT, **{f: header[f] for f in HEADER_FIELDS}
     )
+    if jurisdiction is not None:
+        standard_set.jurisdiction = jurisdiction
     try:
         standard_set.full_clean()
     except ValidationError as error:

@@ -15,7 +15,11 @@ from accounts.permissions import request_member
 from standards import catalogue, rebase
 from standards.forms import CompareForm, RebaseForm
 from standards.models import StandardSet
-from standards.permissions import can_manage_standards, get_set_for_user, sets_visible_to
+from standards.permissions import (
+    can_manage_set,
+    get_set_for_user,
+    sets_visible_to,
+)
 from standards.pricing import FORMULAS, PARAMETER_LABELS
 
 
@@ -41,7 +45,7 @@ def browse(request: HttpRequest, code: str | None = None) -> HttpResponse:
         "groups": groups,
         "query": query,
         "total": total,
-        "can_manage": can_manage_standards(request.user),
+        "can_manage_set": standard_set is not None and can_manage_set(request.user, standard_set),
         "newer_base": rebase.newer_base(standard_set) if standard_set is not None else None,
     }
     return render(request, "standards/set_browse.html", context)
@@ -52,9 +56,9 @@ def browse(request: HttpRequest, code: str | None = None) -> HttpResponse:
 def rebase_page(request: HttpRequest, code: str) -> HttpResponse:
     """A derived set against the newer version of its base: what changed upstream and
     what a rebase keeps and drops (GET); the rebase itself, all or nothing (POST)."""
-    if not can_manage_standards(request.user):
-        raise PermissionDenied
     standard_set = get_set_for_user(request.user, code)
+    if not can_manage_set(request.user, standard_set):
+        raise PermissionDenied
     newer = rebase.newer_base(standard_set)
     if newer is None:
         raise Http404
