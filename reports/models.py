@@ -132,6 +132,9 @@ class CellFigures(models.Model):
     requested = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
     approved = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
     requested_of_decided = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+    # Of a fee class row: its lines once every stage so far has decided (审核数, the
+    # province's roll-up), whatever the project's state; 0 on a project row.
+    reviewed = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2, default=0)
 
     class Meta:
         abstract = True
@@ -173,3 +176,42 @@ class SummaryShare(CellFigures):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.fee_class or '-'}"
+
+
+class RollUpCell(models.Model):
+    """The province's roll-up's totals, kept (issue #18): the estimate lines of a budget
+    year summed per jurisdiction of their project's unit, kind, state and fee class. A
+    few thousand rows for the whole province, however many projects and lines, so the
+    roll-up (``reports.province``) reads them instead of summing the year's lines.
+
+    Kept by the same triggers as the summary's cells, in the write's transaction: each
+    change to the cells is added here too (``reports_summary_fold``), and a unit moved
+    to another jurisdiction moves its cells' figures (``reports_move_unit``)."""
+
+    budget_year = models.PositiveSmallIntegerField()
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20)
+    state = models.CharField(max_length=20)
+    fee_class = models.CharField(max_length=100, blank=True)
+    # How many projects have a line here: the row goes when it falls to 0.
+    projects = models.IntegerField()
+    requested = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+    reviewed = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(projects=0), name="roll_up_cell_empty")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget_year", "jurisdiction", "kind", "state", "fee_class"],
+                name="roll_up_cell_keys",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.budget_year} {self.jurisdiction_id} {self.kind} {self.state} {self.fee_class}"
+        )

@@ -2,6 +2,7 @@
 Excel file through the one formula-safe writer. 403 for anyone but provincial finance
 and system admins (``reports.permissions.can_read_province``)."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.permissions import jurisdiction_id_of
@@ -17,6 +20,7 @@ from reports.permissions import can_read_province
 from reports.province import KINDS, Figures, JurisdictionRow, roll_up
 from reports.views import budget_year
 from ui.excel import PERCENT_FORMAT, WAN_FORMAT, write_table, xlsx_response
+from ui.templatetags.ui import wan
 
 WAN = Decimal(10000)
 
@@ -34,6 +38,7 @@ def province_rollup(request: HttpRequest) -> HttpResponse:
     _allowed(request)
     data = roll_up(budget_year(request.GET.get("year")))
     own = jurisdiction_id_of(request.user)
+    rows = [(row, row.jurisdiction.pk == own) for row in data.rows]
     return render(
         request,
         "reports/province.html",
@@ -41,13 +46,40 @@ def province_rollup(request: HttpRequest) -> HttpResponse:
             "rollup": data,
             "year": data.year,
             "kinds": [(kind, ProjectKind(kind).label) for kind in KINDS],
-            "rows": [(row, row.jurisdiction.pk == own) for row in data.rows],
-            "fee_rows": [
-                (row, [row.by_fee_class.get(fee, Figures()) for fee in data.fee_classes])
-                for row in data.rows
-            ],
-            "fee_totals": [data.total.by_fee_class.get(fee, Figures()) for fee in data.fee_classes],
+            "rows": rows,
+            "table": [(row, mine, _jurisdiction_cells(row)) for row, mine in rows],
+            "total_cells": _jurisdiction_cells(data.total),
+            "fee_rows": [(row, _fee_cells(row, data.fee_classes)) for row in data.rows],
+            "fee_totals": _fee_cells(data.total, data.fee_classes),
         },
+    )
+
+
+# A row's figures are drawn here rather than by the template: 140 jurisdictions of 30
+# figures each were 4,000 variable lookups and filters, most of the page's time.
+def _figure_cells(values: Iterable[str]) -> SafeString:
+    # escape() and one join: format_html_join's per-cell formatting took 25 µs a cell.
+    cells = "".join([f'<td class="num">{escape(value)}</td>' for value in values])
+    return mark_safe(cells)  # noqa: S308  # nosec B308 B703  # each value escaped above
+
+
+def _figures(figures: Figures) -> list[str]:
+    return [wan(figures.requested), wan(figures.reviewed), wan(figures.approved)]
+
+
+def _jurisdiction_cells(row: JurisdictionRow) -> SafeString:
+    """The jurisdiction table's figures of ``row``: by kind, the total, against last year."""
+    values = [value for figures in row.kind_figures for value in _figures(figures)]
+    values += _figures(row.total)
+    values += [wan(row.last_year.requested), wan(row.last_year.approved)]
+    values.append("—" if row.change is None else f"{row.change}%")
+    return _figure_cells(values)
+
+
+def _fee_cells(row: JurisdictionRow, fee_classes: list[str]) -> SafeString:
+    empty = Figures()
+    return _figure_cells(
+        value for fee in fee_classes for value in _figures(row.by_fee_class.get(fee, empty))
     )
 
 

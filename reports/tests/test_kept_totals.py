@@ -5,6 +5,8 @@ its lines as the stages left them, and the summary's figures are those totals.""
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from budgeting import amounts, services
@@ -14,8 +16,9 @@ from projects import services as project_services
 from projects.models import Project
 from projects.tests.factories import NEWER_DEMO_CODE, add_priced_line, publish_newer_version
 from projects.tests.factories import register as register_project
-from reports.summary import DIMENSIONS, counted, summarise, total
-from reports.tests.test_summary_cells import assert_cells_are_a_fresh_count
+from reports.models import SummaryShare
+from reports.summary import DIMENSIONS, ZERO, counted, line_amount_after, summarise, total
+from reports.tests.test_roll_up_cells import assert_roll_up_is_live
 from standards.demo import seed_standards
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +50,13 @@ def _kept(project: Project, write: str) -> Project:
         assert summed.requested == expected_requested, (write, by)
         if project.approved_amount is not None:
             assert summed.approved == project.approved_amount, (write, by)
-    # And the summary's kept cells (reports.cells) are a fresh count of every project.
-    assert_cells_are_a_fresh_count(write)
+    # Its lines once every stage so far decided (审核数), as its cells keep them.
+    reviewed = project.lines.aggregate(s=Coalesce(Sum(line_amount_after()), ZERO))["s"]
+    kept = SummaryShare.objects.filter(project_id=project.pk).aggregate(s=Sum("reviewed"))["s"]
+    assert (kept or ZERO) == reviewed, write
+    # And the summary's and the roll-up's kept cells are a fresh count of every project,
+    # the roll-up showing what summing the lines live shows.
+    assert_roll_up_is_live(write)
     return project
 
 

@@ -15,7 +15,7 @@ from projects.models import EstimateLine, Project
 from projects.permissions import projects_visible_to
 from projects.scale import seed_scale
 from reports import cells
-from reports.models import SummaryCell
+from reports.models import RollUpCell, SummaryCell
 from reports.summary import DIMENSIONS, counted, summarise, summary_by
 from reports.tests.report_fixtures import World, report_world  # noqa: F401
 
@@ -68,11 +68,18 @@ def _cells() -> list[tuple[Any, ...]]:
     )
 
 
+def _roll_up_cells() -> list[tuple[Any, ...]]:
+    fields = ("budget_year", "jurisdiction_id", "kind", "state", "fee_class", "projects",
+              "requested", "reviewed")  # fmt: skip
+    return sorted(RollUpCell.objects.values_list(*fields), key=str)
+
+
 def assert_cells_are_a_fresh_count(write: str) -> None:
-    """The cells as the triggers kept them are what counting every project afresh gives."""
-    kept = _cells()
+    """The cells (the summary's and the province's roll-up's) as the triggers kept them
+    are what counting every project afresh gives."""
+    kept = _cells(), _roll_up_cells()
     cells.refresh()
-    assert kept == _cells(), write
+    assert kept == (_cells(), _roll_up_cells()), write
 
 
 @pytest.mark.parametrize("username", USERS)
