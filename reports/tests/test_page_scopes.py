@@ -6,13 +6,16 @@ These tests commit (transaction=True): the scopes move with the write's commit.
 """
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import Organization, User
 from audit.services import record_event
+from ops.page_cache import EVERYTHING, PageScopes
+from projects.forms import ProjectFilterForm
 from projects.models import Continuity, EstimateLine, Project
 from projects.tests.factories import register
+from reports import page_scopes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("page_cache_on")]
 
@@ -92,6 +95,37 @@ def test_lists_by_year_and_by_unit_redraw_for_their_own_writes_only(
     assert _cache(admin, _listed()) == "miss"
     Project.objects.filter(pk=edu.pk).update(requested_amount=3)
     assert _cache(admin, _listed()) == "miss"
+
+
+def test_the_lists_scopes_read_without_the_form_agree_with_the_form(
+    submitter: User, finance_reviewer: User, rf: RequestFactory
+) -> None:
+    """The usual addresses skip the filter form (list_scopes is asked on every hit); the
+    scopes they get are the ones the form gives, invalid years included."""
+    unit = submitter.organization_id
+    queries = [
+        "", "page=2", "sort=-requested_amount&page=3", "year=2027", "year=2027&page=2",
+        "year=", "year= 2028 ", "year=abc", "year=2027&year=x", "year=0", "state=", "q=",
+        "year=2027&state=in_review", "year=2027&state=bogus", f"unit={unit}",
+        f"unit={unit}&year=", "unit=999999", "kind=bogus&page=2",
+    ]  # fmt: skip
+    for user in (submitter, finance_reviewer):
+        for query in queries:
+            request = rf.get("/projects/?" + query)
+            request.user = user
+            fast = page_scopes.list_scopes(request)
+            form = ProjectFilterForm(request.GET, user=user)
+            if not form.is_valid():
+                expected = EVERYTHING
+            elif form.cleaned_data["year"]:
+                expected = PageScopes((f"cycle:{form.cleaned_data['year']}",))
+            elif form.cleaned_data["unit"]:
+                expected = PageScopes((f"unit:{form.cleaned_data['unit'].pk}",))
+            elif user == submitter:
+                expected = PageScopes((f"unit:{unit}",))
+            else:
+                expected = EVERYTHING
+            assert fast == expected, (user.username, query)
 
 
 def test_a_project_moved_to_another_unit_or_year_leaves_both_lists(
