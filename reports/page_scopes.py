@@ -6,9 +6,11 @@ project list and project page show.
 Scopes a write to project P (code C) of unit U (under primary unit PU) in year Y touches:
 ``project:C`` (and ``project:`` of the projects continuing P, whose page shows P's
 amounts), ``unit:U``, ``unit:PU``, ``cycle:Y`` (``cycle:none`` for the reserve), both as
-it was and as it is (a project moved between units or years leaves both lists), and
-``similar`` when P starts or stops being shown among other projects' possible duplicates
-or changes what they show of it (code, name, unit). Its history (the audit log) touches
+it was and as it is (a project moved between units or years leaves both lists), and,
+when P starts or stops being shown among other projects' possible duplicates or changes
+what they show of it (code, name, unit), ``project:`` of every project of its year whose
+name is similar to P's, old or new (reports migration 0007; ``similar``, which every
+project page depends on, when more than 50 names change in one statement). Its history (the audit log) touches
 ``project:C`` alone. Everything else (units, users, standards, stages, inventories,
 execution) still moves the global generation after commit.
 """
@@ -87,8 +89,8 @@ def _year_and_unit(request: HttpRequest, member: User) -> tuple[Any, Any] | None
 
 
 def detail_scopes(request: HttpRequest, *, code: str, **kwargs: Any) -> PageScopes:
-    """A project's page: its own rows (and its predecessor's, which touch it), and the
-    possible duplicates it names."""
+    """A project's page: its own rows (and its predecessor's, and those of the possible
+    duplicates it may name, which touch it), and bulk changes of possible duplicates."""
     return PageScopes((f"project:{code}", "similar"))
 
 

@@ -6,6 +6,7 @@ These tests commit (transaction=True): the scopes move with the write's commit.
 """
 
 import pytest
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -176,6 +177,34 @@ def test_a_renamed_possible_duplicate_redraws_the_pages_that_name_it(
     Project.objects.filter(pk=theirs.pk).update(name="全省教育数据共享平台")
     assert _cache(client, _detail(mine)) == "miss"
     assert "全省卫生" not in client.get(_detail(mine)).content.decode()
+
+
+def test_a_possible_duplicate_redraws_only_the_pages_of_similar_names(
+    submitter: User, outsider: User
+) -> None:
+    mine = register(submitter, name="全省教育数据共享平台")
+    unrelated = register(submitter, name="考试院报名系统")
+    theirs = register(outsider, name="全省卫生数据共享平台")
+    far = register(outsider, name="医院药品采购监管")
+    client = _client(submitter)
+    for project in (mine, unrelated):
+        assert _cache(client, _detail(project)) == "miss"
+    # Another name reaching a reviewing body redraws no page but its own.
+    Project.objects.filter(pk=far.pk).update(reached_roles=["finance_reviewer"])
+    assert [_cache(client, _detail(p)) for p in (mine, unrelated)] == ["hit", "hit"]
+    # A similar name: the pages that may name it redraw, the others stay.
+    Project.objects.filter(pk=theirs.pk).update(reached_roles=["finance_reviewer"])
+    assert [_cache(client, _detail(p)) for p in (mine, unrelated)] == ["miss", "hit"]
+    assert "全省卫生数据共享平台" in client.get(_detail(mine)).content.decode()
+
+
+def test_more_than_fifty_changed_names_at_once_redraw_every_project_page() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reports_similar_pages(%s, %s), reports_similar_pages(%s, %s)",
+            [["平台"] * 51, [2027] * 51, ["无此名称的项目"], [2027]],
+        )
+        assert cursor.fetchone() == (["similar"], [])
 
 
 def test_a_write_outside_the_projects_redraws_every_page(submitter: User) -> None:
