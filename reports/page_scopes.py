@@ -10,9 +10,9 @@ it was and as it is (a project moved between units or years leaves both lists), 
 when P starts or stops being shown among other projects' possible duplicates or changes
 what they show of it (code, name, unit), ``project:`` of every project of its year whose
 name is similar to P's, old or new (reports migration 0007; ``similar``, which every
-project page depends on, when more than 50 names change in one statement). Its history (the audit log) touches
-``project:C`` alone. Everything else (units, users, standards, stages, inventories,
-execution) still moves the global generation after commit.
+project page depends on, when more than 50 names change in one statement). Its history
+(the audit log) touches ``project:C`` alone. Everything else (units, users, standards,
+stages, inventories, execution) still moves the global generation after commit.
 """
 
 from typing import Any
