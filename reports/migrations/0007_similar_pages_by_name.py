@@ -36,12 +36,13 @@ INTO = (
     "SELECT coalesce(array_agg(c.name), '{}'::text[]),"
     " coalesce(array_agg(c.year), '{}'::integer[]) INTO names, years FROM (%s) c;"
 )
-# Constant SQL of this migration, no input.  # nosec B608
-INSERTED = INTO % ("SELECT name, budget_year AS year FROM new_rows n WHERE " + SHOWN("n"))
-DELETED = INTO % ("SELECT name, budget_year AS year FROM old_rows o WHERE " + SHOWN("o"))
+# Constant SQL of this migration, no input.
+SELECT_SHOWN = "SELECT name, budget_year AS year FROM {rows} WHERE "  # nosec B608
+INSERTED = INTO % (SELECT_SHOWN.format(rows="new_rows n") + SHOWN("n"))
+DELETED = INTO % (SELECT_SHOWN.format(rows="old_rows o") + SHOWN("o"))
 # Other projects' pages list it by code, name and unit while it is shown.
 UPDATED = INTO % (
-    "SELECT v.name, v.year FROM new_rows n JOIN old_rows o ON o.id = n.id,"
+    "SELECT v.name, v.year FROM new_rows n JOIN old_rows o ON o.id = n.id,"  # nosec B608
     " LATERAL (VALUES (o.name, o.budget_year), (n.name, n.budget_year)) v(name, year)"
     " WHERE "
     + SHOWN("o")
