@@ -49,7 +49,8 @@ def similar_projects(
 
 def similar_for_user(project: Project, visible: QuerySet[Project]) -> list[tuple[Project, bool]]:
     """Similar projects, each with whether the user may open it (others are named only)."""
-    return [(other, other.may_open) for other in similar_projects(project, visible=visible)]
+    similar = similar_projects(project, visible=visible)
+    return [(other, bool(other.may_open)) for other in similar]  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
