@@ -225,17 +225,29 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "budget-demo-2026")
 # and sessions read from it first. cached_db keeps them in PostgreSQL too, so a
 # Redis restart logs nobody out.
 REDIS_URL = env_str("REDIS_URL")
-# Rendered project lists and pages (ops.page_cache): without Redis, each
-# gunicorn worker keeps its own; the generation that invalidates them is in
-# PostgreSQL, so every worker sees a write at once either way.
+# Rendered project lists and pages (ops.page_cache): kept in PostgreSQL (an unlogged
+# table, ops migration 0003), so every gunicorn worker and every app server serves the
+# page any of them drew; the generations that invalidate them are in PostgreSQL too.
+# PAGE_CACHE_STORE=files keeps them in files under var/pages instead (one machine's
+# workers share them), =memory in each worker's memory (docs/performance.md compares).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+PAGE_CACHE_STORE = env_str("PAGE_CACHE_STORE", "database")
+_PAGE_STORES = {
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "ops_pagecache",
+    },
+    "files": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "pages"),
+    },
+    "memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
+if PAGE_CACHE_STORE not in _PAGE_STORES:
+    raise ImproperlyConfigured(f"PAGE_CACHE_STORE must be one of {', '.join(_PAGE_STORES)}")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": 500},
-    },
+    "pages": {**_PAGE_STORES[PAGE_CACHE_STORE], "OPTIONS": {"MAX_ENTRIES": 2000}},
 }
 if REDIS_URL:
     _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from inventory import queries
 from inventory.models import InformationSystem, SystemStatus
@@ -26,27 +26,31 @@ SIMILARITY_THRESHOLD = 0.3
 IGNORED_STATES = [ProjectState.REJECTED, ProjectState.WITHDRAWN]
 
 
-def similar_projects(project: Project, limit: int = 10) -> list[Project]:
+def similar_projects(
+    project: Project, limit: int = 10, visible: QuerySet[Project] | None = None
+) -> list[Project]:
     """Projects of other units in the same budget year with similar names, most similar
     first. Only requests that left their department: a draft, or one still at (or taken
-    back before) its department's review, is nobody else's business, not even by name."""
-    return list(
+    back before) its department's review, is nobody else's business, not even by name.
+    With ``visible`` (the reader's projects), each carries ``may_open``, read in the
+    same query."""
+    similar = (
         Project.objects.filter(budget_year=project.budget_year, name__trigram_similar=project.name)
         .filter(left_its_department())
         .exclude(organization_id=project.organization_id)
         .exclude(state__in=IGNORED_STATES)
         .annotate(similarity=TrigramSimilarity("name", project.name))
         .filter(similarity__gte=SIMILARITY_THRESHOLD)
-        .select_related("organization")
-        .order_by("-similarity", "code")[:limit]
     )
+    if visible is not None:
+        similar = similar.annotate(may_open=Exists(visible.filter(pk=OuterRef("pk"))))
+    return list(similar.select_related("organization").order_by("-similarity", "code")[:limit])
 
 
 def similar_for_user(project: Project, visible: QuerySet[Project]) -> list[tuple[Project, bool]]:
     """Similar projects, each with whether the user may open it (others are named only)."""
-    similar = similar_projects(project)
-    may_open = set(visible.filter(pk__in=[p.pk for p in similar]).values_list("pk", flat=True))
-    return [(other, other.pk in may_open) for other in similar]
+    similar = similar_projects(project, visible=visible)
+    return [(other, bool(other.may_open)) for other in similar]  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

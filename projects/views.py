@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Sum
+from django.db.models import F
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,7 +34,7 @@ from projects.forms import (
     TargetForm,
     add_refusal,
 )
-from projects.models import Project, ProjectState
+from projects.models import EstimateLine, Project, ProjectState
 from projects.permissions import (
     can_edit_project,
     can_register_projects,
@@ -42,7 +42,7 @@ from projects.permissions import (
     get_project_for_user,
     projects_visible_to,
 )
-from projects.queries import declared_order, filter_projects, returns_of, sort_projects
+from projects.queries import filter_projects, returns_of, sort_projects
 from projects.readiness import still_needed
 from projects.signals import line_reviews, panels
 from standards.catalogue import PRICED_BY_RELATED
@@ -218,11 +218,7 @@ def _render_detail(
             (reviews[line.pk].approved if line.pk in reviews else line.amount for line in lines),
             Decimal("0.00"),
         ),
-        "fee_class_totals": list(
-            project.lines.values_list("fee_class")
-            .annotate(total=Sum("amount"))
-            .order_by(declared_order("fee_class", estimates.FEE_CLASSES), "fee_class")
-        ),
+        "fee_class_totals": fee_class_totals(lines),
         "still_needed": still_needed(project),
         "targets": list(project.targets.all()),
         "attachments": list(
@@ -245,6 +241,16 @@ def _render_detail(
         "attachment_form": attachment_form or AttachmentForm(),
     }
     return render(request, "projects/project_detail.html", context, status=status)
+
+
+def fee_class_totals(lines: list[EstimateLine]) -> list[tuple[str, Decimal]]:
+    """The lines' amounts summed per fee class, in the classes' declared order (any other
+    class after them, by name): from the lines already read, not one query more."""
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        totals[line.fee_class] = totals.get(line.fee_class, Decimal("0.00")) + line.amount
+    rank = {fee_class: position for position, fee_class in enumerate(estimates.FEE_CLASSES)}
+    return sorted(totals.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
 
 
 @login_required

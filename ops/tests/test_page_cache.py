@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.cache import CacheHandler, caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.http import HttpResponse
@@ -21,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Organization, User
+from ops import page_cache
 from ops.page_cache import current_generation, is_write, page_key
 from projects.models import Project
 from projects.tests.factories import register
@@ -67,6 +69,9 @@ def test_statements_that_count_as_writes() -> None:
     assert not is_write('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)')
     assert not is_write('UPDATE "budgeting_exportjob" SET "rows_done" = %s')
     assert not is_write('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)')
+    # The stored pages themselves (the pages cache in PostgreSQL).
+    assert not is_write('INSERT INTO "ops_pagecache" ("cache_key") VALUES (%s)')
+    assert not is_write('DELETE FROM "ops_pagecache" WHERE "expires" < %s')
 
 
 def test_a_committed_write_moves_the_generation_once_and_a_rolled_back_one_not_at_all(
@@ -101,6 +106,26 @@ def test_the_second_visit_is_served_without_the_views_queries(
         # The session, the user and the generation; nothing of the page itself.
         assert not any("projects_" in sql for sql in served), served
         assert len(served) < len(drawn)
+
+
+def test_a_page_drawn_by_one_worker_is_served_by_every_other(
+    client: Client, submitter: User, project: Project
+) -> None:
+    """The pages are kept in PostgreSQL, not in the worker's memory: another gunicorn
+    worker (here a fresh cache handler, with nothing in memory) serves the same page."""
+    _log_in(client, submitter)
+    drawn = client.get(_detail(project))
+    assert drawn["X-Page-Cache"] == "miss"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ops_pagecache")
+        assert cursor.fetchone()[0] >= 1
+    page_cache.caches = CacheHandler()  # as a new process starts with
+    try:
+        served = client.get(_detail(project))
+    finally:
+        page_cache.caches = caches
+    assert served["X-Page-Cache"] == "hit"
+    assert served.content == drawn.content
 
 
 def test_reading_pages_does_not_move_the_generation(

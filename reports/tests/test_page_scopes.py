@@ -6,13 +6,17 @@ These tests commit (transaction=True): the scopes move with the write's commit.
 """
 
 import pytest
-from django.test import Client
+from django.db import connection
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import Organization, User
 from audit.services import record_event
+from ops.page_cache import EVERYTHING, PageScopes
+from projects.forms import ProjectFilterForm
 from projects.models import Continuity, EstimateLine, Project
 from projects.tests.factories import register
+from reports import page_scopes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("page_cache_on")]
 
@@ -94,6 +98,37 @@ def test_lists_by_year_and_by_unit_redraw_for_their_own_writes_only(
     assert _cache(admin, _listed()) == "miss"
 
 
+def test_the_lists_scopes_read_without_the_form_agree_with_the_form(
+    submitter: User, finance_reviewer: User, rf: RequestFactory
+) -> None:
+    """The usual addresses skip the filter form (list_scopes is asked on every hit); the
+    scopes they get are the ones the form gives, invalid years included."""
+    unit = submitter.organization_id
+    queries = [
+        "", "page=2", "sort=-requested_amount&page=3", "year=2027", "year=2027&page=2",
+        "year=", "year= 2028 ", "year=abc", "year=2027&year=x", "year=0", "state=", "q=",
+        "year=2027&state=in_review", "year=2027&state=bogus", f"unit={unit}",
+        f"unit={unit}&year=", "unit=999999", "kind=bogus&page=2",
+    ]  # fmt: skip
+    for user in (submitter, finance_reviewer):
+        for query in queries:
+            request = rf.get("/projects/?" + query)
+            request.user = user
+            fast = page_scopes.list_scopes(request)
+            form = ProjectFilterForm(request.GET, user=user)
+            if not form.is_valid():
+                expected = EVERYTHING
+            elif form.cleaned_data["year"]:
+                expected = PageScopes((f"cycle:{form.cleaned_data['year']}",))
+            elif form.cleaned_data["unit"]:
+                expected = PageScopes((f"unit:{form.cleaned_data['unit'].pk}",))
+            elif user == submitter:
+                expected = PageScopes((f"unit:{unit}",))
+            else:
+                expected = EVERYTHING
+            assert fast == expected, (user.username, query)
+
+
 def test_a_project_moved_to_another_unit_or_year_leaves_both_lists(
     submitter: User, outsider: User, admin_user: User, health: Organization
 ) -> None:
@@ -142,6 +177,34 @@ def test_a_renamed_possible_duplicate_redraws_the_pages_that_name_it(
     Project.objects.filter(pk=theirs.pk).update(name="全省教育数据共享平台")
     assert _cache(client, _detail(mine)) == "miss"
     assert "全省卫生" not in client.get(_detail(mine)).content.decode()
+
+
+def test_a_possible_duplicate_redraws_only_the_pages_of_similar_names(
+    submitter: User, outsider: User
+) -> None:
+    mine = register(submitter, name="全省教育数据共享平台")
+    unrelated = register(submitter, name="考试院报名系统")
+    theirs = register(outsider, name="全省卫生数据共享平台")
+    far = register(outsider, name="医院药品采购监管")
+    client = _client(submitter)
+    for project in (mine, unrelated):
+        assert _cache(client, _detail(project)) == "miss"
+    # Another name reaching a reviewing body redraws no page but its own.
+    Project.objects.filter(pk=far.pk).update(reached_roles=["finance_reviewer"])
+    assert [_cache(client, _detail(p)) for p in (mine, unrelated)] == ["hit", "hit"]
+    # A similar name: the pages that may name it redraw, the others stay.
+    Project.objects.filter(pk=theirs.pk).update(reached_roles=["finance_reviewer"])
+    assert [_cache(client, _detail(p)) for p in (mine, unrelated)] == ["miss", "hit"]
+    assert "全省卫生数据共享平台" in client.get(_detail(mine)).content.decode()
+
+
+def test_more_than_fifty_changed_names_at_once_redraw_every_project_page() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reports_similar_pages(%s, %s), reports_similar_pages(%s, %s)",
+            [["平台"] * 51, [2027] * 51, ["无此名称的项目"], [2027]],
+        )
+        assert cursor.fetchone() == (["similar"], [])
 
 
 def test_a_write_outside_the_projects_redraws_every_page(submitter: User) -> None:
