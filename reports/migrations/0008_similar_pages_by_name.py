@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
     """A project shown as a possible duplicate touches the pages of projects with similar
     names (issue #21), not every project page: a pass or a rename no longer redraws them all."""
 
-    dependencies = [("reports", "0006_perfw_page_scopes")]
+    dependencies = [("reports", "0007_roll_up_cells")]
 
     operations = [
         migrations.RunSQL(
