@@ -87,6 +87,10 @@ RETURN_REASONS = {  # by who returns
 }
 REJECT_REASON = "与省政务服务数据管理局统一建设的共享交换平台重复，不予安排。"
 CUT_COMMENT = "功能点数和人员配置偏高，参照同类项目核减。"
+# Why a request departs from its plan figure (the plan rule): the O&M lines were priced
+# again from the inventory survey after the plan was made; a revised request changed.
+PLAN_REASON = "明细按2026年资产清单和现行标准重新测算，申报数与年度规划数不同。"
+REVISE_PLAN_REASON = "按技术审核意见核减开发工作量并增列既有数据迁移，申报数与年度规划数不同。"
 
 
 def seed_review() -> tuple[int, int]:
@@ -290,6 +294,7 @@ def _revise(project: Project, clerk: User) -> Project:
         justification="标准未列数据迁移服务，按市场询价。",
     )
     project = Project.objects.get(pk=project.pk)
+    project = explain_plan_difference(project, clerk, REVISE_PLAN_REASON)
     return services.submit(project, actor=clerk, expected_version=project.version)
 
 
@@ -315,4 +320,19 @@ def _make_ready(project: Project, clerk: User) -> Project:
             upload=SimpleUploadedFile(f"{project.name}-{label}.pdf", SAMPLE_PDF),
         )
     project.refresh_from_db()
-    return project
+    return explain_plan_difference(project, clerk, PLAN_REASON)
+
+
+def explain_plan_difference(project: Project, clerk: User, reason: str) -> Project:
+    """The clerk gives the reason the request departs from the year's plan figure, on the
+    registration form, where the plan rule asks one (``Project.needs_plan_reason``)."""
+    if not project.needs_plan_reason or project.plan_deviation_reason.strip():
+        return project
+    fields = {name: getattr(project, name) for name in project_services.PROJECT_FIELDS}
+    return project_services.update_project(
+        project,
+        actor=clerk,
+        fields={**fields, "plan_deviation_reason": reason},
+        plan={row.year: row.amount for row in project.year_plans.all()},
+        expected_version=project.version,
+    )

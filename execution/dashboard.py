@@ -53,6 +53,23 @@ def years_with_approvals(user: Any) -> list[int]:
     return [year for year in years if year is not None]
 
 
+def default_year(user: Any, years: list[int]) -> int:
+    """The year the dashboard opens on: the latest of ``years`` (those with approvals,
+    latest first) that has the target of the user's jurisdiction, the year being
+    executed (a later year approved ahead waits for its own target); else the latest of
+    ``years``; else this year. One query."""
+    jurisdiction_id = jurisdiction_id_of(user)
+    targeted = (
+        ExecutionTarget.objects.filter(jurisdiction_id=jurisdiction_id, year__in=years)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+        if jurisdiction_id is not None and years
+        else None
+    )
+    return targeted or (years[0] if years else timezone.localdate().year)
+
+
 def dashboard(
     user: Any,
     *,

@@ -1,7 +1,10 @@
 """The demo's execution (``seed_demo``, through ``budgeting.signals.demo_seeded``): the
-approved year's projects with a contract and payments, most behind finance's target of
-50 % by 30 September, one carried over to the next year, one closed. Idempotent: a year
-whose approved projects have any payment is left as it is."""
+year before the demo's budget year (2026, approved by ``budgeting.last_year_demo``) with
+a contract and payments on each project, some behind finance's target of 50 % by 30
+September and some on track, one carried over to the next year with finance's approval,
+one closed with its final figures. The 2027 continuing projects (续建) continue these, so
+their review pages show what their predecessors achieved. Idempotent: a year whose
+approved projects have any payment is left as it is."""
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,14 +15,26 @@ from django.dispatch import receiver
 
 from accounts.models import Role, User
 from accounts.permissions import can_submit_for_unit
+from budgeting.last_year_demo import LAST_YEAR
 from budgeting.signals import demo_seeded
 from execution import services
 from execution.models import Payment
 from projects.models import Project, ProjectState
 
-# Each approved project in code order takes the next share paid (of its approved
-# amount); the first two are the carried-over one and the closed one.
-PAID_SHARES = (Decimal("0.30"), Decimal("0.97"), Decimal("0.20"), Decimal("0.35"), Decimal("0.72"))
+YEAR = LAST_YEAR  # the year executed
+TARGET_RATE = Decimal("50")
+# The share of its approved amount each project has paid by 20 August (in two payments).
+PAID_SHARES = {
+    "全民健康信息平台建设": Decimal("0.30"),  # behind; its unspent part carried over
+    "教育政务服务平台建设": Decimal("0.97"),  # on track, and closed
+    "考试报名系统建设": Decimal("0.20"),  # behind
+    "公安大数据平台建设": Decimal("0.35"),  # behind
+    "国土空间基础信息平台建设": Decimal("0.72"),  # on track
+}
+CARRIED_OVER = "全民健康信息平台建设"
+CARRY_OVER_REASON = "系统联调延至次年，尾款结转。"
+CLOSED = "教育政务服务平台建设"
+CLOSURE_COMMENT = "已通过验收。"
 SUPPLIERS = ("广州数字政府科技有限公司", "广东政务云服务有限公司", "深圳信息系统集成有限公司")
 
 
@@ -29,45 +44,50 @@ def seed_on_demo(sender: Any, **kwargs: Any) -> str:
 
 
 def seed_execution() -> str:
-    """Contracts and payments of the approved projects of the demo's latest approved year."""
-    approved = list(
-        Project.objects.filter(state=ProjectState.APPROVED).select_related("organization")
+    """Contracts and payments of the approved projects of ``YEAR``, its target, the
+    carry-over and the closure."""
+    projects = list(
+        Project.objects.filter(
+            state=ProjectState.APPROVED, budget_year=YEAR, organization__jurisdiction__parent=None
+        )
+        .select_related("organization")
+        .order_by("code")
     )
-    if not approved:
-        return "Execution: no approved project to execute."
-    # Approved projects always have a budget year (only reserve projects lack one).
-    year = max(project.budget_year or 0 for project in approved)
-    projects = sorted((p for p in approved if p.budget_year == year), key=lambda p: p.code)
-    if Payment.objects.filter(project__in=projects).exists():
-        return f"Execution: {year} already has payments; left as it is."
-    finance = User.objects.filter(roles__contains=[Role.FINANCE_REVIEWER]).first()
+    if not projects:
+        return f"Execution: no approved project of {YEAR} to execute."
+    if Payment.objects.filter(project__budget_year=YEAR).exists():
+        return f"Execution: {YEAR} already has payments; left as it is."
+    finance = User.objects.get(username="finance_reviewer")
     clerks = list(User.objects.filter(roles__contains=[Role.SUBMITTER], is_active=True))
-    assert finance is not None
     with transaction.atomic():
         services.set_target(
-            year, actor=finance, rate=Decimal("50"), due_on=datetime.date(year, 9, 30)
+            YEAR, actor=finance, rate=TARGET_RATE, due_on=datetime.date(YEAR, 9, 30)
         )
         for index, project in enumerate(projects):
             clerk = next((c for c in clerks if can_submit_for_unit(c, project.organization)), None)
-            if clerk is None or not project.approved_amount:
-                continue
-            _execute(project, clerk, PAID_SHARES[index % len(PAID_SHARES)], index)
-        if projects:
+            if clerk is not None and project.approved_amount:
+                _execute(project, clerk, _share(project), index)
+        by_name = {project.name: project for project in projects}
+        if (carried := by_name.get(CARRIED_OVER)) is not None:
             services.request_carry_over(
-                projects[0],
-                actor=_clerk_of(projects[0], clerks),
-                reason="系统联调延至次年，尾款结转。",
+                carried, actor=_clerk_of(carried, clerks), reason=CARRY_OVER_REASON
             )
-            services.decide_carry_over(projects[0], actor=finance, approve=True)
-        if len(projects) > 1:
-            project = Project.objects.get(pk=projects[1].pk)
+            services.decide_carry_over(carried, actor=finance, approve=True)
+        if (closed := by_name.get(CLOSED)) is not None:
+            closed = Project.objects.get(pk=closed.pk)
             services.close_project(
-                project, actor=finance, expected_version=project.version, comment="已通过验收。"
+                closed, actor=finance, expected_version=closed.version, comment=CLOSURE_COMMENT
             )
+    behind = sum(1 for project in projects if _share(project) * 100 < TARGET_RATE)
     return (
-        f"Execution: {len(projects)} approved projects of {year} with contracts and payments, "
-        "a target of 50 % by 30 September, one carried over, one closed."
+        f"Execution: {len(projects)} approved projects of {YEAR} with contracts and payments, "
+        f"{behind} behind the target of {TARGET_RATE} % by 30 September; "
+        f"{CARRIED_OVER} carried over to {YEAR + 1}, {CLOSED} closed."
     )
+
+
+def _share(project: Project) -> Decimal:
+    return PAID_SHARES.get(project.name, Decimal("0.40"))
 
 
 def _clerk_of(project: Project, clerks: list[User]) -> User:

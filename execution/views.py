@@ -10,14 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import request_member, units_visible_to
 from audit.queries import history_of
 from execution import payment_file, services
-from execution.dashboard import dashboard, years_with_approvals
+from execution.dashboard import dashboard, default_year, years_with_approvals
 from execution.figures import execution_of
 from execution.forms import (
     CarryOverDecisionForm,
@@ -240,7 +239,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None, units=units)
     years = years_with_approvals(user)
     cleaned = form.cleaned_data if form.is_valid() else {}
-    year = cleaned.get("year") or (years[0] if years else timezone.localdate().year)
+    year = cleaned.get("year") or default_year(user, years)
     board = dashboard(
         user,
         year=year,

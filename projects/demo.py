@@ -165,7 +165,25 @@ def _ensure(
             unit=unit_name,
         )
     _add_demo_lines(project, clerk, plan)
-    return project, True
+    return _plan_as_priced(project, clerk), True
+
+
+def _plan_as_priced(project: Project, clerk: User) -> Project:
+    """The clerk brings the budget year's plan figure to the priced request (the next
+    year's stays), as on the registration form: the plan rule (``needs_plan_reason``)
+    then asks no reason until the request changes."""
+    project = Project.objects.prefetch_related("year_plans").get(pk=project.pk)
+    if not project.differs_from_plan:
+        return project
+    assert project.budget_year is not None  # a project of a year, not of the reserve
+    plan = {row.year: row.amount for row in project.year_plans.all()}
+    return services.update_project(
+        project,
+        actor=clerk,
+        fields={name: getattr(project, name) for name in services.PROJECT_FIELDS},
+        plan={**plan, project.budget_year: project.requested_amount},
+        expected_version=project.version,
+    )
 
 
 # Made-up suppliers of the demo's single-source projects, by unit.

@@ -27,6 +27,7 @@ from projects.models import (
     TargetTier,
 )
 from projects.permissions import projects_visible_to
+from projects.readiness import plan_difference
 from projects.services import PROJECT_FIELDS, RESERVE_FIELDS, plan_start
 from projects.widgets import QuickSelect
 from standards import pricing
@@ -141,8 +142,16 @@ class ProjectForm(forms.ModelForm):
                 del self.fields[name]
             return
         self.fields["budget_year"].required = True
-        if not self.instance.declared_from_library:
-            del self.fields["plan_deviation_reason"]
+        # The plan rule holds for every project of a year (``Project.needs_plan_reason``):
+        # the form says when it applies, with the year and both figures once it does.
+        reason = self.fields["plan_deviation_reason"]
+        reason.widget.attrs["rows"] = 2
+        if self.instance.pk and self.instance.needs_plan_reason:
+            reason.help_text = plan_difference(self.instance)
+        else:
+            reason.help_text = _(
+                "Needed when the budget year's request differs from its plan figure."
+            )
 
     def _add_plan_fields(self) -> None:
         """The three years of the plan, from the budget year (the start year in the reserve)."""

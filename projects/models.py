@@ -154,10 +154,7 @@ class Project(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=ProjectState.choices, default=ProjectState.DRAFT
     )
-    # Declared from the project library (the reserve, or an earlier year's project continued):
-    # its plan for the year was made before the year, so a request that differs from it
-    # needs a reason (``plan_deviation_reason``, projects.readiness). A project registered
-    # straight into a year sets its plan with its request.
+    # Declared from the project library (the reserve, or an earlier year's project continued).
     declared_from_library = models.BooleanField(default=False, editable=False)
     plan_deviation_reason = models.TextField(
         _("reason the request differs from the plan"), blank=True
@@ -261,8 +258,11 @@ class Project(models.Model):
 
     @property
     def needs_plan_reason(self) -> bool:
-        """A project declared from the library asks for other than its plan said."""
-        return self.declared_from_library and self.differs_from_plan
+        """The one rule of the plan (issue #17): a year's request that differs from that
+        year's plan figure needs a reason (``plan_deviation_reason``), whether the project
+        came from the library or was registered straight into the year. Checked at
+        submission (``projects.readiness.submission_problems``)."""
+        return self.differs_from_plan
 
 
 class ProjectCodeCounter(models.Model):

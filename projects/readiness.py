@@ -36,18 +36,21 @@ def submission_problems(project: Project) -> list[str]:
     )
     problems.extend(procurement_problems(project))
     if project.needs_plan_reason and not project.plan_deviation_reason.strip():
-        problems.append(
-            _(
-                "The request (%(requested)s yuan) differs from the plan for %(year)s "
-                "(%(planned)s yuan): give the reason in the registration form."
-            )
-            % {
-                "requested": f"{project.requested_amount:,.2f}",
-                "year": project.budget_year,
-                "planned": f"{project.plan_for(project.budget_year):,.2f}",
-            }
-        )
+        problems.append(plan_difference(project))
     return problems
+
+
+def plan_difference(project: Project) -> str:
+    """The plan rule's words (``Project.needs_plan_reason``): which year, the request and
+    the plan figure. The submission check and the registration form both show them."""
+    return _(
+        "The request (%(requested)s yuan) differs from the plan for %(year)s "
+        "(%(planned)s yuan): give the reason in the registration form."
+    ) % {
+        "requested": f"{project.requested_amount:,.2f}",
+        "year": project.budget_year,
+        "planned": f"{project.plan_for(project.budget_year):,.2f}",
+    }
 
 
 def still_needed(project: Project) -> list[str]:

@@ -245,7 +245,9 @@ def test_declaring_an_earlier_project_continues_it_repriced_for_the_year(
 
 
 def _rejected(submitter: User, approver: User) -> Project:
-    project = make_ready(register(submitter, name="被否决的项目"), submitter)
+    planned = {2027: Decimal("500000.00")}  # as make_ready prices it: no reason needed
+    project = register(submitter, name="被否决的项目", plan=planned, plan_deviation_reason="")
+    project = make_ready(project, submitter)
     project = services.submit(project, actor=submitter, expected_version=project.version)
     return services.reject(
         project, actor=approver, expected_version=project.version, comment="重复建设"
@@ -268,11 +270,12 @@ def test_a_rejected_project_returns_to_the_reserve_with_its_history(
         "budgeting.project.reject",
         "budgeting.project.return_to_reserve",
     ]
-    # And from the reserve into the year again: a draft, whose plan now binds it.
+    # And from the reserve into the year again: a draft, still bound by its plan.
     again = library.declare_for_year(
         back, actor=submitter, year=2027, expected_version=back.version
     )
     assert (again.state, again.budget_year) == (ProjectState.DRAFT, 2027)
+    again = add_line(again, submitter, "等保测评", "80000")
     with pytest.raises(WorkflowError, match="differs from the plan for 2027"):
         services.submit(again, actor=submitter, expected_version=again.version)
 

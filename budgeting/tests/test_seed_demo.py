@@ -96,9 +96,16 @@ def test_seed_demo_keeps_a_changed_password() -> None:
 
 def test_seed_demo_shows_every_state_returns_cuts_and_a_batch() -> None:
     this_year = Project.objects.filter(budget_year=2027)
-    # The reserve has no year: it is the project library's (budgeting.library_demo).
+    # The reserve has no year: it is the project library's (budgeting.library_demo); the
+    # closed project is of 2026, the year executed (budgeting.last_year_demo).
     assert set(this_year.values_list("state", flat=True)) == set(ProjectState.values) - {
-        ProjectState.RESERVE
+        ProjectState.RESERVE,
+        ProjectState.CLOSED,
+    }
+    last_year = Project.objects.filter(budget_year=2026)
+    assert set(last_year.values_list("state", flat=True)) == {
+        ProjectState.APPROVED,
+        ProjectState.CLOSED,
     }
     assert Project.objects.filter(state=ProjectState.RESERVE, budget_year=None).count() == 8
     assert this_year.get(name="教育督导信息系统建设").declared_from_library
@@ -108,7 +115,7 @@ def test_seed_demo_shows_every_state_returns_cuts_and_a_batch() -> None:
         )
     )
     assert in_review_at == {"department", "technical", "finance", "final"}
-    batch = ApprovalBatch.objects.get()
+    batch = ApprovalBatch.objects.get(cycle__year=2027)  # 2026 has its own (last_year_demo)
     assert batch.name == "2027年第一批"
     assert Review.objects.filter(batch=batch).count() == 2
     cut = LineDecision.objects.filter(approved_amount__lt=F("line__amount"))
@@ -175,3 +182,16 @@ def test_seed_demo_makes_two_cities_and_a_county_each_reviewing_its_own() -> Non
     assert {p.organization.jurisdiction.code for p in projects_visible_to(reviewer)} == {"GD-GZ"}
     for username in ("sz_clerk", "sz_finance_reviewer", "th_clerk"):
         assert User.objects.filter(username=username).exists()
+
+
+def test_every_demo_request_past_submission_keeps_the_plan_rule() -> None:
+    """The plan rule (issue #17): a demo request that departs from its year's plan figure
+    was submitted with its reason; a draft still short of one shows it as still needed."""
+    submitted = Project.objects.exclude(budget_year=None).exclude(
+        state__in=[ProjectState.DRAFT, ProjectState.RETURNED, ProjectState.WITHDRAWN]
+    )
+    assert submitted.filter(plan_deviation_reason__gt="").exists()
+    for project in submitted.prefetch_related("year_plans"):
+        assert not project.needs_plan_reason or project.plan_deviation_reason
+    drafts = Project.objects.filter(state=ProjectState.DRAFT).prefetch_related("year_plans")
+    assert any(p.needs_plan_reason and not p.plan_deviation_reason for p in drafts)

@@ -41,14 +41,26 @@ def project_fields(unit: Organization, **overrides: Any) -> dict[str, Any]:
     return fields
 
 
-def register(actor: User, unit: Organization | None = None, **overrides: Any) -> Project:
-    fields = project_fields(unit or actor.organization, **overrides)
-    year = fields["budget_year"]
-    return services.register_project(
-        actor=actor,
-        fields=fields,
-        plan={year: Decimal("1200000.00"), year + 1: Decimal("300000.00")},
+# The factory's project plans 1,200,000 for its year and prices what each test prices, so
+# by the plan rule (``Project.needs_plan_reason``) it gives the reason on its registration
+# form, as a clerk would. A test of the rule itself passes ``plan_deviation_reason=""``.
+PLAN_REASON = "按明细测算，申报数与年度规划数不同。"
+
+
+def register(
+    actor: User,
+    unit: Organization | None = None,
+    *,
+    plan: dict[int, Decimal] | None = None,
+    **overrides: Any,
+) -> Project:
+    fields = project_fields(
+        unit or actor.organization, **{"plan_deviation_reason": PLAN_REASON, **overrides}
     )
+    year = fields["budget_year"]
+    if plan is None:
+        plan = {year: Decimal("1200000.00"), year + 1: Decimal("300000.00")}
+    return services.register_project(actor=actor, fields=fields, plan=plan)
 
 
 NEWER_DEMO_CODE = "DEMO-GD-2026"

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from accounts import demo
 from accounts.models import Role
 from budgeting import demo as demo_review
-from budgeting import jurisdiction_demo, library_demo, procurement_demo
+from budgeting import jurisdiction_demo, last_year_demo, library_demo, procurement_demo
 from budgeting.signals import demo_seeded
 from inventory import demo as inventory_demo
 from projects import demo as demo_projects
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         units, users = demo.seed_units_and_users(password)
         standards = standards_demo.seed_standards()
         projects = demo_projects.seed_projects()
+        # The year before, approved: the execution demo's year, the 续建 projects' predecessors.
+        last_year = last_year_demo.seed_last_year()
         # Before the review: the O&M drafts that reach the reviewers carry their base.
         surveyed = inventory_demo.seed_inventory()
         generated = demo_projects.generate_from_inventory()
@@ -35,7 +37,9 @@ class Command(BaseCommand):
             f"{standards_demo.REVISION_CODE}), {projects} projects "
             f"and {cycles} budget cycle created; {moved} projects moved through the review; "
             f"{surveyed} units in the {inventory_demo.YEAR} inventory survey, "
-            f"{generated} operation projects priced from it."
+            f"{generated} operation projects priced from it; "
+            f"{last_year} projects of {last_year_demo.LAST_YEAR} approved in "
+            f"“{last_year_demo.BATCH_NAME}” ({last_year_demo.DOCUMENT_NUMBER})."
         )
         # The layers above (execution) seed theirs on the approved year.
         for _receiver, summary in demo_seeded.send(sender=self.__class__):
