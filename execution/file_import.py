@@ -1,7 +1,8 @@
 """Writing finance's payments file set-wise (issue #17: a hundred thousand payments in
 about twice the time of a bare parse of the file).
 
-The rows read once (``payment_file.read``) go with COPY into a temporary table; every
+The rows read once (``payment_file.read``: COPY's text made column-wise for a file as the
+treasury writes it) go with COPY into a temporary table; every
 check of the batch service is then one query over all of them: a project outside the
 importer's scope, not approved or closed (column B); a contract that is not the
 project's (column E); a reference already recorded with other figures (column A); the
@@ -12,22 +13,23 @@ else one INSERT … SELECT writes the new rows and one event per project records
 the caller's transaction, which holds the projects' row locks throughout (the same order
 as ``services.record_batch``: by id), so a batch of the API and a file queue."""
 
-from collections.abc import Iterable
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from audit.services import record_events
+from audit.services import record_events_from
 from execution.limits import ZERO, Totals, excess, paid_by_contract
 from execution.messages import already_message, closed_message
 from execution.models import Contract
-from execution.payment_file import FileRefusedError, PaymentRow, Problem
+from execution.payment_file import FileRefusedError, Payments, Problem
 from projects.models import Project, ProjectState
 
 # The temporary table: its name is written out in each statement (constant SQL). A row
@@ -38,10 +40,11 @@ from projects.models import Project, ProjectState
 class Written:
     created: int
     unchanged: int
+    total: Decimal  # the file's, every row
 
 
 def write_rows(
-    rows: list[PaymentRow],
+    payments: Payments,
     *,
     sheet: str,
     projects: QuerySet[Project],
@@ -51,11 +54,11 @@ def write_rows(
     """Write the file's new payments (call it inside a transaction): ``FileRefusedError``
     with every problem by row and column, nothing written, if any check fails."""
     with connection.cursor() as cursor:
-        _load(cursor, rows)
+        total = _load(cursor, payments)
         locked = {
             project.code: project
             for project in projects.select_for_update(of=("self",))
-            .filter(code__in=_codes(cursor))
+            .filter(code__in=FILE_CODES)
             .order_by("pk")
         }
         problems = _project_problems(cursor, locked, sheet)
@@ -69,12 +72,13 @@ def write_rows(
             problems += _beyond_approval(cursor, locked, new, sheet, fresh)
         if problems:
             raise FileRefusedError(sorted(problems, key=lambda p: (p.row, p.column)))
+        _record(locked, source, actor, fresh=fresh)  # before the insert: it reads the new rows
         created = _insert(cursor, actor, fresh=fresh)
-        _record(locked, new, source, actor)
-    return Written(created=created, unchanged=unchanged)
+    return Written(created=created, unchanged=unchanged, total=total)
 
 
-def _load(cursor: Any, rows: Iterable[PaymentRow]) -> None:
+def _load(cursor: Any, payments: Payments) -> Decimal:
+    """The file's rows into the temporary table; their sum."""
     # Dropped at the commit; a caller's outer transaction (a test's) may still hold one.
     cursor.execute("DROP TABLE IF EXISTS execution_import_rows")
     cursor.execute(
@@ -87,14 +91,22 @@ def _load(cursor: Any, rows: Iterable[PaymentRow]) -> None:
         "COPY execution_import_rows "
         "(row, reference, project_code, amount, paid_on, contract_reference) FROM STDIN"
     ) as copy:
-        for row in rows:
+        if payments.text:
+            copy.write(payments.text)
+        for row in payments.rows:
             copy.write_row(row)
     cursor.execute("ANALYZE execution_import_rows")
+    cursor.execute("SELECT count(*), coalesce(sum(amount), 0) FROM execution_import_rows")
+    count, total = cursor.fetchone()
+    assert count == payments.count  # the COPY took every row
+    return Decimal(total)
 
 
-def _codes(cursor: Any) -> list[str]:
-    cursor.execute("SELECT DISTINCT project_code FROM execution_import_rows")
-    return [code for (code,) in cursor.fetchall()]
+# The file's project codes, as a subquery: a thousand codes neither fetched nor sent back.
+FILE_CODES = RawSQL("SELECT project_code FROM execution_import_rows", ())
+# Joins a list into one parameter (``string_to_array``): psycopg quotes a list of a
+# thousand items in Python, a tenth of a second each time.
+SEPARATOR = "\x1f"
 
 
 def _project_problems(cursor: Any, locked: dict[str, Project], sheet: str) -> list[Problem]:
@@ -109,8 +121,8 @@ def _project_problems(cursor: Any, locked: dict[str, Project], sheet: str) -> li
     executed = [code for code in locked if code not in refused]
     cursor.execute(
         "SELECT row, project_code FROM execution_import_rows "
-        "WHERE NOT project_code = ANY(%s) ORDER BY row",
-        [executed],
+        "WHERE NOT project_code = ANY(string_to_array(%s, %s)) ORDER BY row",
+        [SEPARATOR.join(executed), SEPARATOR],
     )
     unknown = _("No such project in your scope.")
     return [Problem(sheet, row, "B", refused.get(code, unknown)) for row, code in cursor.fetchall()]
@@ -148,23 +160,18 @@ def _existing(cursor: Any, sheet: str) -> tuple[list[Problem], int]:
 
 @dataclass(frozen=True)
 class NewOfProject:
-    """A project's new rows of the file: their number, sum, first row and references."""
+    """A project's new rows of the file: their sum and first row."""
 
-    count: int
     total: Decimal
     first_row: int
-    references: tuple[str, str]  # the least and the greatest
 
 
 def _new_by_project(cursor: Any, fresh: bool) -> dict[str, NewOfProject]:
     cursor.execute(
-        "SELECT t.project_code, count(*), sum(t.amount), min(t.row), min(t.reference), "  # noqa: S608  # nosec B608: constant SQL
-        f"max(t.reference) FROM ({ALL_ROWS if fresh else NEW_ROWS}) AS t GROUP BY t.project_code"
+        "SELECT t.project_code, sum(t.amount), min(t.row) "  # noqa: S608  # nosec B608: constant SQL
+        f"FROM ({ALL_ROWS if fresh else NEW_ROWS}) AS t GROUP BY t.project_code"
     )
-    return {
-        code: NewOfProject(count, total, first, (least, greatest))
-        for code, count, total, first, least, greatest in cursor.fetchall()
-    }
+    return {code: NewOfProject(total, first) for code, total, first in cursor.fetchall()}
 
 
 def _beyond_approval(
@@ -183,7 +190,7 @@ def _beyond_approval(
     contract_ids = [cid for pairs in on_contracts.values() for cid, _total in pairs]
     contracts = Contract.objects.in_bulk(contract_ids)
     before = paid_by_contract(contract_ids)
-    totals = Totals.of(locked[code].pk for code in new)
+    totals = Totals.of(Project.objects.filter(code__in=FILE_CODES).values("pk"))
     problems = []
     for code, mine in sorted(new.items(), key=lambda item: item[1].first_row):
         found = excess(
@@ -221,24 +228,21 @@ def _insert(cursor: Any, actor: User, *, fresh: bool) -> int:
     return int(cursor.rowcount)
 
 
-def _record(
-    locked: dict[str, Project], new: dict[str, NewOfProject], source: str, actor: User
-) -> None:
-    """One event per project with new payments: the file, their number and sum, and the
-    range of their references (the rows themselves keep who recorded them, and when)."""
-    record_events(
-        {
-            "event_type": "execution.batch.recorded",
-            "actor": actor,
-            "target": locked[code],
-            "target_key": code,
-            "comment": source[:200],
-            "data": {
-                "contracts": [],
-                "payments": mine.count,
-                "paid": mine.total,
-                "references": list(mine.references),
-            },
-        }
-        for code, mine in sorted(new.items())
+def _record(locked: dict[str, Project], source: str, actor: User, *, fresh: bool) -> None:
+    """One event per project with new payments, in one statement: the file, their number
+    and sum, and the range of their references (the rows themselves keep who recorded
+    them, and when); the data as ``record_event`` would write it."""
+    labels = json.dumps({code: str(project) for code, project in locked.items()})
+    record_events_from(
+        "SELECT 'execution.batch.recorded' AS event_type, %s AS actor_id, "  # noqa: S608  # nosec B608: constant SQL
+        "%s AS target_type, g.project_code AS target_key, l.value AS target_label, "
+        "%s AS comment, jsonb_build_object('contracts', '[]'::jsonb, 'payments', g.count, "
+        # numeric's text is Decimal's: "150000.50", as DjangoJSONEncoder writes it.
+        "'paid', g.paid::text, 'references', jsonb_build_array(g.least, g.greatest)) AS data "
+        "FROM (SELECT t.project_code, count(*) AS count, sum(t.amount) AS paid, "
+        "min(t.reference) AS least, max(t.reference) AS greatest "
+        f"FROM ({ALL_ROWS if fresh else NEW_ROWS}) AS t GROUP BY t.project_code) AS g "
+        "JOIN jsonb_each_text(%s::jsonb) AS l ON l.key = g.project_code "
+        "ORDER BY g.project_code",
+        [actor.pk, Project._meta.label_lower, source[:200], labels],
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from execution.models import CarryOver, CarryOverState, Contract, Payment
@@ -28,9 +28,10 @@ class Totals:
     carried: Mapping[int, Decimal]
 
     @classmethod
-    def of(cls, project_ids: Iterable[int]) -> "Totals":
-        """Three queries for any number of projects."""
-        ids = list(project_ids)
+    def of(cls, project_ids: Iterable[int] | QuerySet[Any]) -> "Totals":
+        """Three queries for any number of projects (ids, or a query of their ids, which
+        the three take as a subquery)."""
+        ids = project_ids if isinstance(project_ids, QuerySet) else list(project_ids)
         return cls(
             contracted=_by_project(Contract.objects.filter(project_id__in=ids)),
             paid=_by_project(Payment.objects.filter(project_id__in=ids)),

@@ -61,8 +61,16 @@ class Contract(TreasuryRecord):
 
 class Payment(TreasuryRecord):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="payments")
+    # Indexed only where set (``payment_contract``): most payments have no contract, and a
+    # treasury file's hundred thousand would each add a NULL entry no query looks for
+    # (every lookup by contract is "= a contract", which the partial index serves).
     contract = models.ForeignKey(
-        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        Contract,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        db_index=False,
     )
     amount = money_field(_("amount paid"))
     paid_on = models.DateField(_("paid on"))
@@ -74,6 +82,11 @@ class Payment(TreasuryRecord):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.UniqueConstraint(fields=["reference"], name="payment_reference_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["contract"], condition=Q(contract__isnull=False), name="payment_contract"
+            )
         ]
 
     def __str__(self) -> str:

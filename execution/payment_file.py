@@ -11,9 +11,11 @@ API's batch service, all or nothing.
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import PurePath
 from typing import IO, Any, NamedTuple
 
@@ -69,6 +71,18 @@ class PaymentRow(NamedTuple):
     contract_reference: str | None
 
 
+@dataclass(frozen=True)
+class Payments:
+    """Every payment of a file, each cell checked. A file as the treasury's system writes
+    it comes as ``text``, the rows in COPY's text format (row number, reference, project
+    code, amount, date, contract or ``\\N``) made column by column, without a Python
+    object per row (issue #17); any other file as ``rows``, checked cell by cell."""
+
+    count: int
+    text: bytes = b""
+    rows: Sequence[PaymentRow] = ()
+
+
 def template() -> bytes:
     """The empty file to fill in, with one example row."""
     return write_table(
@@ -80,11 +94,12 @@ def template() -> bytes:
     )
 
 
-def read(file: IO[bytes], name: str) -> list[PaymentRow]:
+def read(file: IO[bytes], name: str) -> Payments:
     """Every row of the uploaded file (.xlsx or .csv, by its name), or FileRefusedError
     with every problem; ValidationError for a file too large or no workbook at all."""
     if PurePath(name).suffix.lower() == ".csv":
-        return _check(_csv_rows(file, name), "CSV")
+        rows = _check(_csv_rows(file, name), "CSV")
+        return Payments(count=len(rows), rows=rows)
     check_package(file, name, max_bytes=MAX_XLSX_BYTES)
     try:
         with WorkbookReader(file) as book:
@@ -92,11 +107,17 @@ def read(file: IO[bytes], name: str) -> list[PaymentRow]:
                 raise FileRefusedError(
                     [Problem(SHEET, 0, "", _("The sheet %(sheet)s is missing.") % {"sheet": SHEET})]
                 )
-            return _check(_numbered(book.raw_rows(SHEET, max_rows=MAX_ROWS + 2)), SHEET)
+            data = book.raw_rows(SHEET, max_rows=MAX_ROWS + 2)
     except UnreadableWorkbookError:
         raise FileRefusedError(
             [Problem(SHEET, 0, "", _("The workbook is damaged or contains unsafe XML."))]
         ) from None
+    _check_header(data[0] if data else [], SHEET)
+    text = _plain_text(data)
+    if text is not None:
+        return Payments(count=len(data) - 1, text=text)
+    rows = _check(_numbered(data), SHEET)
+    return Payments(count=len(rows), rows=rows)
 
 
 def _csv_rows(file: IO[bytes], name: str) -> Iterator[tuple[int, list[Any]]]:
@@ -122,26 +143,30 @@ def _numbered(rows: list[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
     return enumerate(rows, start=1)
 
 
-def _check(rows: Iterable[tuple[int, list[Any]]], sheet: str) -> list[PaymentRow]:
-    iterator = iter(rows)
-    problems: list[Problem] = []
-    _number, header = next(iterator, (1, []))
+def _check_header(header: list[Any], sheet: str) -> None:
     found = [str(cell or "").strip() for cell in header[: len(HEADERS)]]
     found += [""] * (len(HEADERS) - len(found))
-    for index, (expected, given) in enumerate(zip(HEADERS, found, strict=True)):
-        if given != expected:
-            problems.append(
-                Problem(
-                    sheet,
-                    1,
-                    LETTERS[index],
-                    _("Expected the header %(expected)s, found %(found)s.")
-                    % {"expected": expected, "found": given or "—"},
-                )
-            )
+    problems = [
+        Problem(
+            sheet,
+            1,
+            LETTERS[index],
+            _("Expected the header %(expected)s, found %(found)s.")
+            % {"expected": expected, "found": given or "—"},
+        )
+        for index, (expected, given) in enumerate(zip(HEADERS, found, strict=True))
+        if given != expected
+    ]
     if problems:
         raise FileRefusedError(problems)
+
+
+def _check(rows: Iterable[tuple[int, list[Any]]], sheet: str) -> list[PaymentRow]:
+    iterator = iter(rows)
+    _number, header = next(iterator, (1, []))
+    _check_header(header, sheet)
     out: list[PaymentRow] = []
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     for number, cells in iterator:
         if number > MAX_ROWS + 1:
@@ -217,6 +242,66 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
     seen[reference] = number
     # repr: the shortest text of the float, its two decimals at most (round above).
     return PaymentRow(number, reference, code, Decimal(repr(amount)), paid_on, contract)
+
+
+# Characters COPY's text format would need escaped: a file holding any goes cell by cell
+# (``PaymentRow``s, which psycopg escapes), as does a NUL, which no text column takes.
+COPY_SPECIAL = ("\\", "\t", "\n", "\r", "\x00")
+
+
+def _plain_text(data: list[list[Any]]) -> bytes | None:
+    """The payments of ``data`` (the header first) in COPY's text format, when every row is
+    plainly right as ``_plain_row`` takes it, checked a column at a time (builtins over
+    whole columns, no Python call per cell: a tenth of the row-wise time); None to have
+    ``_check`` read the rows one by one and say what is wrong. A test holds it to
+    ``_check``'s result on the same rows."""
+    body = data[1:]
+    if not body or len(body) > MAX_ROWS or len(set(map(len, body))) != 1 or len(body[0]) < 4:
+        return None
+    # A column at a time (``zip(*body)`` is several times slower on 100,000 rows).
+    references, codes, amounts, dates = (tuple(map(itemgetter(n), body)) for n in range(4))
+    contracts = tuple(map(itemgetter(4), body)) if len(body[0]) > 4 else ("",) * len(body)
+    if not (
+        _plain_texts(references, empty=False)
+        and len(set(references)) == len(references)
+        and max(map(len, references)) <= REFERENCE_MAX
+        and _plain_texts(codes, empty=False)
+        and _plain_texts(contracts, empty=True)
+        and max(map(len, contracts)) <= REFERENCE_MAX
+        and set(map(type, amounts)) == {float}
+        and all(map(math.isfinite, amounts))
+        and min(amounts) > 0
+        and max(amounts) < QUICK_MAX
+        and tuple(map(round, amounts, (2,) * len(amounts))) == amounts
+        and set(map(type, dates)) <= {datetime.date, datetime.datetime}
+    ):
+        return None
+    texts = "".join(references) + "".join(codes) + "".join(contracts)
+    if any(special in texts for special in COPY_SPECIAL):
+        return None
+    lines = map(
+        "\t".join,
+        zip(
+            map(str, range(2, len(body) + 2)),
+            references,
+            codes,
+            map(repr, amounts),  # the shortest text of each float: two decimals at most
+            map(datetime.date.isoformat, dates),  # a datetime's date, as ``_plain_row``
+            [contract or "\\N" for contract in contracts],
+            strict=True,
+        ),
+    )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _plain_texts(cells: tuple[Any, ...], *, empty: bool) -> bool:
+    """Whether every cell is text without surrounding space (and not empty, unless
+    ``empty``)."""
+    return (
+        set(map(type, cells)) == {str}
+        and tuple(map(str.strip, cells)) == cells
+        and (empty or min(map(len, cells)) > 0)
+    )
 
 
 def _row(

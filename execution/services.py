@@ -699,14 +699,10 @@ def import_payments(file: IO[bytes], name: str, *, actor: User) -> ImportResult:
     for a file too large or no workbook."""
     if not is_finance(actor):
         raise ExecutionError(_("Only finance imports the treasury's payments."))
-    rows = payment_file.read(file, name)
+    payments = payment_file.read(file, name)
     sheet = "CSV" if name.lower().endswith(".csv") else payment_file.SHEET
     with transaction.atomic():
         written = file_import.write_rows(
-            rows, sheet=sheet, projects=import_scope(actor), source=name, actor=actor
+            payments, sheet=sheet, projects=import_scope(actor), source=name, actor=actor
         )
-    return ImportResult(
-        created=written.created,
-        unchanged=written.unchanged,
-        total=sum((row.amount for row in rows), ZERO),
-    )
+    return ImportResult(created=written.created, unchanged=written.unchanged, total=written.total)

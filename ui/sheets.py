@@ -22,6 +22,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from pathlib import Path
 from typing import IO, Any, Self
@@ -117,13 +118,17 @@ class WorkbookReader:
         to get it as ``rows`` gives it. Stops at ``max_rows``; errors as ``rows``."""
         if sheet not in self.sheet_names:
             raise KeyError(sheet)
-        try:
-            data: list[Row] = self._book.get_sheet_by_name(sheet).to_python(
-                skip_empty_area=False, nrows=max_rows
-            )
-            part = self._part(sheet)
-        except (CalamineError, ValueError, OverflowError) as error:
-            raise UnreadableWorkbookError(str(error)) from error
+        # The sheet's XML (for its formulas) is unpacked in a thread while calamine parses:
+        # zlib lets go of the GIL, and calamine read the whole package when it opened it.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            unpacked = pool.submit(self._part, sheet)
+            try:
+                data: list[Row] = self._book.get_sheet_by_name(sheet).to_python(
+                    skip_empty_area=False, nrows=max_rows
+                )
+            except (CalamineError, ValueError, OverflowError) as error:
+                raise UnreadableWorkbookError(str(error)) from error
+            part = unpacked.result()
         for number, columns in _formulas(part, len(data)).items():
             values = data[number - 1]
             for column, text in columns.items():

@@ -20,6 +20,7 @@ from audit.models import Event
 from execution import payment_file, services
 from execution.models import Payment
 from projects.models import Project
+from ui.sheets import Formula
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +205,143 @@ def test_the_quick_path_takes_what_the_cell_checks_take(approved: Project) -> No
         changed = list(cells)
         changed[column] = odd
         assert payment_file._plain_row(2, changed, {}) is None  # left to the cell checks
+
+
+def _copy_rows(text: bytes) -> list[tuple[Any, ...]]:
+    """COPY's text rows back as ``PaymentRow``'s fields (none of them escaped)."""
+    rows = []
+    for line in text.decode().splitlines():
+        number, reference, code, amount, paid_on, contract = line.split("\t")
+        rows.append(
+            (
+                int(number),
+                reference,
+                code,
+                Decimal(amount),
+                datetime.date.fromisoformat(paid_on),
+                None if contract == "\\N" else contract,
+            )
+        )
+    return rows
+
+
+HEADER = list(payment_file.HEADERS)
+EXCEL_TIME = datetime.datetime(2027, 4, 2, 15, 30)  # noqa: DTZ001  # a cell has no zone
+
+
+def plain_sheet() -> list[list[Any]]:
+    """Rows as calamine gives them: "" for an empty cell, every number a float."""
+    return [
+        HEADER,
+        ["ZF-1", "2027-EDU-0001", 1234.5, datetime.date(2027, 4, 1), ""],
+        ["ZF-2", "2027-EDU-0001", 0.01, EXCEL_TIME, "HT-1"],
+        ["ZF-3", "2027-EDU-0002", 99999999999.99, datetime.date(2027, 12, 31), ""],
+    ]
+
+
+def test_the_column_wise_path_gives_what_the_cell_checks_give() -> None:
+    data = plain_sheet()
+    text = payment_file._plain_text(data)
+    assert text is not None
+    slow = payment_file._check(payment_file._numbered(data), payment_file.SHEET)
+    assert _copy_rows(text) == [tuple(row) for row in slow]
+    # A sheet of four columns (no contract column at all) is as plain.
+    four = payment_file._plain_text([row[:4] for row in data])
+    assert four is not None
+    assert [row[5] for row in _copy_rows(four)] == [None, None, None]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "odd"),
+    [
+        (1, 0, " ZF-1"),  # space around the reference
+        (1, 0, ""),  # no reference
+        (1, 0, "Z" * 65),  # too long
+        (2, 0, "ZF-1"),  # listed twice
+        (1, 0, 12.0),  # a number as the reference
+        (1, 0, "ZF\t1"),  # COPY would need it escaped
+        (1, 0, "ZF\\1"),
+        (1, 1, ""),  # no project code
+        (1, 1, "2027-EDU-0001 "),
+        (1, 2, 1234.505),  # more than two decimals
+        (1, 2, 0.0),
+        (1, 2, -5.0),
+        (1, 2, 1e11),  # near the limit: ``check_amount`` says
+        (1, 2, float("nan")),
+        (1, 2, "1,234.50"),  # text: the cell checks read it
+        (1, 3, "2027-04-01"),
+        (1, 3, ""),
+        (1, 4, " HT-1"),
+        (1, 4, 7.0),
+        (1, 4, "H" * 65),
+    ],
+)
+def test_anything_unusual_is_left_to_the_cell_checks(row: int, column: int, odd: Any) -> None:
+    data = plain_sheet()
+    data[row][column] = odd
+    assert payment_file._plain_text(data) is None
+
+
+def test_ragged_or_empty_rows_and_formulas_are_left_to_the_cell_checks() -> None:
+    data = plain_sheet()
+    data[2].append("")
+    assert payment_file._plain_text(data) is None
+    data = plain_sheet()
+    data.insert(2, ["", "", "", "", ""])  # an empty row in the middle: skipped by ``_check``
+    assert payment_file._plain_text(data) is None
+    data = plain_sheet()
+    data[1][2] = Formula("=1+1")
+    assert payment_file._plain_text(data) is None
+    assert payment_file._plain_text([HEADER]) is None
+
+
+def test_a_reference_copy_would_escape_is_written_as_it_is(
+    approved: Project, finance_reviewer: User
+) -> None:
+    rows = [
+        ["ZF\\0001", approved.code, 10.5, datetime.date(2027, 4, 1), None],
+        ["ZF-0002", approved.code, 20, EXCEL_TIME, None],
+    ]
+    result = services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
+    assert (result.created, result.total) == (2, Decimal("30.50"))
+    assert set(Payment.objects.values_list("reference", "amount", "paid_on")) == {
+        ("ZF\\0001", Decimal("10.50"), datetime.date(2027, 4, 1)),
+        ("ZF-0002", Decimal("20.00"), datetime.date(2027, 4, 2)),
+    }
+
+
+def test_a_plain_file_writes_every_figure_and_one_event_per_project(
+    approved: Project, finance_reviewer: User, submitter: User
+) -> None:
+    contract = services.record_contract(
+        approved,
+        actor=submitter,
+        supplier="Supplier",
+        amount=Decimal("200000.00"),
+        signed_on=datetime.date(2027, 3, 1),
+    )
+    rows = [
+        ["ZF-0002", approved.code, 120000.5, datetime.date(2027, 4, 1), contract.reference],
+        ["ZF-0001", approved.code, 0.25, EXCEL_TIME, None],
+    ]
+    result = services.import_payments(
+        io.BytesIO(workbook(rows)), "plain.xlsx", actor=finance_reviewer
+    )
+    assert (result.created, result.unchanged, result.total) == (2, 0, Decimal("120000.75"))
+    assert Payment.objects.get(reference="ZF-0002").contract == contract
+    assert Payment.objects.get(reference="ZF-0001").contract is None
+    assert list(contract.payments.values_list("reference", flat=True)) == ["ZF-0002"]
+    event = Event.objects.get(event_type="execution.batch.recorded")
+    assert (event.actor, event.target_type, event.target_key, event.target_label) == (
+        finance_reviewer,
+        "projects.project",
+        approved.code,
+        str(approved),
+    )
+    assert (event.comment, event.from_state, event.to_state) == ("plain.xlsx", "", "")
+    assert event.data == {
+        "contracts": [],
+        "payments": 2,
+        "paid": "120000.75",
+        "references": ["ZF-0001", "ZF-0002"],
+    }
