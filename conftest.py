@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test import override_settings
 
 from accounts.models import Organization, User
 from budgeting.tests.workflow_fixtures import at_finance, cycle, ready_project
 from ops.page_cache import CACHE_ALIAS
 from tests.helpers import module_data
-from tests.personas import make_exam_authority, make_persona, make_unit
+from tests.personas import make_exam_authority, make_persona, make_province, make_unit
 
 __all__ = [
     "at_finance",
@@ -83,6 +84,19 @@ def demo_province(django_db_setup: None, django_db_blocker: Any) -> Iterator[Non
     with module_data(django_db_blocker):
         call_command("seed_demo", stdout=io.StringIO())
         yield
+
+
+@pytest.fixture(scope="module")
+def province_once(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """Every unit and persona of the fixtures below, made once for the module and
+    rolled back after it (``module_data``: every test of the module must use it), by
+    fixture name. The module's uploads go to one directory for the whole module, so
+    such a module overrides ``_uploads_in_a_temporary_directory`` to depend on this."""
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=media), module_data(django_db_blocker):
+        yield make_province()
 
 
 @pytest.fixture
