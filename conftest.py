@@ -28,6 +28,44 @@ __all__ = [
 ]  # workflow fixtures, shared with the browser tests
 
 
+# The modules with the longest single tests (a second PostgreSQL, seed_demo, gunicorn,
+# a browser...), in about their order of length: the suite runs them first, so that
+# with `--dist loadgroup` (make test) no worker starts one of them when the other is
+# nearly done. The browser tests (tests/e2e) come right after these.
+SLOW_FIRST = (
+    "ops/tests/test_replica.py",
+    "budgeting/tests/test_scale_jurisdictions.py",
+    "execution/tests/test_demo.py",
+    "budgeting/tests/test_seed_demo_over_existing_units.py",
+    "tests/test_access_matrix.py",
+    "budgeting/tests/test_procurement_demo.py",
+    "budgeting/tests/test_concurrency.py",
+    "ops/tests/test_backup.py",
+    "tests/test_serving.py",
+    "reports/tests/test_export_jobs.py",
+    "standards/tests/test_demo.py",
+    "api/tests/test_schema.py",
+    "tests/test_security.py",
+)
+
+
+def _slowness(item: pytest.Item) -> int:
+    path = item.nodeid.split("::")[0]
+    if path in SLOW_FIRST:
+        return SLOW_FIRST.index(path)
+    return len(SLOW_FIRST) if path.startswith("tests/e2e/") else len(SLOW_FIRST) + 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest first (a stable sort: each module's tests keep their order); and the tests
+    of a module that seeds the demo once (``demo_province``) stay together on one worker
+    under `--dist loadgroup`, so that the seeding (~15 s) is not done once per worker."""
+    items.sort(key=_slowness)
+    for item in items:
+        if "demo_province" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_by_delete() -> Iterator[None]:
     """Empty the tables after a transactional test (``transaction=True``, the browser
