@@ -94,7 +94,7 @@ def _flush_by_delete() -> Iterator[None]:
                 "SET LOCAL session_replication_role = replica;",
                 *(f"DELETE FROM {self.quote_name(table)};" for table in tables),  # noqa: S608  # our table names
             ]
-        return truncate(  # type: ignore[no-any-return]
+        return truncate(
             self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )
 
