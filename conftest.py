@@ -30,8 +30,8 @@ __all__ = [
 
 # The modules with the longest single tests (a second PostgreSQL, seed_demo, gunicorn,
 # a browser...), in about their order of length: the suite runs them first, so that
-# with `--dist loadgroup` (make test) no worker starts one of them when the other is
-# nearly done. The browser tests (tests/e2e) come right after these.
+# with `--dist loadgroup` (make test: it hands the tests out one at a time) no worker
+# starts one of them when the other is nearly done. The browser tests come right after.
 SLOW_FIRST = (
     "ops/tests/test_replica.py",
     "budgeting/tests/test_scale_jurisdictions.py",
@@ -57,13 +57,8 @@ def _slowness(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Longest first (a stable sort: each module's tests keep their order); and the tests
-    of a module that seeds the demo once (``demo_province``) stay together on one worker
-    under `--dist loadgroup`, so that the seeding (~15 s) is not done once per worker."""
+    """Longest first (a stable sort: each module's tests keep their order)."""
     items.sort(key=_slowness)
-    for item in items:
-        if "demo_province" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session", autouse=True)
