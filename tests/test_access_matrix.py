@@ -10,6 +10,7 @@ Only GETs here; every POST is also checked for CSRF below.
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -26,9 +27,8 @@ from api import services as api_services
 from api.models import ApiCall, ApiClient, Webhook, WebhookDelivery
 from audit.models import Event
 from audit.services import record_event
-from budgeting import services as budgeting_services
 from budgeting.models import ApprovalBatch, BudgetCycle, FigureDraft, ProcurementBatch
-from budgeting.tests.workflow_fixtures import make_ready
+from budgeting.tests.workflow_fixtures import make_ready, open_year, pass_to_finance
 from classification.models import ClassificationCode, CodeKind
 from execution.models import CarryOver, Closure, Contract, ExecutionTarget, Payment
 from inventory import services as inventory_services
@@ -46,6 +46,7 @@ from reports.export_jobs import request_lines_export, write_lines_export
 from reports.models import ExportJob
 from standards.models import ServiceItem, StandardSet
 from standards.tests.factories import filled_set
+from tests.helpers import module_data
 from tests.personas import MEMBERS
 
 TODAY = datetime.date(2027, 3, 1)
@@ -488,15 +489,37 @@ def test_urls_with_arguments_say_how_to_build_them() -> None:
     assert not lacking, f"{lacking} take arguments: give their MATRIX rows an args function."
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_directory(province_once: dict[str, Any]) -> None:
+    """The module's uploads (the project's documents, the export) stay where
+    ``province_once`` put them for all its tests."""
+
+
+@pytest.fixture(scope="module")
+def module_world(province_once: dict[str, Any], django_db_blocker: Any) -> Iterator[World]:
+    """The world, built once for the module: every test only reads it (each test's own
+    writes, such as the drafts made on first use, are rolled back after it)."""
+    with module_data(django_db_blocker):
+        yield _build_world(province_once)
+
+
 @pytest.fixture
-def world(
-    submitter: User,
-    education: Organization,
-    cycle: BudgetCycle,
-    at_finance: Project,
-    finance_approver: User,
-    data_reviewer: User,
-) -> World:
+def world(module_world: World) -> World:
+    return module_world
+
+
+def _build_world(people: dict[str, Any]) -> World:
+    submitter: User = people["submitter"]
+    education: Organization = people["education"]
+    finance_approver: User = people["finance_approver"]
+    data_reviewer: User = people["data_reviewer"]
+    cycle = open_year()
+    at_finance = pass_to_finance(
+        make_ready(register(submitter), submitter),
+        submitter,
+        people["department_approver"],
+        data_reviewer,
+    )
     # At the finance review, every reviewing body has seen it (a project that never left
     # its department is the business of test_what_never_left_the_department_stays_there).
     project = at_finance
@@ -583,11 +606,11 @@ def world(
 
 
 def _client_for(
-    persona: str, request: pytest.FixtureRequest, *, enforce_csrf_checks: bool = False
+    persona: str, people: dict[str, Any], *, enforce_csrf_checks: bool = False
 ) -> Client:
     client = Client(enforce_csrf_checks=enforce_csrf_checks)
     if persona != ANONYMOUS:
-        client.force_login(request.getfixturevalue(persona))
+        client.force_login(people[persona])
     return client
 
 
@@ -598,39 +621,34 @@ def _url(name: str, world: World) -> str:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_persona_gets_the_expected_status_everywhere(
-    persona: str, world: World, request: pytest.FixtureRequest
+    persona: str, world: World, province_once: dict[str, Any]
 ) -> None:
-    client = _client_for(persona, request)
-    expected, actual = {}, {}
+    """The status of every page, each under our Content-Security-Policy; and every answer
+    to a logged-in user, pages, reviews, reports, exports and downloads alike, is private
+    and never stored: no shared cache or browser disk keeps them
+    (ops.middleware.PrivatePagesMiddleware, or the view's own never_cache).
+
+    One walk for both: the second used to be a test of its own that walked the same
+    pages again as three of these personas."""
+    client = _client_for(persona, province_once)
+    expected, actual, kept = {}, {}, []
     for name in URL_NAMES:
         response = client.get(_url(name, world))
         expected[name] = MATRIX[name].expected[persona]
         actual[name] = response.status_code
         assert "object-src 'none'" in response["Content-Security-Policy"], name
-    assert actual == expected
-
-
-@pytest.mark.parametrize("persona", ["submitter", "finance_reviewer", ADMIN])
-def test_every_answer_to_a_logged_in_user_is_private_and_never_stored(
-    persona: str, world: World, request: pytest.FixtureRequest
-) -> None:
-    """Pages, reviews, reports, exports and downloads alike: no shared cache or browser
-    disk keeps them (ops.middleware.PrivatePagesMiddleware, or the view's own never_cache)."""
-    client = _client_for(persona, request)
-    kept = []
-    for name in URL_NAMES:
-        response = client.get(_url(name, world))
         directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
-        if not {"private", "no-store"} <= directives:
+        if persona != ANONYMOUS and not {"private", "no-store"} <= directives:
             kept.append((name, response.status_code, response.get("Cache-Control")))
-    assert not kept
+    assert actual == expected
+    assert not kept, f"answers to a logged-in user that a cache may keep: {kept}"
 
 
 @pytest.mark.parametrize("persona", [ANONYMOUS, "submitter", "outsider", ADMIN])
 def test_every_post_without_a_csrf_token_is_refused(
-    persona: str, world: World, request: pytest.FixtureRequest
+    persona: str, world: World, province_once: dict[str, Any]
 ) -> None:
-    client = _client_for(persona, request, enforce_csrf_checks=True)
+    client = _client_for(persona, province_once, enforce_csrf_checks=True)
     client.cookies["django_language"] = "en"  # to recognise Django's CSRF failure page
     accepted = []
     # The API is exempt: it authenticates by the Authorization header alone, which no other
@@ -642,7 +660,7 @@ def test_every_post_without_a_csrf_token_is_refused(
     assert not accepted, f"POSTs without a CSRF token that were not refused: {accepted}"
 
 
-def test_a_post_with_the_token_gets_through(submitter: User) -> None:
+def test_a_post_with_the_token_gets_through(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     client.get(reverse("login"))
     token = next(cookie.value for name, cookie in client.cookies.items() if "csrftoken" in name)
@@ -655,10 +673,10 @@ def test_a_post_with_the_token_gets_through(submitter: User) -> None:
 
 @pytest.mark.parametrize("persona", ["data_reviewer", ADMIN])
 def test_with_2fa_enforced_an_unverified_reviewer_reaches_only_the_code_pages(
-    persona: str, world: World, request: pytest.FixtureRequest, settings: Settings
+    persona: str, world: World, province_once: dict[str, Any], settings: Settings
 ) -> None:
     settings.ENFORCE_2FA = True
-    client = _client_for(persona, request)
+    client = _client_for(persona, province_once)
     verify = reverse("two_factor_verify")
     reached = {}
     for name in URL_NAMES:
@@ -672,132 +690,3 @@ def test_with_2fa_enforced_an_unverified_reviewer_reaches_only_the_code_pages(
         "two_factor_setup": 200,
         "two_factor_verify": 302,  # no device yet: on to the set-up page
     }
-
-
-# Who sees a request as it travels (issue #15): a reviewing body from the first time the
-# project reached one of its stages, whatever happened after; what never left its
-# department stays there. Each situation: how to get there from a ready EDU project, and
-# which reviewing bodies see it then.
-DATA, FINANCE = "data", "finance"
-BODY_OF = {
-    "data_reviewer": DATA,
-    "finance_reviewer": FINANCE,
-    "finance_approver": FINANCE,
-}
-SITUATIONS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
-    # code → (steps: who does what, in order), bodies that see it
-    "draft": ((), frozenset()),
-    "at_department_review": (("submit",), frozenset()),
-    "withdrawn_before_the_department_passed_it": (("submit", "withdraw"), frozenset()),
-    "returned_by_the_department": (("submit", "department:return"), frozenset()),
-    "rejected_by_the_department": (("submit", "department:reject"), frozenset()),
-    "at_technical_review": (("submit", "department:pass"), frozenset({DATA})),
-    "rejected_at_technical_review": (
-        ("submit", "department:pass", "data:reject"),
-        frozenset({DATA}),
-    ),
-    "not_managed_at_finance": (("unmanaged", "submit", "department:pass"), frozenset({FINANCE})),
-    "returned_by_finance_then_withdrawn": (
-        (
-            "submit",
-            "department:pass",
-            "data:pass",
-            "finance:return",
-            "submit",
-            "withdraw",
-        ),
-        frozenset({DATA, FINANCE}),
-    ),
-}
-PROJECT_PAGES = ("projects:detail", "budgeting:review", "projects:attachment")
-DECISIONS: dict[str, Callable[..., Project]] = {
-    "pass": budgeting_services.pass_stage,
-    "return": budgeting_services.return_for_revision,
-    "reject": budgeting_services.reject,
-}
-
-
-@pytest.fixture
-def travelled(
-    cycle: BudgetCycle,
-    submitter: User,
-    department_approver: User,
-    data_reviewer: User,
-    finance_reviewer: User,
-) -> dict[str, Project]:
-    """One EDU project in each situation."""
-    deciders = {
-        "department": department_approver,
-        "data": data_reviewer,
-        "finance": finance_reviewer,
-    }
-    made = {}
-    for number, (situation, (steps, _bodies)) in enumerate(SITUATIONS.items()):
-        managed = "unmanaged" not in steps
-        project = make_ready(
-            register(submitter, name=f"访问测试{number}", managed_by_data_admin=managed),
-            submitter,
-        )
-        for step in steps:
-            version = project.version
-            if step == "submit":
-                project = budgeting_services.submit(
-                    project, actor=submitter, expected_version=version
-                )
-            elif step == "withdraw":
-                project = budgeting_services.withdraw(
-                    project, actor=submitter, expected_version=version
-                )
-            elif ":" in step:
-                who, action = step.split(":")
-                act = DECISIONS[action]
-                options = {} if action == "pass" else {"comment": "理由"}
-                project = act(project, actor=deciders[who], expected_version=version, **options)
-        made[situation] = project
-    return made
-
-
-def _sees(persona: str, bodies: frozenset[str]) -> bool:
-    if persona in ("submitter", "department_approver", ADMIN):
-        return True
-    return BODY_OF.get(persona) in bodies
-
-
-@pytest.mark.parametrize("persona", MEMBERS)
-def test_what_never_left_the_department_stays_there(
-    persona: str, travelled: dict[str, Project], request: pytest.FixtureRequest
-) -> None:
-    """A reviewing body opens a project's pages only once it reached one of its stages;
-    the department and admins always, the outsider never. 404, not 403: nobody outside
-    learns that a code exists."""
-    client = _client_for(persona, request)
-    expected, actual = {}, {}
-    for situation, (_steps, bodies) in SITUATIONS.items():
-        project = travelled[situation]
-        attachment = project.attachments.filter(is_removed=False).first()
-        assert attachment is not None
-        for name in PROJECT_PAGES:
-            args = [project.code] + (
-                [attachment.public_id] if name == "projects:attachment" else []
-            )
-            key = f"{situation} {name}"
-            actual[key] = client.get(reverse(name, args=args)).status_code
-            expected[key] = 200 if _sees(persona, bodies) else 404
-    assert actual == expected
-
-
-@pytest.mark.parametrize("persona", MEMBERS)
-def test_lists_and_totals_show_what_each_body_may_open(
-    persona: str, travelled: dict[str, Project], request: pytest.FixtureRequest
-) -> None:
-    """The project list and the summary count exactly the projects the pages open."""
-    client = _client_for(persona, request)
-    seen = {
-        travelled[situation].code
-        for situation, (_steps, bodies) in SITUATIONS.items()
-        if _sees(persona, bodies)
-    }
-    listed = client.get(reverse("projects:list"), {"year": "2027"}).context["page"]
-    assert {project.code for project in listed.object_list} == seen
-    summary = client.get(reverse("reports:summary"), {"year": "2027", "by": "state"})
-    assert sum(row.projects for row, _link in summary.context["rows"]) == len(seen)

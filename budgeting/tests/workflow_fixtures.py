@@ -15,6 +15,11 @@ from projects.tests.factories import register
 
 @pytest.fixture
 def cycle(db: None) -> BudgetCycle:
+    return open_year()
+
+
+def open_year() -> BudgetCycle:
+    """The open 2027 budget year of the ``cycle`` fixture."""
     now = timezone.now()
     return cycles.create_cycle(
         actor=None,
@@ -106,9 +111,13 @@ def at_finance(
     ready_project: Project, submitter: User, department_approver: User, data_reviewer: User
 ) -> Project:
     """The ready project submitted and passed by its department and the data administration."""
-    project = services.submit(
-        ready_project, actor=submitter, expected_version=ready_project.version
-    )
-    for reviewer in (department_approver, data_reviewer):
+    return pass_to_finance(ready_project, submitter, department_approver, data_reviewer)
+
+
+def pass_to_finance(project: Project, clerk: User, *reviewers: User) -> Project:
+    """Submit ``project`` and pass it by each of ``reviewers`` (its department, then the
+    data administration: it is then at the finance review)."""
+    project = services.submit(project, actor=clerk, expected_version=project.version)
+    for reviewer in reviewers:
         project = services.pass_stage(project, actor=reviewer, expected_version=project.version)
     return project
