@@ -6,7 +6,6 @@ history)."""
 
 import pytest
 from django.contrib import admin
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organization, Role, User
@@ -54,7 +53,7 @@ def gz_admin(guangzhou: City) -> User:
     )
 
 
-def _changelist(model_admin: admin.ModelAdmin) -> str:  # type: ignore[type-arg]
+def _changelist(model_admin: admin.ModelAdmin) -> str:
     meta = model_admin.model._meta
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
 
