@@ -11,6 +11,7 @@ one is approved singly and two in a batch. One unit (自然资源厅) has a requ
 resubmission would exceed its figure: the clerk sees enforcement at once.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from budgeting import cycles, round_changes, rounds, services
-from budgeting.models import BudgetCycle, CutReason, CycleState
+from budgeting.models import BudgetCycle, CutReason, CycleState, ReviewStage
 from budgeting.permissions import deciders_at
 from projects import services as project_services
 from projects.demo import BUDGET_YEAR
@@ -296,6 +297,30 @@ def _revise(project: Project, clerk: User) -> Project:
     project = Project.objects.get(pk=project.pk)
     project = explain_plan_difference(project, clerk, REVISE_PLAN_REASON)
     return services.submit(project, actor=clerk, expected_version=project.version)
+
+
+def submit_and_pass(
+    project: Project,
+    *,
+    until: Callable[[ReviewStage], bool],
+    at_each_stage: Callable[[Project, ReviewStage], Project] | None = None,
+) -> Project:
+    """Make the project ready, submit it and pass it on, each stage's first decider (by
+    username: its own jurisdiction's) deciding, until a stage ``until`` accepts or the
+    review ends; ``at_each_stage`` may change the project before each stage passes it."""
+    clerk = project.created_by
+    project = _make_ready(project, clerk)
+    project = services.submit(project, actor=clerk, expected_version=project.version)
+    while True:
+        project = Project.objects.select_related("review__stage", "organization").get(pk=project.pk)
+        stage = project.review.stage
+        if stage is None or until(stage):
+            return project
+        if at_each_stage is not None:
+            project = at_each_stage(project, stage)
+        decider = deciders_at(project, stage).order_by("username").first()
+        assert decider is not None, f"nobody decides {project.code} at {stage.code}"
+        services.pass_stage(project, actor=decider, expected_version=project.version)
 
 
 def _make_ready(project: Project, clerk: User) -> Project:

@@ -23,10 +23,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AdministrativeLevel, Jurisdiction, Organization, Role, UnitLevel, User
-from budgeting import cycles, services
-from budgeting.demo import _make_ready
+from budgeting import cycles
+from budgeting.demo import submit_and_pass
 from budgeting.models import BudgetCycle, CycleState
-from budgeting.permissions import deciders_at
 from projects import demo as demo_projects
 from projects.demo import BUDGET_YEAR, DemoProject
 from projects.models import ProcurementMethod, Project, ProjectKind, ProjectState
@@ -189,17 +188,6 @@ def _units(place: DemoJurisdiction, jurisdiction: Jurisdiction) -> None:
 
 
 def _move(project: Project, goal: str) -> None:
-    """Submit the project and pass it on, by whoever decides at each stage (its own
-    jurisdiction's reviewers), up to ``goal``'s stage."""
+    """Submit the project and pass it on up to ``goal``'s stage."""
     project = Project.objects.get(pk=project.pk)  # as its lines left it
-    clerk = project.created_by
-    project = _make_ready(project, clerk)
-    project = services.submit(project, actor=clerk, expected_version=project.version)
-    while True:
-        project = Project.objects.select_related("review__stage", "organization").get(pk=project.pk)
-        stage = project.review.stage
-        if stage is None or stage.code == goal:
-            return
-        decider = deciders_at(project, stage).order_by("username").first()
-        assert decider is not None, f"nobody decides {project.code} at {stage.code}"
-        services.pass_stage(project, actor=decider, expected_version=project.version)
+    submit_and_pass(project, until=lambda stage: stage.code == goal)

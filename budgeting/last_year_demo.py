@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from budgeting import cycles, services
-from budgeting.demo import _cut_largest_line, _make_ready
-from budgeting.models import BudgetCycle, CycleState
-from budgeting.permissions import deciders_at
+from budgeting.demo import _cut_largest_line, submit_and_pass
+from budgeting.models import BudgetCycle, CycleState, ReviewStage
 from projects.demo import BUDGET_YEAR, EARLIER
 from projects.models import Project, ProjectState
 
@@ -79,19 +78,14 @@ def seed_last_year() -> int:
 
 
 def _to_final_stage(project: Project, users: dict[str, User]) -> Project:
-    """Submit the project and pass it on, each stage's first decider deciding, up to the
-    final stage (where the batch approves it); finance cuts its largest line."""
-    clerk = project.created_by
-    project = _make_ready(project, clerk)
-    project = services.submit(project, actor=clerk, expected_version=project.version)
-    while True:
-        project = Project.objects.select_related("review__stage", "organization").get(pk=project.pk)
-        stage = project.review.stage
-        assert stage is not None, f"{project.code} left the review"
-        if stage.is_final:
-            return project
+    """Submit the project and pass it on up to the final stage (where the batch approves
+    it); finance cuts its largest line."""
+
+    def cut_at_finance(project: Project, stage: ReviewStage) -> Project:
         if stage.may_change_amounts:
-            project = _cut_largest_line(project, users["finance_reviewer"])
-        decider = deciders_at(project, stage).order_by("username").first()
-        assert decider is not None, f"nobody decides {project.code} at {stage.code}"
-        services.pass_stage(project, actor=decider, expected_version=project.version)
+            return _cut_largest_line(project, users["finance_reviewer"])
+        return project
+
+    return submit_and_pass(
+        project, until=lambda stage: stage.is_final, at_each_stage=cut_at_finance
+    )
