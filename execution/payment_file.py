@@ -22,6 +22,7 @@ from typing import IO, Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from execution.limits import FIRST_DAY, LAST_DAY, date_refusal
 from standards.pricing import PricingError, check_amount
 from ui.excel import write_table
 from ui.sheets import UnreadableWorkbookError, WorkbookReader, plain_value
@@ -231,6 +232,8 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
         paid_on = paid_on.date()
     elif type(paid_on) is not datetime.date:
         return None
+    if date_refusal(paid_on):
+        return None
     if contract == "":
         contract = None
     elif contract is not None and (
@@ -280,6 +283,10 @@ def _plain_text(data: list[list[Any]]) -> bytes | None:
     texts = "".join(references) + "".join(codes) + "".join(contracts)
     if any(special in texts for special in COPY_SPECIAL):
         return None
+    # ISO dates sort as the days do: the first and last against the limits, no call a row.
+    days = tuple(map(datetime.date.isoformat, dates))  # a datetime's date, as ``_plain_row``
+    if min(days) < FIRST_DAY.isoformat() or max(days) > LAST_DAY.isoformat():
+        return None
     lines = map(
         "\t".join,
         zip(
@@ -287,7 +294,7 @@ def _plain_text(data: list[list[Any]]) -> bytes | None:
             references,
             codes,
             map(repr, amounts),  # the shortest text of each float: two decimals at most
-            map(datetime.date.isoformat, dates),  # a datetime's date, as ``_plain_row``
+            days,
             [contract or "\\N" for contract in contracts],
             strict=True,
         ),
@@ -394,15 +401,16 @@ def _not_amount(value: Any) -> str:
 
 def _date(value: Any) -> datetime.date | str:
     if isinstance(value, datetime.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, datetime.date):
-        return value
+        return date_refusal(value) or value
     text = _text(value)
     if not text:
         return _("The date is missing.")
     for form in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
-            return datetime.datetime.strptime(text, form).date()  # noqa: DTZ007  # a date
+            day = datetime.datetime.strptime(text, form).date()  # noqa: DTZ007  # a date
         except ValueError:
             continue
+        return date_refusal(day) or day
     return _("Not a date (YYYY-MM-DD): %(value)s.") % {"value": text}

@@ -363,3 +363,21 @@ def test_a_nul_in_a_text_cell_is_refused_at_its_column(
     # The quick path leaves such a row to the cell checks.
     quick = [*cells[:2], 10.0, datetime.date(2027, 4, 1), cells[4]]
     assert payment_file._plain_row(2, quick, {}) is None
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_outside_the_budget_years_is_refused_at_its_column(
+    approved: Project, finance_reviewer: User, day: str
+) -> None:
+    """The clerk's forms' and the API's rule for a payment's date, in a .csv and in a
+    workbook the quick path reads."""
+    text = ",".join(payment_file.HEADERS) + f"\r\nZF-1,{approved.code},10.00,{day},\r\n"
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(text.encode()), "p.csv", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "D")]
+    when = datetime.date.fromisoformat(day)
+    book = workbook([["ZF-1", approved.code, 10.0, when, None]])
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(book), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "D")]
+    assert not Payment.objects.exists()
