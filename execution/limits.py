@@ -4,6 +4,7 @@ finance carried over to the next year), unless a reason is recorded. The clerk's
 forms (``over_approval``) and the treasury's batches, API and file import
 (``Totals.of`` for all their projects at once), ask the same function, ``excess``."""
 
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +18,21 @@ from projects.models import Project
 from ui.templatetags.ui import yuan
 
 ZERO = Decimal("0.00")
+# A contract's or payment's date within the budget years every form and the API take
+# (2000 to 2100): 9999-12-31 or year 1 is a typing slip, which would count as paid "by"
+# any date of the dashboard. The clerk's forms, the API's batches and the file alike.
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2100, 12, 31)
+
+
+def date_refusal(day: datetime.date) -> str | None:
+    """Why ``day`` is no date of a contract or payment, or None."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return _("A date from %(first)s to %(last)s.") % {
+        "first": FIRST_DAY.isoformat(),
+        "last": LAST_DAY.isoformat(),
+    }
 
 
 @dataclass(frozen=True)

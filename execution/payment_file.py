@@ -22,6 +22,7 @@ from typing import IO, Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from execution.limits import FIRST_DAY, LAST_DAY, date_refusal
 from standards.pricing import PricingError, check_amount
 from ui.excel import write_table
 from ui.sheets import UnreadableWorkbookError, WorkbookReader, plain_value
@@ -214,12 +215,13 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
     contract = cells[4] if len(cells) > 4 else None
     if (
         type(reference) is not str
-        or not 0 < len(reference) <= REFERENCE_MAX
+        or not reference
+        or not _plain_key(reference)
         or reference in seen
         or reference != reference.strip()
-        or "\x00" in reference
         or type(code) is not str
         or not code
+        or not _plain_key(code)
         or code != code.strip()
         or type(amount) is not float
         or not 0 < amount < QUICK_MAX
@@ -230,11 +232,13 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
         paid_on = paid_on.date()
     elif type(paid_on) is not datetime.date:
         return None
+    if date_refusal(paid_on):
+        return None
     if contract == "":
         contract = None
     elif contract is not None and (
         type(contract) is not str
-        or len(contract) > REFERENCE_MAX
+        or not _plain_key(contract)
         or contract != contract.strip()
         or not contract
     ):
@@ -279,6 +283,10 @@ def _plain_text(data: list[list[Any]]) -> bytes | None:
     texts = "".join(references) + "".join(codes) + "".join(contracts)
     if any(special in texts for special in COPY_SPECIAL):
         return None
+    # ISO dates sort as the days do: the first and last against the limits, no call a row.
+    days = tuple(map(datetime.date.isoformat, dates))  # a datetime's date, as ``_plain_row``
+    if min(days) < FIRST_DAY.isoformat() or max(days) > LAST_DAY.isoformat():
+        return None
     lines = map(
         "\t".join,
         zip(
@@ -286,7 +294,7 @@ def _plain_text(data: list[list[Any]]) -> bytes | None:
             references,
             codes,
             map(repr, amounts),  # the shortest text of each float: two decimals at most
-            map(datetime.date.isoformat, dates),  # a datetime's date, as ``_plain_row``
+            days,
             [contract or "\\N" for contract in contracts],
             strict=True,
         ),
@@ -314,8 +322,8 @@ def _row(
     reference = _text(values[0])
     if not reference:
         problem(0, _("The payment reference is missing."))
-    elif len(reference) > REFERENCE_MAX or "\x00" in reference:
-        problem(0, _("A reference is at most %(max)s characters.") % {"max": REFERENCE_MAX})
+    elif not _plain_key(reference):
+        problem(0, _key_refusal(0))
     elif reference in seen:
         problem(
             0,
@@ -327,6 +335,8 @@ def _row(
     code = _text(values[1])
     if not code:
         problem(1, _("The project code is missing."))
+    elif not _plain_key(code):
+        problem(1, _key_refusal(1))
     amount = _amount(values[2])
     if isinstance(amount, str):
         problem(2, amount)
@@ -334,12 +344,26 @@ def _row(
     if isinstance(paid_on, str):
         problem(3, paid_on)
     contract = _text(values[4]) or None
-    if contract and len(contract) > REFERENCE_MAX:
-        problem(4, _("A reference is at most %(max)s characters.") % {"max": REFERENCE_MAX})
+    if contract and not _plain_key(contract):
+        problem(4, _key_refusal(4))
     if len(problems) > before:
         return None
     assert isinstance(amount, Decimal) and isinstance(paid_on, datetime.date)
     return PaymentRow(number, reference, code, amount, paid_on, contract)
+
+
+def _plain_key(text: str) -> bool:
+    """The rule of the file's reference, project code and contract: at most
+    ``REFERENCE_MAX`` characters and no NUL, which no PostgreSQL text column takes (the
+    file's rows go into one with COPY before any check)."""
+    return len(text) <= REFERENCE_MAX and "\x00" not in text
+
+
+def _key_refusal(column: int) -> str:
+    return _("%(what)s is at most %(max)s characters, without NUL.") % {
+        "what": HEADERS[column],
+        "max": REFERENCE_MAX,
+    }
 
 
 def _text(value: Any) -> str:
@@ -377,15 +401,16 @@ def _not_amount(value: Any) -> str:
 
 def _date(value: Any) -> datetime.date | str:
     if isinstance(value, datetime.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, datetime.date):
-        return value
+        return date_refusal(value) or value
     text = _text(value)
     if not text:
         return _("The date is missing.")
     for form in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
-            return datetime.datetime.strptime(text, form).date()  # noqa: DTZ007  # a date
+            day = datetime.datetime.strptime(text, form).date()  # noqa: DTZ007  # a date
         except ValueError:
             continue
+        return date_refusal(day) or day
     return _("Not a date (YYYY-MM-DD): %(value)s.") % {"value": text}

@@ -22,7 +22,14 @@ from audit.services import record_event, record_events
 from budgeting.workflow import LifeAction, Transition, WorkflowError, check_transition
 from execution import file_import, payment_file
 from execution.figures import execution_of
-from execution.limits import ZERO, Totals, excess, over_approval, paid_by_contract
+from execution.limits import (
+    ZERO,
+    Totals,
+    date_refusal,
+    excess,
+    over_approval,
+    paid_by_contract,
+)
 from execution.messages import already_message, closed_message
 from execution.models import (
     CarryOver,
@@ -81,10 +88,11 @@ def record_batch(
     """Write the batch's new contracts and payments; leave those already recorded
     with the same figures; refuse the whole batch (``BatchRefusedError``, nothing
     written) for a project outside ``projects`` or not approved, an amount outside
-    0.01 to 999,999,999,999.99, a payment's contract of another project or unknown,
-    a reference twice in the batch, one already recorded with other figures, or new
-    rows that take a project's contracts or payments (or a contract's payments) past
-    what was approved (``over_approval``: a batch carries no reason for that).
+    0.01 to 999,999,999,999.99, a date outside 2000 to 2100 (``limits.date_refusal``),
+    a payment's contract of another project or unknown, a reference twice in the batch,
+    one already recorded with other figures, or new rows that take a project's contracts
+    or payments (or a contract's payments) past what was approved (``over_approval``:
+    a batch carries no reason for that).
     The projects are locked in id order, so two batches queue instead of racing.
     ``actor``: the finance user importing a file; None for the API's client."""
     codes = {item.project_code for item in contracts} | {item.project_code for item in payments}
@@ -188,6 +196,12 @@ def _amount(amount: Decimal, where: str, problems: list[tuple[str, str]]) -> Non
         problems.append((f"{where}.amount", _("An amount above zero.")))
 
 
+def _day(day: datetime.date, where: str, problems: list[tuple[str, str]]) -> None:
+    refused = date_refusal(day)
+    if refused:
+        problems.append((where, refused))
+
+
 def _unique(reference: str, seen: set[str], where: str, problems: list[tuple[str, str]]) -> bool:
     if reference in seen:
         problems.append((f"{where}.reference", _("The same reference twice in one batch.")))
@@ -206,6 +220,7 @@ def _contracts(
         where = f"contracts[{index}]"
         project = _project(item.project_code, locked, where, problems)
         _amount(item.amount, where, problems)
+        _day(item.signed_on, f"{where}.signed_on", problems)
         if not _unique(item.reference, seen, where, problems) or project is None:
             continue
         figures = (project.pk, item.supplier, item.amount, item.signed_on)
@@ -256,6 +271,7 @@ def _payments(
         where = f"payments[{index}]"
         project = _project(item.project_code, locked, where, problems)
         _amount(item.amount, where, problems)
+        _day(item.paid_on, f"{where}.paid_on", problems)
         contract = contracts.get(item.contract_reference) if item.contract_reference else None
         if item.contract_reference and (
             contract is None or (project is not None and contract.project_id != project.pk)
@@ -360,11 +376,13 @@ def record_contract(
 ) -> Contract:
     """The unit's clerk records a contract of an approved project. Refused for another
     unit's clerk, a project not approved (or closed), an amount outside 0.01 to
-    999,999,999,999.99, and contracts totalling more than the approved amount unless
-    ``over_approval_reason`` says why (kept on the contract and in the history)."""
+    999,999,999,999.99, a date outside 2000 to 2100, and contracts totalling more than
+    the approved amount unless ``over_approval_reason`` says why (kept on the contract
+    and in the history)."""
     with transaction.atomic():
         locked = _lock_for_recording(project, actor)
         _check_amount(amount)
+        _check_day(signed_on, "signed_on")
         reason = _reason_for(over_approval(locked, contracts=amount), over_approval_reason.strip())
         contract = Contract.objects.create(
             reference=_next_reference(Contract, locked, "HT"),
@@ -407,6 +425,7 @@ def record_payment(
     with transaction.atomic():
         locked = _lock_for_recording(project, actor)
         _check_amount(amount)
+        _check_day(paid_on, "paid_on")
         if contract is not None and contract.project_id != locked.pk:
             raise ExecutionError(_("No such contract of this project."), field="contract")
         reason = _reason_for(
@@ -466,6 +485,12 @@ def _check_amount(amount: Decimal) -> None:
         raise ExecutionError(_("An amount above zero."), field="amount")
     if amount != amount.quantize(Decimal("0.01")):
         raise ExecutionError(_("At most two decimal places (fen)."), field="amount")
+
+
+def _check_day(day: datetime.date, field: str) -> None:
+    refused = date_refusal(day)
+    if refused:
+        raise ExecutionError(refused, field=field)
 
 
 def _reason_for(excess: list[str], reason: str) -> str:

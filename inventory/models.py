@@ -212,6 +212,16 @@ class DeviceType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# A device's dates within the years a system may be built in (``built_year``): 9999-12-31
+# or year 1 is a typing slip, which would count as in (or out of) warranty for ever.
+FIRST_DAY = datetime.date(1950, 1, 1)
+LAST_DAY = datetime.date(2100, 12, 31)
+
+
+def _day_validators() -> list[Any]:
+    return [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
+
+
 class Device(InventoryRow):
     """Hardware: one row per kind of device bought together (type, quantity, value)."""
 
@@ -220,8 +230,10 @@ class Device(InventoryRow):
     name = models.CharField(_("device"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     original_value = money_field(_("original value (yuan)"))
-    purchase_date = models.DateField(_("purchase date"))
-    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    purchase_date = models.DateField(_("purchase date"), validators=_day_validators())
+    warranty_end = models.DateField(
+        _("warranty end"), null=True, blank=True, validators=_day_validators()
+    )
 
     class Meta:
         verbose_name = _("device")

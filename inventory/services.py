@@ -108,7 +108,8 @@ def open_campaign(
 
     For the data administration's reviewers and finance (``can_run_surveys``).
     Refused (InventoryError) for anyone else, a year that already has a survey in the
-    actor's jurisdiction, no units, an inactive unit, or another jurisdiction's unit.
+    actor's jurisdiction, no units, an inactive unit, another jurisdiction's unit, or a
+    deadline outside the year and the next.
     """
     jurisdiction_id = jurisdiction_id_of(actor)
     if not can_run_surveys(actor) or jurisdiction_id is None:
@@ -120,6 +121,11 @@ def open_campaign(
         raise InventoryError(_("A survey covers active units only."), field="units")
     if any(unit.jurisdiction_id != jurisdiction_id for unit in covered):
         raise InventoryError(_("A survey covers its own jurisdiction's units only."), field="units")
+    # As the execution target's date: 9999-12-31 would leave no unit ever late.
+    if deadline.year not in (year, year + 1):
+        raise InventoryError(
+            _("The deadline falls in the survey year (or the next)."), field="deadline"
+        )
     with transaction.atomic():
         # The unique constraint on (year, jurisdiction) settles two runners racing.
         if (

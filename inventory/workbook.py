@@ -29,6 +29,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from inventory.models import (
+    FIRST_DAY,
+    LAST_DAY,
     CloudResource,
     Device,
     DeviceType,
@@ -403,15 +405,23 @@ def _read_decimal(value: Any, column: Column) -> Decimal:
 
 def _read_date(value: Any, column: Column) -> datetime.date:
     if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(_text(value))
-    except ValueError:
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    else:
+        try:
+            day = datetime.date.fromisoformat(_text(value))
+        except ValueError:
+            raise ValueError(
+                _("Not a date (YYYY-MM-DD): %(value)s.") % {"value": _text(value)[:50]}
+            ) from None
+    # The model's range (its validators, which the row form applies), for the workbook.
+    if not FIRST_DAY <= day <= LAST_DAY:
         raise ValueError(
-            _("Not a date (YYYY-MM-DD): %(value)s.") % {"value": _text(value)[:50]}
-        ) from None
+            _("A date from %(first)s to %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
+    return day
 
 
 def _read_choice(value: Any, column: Column) -> Any:

@@ -345,3 +345,39 @@ def test_a_plain_file_writes_every_figure_and_one_event_per_project(
         "paid": "120000.75",
         "references": ["ZF-0001", "ZF-0002"],
     }
+
+
+@pytest.mark.parametrize("column", [0, 1, 4])
+def test_a_nul_in_a_text_cell_is_refused_at_its_column(
+    approved: Project, finance_reviewer: User, column: int
+) -> None:
+    """A NUL in the reference, the project code or the contract of a .csv (which no
+    text column of PostgreSQL takes) is the file's problem at that cell, not a 500."""
+    cells = ["ZF-1", approved.code, "10.00", "2027-04-01", "HT-1"]
+    cells[column] = cells[column][:2] + "\x00" + cells[column][2:]
+    text = ",".join(payment_file.HEADERS) + "\r\n" + ",".join(cells) + "\r\n"
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(text.encode()), "p.csv", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "ABCDE"[column])]
+    assert not Payment.objects.exists()
+    # The quick path leaves such a row to the cell checks.
+    quick = [*cells[:2], 10.0, datetime.date(2027, 4, 1), cells[4]]
+    assert payment_file._plain_row(2, quick, {}) is None
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_outside_the_budget_years_is_refused_at_its_column(
+    approved: Project, finance_reviewer: User, day: str
+) -> None:
+    """The clerk's forms' and the API's rule for a payment's date, in a .csv and in a
+    workbook the quick path reads."""
+    text = ",".join(payment_file.HEADERS) + f"\r\nZF-1,{approved.code},10.00,{day},\r\n"
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(text.encode()), "p.csv", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "D")]
+    when = datetime.date.fromisoformat(day)
+    book = workbook([["ZF-1", approved.code, 10.0, when, None]])
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(book), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "D")]
+    assert not Payment.objects.exists()

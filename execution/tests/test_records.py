@@ -116,6 +116,33 @@ def test_the_treasury_batch_keeps_the_same_rule(approved: Project) -> None:
     assert not Payment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "day", [datetime.date(9999, 12, 31), datetime.date(1, 1, 1), datetime.date(1999, 12, 31)]
+)
+def test_a_date_outside_the_budget_years_is_refused_everywhere(
+    approved: Project, submitter: User, day: datetime.date
+) -> None:
+    """A contract signed or a payment made in 9999 (or year 1) is a typing slip: refused
+    at its field by the clerk's forms and, by the same rule, the treasury's batches."""
+    with pytest.raises(ExecutionError) as refused:
+        services.record_contract(
+            approved, actor=submitter, supplier="某公司", amount=Decimal("1.00"), signed_on=day
+        )
+    assert refused.value.field == "signed_on"
+    with pytest.raises(ExecutionError) as refused:
+        services.record_payment(approved, actor=submitter, amount=Decimal("1.00"), paid_on=day)
+    assert refused.value.field == "paid_on"
+    contract_in = services.ContractIn("HT-1", approved.code, "某公司", Decimal("1.00"), day)
+    item = PaymentIn("ZF-1", approved.code, Decimal("1.00"), day)
+    with pytest.raises(services.BatchRefusedError) as batch:
+        record_batch([contract_in], [item], projects=Project.objects.all(), source="test")
+    assert [where for where, _message in batch.value.problems] == [
+        "contracts[0].signed_on",
+        "payments[0].paid_on",
+    ]
+    assert not Contract.objects.exists() and not Payment.objects.exists()
+
+
 def test_finance_sets_the_year_s_target(finance_reviewer: User, submitter: User) -> None:
     target = services.set_target(
         2027, actor=finance_reviewer, rate=Decimal("50"), due_on=datetime.date(2027, 9, 30)

@@ -73,6 +73,8 @@ def _client(user: User) -> Client:
         ("device", {"original_value": "Infinity"}, "original_value", "Enter a number."),
         ("device", {"purchase_date": "0000-01-01"}, "purchase_date", "Enter a valid date."),
         ("device", {"purchase_date": "2020-01-01\x00"}, "purchase_date", ""),
+        ("device", {"purchase_date": "9999-12-31"}, "purchase_date", "2100-12-31"),
+        ("device", {"warranty_end": "0001-01-01"}, "warranty_end", "1950-01-01"),
     ],
 )
 def test_a_hostile_row_is_refused_at_its_field(
@@ -135,6 +137,8 @@ def test_the_baseline_and_the_spend_report_ignore_junk_years(
         ({"title": "摸底\x00"}, "title"),
         ({"title": "题" * 10_000}, "title"),
         ({"deadline": "2026-13-01"}, "deadline"),
+        ({"deadline": "9999-12-31"}, "deadline"),
+        ({"deadline": "0001-01-01"}, "deadline"),
         ({"units": ["999999999"]}, "units"),
     ],
 )

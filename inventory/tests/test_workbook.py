@@ -146,3 +146,23 @@ def test_text_survives_nul_and_ten_thousand_characters_in_purpose(
     )
     assert _upload(client, survey, content).status_code == 302
     assert InformationSystem.objects.get(name="新系统").purpose == long
+
+
+def test_a_date_outside_1950_to_2100_is_refused_as_the_row_form_refuses_it(
+    survey: UnitSurvey, submitter: User
+) -> None:
+    client = _client(submitter)
+    content = _edited(
+        _template(client, survey),
+        "硬件设备",
+        [
+            ["服务器", "刀片", 1, 1000, datetime.date(9999, 12, 31), None],
+            ["服务器", "机架", 1, 1000, datetime.date(2020, 1, 1), "1900-01-01"],
+        ],
+    )
+    answer = _upload(client, survey, content)
+    assert answer.status_code == 400
+    problems = [str(p) for p in answer.context["problems"]]
+    assert any("row 3" in p and "E（购置日期）" in p and "2100-12-31" in p for p in problems)
+    assert any("row 4" in p and "F（保修截止日期）" in p and "1950-01-01" in p for p in problems)
+    assert Device.objects.filter(survey=survey).count() == 1
