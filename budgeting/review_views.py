@@ -183,7 +183,7 @@ def _review_context(
     path = workflow.applicable_stages(standing.stages, project)
     figures = amounts.load(project)
     quantities.mark_unusual(figures.lines, project)
-    inventory_lines.attach_bases(figures.lines, project)
+    bases = inventory_lines.attach_bases(figures.lines, project)
     current = figures.current()
     at_this_stage = figures.decision_at(stage if may_cut else None)
     since_return = diff.since_last_return(project, figures.lines)
@@ -209,7 +209,7 @@ def _review_context(
         "problems": problems,
         "history": history_of(project, project.code),
         "similar": similar_for_user(project, projects_visible_to(user)),
-        "inventory_flags": inventory_flags(project),
+        "inventory_flags": inventory_flags(project, bases),
         "waterfall": figures.waterfall(path, _reached_order(project, stage, figures)),
         "may_cut": may_cut,
         "line_rows": [

@@ -178,7 +178,9 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes refuses logins while a username is locked out from an address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user's unit with the user (accounts/backends.py).
+    # A session opened under the former path ends: its user logs in once more.
+    "accounts.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))

@@ -85,11 +85,12 @@ class InventoryFlags:
         return bool(self.live_systems or self.retired_systems or self.om_above_share)
 
 
-def inventory_flags(project: Project) -> InventoryFlags:
+def inventory_flags(project: Project, bases: list[LineBasis] | None = None) -> InventoryFlags:
     """The flags of ``project`` from the current inventories. A system's name and owner
     are named to every reader of the project: inventories are no secret between units,
     unlike another unit's draft project. One query for a construction project; at most
-    three for an operation project."""
+    three for an operation project, one fewer with ``bases``: the project's inventory
+    rows as the page already read them (``inventory_lines.attach_bases``)."""
     if project.kind == ProjectKind.CONSTRUCTION:
         live = queries.systems_like(project.name, statuses=[SystemStatus.LIVE], purpose=True)
         return InventoryFlags(live, [])
@@ -97,10 +98,12 @@ def inventory_flags(project: Project) -> InventoryFlags:
         project.name, statuses=SystemStatus.values, unit_id=project.organization_id
     )
     retired = [system for system in own if system.status == SystemStatus.RETIRED]
-    return InventoryFlags([], retired, om_above_share(project, own))
+    return InventoryFlags([], retired, om_above_share(project, own, bases))
 
 
-def om_above_share(project: Project, like: list[InformationSystem]) -> list[OmAboveShare]:
+def om_above_share(
+    project: Project, like: list[InformationSystem], bases: list[LineBasis] | None = None
+) -> list[OmAboveShare]:
     """The systems whose yearly O&M this operation project asks for, above the share of
     their construction cost the standard in force sets (15 % by default).
 
@@ -109,15 +112,20 @@ def om_above_share(project: Project, like: list[InformationSystem]) -> list[OmAb
     project is that system's O&M); for every other system, the lines generated from it
     alone (``LineBasis.system``). A system with no construction cost recorded is not
     judged. Two queries (the lines' systems, the standard), the second only when there
-    is something to judge."""
+    is something to judge; the first not at all with ``bases``, every inventory row of
+    the project, each with its line and system (as ``inventory_lines.attach_bases``
+    returns them)."""
     asked: dict[int, tuple[InformationSystem, Decimal]] = {}
     maintained = [system for system in like if system.status != SystemStatus.RETIRED]
     named = maintained[0].pk if maintained else None
     if maintained:
         asked[maintained[0].pk] = (maintained[0], project.requested_amount)
-    bases = LineBasis.objects.filter(
-        line__project_id=project.pk, system__isnull=False
-    ).select_related("system__survey__organization", "line")
+    if bases is None:
+        bases = list(
+            LineBasis.objects.filter(
+                line__project_id=project.pk, system__isnull=False
+            ).select_related("system__survey__organization", "line")
+        )
     for basis in bases:
         system = basis.system
         if system is None or system.pk == named:

@@ -247,13 +247,25 @@ class BasisSummary:
         return self.count - len(self.rows)
 
 
-def attach_bases(lines: list[EstimateLine], project: Project) -> None:
+def attach_bases(lines: list[EstimateLine], project: Project) -> list[LineBasis]:
     """Set ``inventory_basis`` on each line generated from the inventory (one query for
     any number of lines and rows), for the project and review pages; and flag a typed
-    hardware O&M base that disagrees with the inventory (``mark_typed_bases``)."""
+    hardware O&M base that disagrees with the inventory (``mark_typed_bases``).
+
+    Returns every row read, each with its line (from ``lines``) and its system with the
+    system's survey and unit: what ``duplicates.inventory_flags`` judges the O&M asked
+    for a system by, so the page reads the project's inventory rows once, not twice."""
     by_line: dict[int, list[LineBasis]] = {}
+    line_of = {line.pk: line for line in lines}
     # By project, not by the lines' ids: one query whether there are lines or not.
-    for basis in LineBasis.objects.filter(line__project_id=project.pk).order_by("id"):
+    bases = list(
+        LineBasis.objects.filter(line__project_id=project.pk)
+        .select_related("system__survey__organization")
+        .order_by("id")
+    )
+    for basis in bases:
+        if basis.line_id in line_of:
+            basis.line = line_of[basis.line_id]
         by_line.setdefault(basis.line_id, []).append(basis)
     for line in lines:
         rows = by_line.get(line.pk)
@@ -271,6 +283,7 @@ def attach_bases(lines: list[EstimateLine], project: Project) -> None:
             latest_warranty_end=max(ends) if ends else None,
         )
     mark_typed_bases(lines, project)
+    return bases
 
 
 def mark_typed_bases(lines: list[EstimateLine], project: Project) -> None:

@@ -206,7 +206,7 @@ def _render_detail(
         else None
     )
     lines = quantities.mark_unusual(list(project.lines.select_related(*PRICED_BY_RELATED)), project)
-    inventory_lines.attach_bases(lines, project)
+    bases = inventory_lines.attach_bases(lines, project)
     reviews = line_reviews(project, lines)
     context = {
         "project": project,
@@ -225,7 +225,7 @@ def _render_detail(
             project.attachments.filter(is_removed=False).select_related("uploaded_by")
         ),
         "similar": similar_for_user(project, visible),
-        "inventory_flags": inventory_flags(project),
+        "inventory_flags": inventory_flags(project, bases),
         # Returned for revision: who returned it, when and why (the latest return).
         "last_return": returns_of(project.code).select_related("actor").first()
         if project.state == ProjectState.RETURNED

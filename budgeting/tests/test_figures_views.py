@@ -121,10 +121,11 @@ def test_the_draft_page_costs_the_same_queries_for_3_and_30_units(
     assert len(response.context["proposals"]) == units
 
 
-# The session and its user, the draft, the units, the rounds, the round's results (and
-# whether any exist), its projects, their reviewed totals, last year's approvals, the
-# figures, the draft's history; the layout's own (the user's unit, the session saved, ...).
-QUERIES_OF_THE_DRAFT_PAGE = 16
+# The session and its user (with the user's unit, accounts.backends), the draft, the units,
+# the rounds, the round's results (and whether any exist), its projects, their reviewed
+# totals, last year's approvals, the figures, the draft's history; the layout's own (the
+# session saved, ...).
+QUERIES_OF_THE_DRAFT_PAGE = 15
 
 
 def test_the_pages_are_finance_s_alone(

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from pytest_django import DjangoAssertNumQueries
@@ -353,3 +355,32 @@ def test_the_review_page_names_the_system_its_cost_the_om_and_the_share(
         "教育政务服务平台 · 省教育厅: construction cost 1,000,000.00 yuan, "
         "O&M requested 200,000.00 yuan (20.0% of it)"
     ) in page
+
+
+@pytest.mark.usefixtures("standard")
+def test_the_page_judges_the_om_from_the_rows_it_already_read(
+    data_reviewer: User,
+    submitter: User,
+    education: Organization,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    """The project's page reads its inventory rows once (``attach_bases``) and hands them
+    to ``inventory_flags``: the same flag as reading them afresh, one query fewer."""
+    _reported(
+        data_reviewer,
+        submitter,
+        education,
+        InventoryRows(systems=[system(name="档案数字化系统", construction_cost=Decimal("100000"))]),
+    )
+    project = _operation(submitter)
+    inventory_lines.generate(project, actor=submitter, expected_version=project.version)
+    project = Project.objects.get(pk=project.pk)
+    lines = list(project.lines.all())
+    bases = inventory_lines.attach_bases(lines, project)
+    assert [basis.line for basis in bases] == lines  # each row with its line, no query
+    unread = Project.objects.get(pk=project.pk)  # a fresh copy: nothing cached on it
+    with CaptureQueriesContext(connection) as afresh:
+        (alone,) = inventory_flags(unread).om_above_share
+    with django_assert_num_queries(len(afresh.captured_queries) - 1):
+        (shared,) = inventory_flags(project, bases).om_above_share
+    assert (shared.system.pk, shared.requested) == (alone.system.pk, alone.requested)
