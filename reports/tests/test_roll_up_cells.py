@@ -168,7 +168,16 @@ def test_a_unit_moved_to_a_city_takes_its_figures_along(
         ),
         roles=[Role.FINANCE_REVIEWER],
     )
-    personas = (finance_reviewer, city_finance, department_approver, submitter, outsider)
+    city_admin = UserFactory.create(
+        username="gz_admin",
+        organization=OrganizationFactory.create(
+            code="GZZSJ", name="广州市政务服务数据管理局", jurisdiction=city
+        ),
+        roles=[Role.SYSTEM_ADMIN],
+    )
+    personas = (
+        finance_reviewer, city_finance, city_admin, department_approver, submitter, outsider,
+    )  # fmt: skip
     assert_summaries_are_live(personas, "before the move", ("unit", "fee_class"))
     unit = Organization.objects.get(pk=outsider.organization_id)
     requested = sum(
