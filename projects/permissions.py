@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Role
+from accounts.models import Organization, Role
 from accounts.permissions import (
     NOTHING,
     REVIEWER_ROLES,
@@ -64,6 +64,27 @@ def project_scope(user: AnyUser) -> Q | None:
             Q(reached_roles__overlap=sorted(reviewed)) | Q(state=ProjectState.RESERVE)
         ) & jurisdiction_scope(member)
     return scope
+
+
+def project_jurisdictions(user: AnyUser) -> Q | None:
+    """The jurisdictions of every unit whose projects ``project_scope`` may show the user,
+    as a filter on rows that carry their unit's jurisdiction as ``jurisdiction`` (None:
+    every one). Coarser than ``project_scope`` and made of the same rules, not a copy:
+    a department's units (``department_scope``) are in their jurisdictions, the user's
+    own unit among them, whose jurisdiction is the one a reviewing body reviews
+    (``jurisdiction_scope``); an admin sees what they administer. ANDed with
+    ``project_scope`` on the summary's kept totals (``reports.cells.fresh_cells``), so an
+    index on the jurisdiction reads a city's or the province's own cells instead of
+    the whole province's (issue #21); it never widens what the rule shows."""
+    member = active_user(user)
+    if member is None:
+        return NOTHING
+    if is_system_admin(member):
+        # On the row's own jurisdiction: the province's admins' is everything (Q()).
+        administered = administered_scope(member, "")
+        return None if administered == Q() else administered
+    units = Organization.objects.filter(department_scope(member, ""))
+    return Q(jurisdiction__in=units.values("jurisdiction_id"))
 
 
 def project_scope_on(user: AnyUser, path: str) -> Q | None:

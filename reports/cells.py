@@ -24,7 +24,7 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from projects.permissions import project_scope
+from projects.permissions import project_jurisdictions, project_scope
 from reports.models import SummaryCell
 from reports.summary import MONEY, ZERO, Dimension, SummaryRow, rows_from
 
@@ -40,10 +40,18 @@ def refresh(year: int | None = None) -> int:
 
 
 def fresh_cells(user: User, year: int) -> QuerySet[SummaryCell]:
-    """The year's cells within the user's scope (always the database's figures)."""
+    """The year's cells within the user's scope (always the database's figures).
+
+    First the cells of the jurisdictions the user's scope can reach at all, by the
+    cells' own jurisdiction and its index (a city's or the province's own cells: 5,802
+    of 249,913 at 100,000 projects), then the scope's rule on those: read the other way,
+    the rule's join to the units made every reviewer's page read the whole province's
+    year (issue #21)."""
     cells = SummaryCell.objects.filter(budget_year=year)
-    scope = project_scope(user)
-    return cells if scope is None else cells.filter(scope)
+    for scope in (project_jurisdictions(user), project_scope(user)):
+        if scope is not None:
+            cells = cells.filter(scope)
+    return cells
 
 
 def summarise_cells(cells: QuerySet[SummaryCell], dimension: Dimension) -> list[SummaryRow]:

@@ -151,9 +151,20 @@ class SummaryCell(CellFigures):
     write to projects, lines and line decisions (``reports.cells``), so they are always
     the database's figures."""
 
+    # The unit's jurisdiction, kept with the cell (``reports_summary_fold``) and moved with
+    # its unit (``reports_move_units``), so a reviewer's cells are read by an index on it
+    # instead of reading the whole province's year and joining the units (issue #21).
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
     class Meta:
         indexes = [
             models.Index(fields=["budget_year", "fee_class"], name="summary_cell_year"),
+            models.Index(
+                fields=["budget_year", "jurisdiction", "fee_class"],
+                name="summary_cell_jurisdiction",
+            ),
             # The cells a change emptied, deleted after it.
             models.Index(fields=["id"], condition=models.Q(projects=0), name="summary_cell_empty"),
         ]

@@ -13,18 +13,36 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services as account_services
-from accounts.models import AdministrativeLevel, Jurisdiction, Organization, User, province_pk
+from accounts.models import (
+    AdministrativeLevel,
+    Jurisdiction,
+    Organization,
+    Role,
+    User,
+    province_pk,
+)
+from accounts.tests.factories import OrganizationFactory, UserFactory
 from budgeting import services
 from budgeting.models import CutReason
 from budgeting.scale import seed_reviews
 from projects import services as project_services
-from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project
+from projects.models import (
+    APPROVED_STATES,
+    COUNTED_STATES,
+    EstimateLine,
+    ProcurementMethod,
+    Project,
+)
 from projects.scale import seed_scale
-from reports.models import RollUpCell
+from reports import cells
+from reports.models import RollUpCell, SummaryCell
 from reports.province import Figures, JurisdictionRow, RollUp, assemble, roll_up
 from reports.summary import MONEY, ZERO, line_amount_after
 from reports.tests.report_fixtures import World, report_world  # noqa: F401
-from reports.tests.test_summary_cells import assert_cells_are_a_fresh_count
+from reports.tests.test_summary_cells import (
+    assert_cells_are_a_fresh_count,
+    assert_summaries_are_live,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -133,10 +151,34 @@ def test_the_roll_up_is_the_live_sum_after_every_kind_of_write(
     assert province.total.approved == before + waiting.approved_amount
 
 
-def test_a_unit_moved_to_a_city_takes_its_figures_along(world: World, outsider: User) -> None:
+def test_a_unit_moved_to_a_city_takes_its_figures_along(
+    world: World,
+    outsider: User,
+    finance_reviewer: User,
+    department_approver: User,
+    submitter: User,
+) -> None:
     city = Jurisdiction.objects.create(
         code="GD-GZ", name="广州市", level=AdministrativeLevel.CITY, parent_id=province_pk()
     )
+    city_finance = UserFactory.create(
+        username="gz_finance",
+        organization=OrganizationFactory.create(
+            code="GZCZJ", name="广州市财政局", jurisdiction=city, is_finance_department=True
+        ),
+        roles=[Role.FINANCE_REVIEWER],
+    )
+    city_admin = UserFactory.create(
+        username="gz_admin",
+        organization=OrganizationFactory.create(
+            code="GZZSJ", name="广州市政务服务数据管理局", jurisdiction=city
+        ),
+        roles=[Role.SYSTEM_ADMIN],
+    )
+    personas = (
+        finance_reviewer, city_finance, city_admin, department_approver, submitter, outsider,
+    )  # fmt: skip
+    assert_summaries_are_live(personas, "before the move", ("unit", "fee_class"))
     unit = Organization.objects.get(pk=outsider.organization_id)
     requested = sum(
         (
@@ -155,6 +197,22 @@ def test_a_unit_moved_to_a_city_takes_its_figures_along(world: World, outsider: 
     after = {row.jurisdiction.pk: row.total.requested for row in roll_up(YEAR).rows}
     assert after[city.pk] == requested
     assert after[province_pk()] == before[province_pk()] - requested
+    # Its summary cells are the city's now: the city's finance sees the unit's projects
+    # that reached it, the province's finance no longer does.
+    assert set(
+        SummaryCell.objects.filter(organization=unit).values_list("jurisdiction", flat=True)
+    ) == {city.pk}
+    assert_summaries_are_live(personas, "unit moved to a city", ("unit", "fee_class", "state"))
+    assert cells.fresh_cells(city_finance, YEAR).filter(organization=unit).exists()
+    assert not cells.fresh_cells(finance_reviewer, YEAR).filter(organization=unit).exists()
+    # A write to a moved unit's projects after the move makes new cells: the city's.
+    moved = Project.objects.filter(organization=unit, budget_year=YEAR)
+    moved.update(procurement_method=ProcurementMethod.SINGLE_SOURCE, requested_amount=7)
+    assert SummaryCell.objects.filter(
+        organization=unit, procurement_method="single_source"
+    ).exists()
+    assert_roll_up_is_live("a moved unit's projects written")
+    assert_summaries_are_live(personas, "a moved unit's projects written", ("unit", "kind"))
 
 
 def test_the_page_and_the_excel_read_the_kept_cells(

@@ -2,9 +2,11 @@
 live, for every dimension and every scope, at once after every write (the triggers keep
 the cells in the write's transaction)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
@@ -21,7 +23,14 @@ from reports.tests.report_fixtures import World, report_world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-USERS = ("finance_reviewer", "submitter", "outsider", "data_reviewer", "admin_user")
+USERS = (
+    "finance_reviewer",
+    "department_approver",
+    "submitter",
+    "outsider",
+    "data_reviewer",
+    "admin_user",
+)
 
 
 @pytest.fixture
@@ -76,10 +85,23 @@ def _roll_up_cells() -> list[tuple[Any, ...]]:
 
 def assert_cells_are_a_fresh_count(write: str) -> None:
     """The cells (the summary's and the province's roll-up's) as the triggers kept them
-    are what counting every project afresh gives."""
+    are what counting every project afresh gives, and every summary cell carries its
+    unit's jurisdiction (the reviewers' pages read the cells by it)."""
+    misplaced = SummaryCell.objects.exclude(jurisdiction_id=F("organization__jurisdiction_id"))
+    assert not misplaced.exists(), write
     kept = _cells(), _roll_up_cells()
     cells.refresh()
     assert kept == (_cells(), _roll_up_cells()), write
+
+
+def assert_summaries_are_live(users: Iterable[User], write: str, by: Iterable[str]) -> None:
+    """The summary page each user sees (from the cells) is the live sum of the projects
+    they may see, by each of ``by``."""
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        for dimension in by:
+            assert _page(client, dimension) == _live(user, dimension), (write, user, dimension)
 
 
 @pytest.mark.parametrize("username", USERS)
@@ -106,12 +128,12 @@ def test_the_page_reads_the_cells(world: World, finance_reviewer: User) -> None:
 
 
 def test_bulk_writes_outside_the_services_are_counted_at_once(
-    world: World, finance_reviewer: User
+    world: World, finance_reviewer: User, department_approver: User, submitter: User
 ) -> None:
     """Every writer is caught: QuerySet.update and delete, a project moved to another unit
-    and year, lines moved between projects, decisions removed, stages reordered."""
-    client = Client()
-    client.force_login(finance_reviewer)
+    and year, lines moved between projects, decisions removed, stages reordered; and each
+    persona's summary (the province's finance, a department's reviewer, a clerk) is still
+    the live sum of what they may see."""
     year = Project.objects.filter(budget_year=2027)
     other_unit = Organization.objects.exclude(pk=world.waiting.organization_id).first()
     assert other_unit is not None
@@ -143,10 +165,10 @@ def test_bulk_writes_outside_the_services_are_counted_at_once(
             .delete()
         ),
     }
+    personas = (finance_reviewer, department_approver, submitter)
     for write, run in writes.items():
         run()
-        for by in ("unit", "state", "fee_class", "kind"):
-            assert _page(client, by) == _live(finance_reviewer, by), (write, by)
+        assert_summaries_are_live(personas, write, ("unit", "state", "fee_class", "kind"))
         assert_cells_are_a_fresh_count(write)
 
 
