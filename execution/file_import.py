@@ -308,8 +308,9 @@ def _write_directly(
             # The queued writer sends from a thread: the rows' text is made, and the file
             # summed, while PostgreSQL takes what was sent.
             with raw.copy(
+                # ``recorded_at`` left to its default: the transaction's time.
                 "COPY execution_payment (reference, project_id, contract_id, amount, paid_on, "
-                "recorded_at, recorded_by_id, over_approval_reason) FROM STDIN",
+                "recorded_by_id, over_approval_reason) FROM STDIN",
                 writer=QueuedLibpqWriter(raw),
             ) as copy:
                 for chunk in _direct_text(columns, locked, contracts, actor):
@@ -336,8 +337,8 @@ def _direct_text(
     """The rows in COPY's text format for ``execution_payment``, ``CHUNK`` at a time."""
     project_ids = {code: str(project.pk) for code, project in locked.items()}
     contract_ids = {"": "\\N"} | {ref: str(contract.pk) for ref, contract in contracts.items()}
-    # Every row ends alike: when and by whom it was recorded, no reason.
-    end = f"\t{timezone.now().isoformat()}\t{actor.pk}\t\n"
+    # Every row ends alike: who recorded it, no reason.
+    end = f"\t{actor.pk}\t\n"
     lines = map(
         "\t".join,
         zip(
