@@ -1,7 +1,7 @@
 """Writing finance's payments file set-wise (issue #17: a hundred thousand payments in
 about twice the time of a bare parse of the file).
 
-The rows read once (``payment_file.read``: COPY's text made column-wise for a file as the
+The rows read once (``payment_file.read``: checked column-wise for a file as the
 treasury writes it) go with COPY into a temporary table; every
 check of the batch service is then one query over all of them: a project outside the
 importer's scope, not approved or closed (column B); a contract that is not the
@@ -11,7 +11,12 @@ project's first new row: the figures come from SQL, the rule from ``limits.exces
 one rule of the clerk's forms and the API). Nothing is written when anything is wrong;
 else one INSERT … SELECT writes the new rows and one event per project records them, in
 the caller's transaction, which holds the projects' row locks throughout (the same order
-as ``services.record_batch``: by id), so a batch of the API and a file queue."""
+as ``services.record_batch``: by id), so a batch of the API and a file queue.
+
+A plain file (the usual case) is tried first the direct way, ``_write_directly``: the
+same checks made before anything is written, its rows with COPY straight into the
+payments, in a savepoint; anything unusual undoes it and takes the path above, which
+says what is wrong by row and column (docs/performance.md, "optimistic")."""
 
 import json
 from collections import Counter
@@ -293,9 +298,12 @@ def _write_directly(
     ``_NotPlainError`` for anything else (the caller's savepoint undoes the COPY):
     ``_write_checked`` then says what is wrong, or which rows were there already (the
     reference's unique constraint stops the COPY)."""
-    codes = SEPARATOR.join(set(columns.codes))
-    locked = _lock(projects, RawSQL("SELECT unnest(string_to_array(%s, %s))", (codes, SEPARATOR)))
-    if len(locked) != codes.count(SEPARATOR) + 1 or any(
+    codes = set(columns.codes)
+    locked = _lock(
+        projects,
+        RawSQL("SELECT unnest(string_to_array(%s, %s))", (SEPARATOR.join(codes), SEPARATOR)),
+    )
+    if locked.keys() != codes or any(
         project.state != ProjectState.APPROVED for project in locked.values()
     ):
         raise _NotPlainError
