@@ -1,7 +1,7 @@
 """Writing finance's payments file set-wise (issue #17: a hundred thousand payments in
 about twice the time of a bare parse of the file).
 
-The rows read once (``payment_file.read``: COPY's text made column-wise for a file as the
+The rows read once (``payment_file.read``: checked column-wise for a file as the
 treasury writes it) go with COPY into a temporary table; every
 check of the batch service is then one query over all of them: a project outside the
 importer's scope, not approved or closed (column B); a contract that is not the
@@ -11,25 +11,35 @@ project's first new row: the figures come from SQL, the rule from ``limits.exces
 one rule of the clerk's forms and the API). Nothing is written when anything is wrong;
 else one INSERT … SELECT writes the new rows and one event per project records them, in
 the caller's transaction, which holds the projects' row locks throughout (the same order
-as ``services.record_batch``: by id), so a batch of the API and a file queue."""
+as ``services.record_batch``: by id), so a batch of the API and a file queue.
+
+A plain file (the usual case) is tried first the direct way, ``_write_directly``: the
+same checks made before anything is written, its rows with COPY straight into the
+payments, in a savepoint; anything unusual undoes it and takes the path above, which
+says what is wrong by row and column (docs/performance.md, "optimistic")."""
 
 import json
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
+from psycopg.errors import UniqueViolation
 
 from accounts.models import User
 from audit.services import record_events_from
 from execution.limits import ZERO, Totals, excess, paid_by_contract
 from execution.messages import already_message, closed_message
 from execution.models import Contract
-from execution.payment_file import FileRefusedError, Payments, Problem
+from execution.payment_file import Columns, FileRefusedError, Payments, Problem
 from projects.models import Project, ProjectState
 
 # The temporary table: its name is written out in each statement (constant SQL). A row
@@ -53,14 +63,27 @@ def write_rows(
 ) -> Written:
     """Write the file's new payments (call it inside a transaction): ``FileRefusedError``
     with every problem by row and column, nothing written, if any check fails."""
+    if payments.columns is not None:
+        try:
+            with transaction.atomic():  # a savepoint: an unusual file leaves nothing behind
+                return _write_directly(payments.columns, projects, source, actor)
+        except _NotPlainError:
+            pass  # the checked path says what is wrong, or which rows were there already
+    return _write_checked(payments, sheet=sheet, projects=projects, source=source, actor=actor)
+
+
+def _write_checked(
+    payments: Payments,
+    *,
+    sheet: str,
+    projects: QuerySet[Project],
+    source: str,
+    actor: User,
+) -> Written:
+    """The temporary table's path: every check one query, each problem by row and column."""
     with connection.cursor() as cursor:
         total = _load(cursor, payments)
-        locked = {
-            project.code: project
-            for project in projects.select_for_update(of=("self",))
-            .filter(code__in=FILE_CODES)
-            .order_by("pk")
-        }
+        locked = _lock(projects, FILE_CODES)
         problems = _project_problems(cursor, locked, sheet)
         problems += _contract_problems(cursor, sheet)
         changed, unchanged = _existing(cursor, sheet)
@@ -72,9 +95,20 @@ def write_rows(
             problems += _beyond_approval(cursor, locked, new, sheet, fresh)
         if problems:
             raise FileRefusedError(sorted(problems, key=lambda p: (p.row, p.column)))
-        _record(locked, source, actor, fresh=fresh)  # before the insert: it reads the new rows
+        # Before the insert: it reads the new rows.
+        _record(locked, source, actor, fresh=fresh)
         created = _insert(cursor, actor, fresh=fresh)
     return Written(created=created, unchanged=unchanged, total=total)
+
+
+def _lock(projects: QuerySet[Project], codes: Any) -> dict[str, Project]:
+    """The file's projects in scope by code, their rows locked (by id, as ``record_batch``)."""
+    return {
+        project.code: project
+        for project in projects.select_for_update(of=("self",))
+        .filter(code__in=codes)
+        .order_by("pk")
+    }
 
 
 def _load(cursor: Any, payments: Payments) -> Decimal:
@@ -91,8 +125,8 @@ def _load(cursor: Any, payments: Payments) -> Decimal:
         "COPY execution_import_rows "
         "(row, reference, project_code, amount, paid_on, contract_reference) FROM STDIN"
     ) as copy:
-        if payments.text:
-            copy.write(payments.text)
+        if payments.columns is not None:
+            copy.write(payments.columns.copy_text())
         for row in payments.rows:
             copy.write_row(row)
     cursor.execute("ANALYZE execution_import_rows")
@@ -240,9 +274,183 @@ def _record(locked: dict[str, Project], source: str, actor: User, *, fresh: bool
         # numeric's text is Decimal's: "150000.50", as DjangoJSONEncoder writes it.
         "'paid', g.paid::text, 'references', jsonb_build_array(g.least, g.greatest)) AS data "
         "FROM (SELECT t.project_code, count(*) AS count, sum(t.amount) AS paid, "
-        "min(t.reference) AS least, max(t.reference) AS greatest "
+        # In code point order ("C"), as Python compares (``_FileSums``), whatever the
+        # database's collation.
+        'min(t.reference COLLATE "C") AS least, max(t.reference COLLATE "C") AS greatest '
         f"FROM ({ALL_ROWS if fresh else NEW_ROWS}) AS t GROUP BY t.project_code) AS g "
         "JOIN jsonb_each_text(%s::jsonb) AS l ON l.key = g.project_code "
-        "ORDER BY g.project_code",
+        'ORDER BY g.project_code COLLATE "C"',
         [actor.pk, Project._meta.label_lower, source[:200], labels],
     )
+
+
+class _NotPlainError(Exception):
+    """The file is not the usual case the direct write takes (``_write_directly``)."""
+
+
+def _write_directly(
+    columns: Columns, projects: QuerySet[Project], source: str, actor: User
+) -> Written:
+    """The usual file (issue #17): every project known and approved, every contract the
+    row's project's, no reference recorded before, within the approval. Its rows go with
+    COPY straight into ``execution_payment``, one write instead of the temporary table's
+    two, and the file's figures by project are summed here, while PostgreSQL writes.
+    ``_NotPlainError`` for anything else (the caller's savepoint undoes the COPY):
+    ``_write_checked`` then says what is wrong, or which rows were there already (the
+    reference's unique constraint stops the COPY)."""
+    codes = set(columns.codes)
+    locked = _lock(
+        projects,
+        RawSQL("SELECT unnest(string_to_array(%s, %s))", (SEPARATOR.join(codes), SEPARATOR)),
+    )
+    if locked.keys() != codes or any(
+        project.state != ProjectState.APPROVED for project in locked.values()
+    ):
+        raise _NotPlainError
+    contracts = _contracts_of(columns, locked)
+    totals = Totals.of([project.pk for project in locked.values()])
+    before = paid_by_contract(contract.pk for contract in contracts.values())
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        try:
+            # The queued writer sends from a thread: the rows' text is made, and the file
+            # summed, while PostgreSQL takes what was sent.
+            with raw.copy(
+                # ``recorded_at`` left to its default: the transaction's time.
+                "COPY execution_payment (reference, project_id, contract_id, amount, paid_on, "
+                "recorded_by_id, over_approval_reason) FROM STDIN",
+                writer=QueuedLibpqWriter(raw),
+            ) as copy:
+                for chunk in _direct_text(columns, locked, contracts, actor):
+                    copy.write(chunk)
+                sums = _FileSums.of(columns)
+                if _beyond(sums, locked, contracts, totals, before):
+                    raise _NotPlainError  # the COPY is abandoned
+        except UniqueViolation as error:
+            if error.diag.constraint_name != "payment_reference_unique":
+                raise
+            raise _NotPlainError from None
+    _record_sums(sums, locked, source, actor)
+    return Written(
+        created=len(columns.references), unchanged=0, total=_yuan(sum(sums.paid.values()))
+    )
+
+
+CHUNK = 10_000  # rows a COPY message: PostgreSQL starts on the first while the rest are made
+
+
+def _direct_text(
+    columns: Columns, locked: dict[str, Project], contracts: dict[str, Contract], actor: User
+) -> Iterator[bytes]:
+    """The rows in COPY's text format for ``execution_payment``, ``CHUNK`` at a time."""
+    project_ids = {code: str(project.pk) for code, project in locked.items()}
+    contract_ids = {"": "\\N"} | {ref: str(contract.pk) for ref, contract in contracts.items()}
+    # Every row ends alike: who recorded it, no reason.
+    end = f"\t{actor.pk}\t\n"
+    lines = map(
+        "\t".join,
+        zip(
+            columns.references,
+            map(project_ids.__getitem__, columns.codes),
+            map(contract_ids.__getitem__, columns.contracts),
+            columns.amount_texts(),
+            columns.dates,
+            strict=True,
+        ),
+    )
+    while chunk := end.join(islice(lines, CHUNK)):
+        yield (chunk + end).encode()
+
+
+@dataclass(frozen=True)
+class _FileSums:
+    """A plain file's figures by project code (amounts in fen): what the approval rule and
+    the history events need, summed column-wise in Python."""
+
+    count: Counter[str]
+    paid: dict[str, int]
+    least: dict[str, str]
+    greatest: dict[str, str]
+    by_contract: dict[tuple[str, str], int]  # (project code, contract reference)
+
+    @classmethod
+    def of(cls, columns: Columns) -> "_FileSums":
+        codes, references, cents = columns.codes, columns.references, columns.cents
+        # Each project's first reference to start from (``dict`` keeps the last of a key).
+        first = dict(zip(reversed(codes), reversed(references), strict=True))
+        paid = dict.fromkeys(first, 0)
+        least, greatest = dict(first), dict(first)
+        for code, reference, cent in zip(codes, references, cents, strict=True):
+            paid[code] += cent
+            if reference < least[code]:
+                least[code] = reference
+            elif reference > greatest[code]:
+                greatest[code] = reference
+        by_contract: dict[tuple[str, str], int] = {}
+        for code, contract, cent in zip(codes, columns.contracts, cents, strict=True):
+            if contract:
+                by_contract[code, contract] = by_contract.get((code, contract), 0) + cent
+        return cls(Counter(codes), paid, least, greatest, by_contract)
+
+
+def _yuan(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _beyond(
+    sums: _FileSums,
+    locked: dict[str, Project],
+    contracts: dict[str, Contract],
+    totals: Totals,
+    before: dict[int, Decimal],
+) -> bool:
+    """Whether any project (or contract) of the file would pass its limit: ``excess``."""
+    per_contract: dict[str, list[tuple[Contract, Decimal, Decimal]]] = {}
+    for (code, reference), cents in sums.by_contract.items():
+        contract = contracts[reference]
+        per_contract.setdefault(code, []).append(
+            (contract, before.get(contract.pk, ZERO), _yuan(cents))
+        )
+    return any(
+        excess(locked[code], totals, payments=_yuan(paid), per_contract=per_contract.get(code, ()))
+        for code, paid in sums.paid.items()
+    )
+
+
+def _record_sums(sums: _FileSums, locked: dict[str, Project], source: str, actor: User) -> None:
+    """``_record``'s events from the file's sums: the same data (a test compares them)."""
+    groups = [
+        {
+            "code": code,
+            "label": str(locked[code]),
+            "count": count,
+            "paid": f"{sums.paid[code] // 100}.{sums.paid[code] % 100:02d}",
+            "least": sums.least[code],
+            "greatest": sums.greatest[code],
+        }
+        for code, count in sums.count.items()
+    ]
+    record_events_from(
+        "SELECT 'execution.batch.recorded' AS event_type, %s AS actor_id, "
+        "%s AS target_type, g.code AS target_key, g.label AS target_label, "
+        "%s AS comment, jsonb_build_object('contracts', '[]'::jsonb, 'payments', g.count, "
+        "'paid', g.paid, 'references', jsonb_build_array(g.least, g.greatest)) AS data "
+        "FROM jsonb_to_recordset(%s::jsonb) AS g(code text, label text, count integer, "
+        'paid text, least text, greatest text) ORDER BY g.code COLLATE "C"',
+        [actor.pk, Project._meta.label_lower, source[:200], json.dumps(groups)],
+    )
+
+
+def _contracts_of(columns: Columns, locked: dict[str, Project]) -> dict[str, Contract]:
+    """The file's contracts by reference; ``_NotPlainError`` if one is unknown or not the
+    row's project's."""
+    references = set(columns.contracts) - {""}
+    if not references:
+        return {}
+    contracts = Contract.objects.in_bulk(references, field_name="reference")
+    pairs = set(zip(columns.contracts, columns.codes, strict=True))
+    if len(contracts) != len(references) or any(
+        contracts[reference].project_id != locked[code].pk for reference, code in pairs if reference
+    ):
+        raise _NotPlainError
+    return contracts

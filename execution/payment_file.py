@@ -15,7 +15,8 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
+from itertools import repeat
+from operator import itemgetter, mul, truediv
 from pathlib import PurePath
 from typing import IO, Any, NamedTuple
 
@@ -73,14 +74,47 @@ class PaymentRow(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Columns:
+    """A plain file's payments a column at a time, each cell as COPY's text format takes it
+    (no Python object per row, issue #17): made by ``_plain_columns``."""
+
+    references: tuple[str, ...]
+    codes: tuple[str, ...]
+    amounts: tuple[float, ...]  # two decimals at most, below ``QUICK_MAX``
+    cents: list[int]  # each amount in fen
+    dates: tuple[str, ...]  # ISO
+    contracts: tuple[str, ...]  # "" where none
+
+    def copy_text(self) -> bytes:
+        """The rows in COPY's text format: row number, reference, project code, amount,
+        date, contract or ``\\N``."""
+        lines = map(
+            "\t".join,
+            zip(
+                map(str, range(2, len(self.references) + 2)),
+                self.references,
+                self.codes,
+                self.amount_texts(),
+                self.dates,
+                [contract or "\\N" for contract in self.contracts],
+                strict=True,
+            ),
+        )
+        return ("\n".join(lines) + "\n").encode()
+
+    def amount_texts(self) -> Iterator[str]:
+        """The shortest text of each float, exact in ``numeric`` for two decimals."""
+        return map(repr, self.amounts)
+
+
+@dataclass(frozen=True)
 class Payments:
     """Every payment of a file, each cell checked. A file as the treasury's system writes
-    it comes as ``text``, the rows in COPY's text format (row number, reference, project
-    code, amount, date, contract or ``\\N``) made column by column, without a Python
-    object per row (issue #17); any other file as ``rows``, checked cell by cell."""
+    it comes as ``columns``, checked column by column; any other file as ``rows``, checked
+    cell by cell."""
 
     count: int
-    text: bytes = b""
+    columns: Columns | None = None
     rows: Sequence[PaymentRow] = ()
 
 
@@ -114,9 +148,9 @@ def read(file: IO[bytes], name: str) -> Payments:
             [Problem(SHEET, 0, "", _("The workbook is damaged or contains unsafe XML."))]
         ) from None
     _check_header(data[0] if data else [], SHEET)
-    text = _plain_text(data)
-    if text is not None:
-        return Payments(count=len(data) - 1, text=text)
+    columns = _plain_columns(data)
+    if columns is not None:
+        return Payments(count=len(data) - 1, columns=columns)
     rows = _check(_numbered(data), SHEET)
     return Payments(count=len(rows), rows=rows)
 
@@ -253,8 +287,8 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
 COPY_SPECIAL = ("\\", "\t", "\n", "\r", "\x00")
 
 
-def _plain_text(data: list[list[Any]]) -> bytes | None:
-    """The payments of ``data`` (the header first) in COPY's text format, when every row is
+def _plain_columns(data: list[list[Any]]) -> Columns | None:
+    """The payments of ``data`` (the header first) column by column, when every row is
     plainly right as ``_plain_row`` takes it, checked a column at a time (builtins over
     whole columns, no Python call per cell: a tenth of the row-wise time); None to have
     ``_check`` read the rows one by one and say what is wrong. A test holds it to
@@ -276,30 +310,32 @@ def _plain_text(data: list[list[Any]]) -> bytes | None:
         and all(map(math.isfinite, amounts))
         and min(amounts) > 0
         and max(amounts) < QUICK_MAX
-        and tuple(map(round, amounts, (2,) * len(amounts))) == amounts
         and set(map(type, dates)) <= {datetime.date, datetime.datetime}
     ):
+        return None
+    # Each amount in fen: exact, a float below ``QUICK_MAX`` being within far less than
+    # half a fen of its hundredfold; the amount has two decimals at most when it is its
+    # fen's hundredth (what ``round(amount, 2) == amount`` says, in half the time).
+    cents = list(map(round, map(mul, amounts, repeat(100.0))))
+    if tuple(map(truediv, cents, repeat(100))) != amounts:
         return None
     texts = "".join(references) + "".join(codes) + "".join(contracts)
     if any(special in texts for special in COPY_SPECIAL):
         return None
-    # ISO dates sort as the days do: the first and last against the limits, no call a row.
-    days = tuple(map(datetime.date.isoformat, dates))  # a datetime's date, as ``_plain_row``
-    if min(days) < FIRST_DAY.isoformat() or max(days) > LAST_DAY.isoformat():
+    # A date's text once for each date (a year of payments has a few hundred), a
+    # datetime's date as ``_plain_row`` takes it.
+    iso = {day: datetime.date.isoformat(day) for day in set(dates)}
+    # ISO dates sort as the days do: the first and last against the limits.
+    if min(iso.values()) < FIRST_DAY.isoformat() or max(iso.values()) > LAST_DAY.isoformat():
         return None
-    lines = map(
-        "\t".join,
-        zip(
-            map(str, range(2, len(body) + 2)),
-            references,
-            codes,
-            map(repr, amounts),  # the shortest text of each float: two decimals at most
-            days,
-            [contract or "\\N" for contract in contracts],
-            strict=True,
-        ),
+    return Columns(
+        references=references,
+        codes=codes,
+        amounts=amounts,
+        cents=cents,
+        dates=tuple(map(iso.__getitem__, dates)),
+        contracts=contracts,
     )
-    return ("\n".join(lines) + "\n").encode()
 
 
 def _plain_texts(cells: tuple[Any, ...], *, empty: bool) -> bool:

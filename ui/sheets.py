@@ -118,18 +118,21 @@ class WorkbookReader:
         to get it as ``rows`` gives it. Stops at ``max_rows``; errors as ``rows``."""
         if sheet not in self.sheet_names:
             raise KeyError(sheet)
-        # The sheet's XML (for its formulas) is unpacked in a thread while calamine parses:
-        # zlib lets go of the GIL, and calamine read the whole package when it opened it.
+        # The sheet's XML is unpacked and searched for formulas in a thread while calamine
+        # parses: calamine lets go of the GIL while it parses (and read the whole package
+        # when it opened it), zlib while it unpacks.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            unpacked = pool.submit(self._part, sheet)
+            found = pool.submit(lambda: _formulas(self._part(sheet), max_rows))
             try:
                 data: list[Row] = self._book.get_sheet_by_name(sheet).to_python(
                     skip_empty_area=False, nrows=max_rows
                 )
             except (CalamineError, ValueError, OverflowError) as error:
                 raise UnreadableWorkbookError(str(error)) from error
-            part = unpacked.result()
-        for number, columns in _formulas(part, len(data)).items():
+            formulas = found.result()
+        for number, columns in formulas.items():
+            if number > len(data):
+                continue  # past the last row calamine gives: not a row of the sheet
             values = data[number - 1]
             for column, text in columns.items():
                 values += [""] * (column - len(values))
@@ -155,8 +158,8 @@ class WorkbookReader:
         return zipfile.ZipFile(source)
 
 
-def _formulas(part: bytes, last_row: int) -> dict[int, dict[int, str]]:
-    """The formulas of the sheet's cells up to ``last_row``, by row and column."""
+def _formulas(part: bytes, last_row: int | None) -> dict[int, dict[int, str]]:
+    """The formulas of the sheet's cells up to ``last_row`` (None: all), by row and column."""
     found: dict[int, dict[int, str]] = {}
     # A formula element starts "<f" or, with a prefix, ":f": without either (a search of
     # bytes, a fraction of the pattern's time over a large sheet), there is none.
@@ -169,7 +172,7 @@ def _formulas(part: bytes, last_row: int) -> dict[int, dict[int, str]]:
         if formula is None or reference is None:
             continue
         row = int(reference.group(2))
-        if row <= last_row:
+        if last_row is None or row <= last_row:
             text = unescape((formula.group(1) or b"").decode("utf-8", "replace"))
             found.setdefault(row, {})[_column_number(reference.group(1))] = "=" + text
     return found

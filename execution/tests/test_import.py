@@ -9,15 +9,17 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import User
 from audit.models import Event
-from execution import payment_file, services
+from execution import file_import, payment_file, services
 from execution.models import Payment
 from projects.models import Project
 from ui.sheets import Formula
@@ -241,14 +243,14 @@ def plain_sheet() -> list[list[Any]]:
 
 def test_the_column_wise_path_gives_what_the_cell_checks_give() -> None:
     data = plain_sheet()
-    text = payment_file._plain_text(data)
-    assert text is not None
+    columns = payment_file._plain_columns(data)
+    assert columns is not None
     slow = payment_file._check(payment_file._numbered(data), payment_file.SHEET)
-    assert _copy_rows(text) == [tuple(row) for row in slow]
+    assert _copy_rows(columns.copy_text()) == [tuple(row) for row in slow]
     # A sheet of four columns (no contract column at all) is as plain.
-    four = payment_file._plain_text([row[:4] for row in data])
+    four = payment_file._plain_columns([row[:4] for row in data])
     assert four is not None
-    assert [row[5] for row in _copy_rows(four)] == [None, None, None]
+    assert [row[5] for row in _copy_rows(four.copy_text())] == [None, None, None]
 
 
 @pytest.mark.parametrize(
@@ -279,20 +281,20 @@ def test_the_column_wise_path_gives_what_the_cell_checks_give() -> None:
 def test_anything_unusual_is_left_to_the_cell_checks(row: int, column: int, odd: Any) -> None:
     data = plain_sheet()
     data[row][column] = odd
-    assert payment_file._plain_text(data) is None
+    assert payment_file._plain_columns(data) is None
 
 
 def test_ragged_or_empty_rows_and_formulas_are_left_to_the_cell_checks() -> None:
     data = plain_sheet()
     data[2].append("")
-    assert payment_file._plain_text(data) is None
+    assert payment_file._plain_columns(data) is None
     data = plain_sheet()
     data.insert(2, ["", "", "", "", ""])  # an empty row in the middle: skipped by ``_check``
-    assert payment_file._plain_text(data) is None
+    assert payment_file._plain_columns(data) is None
     data = plain_sheet()
     data[1][2] = Formula("=1+1")
-    assert payment_file._plain_text(data) is None
-    assert payment_file._plain_text([HEADER]) is None
+    assert payment_file._plain_columns(data) is None
+    assert payment_file._plain_columns([HEADER]) is None
 
 
 def test_a_reference_copy_would_escape_is_written_as_it_is(
@@ -381,3 +383,122 @@ def test_a_date_outside_the_budget_years_is_refused_at_its_column(
         services.import_payments(io.BytesIO(book), "p.xlsx", actor=finance_reviewer)
     assert [(p.row, p.column) for p in refused.value.problems] == [(2, "D")]
     assert not Payment.objects.exists()
+
+
+def _plain_file(approved: Project, other: Project, contract: str) -> bytes:
+    """A file as the treasury writes it (the column-wise reader and the direct write take
+    it): two projects, one row on a contract, references out of order."""
+    return workbook(
+        [
+            ["ZF-0003", approved.code, 1200.5, datetime.date(2027, 4, 1), contract],
+            ["ZF-0001", other.code, 99.99, EXCEL_TIME, None],
+            ["ZF-0002", approved.code, 0.25, datetime.date(2027, 4, 3), None],
+            ["ZF-0010", other.code, 3000.0, datetime.date(2027, 4, 4), None],
+        ]
+    )
+
+
+def _written() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    payments = list(
+        Payment.objects.order_by("reference").values_list(
+            "reference",
+            "project_id",
+            "contract_id",
+            "amount",
+            "paid_on",
+            "recorded_by_id",
+            "over_approval_reason",
+        )
+    )
+    events = list(
+        Event.objects.filter(event_type="execution.batch.recorded")
+        .order_by("pk")
+        .values_list("actor_id", "target_type", "target_key", "target_label", "comment", "data")
+    )
+    return payments, events
+
+
+def test_the_direct_write_records_what_the_checked_path_records(
+    approved: Project, health_approved: Project, finance_reviewer: User, submitter: User
+) -> None:
+    """A plain file goes with COPY straight into the payments (no temporary table); the
+    rows and events are those the temporary table's path writes for the same file."""
+    contract = services.record_contract(
+        approved,
+        actor=submitter,
+        supplier="Supplier",
+        amount=Decimal("5000.00"),
+        signed_on=datetime.date(2027, 3, 1),
+    )
+    content = _plain_file(approved, health_approved, contract.reference)
+    payments = payment_file.read(io.BytesIO(content), "p.xlsx")
+    assert payments.columns is not None
+    scope = services.import_scope(finance_reviewer)
+    with transaction.atomic():
+        checked = file_import._write_checked(
+            payments, sheet="s", projects=scope, source="p.xlsx", actor=finance_reviewer
+        )
+        expected = _written()
+        transaction.set_rollback(True)
+    assert not Payment.objects.exists()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        direct = file_import.write_rows(
+            payments, sheet="s", projects=scope, source="p.xlsx", actor=finance_reviewer
+        )
+    assert not any("execution_import_rows" in query["sql"] for query in queries)
+    assert direct == checked == file_import.Written(4, 0, Decimal("4300.74"))
+    assert _written() == expected
+    assert sorted((event[5] for event in expected[1]), key=lambda data: data["paid"]) == [
+        {"contracts": [], "payments": 2, "paid": "1200.75", "references": ["ZF-0002", "ZF-0003"]},
+        {"contracts": [], "payments": 2, "paid": "3099.99", "references": ["ZF-0001", "ZF-0010"]},
+    ]
+
+
+@pytest.mark.parametrize("case", ["recorded", "unknown project", "beyond", "contract"])
+def test_a_plain_file_with_one_wrong_row_says_where_and_writes_nothing(
+    case: str, approved: Project, health_approved: Project, finance_reviewer: User
+) -> None:
+    """The direct write tried and undone: the checked path's message, nothing written."""
+    services.import_payments(
+        io.BytesIO(workbook([["ZF-0001", health_approved.code, 5.0, EXCEL_TIME, None]])),
+        "before.xlsx",
+        actor=finance_reviewer,
+    )
+    before = _written()
+    rows: list[list[Any]] = [
+        ["ZF-0003", approved.code, 1200.5, datetime.date(2027, 4, 1), None],
+        ["ZF-0002", approved.code, 0.25, datetime.date(2027, 4, 3), None],
+        ["ZF-0004", health_approved.code, 3000.0, datetime.date(2027, 4, 4), None],
+    ]
+    where = {
+        "recorded": (3, "A", "ZF-0001", "already recorded with other figures"),
+        "unknown project": (3, "B", "2027-NOPE-0001", "No such project"),
+        "beyond": (4, "C", 999999999.0, "more than the approved"),
+        "contract": (3, "E", "HT-NOPE", "No such contract"),
+    }
+    row, column, value, message = where[case]
+    rows[row - 2]["ABCDE".index(column)] = value
+    content = workbook(rows)
+    assert payment_file.read(io.BytesIO(content), "p.xlsx").columns is not None
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(content), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(row, column)]
+    assert message in str(refused.value.problems[0])
+    assert _written() == before
+
+
+def test_a_plain_file_recorded_in_part_writes_only_its_new_rows(
+    approved: Project, finance_reviewer: User
+) -> None:
+    """The direct write stopped by the reference's constraint: the checked path writes the
+    new rows and counts the rest, and the same file again changes nothing."""
+    first: list[list[Any]] = [["ZF-0001", approved.code, 5.0, EXCEL_TIME, None]]
+    services.import_payments(io.BytesIO(workbook(first)), "a.xlsx", actor=finance_reviewer)
+    rows = [*first, ["ZF-0002", approved.code, 7.5, EXCEL_TIME, None]]
+    content = workbook(rows)
+    result = services.import_payments(io.BytesIO(content), "b.xlsx", actor=finance_reviewer)
+    assert (result.created, result.unchanged) == (1, 1)
+    before = _written()
+    again = services.import_payments(io.BytesIO(content), "b.xlsx", actor=finance_reviewer)
+    assert (again.created, again.unchanged, again.total) == (0, 2, Decimal("12.50"))
+    assert _written() == before
