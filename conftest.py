@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 
 from accounts.models import Organization, User
@@ -155,9 +156,14 @@ def _uploads_in_a_temporary_directory(settings: Any, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo_province(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """``seed_demo`` once for the module (about 15 s a run) instead of once per test."""
+    """``seed_demo`` once for the module (about 15 s a run) instead of once per test;
+    under xdist all such modules share one worker, where it runs once for all of them
+    (``tests/suite_setup.py``: the rows are kept and copied back)."""
     with module_data(django_db_blocker):
-        call_command("seed_demo", stdout=io.StringIO())
+        suite_setup.seeded_once(
+            lambda: call_command("seed_demo", stdout=io.StringIO()),
+            superuser=_is_superuser(connection),
+        )
         yield
 
 
