@@ -40,6 +40,10 @@ SLOW_FIRST = (
     "execution/tests/test_demo.py",
     "budgeting/tests/test_seed_demo_over_existing_units.py",
     "tests/test_access_matrix.py",
+    # The demo_province group (one worker, seed_demo once): it starts where this,
+    # its first module in this order, stands; then the access matrix's second module.
+    "budgeting/tests/test_scale.py",
+    "tests/test_access_by_stage.py",
     "budgeting/tests/test_procurement_demo.py",
     "budgeting/tests/test_concurrency.py",
     "ops/tests/test_backup.py",

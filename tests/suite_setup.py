@@ -67,7 +67,7 @@ def clone_worker_database(worker: str, shared: Path, recreate: bool) -> bool:
     template (made by the first worker here). False when the worker keeps the
     database it has (``--reuse-db`` and it exists): then pytest-django does as always."""
     connection = connections[DEFAULT_DB_ALIAS]
-    own = connection.creation._get_test_db_name()
+    own = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
     if not recreate and _exists(connection, own):
         return False
     template = own.removesuffix(f"_{worker}") + "_template"
@@ -118,7 +118,7 @@ def join_group(item: pytest.Item, group: str) -> None:
         return  # an xdist that already does it (pytest-dev/pytest-xdist#1386 fixed)
     structured = getattr(item, "_id", None)
     if structured is not None and hasattr(structured, "parse"):
-        item._id = structured.parse(nodeid)  # type: ignore[attr-defined]
+        item._id = structured.parse(nodeid)
     else:
         item._nodeid = nodeid  # type: ignore[attr-defined]
 
@@ -126,7 +126,7 @@ def join_group(item: pytest.Item, group: str) -> None:
 _seeded_rows: dict[str, bytes] = {}  # this process's: table → COPY's binary rows
 
 
-def seeded_once(seed: Callable[[], None], superuser: bool) -> None:
+def seeded_once(seed: Callable[[], object], superuser: bool) -> None:
     """The database as ``seed`` leaves it, in the caller's transaction (``module_data``):
     seeded the first time in this process, restored from the rows kept then after that.
 
