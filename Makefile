@@ -62,7 +62,7 @@ serve: install
 
 test: install browser
 	$(DEV) $(MANAGE) embedded_db start
-	$(BIN)/pytest -n $${TEST_PROCESSES:-auto} --dist loadgroup
+	$(BIN)/pytest -n $${TEST_PROCESSES:-auto} --dist loadgroup --no-loadscope-reorder
 
 # Benchmarks (not timed tests): each prints a line "BENCH {json}"; figures in docs/performance.md.
 bench: install

@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 
 from accounts.models import Organization, User
 from budgeting.tests.workflow_fixtures import at_finance, cycle, ready_project
 from ops.page_cache import CACHE_ALIAS
+from tests import suite_setup
 from tests.helpers import module_data
 from tests.personas import make_exam_authority, make_persona, make_province, make_unit
 
@@ -38,6 +40,10 @@ SLOW_FIRST = (
     "execution/tests/test_demo.py",
     "budgeting/tests/test_seed_demo_over_existing_units.py",
     "tests/test_access_matrix.py",
+    # The demo_province group (one worker, seed_demo once): it starts where this,
+    # its first module in this order, stands; then the access matrix's second module.
+    "budgeting/tests/test_scale.py",
+    "tests/test_access_by_stage.py",
     "budgeting/tests/test_procurement_demo.py",
     "budgeting/tests/test_concurrency.py",
     "ops/tests/test_backup.py",
@@ -57,8 +63,49 @@ def _slowness(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Longest first (a stable sort: each module's tests keep their order)."""
+    """Longest first (a stable sort: each module's tests keep their order); under
+    ``--dist loadgroup`` (on each worker), each test into its group, if it has one
+    (``tests/suite_setup.py``). ``make test`` passes ``--no-loadscope-reorder``, or
+    xdist would hand out the groups with the most tests first, whatever this order."""
     items.sort(key=_slowness)
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            group = suite_setup.group_of(item, config.rootpath)
+            if group is not None:
+                suite_setup.join_group(item, group)
+
+
+@pytest.fixture(scope="session")
+def _worker_database_from_template(
+    request: pytest.FixtureRequest,
+    django_db_modify_db_settings: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> bool:
+    """Under xdist, this worker's test database, copied from one migrated template
+    (``tests/suite_setup.py``); True when it was made so."""
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if worker is None:
+        return False
+    shared = tmp_path_factory.getbasetemp().parent  # one directory for the session's workers
+    with django_db_blocker.unblock():
+        return suite_setup.clone_worker_database(
+            worker, shared, recreate=bool(request.config.getvalue("create_db"))
+        )
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request: pytest.FixtureRequest, _worker_database_from_template: bool) -> bool:
+    """A database copied from the template is kept as it is (migrate only checks it)."""
+    return bool(request.config.getvalue("reuse_db")) or _worker_database_from_template
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(
+    request: pytest.FixtureRequest, _worker_database_from_template: bool
+) -> bool:
+    """``--create-db`` is done already for a database copied from the template."""
+    return bool(request.config.getvalue("create_db")) and not _worker_database_from_template
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -113,9 +160,14 @@ def _uploads_in_a_temporary_directory(settings: Any, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo_province(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """``seed_demo`` once for the module (about 15 s a run) instead of once per test."""
+    """``seed_demo`` once for the module (about 15 s a run) instead of once per test;
+    under xdist all such modules share one worker, where it runs once for all of them
+    (``tests/suite_setup.py``: the rows are kept and copied back)."""
     with module_data(django_db_blocker):
-        call_command("seed_demo", stdout=io.StringIO())
+        suite_setup.seeded_once(
+            lambda: call_command("seed_demo", stdout=io.StringIO()),
+            superuser=_is_superuser(connection),
+        )
         yield
 
 
