@@ -65,10 +65,10 @@ test: install browser
 	$(BIN)/pytest -n $${TEST_PROCESSES:-auto} --dist loadgroup --no-loadscope-reorder
 
 # Benchmarks (not timed tests): each prints a line "BENCH {json}"; figures in docs/performance.md.
+# The raw output is kept in var/bench.log as it comes, so a run stopped halfway keeps its figures.
 bench: install
 	@$(DEV) $(MANAGE) embedded_db start >&2
-	@$(BIN)/pytest benchmarks -q -p no:cacheprovider --create-db | sed -n 's/^.*BENCH //p' \
-		| $(BIN)/python -c "import json,sys; r={}; [r.update(json.loads(l)) for l in sys.stdin]; print(json.dumps(r, indent=2))"
+	@PYTHONUNBUFFERED=1 $(BIN)/pytest benchmarks -q -p no:cacheprovider --create-db | $(BIN)/python benchmarks/collect.py
 
 # Browser tests drive Debian's Chromium; install it when we are root with apt.
 browser:
