@@ -7,7 +7,9 @@ stages, the classifications and finance codes, state): the projects' kept totals
 (``Project.requested_amount``, kept by the services with the lines, and
 ``approved_amount``, fixed at approval), and per such combination and fee class the
 lines' (the same expressions as the live summary, ``reports.summary``). A page then
-sums a few hundred cells instead of the year's rows.
+sums the cells instead of the year's rows: far fewer, but they grow with the
+combinations present (12,748 cells for 20,000 synthetic projects), so the page is not
+flat yet (docs/performance.md, "Run 4").
 
 The cells are kept current by PostgreSQL, in the transaction of the write
 (``reports.migrations.0005_kept_totals_by_trigger``): statement triggers on projects,
