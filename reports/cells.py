@@ -21,13 +21,15 @@ admin, psql), a total is never stale, and the summary never sums live after a wr
 A change that leaves a project's figures as they were touches no cell (no lock).
 """
 
+from typing import Any
+
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from projects.permissions import project_jurisdictions, project_scope
-from reports.models import SummaryCell
+from reports.models import SummaryCell, UnitCell
 from reports.summary import MONEY, ZERO, Dimension, SummaryRow, rows_from
 
 
@@ -41,6 +43,34 @@ def refresh(year: int | None = None) -> int:
     return (cells if year is None else cells.filter(budget_year=year)).count()
 
 
+# The dimensions the coarse unit cells can group by (the unit, its level, the state,
+# the fee class): the page's default view reads a number of rows that does not grow
+# with the projects; the others read the fine cells.
+COARSE = frozenset({"unit", "level", "state", "fee_class"})
+
+
+def fresh_unit_cells(user: User, year: int) -> QuerySet[UnitCell]:
+    """The year's unit cells within the user's scope: ``fresh_cells``' rule on the
+    coarse cells, which carry every field it filters on (unit, reached stages, state,
+    jurisdiction). Their projects' rows and fee classes' rows alone (``round_id``
+    empty); ``rounds.kept_round_summary`` reads the rounds' rows."""
+    return _scoped(UnitCell.objects.filter(budget_year=year), user)
+
+
+def cells_for(user: User, year: int, by: str) -> QuerySet[Any]:
+    """The cells the summary by ``by`` sums: the coarse ones when they group by it."""
+    if by in COARSE:
+        return fresh_unit_cells(user, year).filter(round_id__isnull=True)
+    return fresh_cells(user, year)
+
+
+def _scoped(cells: QuerySet[Any], user: User) -> QuerySet[Any]:
+    for scope in (project_jurisdictions(user), project_scope(user)):
+        if scope is not None:
+            cells = cells.filter(scope)
+    return cells
+
+
 def fresh_cells(user: User, year: int) -> QuerySet[SummaryCell]:
     """The year's cells within the user's scope (always the database's figures).
 
@@ -49,14 +79,10 @@ def fresh_cells(user: User, year: int) -> QuerySet[SummaryCell]:
     of 249,913 at 100,000 projects), then the scope's rule on those: read the other way,
     the rule's join to the units made every reviewer's page read the whole province's
     year (issue #21)."""
-    cells = SummaryCell.objects.filter(budget_year=year)
-    for scope in (project_jurisdictions(user), project_scope(user)):
-        if scope is not None:
-            cells = cells.filter(scope)
-    return cells
+    return _scoped(SummaryCell.objects.filter(budget_year=year), user)
 
 
-def summarise_cells(cells: QuerySet[SummaryCell], dimension: Dimension) -> list[SummaryRow]:
+def summarise_cells(cells: QuerySet[Any], dimension: Dimension) -> list[SummaryRow]:
     """``summary.summarise`` of the same projects, from their cells."""
     rows = cells.exclude(fee_class="") if dimension.of_lines else cells.filter(fee_class="")
     data = (
@@ -73,7 +99,7 @@ def summarise_cells(cells: QuerySet[SummaryCell], dimension: Dimension) -> list[
     return rows_from([dict(row) for row in data], dimension)
 
 
-def projects_with_lines(cells: QuerySet[SummaryCell]) -> int:
+def projects_with_lines(cells: QuerySet[Any]) -> int:
     """How many of the cells' projects have a line (the fee classes' total of projects)."""
     total: int = cells.filter(fee_class="").aggregate(n=Coalesce(Sum("with_lines"), 0))["n"]
     return total

@@ -180,13 +180,83 @@ class SummaryCell(CellFigures):
 
 class SummaryShare(CellFigures):
     """What one project adds to the cells now: its row of projects and a row per fee
-    class of its lines. A change subtracts the project's shares from the cells and adds
-    its shares counted afresh, so the triggers never need the rows as they were."""
+    class of its lines, and a row per submission round it has figures in (``round_id``
+    set: these go to the ``UnitCell`` alone). A change subtracts the project's shares
+    from the cells and adds its shares counted afresh, so the triggers never need the
+    rows as they were."""
 
     project_id = models.BigIntegerField(db_index=True)
+    # A round's row (``UnitCell``): the round, and the state recorded when the project
+    # left it (``RoundResult.state``), or "" while it is still in it (live).
+    round_id = models.BigIntegerField(null=True)
+    recorded_state = models.CharField(max_length=20, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.fee_class or '-'}"
+
+
+# What a unit cell is keyed by besides its year: what the user's scope filters on
+# (``projects.permissions.project_scope``: the unit, the reached stages and the state),
+# the fee class, and for a round's figures the round and the state recorded in it.
+UNIT_CELL_KEYS = (
+    "organization",
+    "reached_roles",
+    "state",
+    "fee_class",
+    "round_id",
+    "recorded_state",
+)
+
+
+class UnitCell(models.Model):
+    """The summary's default view and round columns, kept coarse (issue #21): the
+    ``SummaryCell`` rows summed over everything the scope does not filter on (one row
+    per unit, reached stages, state and fee class: a number that does not grow with the
+    projects), and the round columns' figures (两上两下, ``reports.rounds``) per unit,
+    reached stages, state and submission round (``round_id`` set; ``recorded_state``
+    the state recorded when the project left the round, "" while it is in it).
+
+    Kept by the same fold as the cells, in the write's transaction, from the projects'
+    shares (``SummaryShare``), so every figure is the sum of its projects' after every
+    write; triggers on the reviews (a project's round) and the round results fold their
+    projects too."""
+
+    budget_year = models.PositiveSmallIntegerField()
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    reached_roles = ArrayField(models.CharField(max_length=32), default=list)
+    state = models.CharField(max_length=20)
+    fee_class = models.CharField(max_length=100, blank=True)
+    round_id = models.BigIntegerField(null=True)
+    recorded_state = models.CharField(max_length=20, blank=True, default="")
+    projects = models.IntegerField()
+    with_lines = models.IntegerField(default=0)
+    requested = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+    approved = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+    requested_of_decided = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2)
+    # Of a fee class row: its lines after every review so far; of a round's row: the
+    # reviewed figure (recorded, or live the project's lines after the reviews so far).
+    reviewed = models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["budget_year", "jurisdiction", "fee_class"], name="unit_cell_jurisdiction"
+            ),
+            models.Index(fields=["id"], condition=models.Q(projects=0), name="unit_cell_empty"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget_year", *UNIT_CELL_KEYS], name="unit_cell_keys", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_year} {self.organization_id} {self.round_id or self.fee_class or '-'}"
 
 
 class RollUpCell(models.Model):

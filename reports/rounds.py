@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,7 @@ from django.utils.translation import pgettext
 from accounts.models import Organization
 from budgeting.models import BudgetCycle, BudgetRound, ControlFigure, RoundKind, RoundResult
 from projects.models import APPROVED_STATES, COUNTED_STATES, EstimateLine, Project, ProjectState
+from reports.models import UnitCell
 from reports.summary import MONEY, ZERO, line_amount_after
 
 # The states a request recorded at the end of its round had (see the module's docstring).
@@ -111,6 +112,70 @@ def round_summary(
     figures of ``figure_units`` (those whose figure the user may see); None for a year
     of one submission round (or none), whose summary has no round columns. ``cycles``:
     those of the user's jurisdiction (None: the province's)."""
+    year_cycles, submission = _submission(year, cycles)
+    if len(submission) < 2:
+        return None
+    columns = _Columns(submission)
+    for row in _recorded(projects, submission):
+        columns.add(row["primary"], row["round_id"], row["requested"], row["reviewed"])
+    live = _live(projects, submission)
+    for row in _by_primary(live, "review__round_id").annotate(requested=Sum("requested_amount")):
+        columns.add(row["primary"], row["review__round_id"], row["requested"], None)
+    # The last round has no reviewed column (its review ends in the approval).
+    for row in _live_reviewed(live.filter(review__round__in=submission[:-1])):
+        columns.add(row["primary"], row["project__review__round_id"], None, row["reviewed"])
+    approved = dict(
+        _by_primary(projects.filter(state__in=APPROVED_STATES))
+        .annotate(approved=Sum("approved_amount"))
+        .values_list("primary", "approved")
+    )
+    return _summary(columns, approved, year_cycles, figure_units)
+
+
+def kept_round_summary(
+    cells: QuerySet[UnitCell],
+    year: int,
+    figure_units: QuerySet[Organization],
+    cycles: QuerySet[BudgetCycle] | None = None,
+) -> RoundSummary | None:
+    """``round_summary`` of the same projects from their kept totals (issue #21): the
+    year's unit cells in the user's scope (``reports.cells.fresh_unit_cells``), in one
+    query over a number of rows that does not grow with the projects. The same rules
+    on the cells' keys: a round's recorded rows count if their recorded state was a
+    request, its live rows if the project counts now; the approved, the projects'
+    rows of the approved states."""
+    year_cycles, submission = _submission(year, cycles)
+    if len(submission) < 2:
+        return None
+    columns = _Columns(submission)
+    rounds = Q(round_id__in=[round_.pk for round_ in submission])
+    sums = (
+        cells.filter(
+            (rounds & (Q(recorded_state__in=RECORDED_REQUEST_STATES) | Q(recorded_state="")))
+            | Q(round_id__isnull=True, fee_class="", state__in=APPROVED_STATES)
+        )
+        .annotate(primary=Coalesce(*PRIMARY))
+        .values("primary", "round_id", "recorded_state", "state")
+        .annotate(requested=Sum("requested"), reviewed=Sum("reviewed"), approved=Sum("approved"))
+    )
+    approved: dict[int, Decimal] = {}
+    last = submission[-1].pk
+    for row in sums:
+        if row["round_id"] is None:
+            approved[row["primary"]] = approved.get(row["primary"], ZERO) + row["approved"]
+        elif row["recorded_state"]:
+            columns.add(row["primary"], row["round_id"], row["requested"], row["reviewed"])
+        elif row["state"] in COUNTED_STATES:
+            # Live: the last round has no reviewed column (its review ends in the approval).
+            reviewed = row["reviewed"] if row["round_id"] != last else None
+            columns.add(row["primary"], row["round_id"], row["requested"], reviewed)
+    return _summary(columns, approved, year_cycles, figure_units)
+
+
+def _submission(
+    year: int, cycles: QuerySet[BudgetCycle] | None
+) -> tuple[QuerySet[BudgetCycle], list[BudgetRound]]:
+    """The year's cycles (the province's when None) and their submission rounds."""
     if cycles is None:
         cycles = BudgetCycle.objects.filter(jurisdiction__parent__isnull=True)
     year_cycles = cycles.filter(year=year)
@@ -119,30 +184,32 @@ def round_summary(
             "order"
         )
     )
-    if len(submission) < 2:
-        return None
-    position = {round_.pk: index for index, round_ in enumerate(submission)}
-    requested: dict[int, list[Decimal]] = {}
-    reviewed: dict[int, list[Decimal]] = {}
+    return year_cycles, submission
 
-    def add(unit: int, round_id: int, asked: Decimal | None, decided: Decimal | None) -> None:
-        index = position[round_id]
-        requested.setdefault(unit, [ZERO] * len(submission))[index] += asked or ZERO
-        reviewed.setdefault(unit, [ZERO] * len(submission))[index] += decided or ZERO
 
-    for row in _recorded(projects, submission):
-        add(row["primary"], row["round_id"], row["requested"], row["reviewed"])
-    live = _live(projects, submission)
-    for row in _by_primary(live, "review__round_id").annotate(requested=Sum("requested_amount")):
-        add(row["primary"], row["review__round_id"], row["requested"], None)
-    # The last round has no reviewed column (its review ends in the approval).
-    for row in _live_reviewed(live.filter(review__round__in=submission[:-1])):
-        add(row["primary"], row["project__review__round_id"], None, row["reviewed"])
-    approved = dict(
-        _by_primary(projects.filter(state__in=APPROVED_STATES))
-        .annotate(approved=Sum("approved_amount"))
-        .values_list("primary", "approved")
-    )
+class _Columns:
+    """The requested and reviewed figures per unit and submission round, added up."""
+
+    def __init__(self, submission: list[BudgetRound]) -> None:
+        self.submission = submission
+        self.position = {round_.pk: index for index, round_ in enumerate(submission)}
+        self.requested: dict[int, list[Decimal]] = {}
+        self.reviewed: dict[int, list[Decimal]] = {}
+
+    def add(self, unit: int, round_id: int, asked: Decimal | None, decided: Decimal | None) -> None:
+        index = self.position[round_id]
+        empty = len(self.submission)
+        self.requested.setdefault(unit, [ZERO] * empty)[index] += asked or ZERO
+        self.reviewed.setdefault(unit, [ZERO] * empty)[index] += decided or ZERO
+
+
+def _summary(
+    columns: _Columns,
+    approved: dict[int, Decimal],
+    year_cycles: QuerySet[BudgetCycle],
+    figure_units: QuerySet[Organization],
+) -> RoundSummary:
+    submission, requested, reviewed = columns.submission, columns.requested, columns.reviewed
     figures = dict(
         ControlFigure.objects.filter(
             cycle__in=year_cycles, organization__in=figure_units

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,13 +24,13 @@ from budgeting.permissions import control_figure_units, cycles_visible_to
 from inventory.models import SurveyCampaign
 from inventory.permissions import campaigns_visible_to
 from ops.replica import reads_from_replica
-from projects.models import COUNTED_STATES, Project
+from projects.models import COUNTED_STATES
 from projects.permissions import projects_visible_to
 from reports import open_data, review_totals
-from reports.cells import fresh_cells, projects_with_lines, summarise_cells
+from reports.cells import cells_for, fresh_unit_cells, projects_with_lines, summarise_cells
 from reports.inventory_spend import SpendRow, spend_against_inventory, spend_by_year
 from reports.review_totals import ReasonRow
-from reports.rounds import RoundRow, RoundSummary, round_summary
+from reports.rounds import RoundRow, RoundSummary, kept_round_summary
 from reports.summary import (
     DIMENSIONS,
     Dimension,
@@ -56,10 +55,6 @@ def _year(request: HttpRequest) -> int:
     return budget_year(request.GET.get("year"))
 
 
-def _projects(request: HttpRequest, year: int) -> QuerySet[Project]:
-    return projects_visible_to(request.user).filter(budget_year=year)
-
-
 def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryRow, Any]:
     """The dimension, the year, its rows and total, and the kept cells they came from
     (``reports.cells``: current in every committed transaction, so never summed live)."""
@@ -68,7 +63,7 @@ def _summary(request: HttpRequest) -> tuple[str, int, list[SummaryRow], SummaryR
         by = "unit"
     year = _year(request)
     dimension = DIMENSIONS[by]
-    cells = fresh_cells(request.user, year)  # type: ignore[arg-type]
+    cells = cells_for(request.user, year, by)  # type: ignore[arg-type]
     cells_counted = cells.filter(state__in=COUNTED_STATES) if by != "state" else cells
     rows = summarise_cells(cells_counted, dimension)
     with_lines = projects_with_lines(cells_counted) if dimension.of_lines else None
@@ -87,8 +82,8 @@ def _drill(year: int, dimension: Dimension | None = None, row: SummaryRow | None
 
 def _rounds(request: HttpRequest, year: int) -> RoundSummary | None:
     """The year's round columns by unit (None for a year of one round)."""
-    return round_summary(
-        _projects(request, year),
+    return kept_round_summary(
+        fresh_unit_cells(request.user, year),  # type: ignore[arg-type]
         year,
         control_figure_units(request.user),
         cycles_visible_to(request.user),
@@ -131,9 +126,14 @@ def _rounds_context(request: HttpRequest, year: int) -> dict[str, Any]:
 @login_required
 @reads_from_replica
 def summary(request: HttpRequest) -> HttpResponse:
-    by, year, rows, totals, cells = _summary(request)
+    by, year, rows, totals, _cells = _summary(request)
     dimension = DIMENSIONS[by]
-    fee_classes = summarise_cells(cells.filter(state__in=COUNTED_STATES), DIMENSIONS["fee_class"])
+    fee_classes = summarise_cells(
+        fresh_unit_cells(request.user, year).filter(  # type: ignore[arg-type]
+            round_id__isnull=True, state__in=COUNTED_STATES
+        ),
+        DIMENSIONS["fee_class"],
+    )
     return render(
         request,
         "reports/summary.html",
