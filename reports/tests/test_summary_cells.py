@@ -1,6 +1,6 @@
 """The summary from kept totals (reports.cells, issue #21): the same figures as summed
-live, for every dimension and every scope, at once after every write (the triggers keep
-the cells in the write's transaction)."""
+live, for every dimension and every scope, the round columns too, at once after every
+write (the triggers keep the cells in the write's transaction)."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -12,12 +12,14 @@ from django.urls import reverse
 
 from accounts.models import Organization, User
 from budgeting.models import LineDecision, ReviewStage
+from budgeting.permissions import control_figure_units, cycles_visible_to
 from budgeting.scale import seed_reviews
 from projects.models import EstimateLine, Project
 from projects.permissions import projects_visible_to
 from projects.scale import seed_scale
 from reports import cells
-from reports.models import RollUpCell, SummaryCell
+from reports.models import RollUpCell, SummaryCell, UnitCell
+from reports.rounds import RoundSummary, round_summary
 from reports.summary import DIMENSIONS, counted, summarise, summary_by
 from reports.tests.report_fixtures import World, report_world  # noqa: F401
 
@@ -53,7 +55,16 @@ def _page(client: Client, by: str) -> dict[str, Any]:
         "rows": [_flat(row) for row, _link in response.context["rows"]],
         "total": _flat(response.context["totals"]),
         "fee_classes": [_flat(row) for row, _link in response.context["fee_classes"]],
+        "rounds": _rounds(response.context.get("rounds")),
     }
+
+
+def _rounds(summary: RoundSummary | None) -> list[tuple[Any, ...]] | None:
+    """Every figure of the round columns (两上两下), by unit and in total."""
+    if summary is None:
+        return None
+    rows = [*summary.rows, summary.total]
+    return [(row.unit, *summary.cells(row)) for row in rows]
 
 
 def _live(user: User, by: str) -> dict[str, Any]:
@@ -65,6 +76,12 @@ def _live(user: User, by: str) -> dict[str, Any]:
         "fee_classes": [
             _flat(row) for row in summarise(counted(projects), DIMENSIONS["fee_class"])
         ],
+        # Summed live from the projects, their lines and the figures recorded per round.
+        "rounds": _rounds(
+            round_summary(projects, 2027, control_figure_units(user), cycles_visible_to(user))
+        )
+        if by == "unit"
+        else None,
     }
 
 
@@ -73,6 +90,14 @@ def _cells() -> list[tuple[Any, ...]]:
     fields = [f.attname for f in SummaryCell._meta.concrete_fields if f.attname != "id"]
     return sorted(
         (tuple(row) for row in SummaryCell.objects.values_list(*fields)),
+        key=lambda row: tuple(str(value) for value in row),
+    )
+
+
+def _unit_cells() -> list[tuple[Any, ...]]:
+    fields = [f.attname for f in UnitCell._meta.concrete_fields if f.attname != "id"]
+    return sorted(
+        (tuple(row) for row in UnitCell.objects.values_list(*fields)),
         key=lambda row: tuple(str(value) for value in row),
     )
 
@@ -87,11 +112,12 @@ def assert_cells_are_a_fresh_count(write: str) -> None:
     """The cells (the summary's and the province's roll-up's) as the triggers kept them
     are what counting every project afresh gives, and every summary cell carries its
     unit's jurisdiction (the reviewers' pages read the cells by it)."""
-    misplaced = SummaryCell.objects.exclude(jurisdiction_id=F("organization__jurisdiction_id"))
-    assert not misplaced.exists(), write
-    kept = _cells(), _roll_up_cells()
+    for model in (SummaryCell, UnitCell):
+        misplaced = model.objects.exclude(jurisdiction_id=F("organization__jurisdiction_id"))
+        assert not misplaced.exists(), (write, model)
+    kept = _cells(), _unit_cells(), _roll_up_cells()
     cells.refresh()
-    assert kept == (_cells(), _roll_up_cells()), write
+    assert kept == (_cells(), _unit_cells(), _roll_up_cells()), write
 
 
 def assert_summaries_are_live(users: Iterable[User], write: str, by: Iterable[str]) -> None:
@@ -119,12 +145,16 @@ def test_the_kept_figures_are_the_live_ones_for_every_dimension_and_scope(
 def test_the_page_reads_the_cells(world: World, finance_reviewer: User) -> None:
     client = Client()
     client.force_login(finance_reviewer)
-    # A cell changed behind the summary's back shows: the page read the cells.
-    cell = SummaryCell.objects.filter(fee_class="", state="approved").first()
-    assert cell is not None
-    before = _page(client, "state")["total"]
-    SummaryCell.objects.filter(pk=cell.pk).update(requested=cell.requested + 1)
-    assert _page(client, "state")["total"][3] == before[3] + 1
+    # A cell changed behind the summary's back shows: the page read the cells, the coarse
+    # unit cells by state (and unit, level, fee class), the fine cells by kind.
+    for cells_of, by in ((UnitCell.objects.filter(round_id=None), "state"),
+                         (SummaryCell.objects.all(), "kind")):  # fmt: skip
+        model = cells_of.model
+        cell = cells_of.filter(fee_class="", state="approved").first()
+        assert cell is not None
+        before = _page(client, by)["total"]
+        model.objects.filter(pk=cell.pk).update(requested=cell.requested + 1)
+        assert _page(client, by)["total"][3] == before[3] + 1, model
 
 
 def test_bulk_writes_outside_the_services_are_counted_at_once(
