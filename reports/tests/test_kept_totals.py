@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from budgeting import amounts, services
-from budgeting.models import BudgetCycle
+from budgeting.models import BudgetCycle, Review
 from budgeting.tests.workflow_fixtures import make_ready
 from projects import services as project_services
 from projects.models import Project
@@ -52,8 +52,15 @@ def _kept(project: Project, write: str) -> Project:
             assert summed.approved == project.approved_amount, (write, by)
     # Its lines once every stage so far decided (审核数), as its cells keep them.
     reviewed = project.lines.aggregate(s=Coalesce(Sum(line_amount_after()), ZERO))["s"]
-    kept = SummaryShare.objects.filter(project_id=project.pk).aggregate(s=Sum("reviewed"))["s"]
+    shares = SummaryShare.objects.filter(project_id=project.pk)
+    kept = shares.filter(round_id=None).aggregate(s=Sum("reviewed"))["s"]
     assert (kept or ZERO) == reviewed, write
+    # So does its live round's row (the round columns' reviewed figure, 审核数), once in
+    # review in a round that has not ended (issue #21).
+    review = Review.objects.filter(project=project, round__isnull=False).first()
+    if review is not None and not project.round_results.filter(round=review.round).exists():
+        live = shares.get(round_id=review.round_id, recorded_state="")
+        assert (live.requested, live.reviewed) == (project.requested_amount, reviewed), write
     # And the summary's and the roll-up's kept cells are a fresh count of every project,
     # the roll-up showing what summing the lines live shows.
     assert_roll_up_is_live(write)
