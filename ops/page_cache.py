@@ -85,7 +85,7 @@ READ_ONLY = re.compile(
 UNSHOWN_TABLE = re.compile(
     r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"
     r'"(?:django_session|axes_\w+|budgeting_exportjob|django_tasks_database_\w+|api_apicall'
-    r"|reports_summarycell|reports_summaryshare|ops_pagecache)\"",
+    r"|reports_summarycell|reports_summaryshare|reports_unitcell|ops_pagecache)\"",
     re.I,
 )
 

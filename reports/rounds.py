@@ -1,7 +1,9 @@
 """The summary's round columns (两上两下) by primary unit: what each unit requested in each
 submission round and what the reviewers made of it, the control figure, and what was
 approved. Only for a year of more than one submission round; aggregated in PostgreSQL,
-seven queries whatever the number of units and projects.
+seven queries whatever the number of units and projects (``round_summary``). The page
+reads the same figures kept (``kept_round_summary``, from ``reports.models.UnitCell``,
+issue #21): one query over rows that do not grow with the projects.
 
 Per submission round (一上, 二上, ...):
 

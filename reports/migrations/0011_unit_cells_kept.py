@@ -83,9 +83,10 @@ BEGIN
         UNION ALL
         -- Live, the round it is in: its request and its lines after the reviews so far.
         SELECT p.id, {PROJECT_KEYS}, '', 1, 0, p.requested_amount, 0, 0,
-            coalesce((SELECT sum(l.after) FROM lines l WHERE l.project_id = p.id), 0),
-            v.round_id, ''
+            coalesce(t.after, 0), v.round_id, ''
         FROM projects_project p JOIN budgeting_review v ON v.project_id = p.id
+        LEFT JOIN (SELECT project_id, sum(after) AS after FROM lines GROUP BY project_id) t
+            ON t.project_id = p.id
         WHERE p.id = ANY(ids) AND p.budget_year IS NOT NULL AND v.round_id IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM budgeting_roundresult r
                             WHERE r.project_id = p.id AND r.round_id = v.round_id)
