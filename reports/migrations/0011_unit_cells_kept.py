@@ -243,16 +243,11 @@ WATCHED = (
 )
 TRIGGERS = "\n".join(_kept._triggers(*watched) for watched in WATCHED)
 SQL = FOLD + TRIGGERS + "SELECT reports_summary_recount(NULL);"
-UNDO = (
-    "\n".join(
-        f"DROP TRIGGER IF EXISTS reports_cells_{event.lower()} ON {table};"
-        for table, _function, events in WATCHED
-        for event in events
-    )
-    + "DROP FUNCTION IF EXISTS reports_fold_reviews(), reports_fold_round_results();"
-    + "DELETE FROM reports_summaryshare WHERE round_id IS NOT NULL;"
-    + _0009.FOLD
-    + """
+# Back to 0009's fold and 0007's recount: the rounds' shares go (the unit cells go with
+# 0010's table).
+BACK = """
+DROP FUNCTION IF EXISTS reports_fold_reviews(), reports_fold_round_results();
+DELETE FROM reports_summaryshare WHERE round_id IS NOT NULL;
 CREATE OR REPLACE FUNCTION reports_summary_recount(only_year integer) RETURNS void
 LANGUAGE plpgsql AS $recount$
 BEGIN
@@ -265,8 +260,13 @@ BEGIN
     ));
 END
 $recount$;
-"""
+"""  # nosec B608  # constant SQL of this migration, no input
+DROP_TRIGGERS = "\n".join(
+    f"DROP TRIGGER IF EXISTS reports_cells_{event.lower()} ON {table};"
+    for table, _function, events in WATCHED
+    for event in events
 )
+UNDO = DROP_TRIGGERS + BACK + _0009.FOLD
 
 
 class Migration(migrations.Migration):
