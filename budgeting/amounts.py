@@ -96,7 +96,8 @@ def figures_of(projects: Sequence[Project]) -> dict[int, LineFigures]:
     ids = [project.pk for project in projects]
     lines: dict[int, list[EstimateLine]] = {pk: [] for pk in ids}
     project_lines = EstimateLine.objects.filter(project_id__in=ids)
-    for line in project_lines.order_by("project", "position", "id"):
+    # By the key, not "project" (the project's own ordering): no join to the projects.
+    for line in project_lines.order_by("project_id", "position", "id"):
         lines[line.project_id].append(line)
     decisions: dict[int, list[LineDecision]] = {}
     for decision in (
