@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -184,7 +185,8 @@ def _approved_batches(user: User) -> QuerySet[ApprovalBatch]:
     return (
         batches_visible_to(user)
         .annotate(
-            project_count=Subquery(reviews.annotate(n=Count("pk")).values("n")),
+            # A batch of none (no row to group) counts 0, as a grouped join counted it.
+            project_count=Coalesce(Subquery(reviews.annotate(n=Count("pk")).values("n")), 0),
             total=Subquery(reviews.annotate(sum=Sum("project__approved_amount")).values("sum")),
         )
         .select_related("cycle", "round")
