@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
-from budgeting import services
-from budgeting.models import ApprovalBatch, BudgetCycle
+from budgeting import amounts, services
+from budgeting.models import ApprovalBatch, BudgetCycle, LineDecision
 from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
@@ -249,3 +249,25 @@ def test_the_list_takes_as_many_queries_for_many_projects_as_for_one(
         response = client.get(URL)
     assert len(response.context["waiting"]) == 4
     assert len(many) == len(one)
+
+
+def test_the_totals_summed_in_the_database_are_what_approval_fixes(
+    finance_approver: User, final_stage, cycle: BudgetCycle
+) -> None:
+    """``amounts.approved_totals`` (one query) agrees with ``LineFigures``, which
+    approval uses: each line at its latest stage's decision, else its own amount."""
+    cut, whole = final_stage("核减过的项目", cut="350000"), final_stage("未核减的项目")
+    line = cut.lines.get()
+    finance = LineDecision.objects.get(line=line).stage
+    earlier = cycle.stages.filter(order__lt=finance.order).order_by("-order").first()
+    assert earlier is not None
+    # Decided again at an earlier stage, written after: the later stage's figure still wins.
+    LineDecision.objects.create(
+        line=line, stage=earlier, approved_amount=Decimal("420000"), decided_by=finance_approver
+    )
+    with CaptureQueriesContext(connection) as queries:
+        totals = amounts.approved_totals([cut, whole])
+    assert len(queries) == 1
+    assert totals == {cut.pk: Decimal("350000.00"), whole.pk: Decimal("500000.00")}
+    assert totals == {p.pk: amounts.load(p).approved_total() for p in (cut, whole)}
+    assert amounts.approved_totals([]) == {}
