@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from budgeting import amounts, approval_sheet, queues, services
-from budgeting.queues import PAGE_SIZE
 from budgeting.forms import BatchForm
 from budgeting.models import ApprovalBatch, Review
 from budgeting.permissions import (
@@ -26,6 +25,7 @@ from budgeting.permissions import (
     get_batch_for_user,
     reviews_decided_by,
 )
+from budgeting.queues import PAGE_SIZE
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to

@@ -202,7 +202,8 @@ def test_the_page_shows_the_newest_batches_with_their_counts_and_all_on_their_ow
     listed = client.get(everything)
     assert listed.status_code == 200
     assert [batch.name for batch in listed.context["page"].object_list] == [
-        "2027年第一批", *(f"旧批{day}" for day in range(1, 8))
+        "2027年第一批",
+        *(f"旧批{day}" for day in range(1, 8)),
     ]
     assert "850,000.00" in listed.content.decode()
 
