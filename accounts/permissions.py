@@ -85,12 +85,13 @@ def jurisdiction_scope(user: AnyUser, unit_field: str = "organization") -> Q:
     county's: exactly that one, not the ones below it). ``unit_field`` as in
     ``department_scope``. Matches nothing for an anonymous or inactive user."""
     member = active_user(user)
-    if member is None:
+    key = None if member is None else _jurisdiction_key(member)
+    if key is None:  # never "IS NULL": a unit without a jurisdiction would match
         return NOTHING
-    return Q(**{_on(unit_field, "jurisdiction_id"): _jurisdiction_key(member)})
+    return Q(**{_on(unit_field, "jurisdiction_id"): key})
 
 
-def _jurisdiction_key(member: User) -> int | Subquery:
+def _jurisdiction_key(member: User) -> int | Subquery | None:
     """The user's jurisdiction's key as a constant when their unit is loaded already (a
     request's user is read with it: ``accounts.backends``), else as a subquery; either
     way no query of its own. A constant lets PostgreSQL estimate the rows it matches
