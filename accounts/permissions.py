@@ -85,9 +85,23 @@ def jurisdiction_scope(user: AnyUser, unit_field: str = "organization") -> Q:
     county's: exactly that one, not the ones below it). ``unit_field`` as in
     ``department_scope``. Matches nothing for an anonymous or inactive user."""
     member = active_user(user)
-    if member is None:
+    key = None if member is None else _jurisdiction_key(member)
+    if key is None:  # never "IS NULL": a unit without a jurisdiction would match
         return NOTHING
-    return Q(**{_on(unit_field, "jurisdiction_id"): jurisdiction_of_unit(member.organization_id)})
+    return Q(**{_on(unit_field, "jurisdiction_id"): key})
+
+
+def _jurisdiction_key(member: User) -> int | Subquery | None:
+    """The user's jurisdiction's key as a constant when their unit is loaded already (a
+    request's user is read with it: ``accounts.backends``), else as a subquery; either
+    way no query of its own. A constant lets PostgreSQL estimate the rows it matches
+    from its statistics; behind a subquery (an InitPlan parameter) it guesses, and at
+    100,000 projects it took the director's 5,000 projects awaiting final approval for
+    86 and sorted them all instead of walking the waiting-since index to the first 50
+    (89 → 15 ms, issue #21)."""
+    if "organization" in member._state.fields_cache:
+        return member.organization.jurisdiction_id
+    return jurisdiction_of_unit(member.organization_id)
 
 
 def jurisdiction_id_of(user: AnyUser) -> int | None:

@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from budgeting.models import LineDecision, ReviewStage
@@ -85,9 +87,28 @@ class LineFigures:
 
 
 def approved_totals(projects: Sequence[Project]) -> dict[int, Decimal]:
-    """Each project's ``approved_total`` by id, as final approval would fix it now: two
-    queries, whatever the number of projects and lines (the batch approval list)."""
-    return {pk: figures.approved_total() for pk, figures in figures_of(projects).items()}
+    """Each project's ``approved_total`` by id, as final approval would fix it now: one
+    query, whatever the number of projects and lines (the batch approval list). Summed
+    in the database, each line at its latest stage's decision (the highest stage order,
+    as ``LineFigures.amount_after``) or its own amount: reading the 50 projects' 500
+    lines and their decisions as models cost the batch page a third of its time (issue
+    #21)."""
+    ids = [project.pk for project in projects]
+    latest = (
+        LineDecision.objects.filter(line=OuterRef("pk"))
+        .order_by("-stage__order", "-pk")
+        .values("approved_amount")[:1]
+    )
+    summed = (
+        EstimateLine.objects.filter(project_id__in=ids)
+        .order_by()
+        .values("project_id")
+        .annotate(total=Sum(Coalesce(Subquery(latest), F("amount"))))
+        .values_list("project_id", "total")
+    )
+    totals = dict.fromkeys(ids, ZERO)
+    totals.update(summed if ids else [])
+    return totals
 
 
 def figures_of(projects: Sequence[Project]) -> dict[int, LineFigures]:
@@ -96,7 +117,8 @@ def figures_of(projects: Sequence[Project]) -> dict[int, LineFigures]:
     ids = [project.pk for project in projects]
     lines: dict[int, list[EstimateLine]] = {pk: [] for pk in ids}
     project_lines = EstimateLine.objects.filter(project_id__in=ids)
-    for line in project_lines.order_by("project", "position", "id"):
+    # By the key, not "project" (the project's own ordering): no join to the projects.
+    for line in project_lines.order_by("project_id", "position", "id"):
         lines[line.project_id].append(line)
     decisions: dict[int, list[LineDecision]] = {}
     for decision in (

@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet, Sum
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,13 +25,15 @@ from budgeting.permissions import (
     get_batch_for_user,
     reviews_decided_by,
 )
+from budgeting.queues import PAGE_SIZE
 from budgeting.workflow import WorkflowError
 from projects.models import Project, ProjectState
 from projects.permissions import projects_visible_to
 from ui.excel import xlsx_response
-from ui.params import posted_version
+from ui.params import page_number, posted_version
 
 CODE_MAX_LENGTH = Project._meta.get_field("code").max_length or 40
+RECENT_BATCHES = 5  # the approved batches under the batch approval list; the rest on their page
 
 
 def _finance_approver(request: HttpRequest) -> User:
@@ -144,13 +148,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                     ),
                 },
             )
-    batches = (
-        batches_visible_to(user)
-        .annotate(project_count=Count("reviews"), total=Sum("reviews__project__approved_amount"))
-        .select_related("cycle", "round")
-        # An aggregate query ignores Meta.ordering: say it, newest first.
-        .order_by("-approved_at", "-pk")
-    )
+    # The newest few only (all of them on their own page, 50 to a page): every batch with
+    # its count and total grew with the approvals (21 batches of 5,100 projects, 48 ms
+    # at 100,000 projects; issue #21).
+    batches = _approved_batches(user)[:RECENT_BATCHES]
     chosen_codes = set(form["project"].value() or []) if form.is_bound else set()
     shown = _with_figures(page.object_list)
     on_page = {row.project.code for row in shown}
@@ -173,6 +174,35 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _approved_batches(user: User) -> QuerySet[ApprovalBatch]:
+    """The approved batches the user sees, newest first, each with its projects' count
+    and approved total. Counted by a subquery a batch, not by grouping a join: the
+    database counts the batches of the page (after the ``LIMIT``) only, not every
+    batch ever approved."""
+    reviews = Review.objects.filter(batch=OuterRef("pk")).order_by().values("batch")
+    return (
+        batches_visible_to(user)
+        .annotate(
+            # A batch of none (no row to group) counts 0, as a grouped join counted it.
+            project_count=Coalesce(Subquery(reviews.annotate(n=Count("pk")).values("n")), 0),
+            total=Subquery(reviews.annotate(sum=Sum("project__approved_amount")).values("sum")),
+        )
+        .select_related("cycle", "round")
+        .order_by("-approved_at", "-pk")
+    )
+
+
+@login_required
+def approved_batches(request: HttpRequest) -> HttpResponse:
+    """Every approved batch the finance approver sees, newest first, 50 to a page, each
+    with its projects' count and approved total: three queries (the user, the count,
+    the page) whatever the number of batches."""
+    user = _finance_approver(request)
+    paginator = Paginator(_approved_batches(user), PAGE_SIZE)
+    page = paginator.get_page(page_number(request.GET.get("page")))
+    return render(request, "budgeting/approved_batches.html", {"page": page})
 
 
 def _batch_with_projects(user: User, public_id: str) -> tuple[ApprovalBatch, list[Project]]:

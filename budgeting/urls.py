@@ -14,6 +14,7 @@ urlpatterns = [
     path("", review_views.my_tasks, name="tasks"),
     path("tasks.xlsx", review_views.my_tasks_export, name="tasks_export"),
     path("batches/", batch_views.batch_list, name="batches"),
+    path("batches/approved/", batch_views.approved_batches, name="approved_batches"),
     path("batches/<uuid:public_id>/", batch_views.batch_detail, name="batch"),
     path("batches/<uuid:public_id>/export.xlsx", batch_views.batch_export, name="batch_export"),
     path("batches/<uuid:public_id>/sheet/", batch_views.batch_sheet, name="batch_sheet"),

@@ -350,6 +350,7 @@ MATRIX: dict[str, Row] = {
     ),
     "inventory:survey_act": Row(logged_in(405), lambda w: [w.survey.public_id, "submit"]),
     "budgeting:batches": Row(only("finance_approver")),
+    "budgeting:approved_batches": Row(only("finance_approver")),
     # Control figures (控制数): finance's alone, drafts included; everyone else 403.
     "budgeting:figures_latest": Row(FINANCE_ONLY_REDIRECT),
     "budgeting:figures": Row(FINANCE_ONLY, lambda w: [w.cycle.year]),

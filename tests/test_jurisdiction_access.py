@@ -195,6 +195,22 @@ def test_reviewers_see_and_decide_their_own_jurisdiction_only(
     assert shenzhen.project.code not in tasks and at_finance.code not in tasks
 
 
+def test_the_scope_is_the_same_with_the_unit_loaded_or_not(
+    guangzhou: City, shenzhen: City, at_finance: Project, finance_reviewer: User
+) -> None:
+    """Issue #21: with the user's unit loaded (as every request's user is), the
+    jurisdiction is a constant in the SQL, else a subquery; the rows are the same."""
+    for reviewer in (guangzhou.finance_reviewer, shenzhen.finance_reviewer, finance_reviewer):
+        bare = User.objects.get(pk=reviewer.pk)
+        loaded = User.objects.select_related("organization").get(pk=reviewer.pk)
+        as_subquery, as_constant = projects_visible_to(bare), projects_visible_to(loaded)
+        assert "SELECT" in str(as_subquery.query).split("WHERE", 1)[1]
+        assert "SELECT" not in str(as_constant.query).split("WHERE", 1)[1]
+        assert set(as_constant) == set(as_subquery)
+        assert set(reviews_decided_by(loaded)) == set(reviews_decided_by(bare))
+    assert set(projects_visible_to(guangzhou.finance_reviewer)) == {guangzhou.project}
+
+
 def test_provincial_finance_acts_on_no_city_project(
     guangzhou: City, finance_reviewer: User, finance_approver: User
 ) -> None:

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
-from budgeting import services
-from budgeting.models import ApprovalBatch, BudgetCycle
+from budgeting import amounts, services
+from budgeting.models import ApprovalBatch, BudgetCycle, LineDecision
 from budgeting.tests.workflow_fixtures import make_ready
 from projects.models import Project, ProjectState
 from projects.tests.factories import register
@@ -178,6 +178,65 @@ def test_approved_batches_are_listed_newest_first(
     assert [batch.name for batch in batches] == ["第三批", "第二批", "第一批"]
 
 
+def test_the_page_shows_the_newest_batches_with_their_counts_and_all_on_their_own_page(
+    client: Client, finance_approver: User, final_stage, cycle: BudgetCycle
+) -> None:
+    first, second = final_stage("项目一", cut="350000"), final_stage("项目二")
+    _log_in(client, finance_approver)
+    client.post(URL, _choice(first, second, step="confirm"))
+    now = timezone.now()
+    for day in range(1, 8):  # older than the batch just approved
+        ApprovalBatch.objects.create(
+            cycle=cycle,
+            name=f"旧批{day}",
+            approved_by=finance_approver,
+            approved_at=now - timedelta(days=day),
+        )
+    page = client.get(URL)
+    shown = list(page.context["batches"])
+    assert [batch.name for batch in shown] == ["2027年第一批", "旧批1", "旧批2", "旧批3", "旧批4"]
+    assert (shown[0].project_count, shown[0].total) == (2, Decimal("850000.00"))
+    assert (shown[1].project_count, shown[1].total) == (0, None)
+    everything = reverse("budgeting:approved_batches")
+    assert f'href="{everything}"' in page.content.decode()
+    listed = client.get(everything)
+    assert listed.status_code == 200
+    assert [batch.name for batch in listed.context["page"].object_list] == [
+        "2027年第一批",
+        *(f"旧批{day}" for day in range(1, 8)),
+    ]
+    assert "850,000.00" in listed.content.decode()
+
+
+def test_only_a_finance_approver_sees_the_approved_batches(
+    client: Client, finance_reviewer: User
+) -> None:
+    _log_in(client, finance_reviewer)
+    assert client.get(reverse("budgeting:approved_batches")).status_code == 403
+
+
+def test_the_page_takes_as_many_queries_for_many_batches_as_for_one(
+    client: Client, finance_approver: User, final_stage, cycle: BudgetCycle
+) -> None:
+    """Issue #21: the approved batches under the list are the newest few, each counted
+    by a subquery: no query more, and no more rows grouped, as batches accumulate."""
+    _log_in(client, finance_approver)
+    first = final_stage("项目一")
+    client.post(URL, _choice(first, step="confirm", name="第一批"))
+    final_stage("项目二")
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL)
+    for n in range(8):
+        project = final_stage(f"更多项目{n}")
+        client.post(URL, _choice(project, step="confirm", name=f"第{n + 2}批"))
+    final_stage("等待的项目")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(URL)
+    assert ApprovalBatch.objects.count() == 9
+    assert len(list(response.context["batches"])) == 5
+    assert len(many) == len(one)
+
+
 def test_the_list_takes_as_many_queries_for_many_projects_as_for_one(
     client: Client, finance_approver: User, final_stage
 ) -> None:
@@ -191,3 +250,25 @@ def test_the_list_takes_as_many_queries_for_many_projects_as_for_one(
         response = client.get(URL)
     assert len(response.context["waiting"]) == 4
     assert len(many) == len(one)
+
+
+def test_the_totals_summed_in_the_database_are_what_approval_fixes(
+    finance_approver: User, final_stage, cycle: BudgetCycle
+) -> None:
+    """``amounts.approved_totals`` (one query) agrees with ``LineFigures``, which
+    approval uses: each line at its latest stage's decision, else its own amount."""
+    cut, whole = final_stage("核减过的项目", cut="350000"), final_stage("未核减的项目")
+    line = cut.lines.get()
+    finance = LineDecision.objects.get(line=line).stage
+    earlier = cycle.stages.filter(order__lt=finance.order).order_by("-order").first()
+    assert earlier is not None
+    # Decided again at an earlier stage, written after: the later stage's figure still wins.
+    LineDecision.objects.create(
+        line=line, stage=earlier, approved_amount=Decimal("420000"), decided_by=finance_approver
+    )
+    with CaptureQueriesContext(connection) as queries:
+        totals = amounts.approved_totals([cut, whole])
+    assert len(queries) == 1
+    assert totals == {cut.pk: Decimal("350000.00"), whole.pk: Decimal("500000.00")}
+    assert totals == {p.pk: amounts.load(p).approved_total() for p in (cut, whole)}
+    assert amounts.approved_totals([]) == {}
