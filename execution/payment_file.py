@@ -23,7 +23,14 @@ from typing import IO, Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from execution.limits import FIRST_DAY, LAST_DAY, date_refusal
+from execution.limits import (
+    FIRST_DAY,
+    LAST_DAY,
+    REFERENCE_MAX,
+    all_references,
+    date_refusal,
+    reference_refusal,
+)
 from standards.pricing import PricingError, check_amount
 from ui.excel import write_table
 from ui.sheets import UnreadableWorkbookError, WorkbookReader, plain_value
@@ -35,7 +42,6 @@ LETTERS = "ABCDE"
 MAX_ROWS = 200_000  # a province's year of payments, with room
 MAX_XLSX_BYTES = 20 * MB
 MAX_CSV_BYTES = 20 * MB
-REFERENCE_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -249,10 +255,8 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
     contract = cells[4] if len(cells) > 4 else None
     if (
         type(reference) is not str
-        or not reference
-        or not _plain_key(reference)
+        or reference_refusal(reference)
         or reference in seen
-        or reference != reference.strip()
         or type(code) is not str
         or not code
         or not _plain_key(code)
@@ -270,12 +274,7 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
         return None
     if contract == "":
         contract = None
-    elif contract is not None and (
-        type(contract) is not str
-        or not _plain_key(contract)
-        or contract != contract.strip()
-        or not contract
-    ):
+    elif contract is not None and (type(contract) is not str or reference_refusal(contract)):
         return None
     seen[reference] = number
     # repr: the shortest text of the float, its two decimals at most (round above).
@@ -299,13 +298,16 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
     # A column at a time (``zip(*body)`` is several times slower on 100,000 rows).
     references, codes, amounts, dates = (tuple(map(itemgetter(n), body)) for n in range(4))
     contracts = tuple(map(itemgetter(4), body)) if len(body[0]) > 4 else ("",) * len(body)
+    # A file names a few hundred projects and contracts: each distinct one checked once
+    # (every cell's value is among them, its type too).
     if not (
-        _plain_texts(references, empty=False)
+        set(map(type, references)) == {str}
+        # The one rule of a treasury reference (``limits``): one match over the column,
+        # which also keeps out what COPY's text format would need escaped.
+        and all_references(references)
         and len(set(references)) == len(references)
-        and max(map(len, references)) <= REFERENCE_MAX
-        and _plain_texts(codes, empty=False)
-        and _plain_texts(contracts, empty=True)
-        and max(map(len, contracts)) <= REFERENCE_MAX
+        and all(map(_plain_code, set(codes)))
+        and all(map(_plain_contract, set(contracts)))
         and set(map(type, amounts)) == {float}
         and all(map(math.isfinite, amounts))
         and min(amounts) > 0
@@ -318,9 +320,6 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
     # fen's hundredth (what ``round(amount, 2) == amount`` says, in half the time).
     cents = list(map(round, map(mul, amounts, repeat(100.0))))
     if tuple(map(truediv, cents, repeat(100))) != amounts:
-        return None
-    texts = "".join(references) + "".join(codes) + "".join(contracts)
-    if any(special in texts for special in COPY_SPECIAL):
         return None
     # A date's text once for each date (a year of payments has a few hundred), a
     # datetime's date as ``_plain_row`` takes it.
@@ -338,14 +337,21 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
     )
 
 
-def _plain_texts(cells: tuple[Any, ...], *, empty: bool) -> bool:
-    """Whether every cell is text without surrounding space (and not empty, unless
-    ``empty``)."""
+def _plain_code(code: Any) -> bool:
+    """Whether a project code is text as ``_plain_row`` takes it, nothing COPY's text format
+    would need escaped."""
     return (
-        set(map(type, cells)) == {str}
-        and tuple(map(str.strip, cells)) == cells
-        and (empty or min(map(len, cells)) > 0)
+        type(code) is str
+        and bool(code)
+        and code == code.strip()
+        and _plain_key(code)
+        and not any(special in code for special in COPY_SPECIAL)
     )
+
+
+def _plain_contract(contract: Any) -> bool:
+    """Whether a contract cell is empty or a treasury reference."""
+    return type(contract) is str and (not contract or not reference_refusal(contract))
 
 
 def _row(
@@ -358,8 +364,8 @@ def _row(
     reference = _text(values[0])
     if not reference:
         problem(0, _("The payment reference is missing."))
-    elif not _plain_key(reference):
-        problem(0, _key_refusal(0))
+    elif refusal := reference_refusal(reference):
+        problem(0, refusal)
     elif reference in seen:
         problem(
             0,
@@ -380,8 +386,8 @@ def _row(
     if isinstance(paid_on, str):
         problem(3, paid_on)
     contract = _text(values[4]) or None
-    if contract and not _plain_key(contract):
-        problem(4, _key_refusal(4))
+    if contract and (refusal := reference_refusal(contract)):
+        problem(4, refusal)
     if len(problems) > before:
         return None
     assert isinstance(amount, Decimal) and isinstance(paid_on, datetime.date)
@@ -389,9 +395,10 @@ def _row(
 
 
 def _plain_key(text: str) -> bool:
-    """The rule of the file's reference, project code and contract: at most
-    ``REFERENCE_MAX`` characters and no NUL, which no PostgreSQL text column takes (the
-    file's rows go into one with COPY before any check)."""
+    """The rule of the file's project code (its references and contracts are treasury
+    references, ``limits.reference_refusal``): at most ``REFERENCE_MAX`` characters and no
+    NUL, which no PostgreSQL text column takes (the file's rows go into one with COPY
+    before any check)."""
     return len(text) <= REFERENCE_MAX and "\x00" not in text
 
 

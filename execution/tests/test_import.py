@@ -1,6 +1,7 @@
 """Finance's payments import (.xlsx and .csv): all or nothing with sheet, row and column,
 idempotent by the payment reference, the written sum equal to the file's total."""
 
+import csv
 import datetime
 import io
 from collections.abc import Iterator
@@ -261,8 +262,11 @@ def test_the_column_wise_path_gives_what_the_cell_checks_give() -> None:
         (1, 0, "Z" * 65),  # too long
         (2, 0, "ZF-1"),  # listed twice
         (1, 0, 12.0),  # a number as the reference
-        (1, 0, "ZF\t1"),  # COPY would need it escaped
+        (1, 0, "ZF\t1"),  # no treasury reference (and COPY would need it escaped)
         (1, 0, "ZF\\1"),
+        (1, 0, "=ZF1"),
+        (1, 0, "ZF-1\nZF-9"),
+        (1, 1, "2027\tEDU"),
         (1, 1, ""),  # no project code
         (1, 1, "2027-EDU-0001 "),
         (1, 2, 1234.505),  # more than two decimals
@@ -276,6 +280,7 @@ def test_the_column_wise_path_gives_what_the_cell_checks_give() -> None:
         (1, 4, " HT-1"),
         (1, 4, 7.0),
         (1, 4, "H" * 65),
+        (1, 4, "HT\\1"),
     ],
 )
 def test_anything_unusual_is_left_to_the_cell_checks(row: int, column: int, odd: Any) -> None:
@@ -297,19 +302,54 @@ def test_ragged_or_empty_rows_and_formulas_are_left_to_the_cell_checks() -> None
     assert payment_file._plain_columns([HEADER]) is None
 
 
-def test_a_reference_copy_would_escape_is_written_as_it_is(
+# What the API's schema refuses as a reference (``limits.REFERENCE_PATTERN``), the file too.
+NO_REFERENCES = ["ZF\t0001", "ZF\\0001", "\\N", "=HYPERLINK(1)", "ZF 0001", "支付0001", "Z" * 65]
+
+
+@pytest.mark.parametrize("reference", NO_REFERENCES)
+@pytest.mark.parametrize("column", [0, 4])
+def test_a_reference_the_api_refuses_is_refused_at_its_row_and_column(
+    approved: Project, finance_reviewer: User, reference: str, column: int
+) -> None:
+    """The payment's reference (A) and the contract's (E) follow the one rule of a treasury
+    reference, in a workbook the column-wise reader takes and in a .csv; nothing is
+    written."""
+    rows = [
+        ["ZF-0001", approved.code, 10.5, datetime.date(2027, 4, 1), None],
+        ["ZF-0002", approved.code, 20.0, EXCEL_TIME, None],
+    ]
+    rows[1][column] = reference
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "AE"[column // 4])]
+    if not reference.startswith("="):  # a workbook's cell of "=…" is a formula, refused so
+        assert "letters, digits and . _ / -" in str(refused.value)
+    cells = ["ZF-0001", approved.code, "10.00", "2027-04-01", ""]
+    cells[column] = reference
+    text = ",".join(payment_file.HEADERS) + "\r\n" + _csv_line(cells)
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(text.encode()), "p.csv", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "AE"[column // 4])]
+    assert "letters, digits and . _ / -" in str(refused.value)
+    assert not Payment.objects.exists()
+
+
+def _csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def test_a_reference_within_the_rule_is_written_as_it_is(
     approved: Project, finance_reviewer: User
 ) -> None:
     rows = [
-        ["ZF\\0001", approved.code, 10.5, datetime.date(2027, 4, 1), None],
-        ["ZF-0002", approved.code, 20, EXCEL_TIME, None],
+        ["ZF/2027.0001_a", approved.code, 10.5, datetime.date(2027, 4, 1), None],
+        ["Z" * 64, approved.code, 20.0, EXCEL_TIME, None],
     ]
     result = services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
     assert (result.created, result.total) == (2, Decimal("30.50"))
-    assert set(Payment.objects.values_list("reference", "amount", "paid_on")) == {
-        ("ZF\\0001", Decimal("10.50"), datetime.date(2027, 4, 1)),
-        ("ZF-0002", Decimal("20.00"), datetime.date(2027, 4, 2)),
-    }
+    assert set(Payment.objects.values_list("reference", flat=True)) == {"ZF/2027.0001_a", "Z" * 64}
 
 
 def test_a_plain_file_writes_every_figure_and_one_event_per_project(
