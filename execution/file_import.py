@@ -297,7 +297,7 @@ def _write_directly(
     two, and the file's figures by project are summed here, while PostgreSQL writes.
     ``_NotPlainError`` for anything else (the caller's savepoint undoes the COPY):
     ``_write_checked`` then says what is wrong, or which rows were there already (the
-    reference's unique constraint stops the COPY)."""
+    reference, the payments' key, stops the COPY)."""
     codes = set(columns.codes)
     locked = _lock(
         projects,
@@ -327,7 +327,7 @@ def _write_directly(
                 if _beyond(sums, locked, contracts, totals, before):
                     raise _NotPlainError  # the COPY is abandoned
         except UniqueViolation as error:
-            if error.diag.constraint_name != "payment_reference_unique":
+            if error.diag.constraint_name != PAYMENT_KEY:
                 raise
             raise _NotPlainError from None
     _record_sums(sums, locked, source, actor)
@@ -336,6 +336,8 @@ def _write_directly(
     )
 
 
+# The payments' primary key, the treasury's reference (execution 0007).
+PAYMENT_KEY = "execution_payment_pkey"
 CHUNK = 10_000  # rows a COPY message: PostgreSQL starts on the first while the rest are made
 
 
