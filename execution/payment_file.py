@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter, mul, truediv
 from pathlib import PurePath
 from typing import IO, Any, NamedTuple
@@ -90,6 +90,20 @@ class Columns:
     cents: list[int]  # each amount in fen
     dates: tuple[str, ...]  # ISO
     contracts: tuple[str, ...]  # "" where none
+    first_row: int = 2  # the sheet's row of the first
+
+    @classmethod
+    def joined(cls, parts: Sequence["Columns"]) -> "Columns":
+        """Consecutive chunks of a file as one."""
+        return cls(
+            references=tuple(chain.from_iterable(part.references for part in parts)),
+            codes=tuple(chain.from_iterable(part.codes for part in parts)),
+            amounts=tuple(chain.from_iterable(part.amounts for part in parts)),
+            cents=list(chain.from_iterable(part.cents for part in parts)),
+            dates=tuple(chain.from_iterable(part.dates for part in parts)),
+            contracts=tuple(chain.from_iterable(part.contracts for part in parts)),
+            first_row=parts[0].first_row if parts else 2,
+        )
 
     def copy_text(self) -> bytes:
         """The rows in COPY's text format: row number, reference, project code, amount,
@@ -97,7 +111,7 @@ class Columns:
         lines = map(
             "\t".join,
             zip(
-                map(str, range(2, len(self.references) + 2)),
+                map(str, range(self.first_row, len(self.references) + self.first_row)),
                 self.references,
                 self.codes,
                 self.amount_texts(),
@@ -114,14 +128,52 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class PlainFile:
+    """A workbook shaped as the treasury's system writes it (a header, rows of one length,
+    project codes and contracts plainly right), its other cells not checked yet: the
+    direct write checks them ``CHUNK`` rows at a time (``chunk_columns``) while PostgreSQL
+    takes the rows before (issue #17); ``checked`` checks them all."""
+
+    data: list[list[Any]]  # the header first
+    codes: tuple[str, ...]
+    contracts: tuple[str, ...]  # "" where none
+
+    def chunk_columns(self, size: int) -> Iterator[Columns | None]:
+        """The rows ``size`` at a time as ``Columns``, each checked as ``_plain_columns``
+        checks a file (None for a chunk that is not plain; the references' uniqueness
+        across chunks is the caller's)."""
+        for start in range(1, len(self.data), size):
+            yield _plain_cells(
+                self.data[start : start + size],
+                self.codes[start - 1 : start - 1 + size],
+                self.contracts[start - 1 : start - 1 + size],
+                first_row=start + 1,
+            )
+
+    def checked(self) -> "Payments":
+        """Every cell checked: column-wise when plain, else row by row with each problem
+        (``FileRefusedError``)."""
+        columns = _plain_columns(self.data)
+        if columns is not None:
+            return Payments(count=len(self.data) - 1, columns=columns)
+        rows = _check(_numbered(self.data), SHEET)
+        return Payments(count=len(rows), rows=rows)
+
+
+@dataclass(frozen=True)
 class Payments:
-    """Every payment of a file, each cell checked. A file as the treasury's system writes
-    it comes as ``columns``, checked column by column; any other file as ``rows``, checked
-    cell by cell."""
+    """Every payment of a file. A file as the treasury's system writes it comes as
+    ``plain`` (its cells checked as they are written) or ``columns``, checked column by
+    column; any other file as ``rows``, checked cell by cell."""
 
     count: int
     columns: Columns | None = None
     rows: Sequence[PaymentRow] = ()
+    plain: PlainFile | None = None
+
+    def checked(self) -> "Payments":
+        """Every cell checked (``FileRefusedError`` with every problem)."""
+        return self.plain.checked() if self.plain is not None else self
 
 
 def template() -> bytes:
@@ -154,9 +206,9 @@ def read(file: IO[bytes], name: str) -> Payments:
             [Problem(SHEET, 0, "", _("The workbook is damaged or contains unsafe XML."))]
         ) from None
     _check_header(data[0] if data else [], SHEET)
-    columns = _plain_columns(data)
-    if columns is not None:
-        return Payments(count=len(data) - 1, columns=columns)
+    plain = _plain_shape(data)
+    if plain is not None:
+        return Payments(count=len(data) - 1, plain=plain)
     rows = _check(_numbered(data), SHEET)
     return Payments(count=len(rows), rows=rows)
 
@@ -292,22 +344,49 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
     whole columns, no Python call per cell: a tenth of the row-wise time); None to have
     ``_check`` read the rows one by one and say what is wrong. A test holds it to
     ``_check``'s result on the same rows."""
+    plain = _plain_shape(data)
+    if plain is None:
+        return None
+    columns = _plain_cells(data[1:], plain.codes, plain.contracts, first_row=2)
+    if columns is None or len(set(columns.references)) != len(columns.references):
+        return None
+    return columns
+
+
+def _plain_shape(data: list[list[Any]]) -> PlainFile | None:
+    """``data`` as a ``PlainFile`` when it is shaped as the treasury writes it: a header
+    and rows of one length, four or five columns, the project codes and contracts
+    plainly right; None to have ``_check`` read it row by row. Only what the direct write
+    needs before its first row (the projects to lock, the contracts) is checked here."""
     body = data[1:]
     if not body or len(body) > MAX_ROWS or len(set(map(len, body))) != 1 or len(body[0]) < 4:
         return None
     # A column at a time (``zip(*body)`` is several times slower on 100,000 rows).
-    references, codes, amounts, dates = (tuple(map(itemgetter(n), body)) for n in range(4))
+    codes = tuple(map(itemgetter(1), body))
     contracts = tuple(map(itemgetter(4), body)) if len(body[0]) > 4 else ("",) * len(body)
     # A file names a few hundred projects and contracts: each distinct one checked once
     # (every cell's value is among them, its type too).
+    if not (all(map(_plain_code, set(codes))) and all(map(_plain_contract, set(contracts)))):
+        return None
+    return PlainFile(data=data, codes=codes, contracts=contracts)
+
+
+def _plain_cells(
+    body: list[list[Any]],
+    codes: tuple[str, ...],
+    contracts: tuple[str, ...],
+    *,
+    first_row: int,
+) -> Columns | None:
+    """Rows of a ``PlainFile`` (their codes and contracts checked) as ``Columns``, their
+    references, amounts and dates checked a column at a time; None if any is not plain.
+    The references' uniqueness is the caller's to check."""
+    references, amounts, dates = (tuple(map(itemgetter(n), body)) for n in (0, 2, 3))
     if not (
         set(map(type, references)) == {str}
         # The one rule of a treasury reference (``limits``): one match over the column,
         # which also keeps out what COPY's text format would need escaped.
         and all_references(references)
-        and len(set(references)) == len(references)
-        and all(map(_plain_code, set(codes)))
-        and all(map(_plain_contract, set(contracts)))
         and set(map(type, amounts)) == {float}
         and all(map(math.isfinite, amounts))
         and min(amounts) > 0
@@ -334,6 +413,7 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
         cents=cents,
         dates=tuple(map(iso.__getitem__, dates)),
         contracts=contracts,
+        first_row=first_row,
     )
 
 

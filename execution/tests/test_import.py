@@ -472,11 +472,11 @@ def test_the_direct_write_records_what_the_checked_path_records(
     )
     content = _plain_file(approved, health_approved, contract.reference)
     payments = payment_file.read(io.BytesIO(content), "p.xlsx")
-    assert payments.columns is not None
+    assert payments.plain is not None
     scope = services.import_scope(finance_reviewer)
     with transaction.atomic():
         checked = file_import._write_checked(
-            payments, sheet="s", projects=scope, source="p.xlsx", actor=finance_reviewer
+            payments.checked(), sheet="s", projects=scope, source="p.xlsx", actor=finance_reviewer
         )
         expected = _written()
         transaction.set_rollback(True)
@@ -519,7 +519,7 @@ def test_a_plain_file_with_one_wrong_row_says_where_and_writes_nothing(
     row, column, value, message = where[case]
     rows[row - 2]["ABCDE".index(column)] = value
     content = workbook(rows)
-    assert payment_file.read(io.BytesIO(content), "p.xlsx").columns is not None
+    assert payment_file.read(io.BytesIO(content), "p.xlsx").plain is not None
     with pytest.raises(payment_file.FileRefusedError) as refused:
         services.import_payments(io.BytesIO(content), "p.xlsx", actor=finance_reviewer)
     assert [(p.row, p.column) for p in refused.value.problems] == [(row, column)]
@@ -542,3 +542,44 @@ def test_a_plain_file_recorded_in_part_writes_only_its_new_rows(
     again = services.import_payments(io.BytesIO(content), "b.xlsx", actor=finance_reviewer)
     assert (again.created, again.unchanged, again.total) == (0, 2, Decimal("12.50"))
     assert _written() == before
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "odd", "message"),
+    [
+        (6, "C", 1234.505, "two decimal places"),
+        (6, "A", "ZF-0001", "listed already in row 2"),
+        (5, "A", "ZF\\0005", "letters, digits"),
+        (6, "D", datetime.date(9999, 12, 31), "A date from"),
+    ],
+)
+def test_a_bad_cell_in_a_later_chunk_stops_the_direct_write(
+    approved: Project,
+    finance_reviewer: User,
+    monkeypatch: pytest.MonkeyPatch,
+    row: int,
+    column: str,
+    odd: Any,
+    message: str,
+) -> None:
+    """The direct write checks each chunk just before sending it: a cell that is not plain
+    in a chunk after the first (rows already sent) undoes the COPY, and the cell checks
+    say where; nothing is written."""
+    monkeypatch.setattr(file_import, "CHUNK", 2)
+    rows: list[list[Any]] = [
+        [f"ZF-{n:04d}", approved.code, 10.0 + n, datetime.date(2027, 4, n), None]
+        for n in range(1, 6)
+    ]
+    rows[row - 2]["ABCDE".index(column)] = odd
+    content = workbook(rows)
+    assert payment_file.read(io.BytesIO(content), "p.xlsx").plain is not None
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(content), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(row, column)]
+    assert message in str(refused.value)
+    assert not Payment.objects.exists()
+    # The same rows, plain, are written whole in chunks of two.
+    rows[row - 2] = [f"ZF-{row - 1:04d}", approved.code, 9.0, datetime.date(2027, 4, 1), None]
+    result = services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
+    assert (result.created, result.unchanged) == (5, 0)
+    assert Payment.objects.count() == 5
