@@ -102,13 +102,21 @@ def _write_checked(
 
 
 def _lock(projects: QuerySet[Project], codes: Any) -> dict[str, Project]:
-    """The file's projects in scope by code, their rows locked (by id, as ``record_batch``)."""
+    """The file's projects in scope by code, their rows locked (by id, as ``record_batch``).
+    Only the fields the checks, the approval rule and the events read (a file names a
+    thousand projects; each other field would be read and made a Python object)."""
     return {
         project.code: project
         for project in projects.select_for_update(of=("self",))
         .filter(code__in=codes)
+        .only(*LOCKED_FIELDS)
         .order_by("pk")
     }
+
+
+# What ``_lock``'s projects are asked: the state, ``limits.excess``' approved amount and
+# ``str(project)`` for the events.
+LOCKED_FIELDS = ("code", "name", "state", "approved_amount")
 
 
 def _load(cursor: Any, payments: Payments) -> Decimal:
