@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
+from execution.limits import REFERENCE_PATTERN
 from projects.models import ProjectState
 
 Money = Decimal
@@ -307,7 +308,8 @@ def _iso_date(value: object) -> object:
 
 
 Day = Annotated[datetime.date, BeforeValidator(_iso_date)]
-Reference = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+# The one rule of a treasury reference, the payments file's too (``execution.limits``).
+Reference = Annotated[str, Field(pattern=f"^{REFERENCE_PATTERN}$")]
 ProjectCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 

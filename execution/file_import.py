@@ -20,10 +20,8 @@ says what is wrong by row and column (docs/performance.md, "optimistic")."""
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
@@ -39,7 +37,7 @@ from audit.services import record_events_from
 from execution.limits import ZERO, Totals, excess, paid_by_contract
 from execution.messages import already_message, closed_message
 from execution.models import Contract
-from execution.payment_file import Columns, FileRefusedError, Payments, Problem
+from execution.payment_file import Columns, FileRefusedError, Payments, PlainFile, Problem
 from projects.models import Project, ProjectState
 
 # The temporary table: its name is written out in each statement (constant SQL). A row
@@ -63,13 +61,15 @@ def write_rows(
 ) -> Written:
     """Write the file's new payments (call it inside a transaction): ``FileRefusedError``
     with every problem by row and column, nothing written, if any check fails."""
-    if payments.columns is not None:
+    if payments.plain is not None:
         try:
             with transaction.atomic():  # a savepoint: an unusual file leaves nothing behind
-                return _write_directly(payments.columns, projects, source, actor)
+                return _write_directly(payments.plain, projects, source, actor)
         except _NotPlainError:
             pass  # the checked path says what is wrong, or which rows were there already
-    return _write_checked(payments, sheet=sheet, projects=projects, source=source, actor=actor)
+    return _write_checked(
+        payments.checked(), sheet=sheet, projects=projects, source=source, actor=actor
+    )
 
 
 def _write_checked(
@@ -102,13 +102,21 @@ def _write_checked(
 
 
 def _lock(projects: QuerySet[Project], codes: Any) -> dict[str, Project]:
-    """The file's projects in scope by code, their rows locked (by id, as ``record_batch``)."""
+    """The file's projects in scope by code, their rows locked (by id, as ``record_batch``).
+    Only the fields the checks, the approval rule and the events read (a file names a
+    thousand projects; each other field would be read and made a Python object)."""
     return {
         project.code: project
         for project in projects.select_for_update(of=("self",))
         .filter(code__in=codes)
+        .only(*LOCKED_FIELDS)
         .order_by("pk")
     }
+
+
+# What ``_lock``'s projects are asked: the state, ``limits.excess``' approved amount and
+# ``str(project)`` for the events.
+LOCKED_FIELDS = ("code", "name", "state", "approved_amount")
 
 
 def _load(cursor: Any, payments: Payments) -> Decimal:
@@ -289,16 +297,18 @@ class _NotPlainError(Exception):
 
 
 def _write_directly(
-    columns: Columns, projects: QuerySet[Project], source: str, actor: User
+    plain: PlainFile, projects: QuerySet[Project], source: str, actor: User
 ) -> Written:
-    """The usual file (issue #17): every project known and approved, every contract the
-    row's project's, no reference recorded before, within the approval. Its rows go with
-    COPY straight into ``execution_payment``, one write instead of the temporary table's
-    two, and the file's figures by project are summed here, while PostgreSQL writes.
+    """The usual file (issue #17): every cell plainly right, every project known and
+    approved, every contract the row's project's, no reference recorded before, within
+    the approval. Its rows go with COPY straight into ``execution_payment``, one write
+    instead of the temporary table's two; each ``CHUNK`` of rows is checked cell by cell
+    (column-wise) just before it is sent, so PostgreSQL writes the first while the rest
+    are checked, and the file's figures by project are summed here meanwhile.
     ``_NotPlainError`` for anything else (the caller's savepoint undoes the COPY):
     ``_write_checked`` then says what is wrong, or which rows were there already (the
-    reference's unique constraint stops the COPY)."""
-    codes = set(columns.codes)
+    reference, the payments' key, stops the COPY)."""
+    codes = set(plain.codes)
     locked = _lock(
         projects,
         RawSQL("SELECT unnest(string_to_array(%s, %s))", (SEPARATOR.join(codes), SEPARATOR)),
@@ -307,27 +317,34 @@ def _write_directly(
         project.state != ProjectState.APPROVED for project in locked.values()
     ):
         raise _NotPlainError
-    contracts = _contracts_of(columns, locked)
+    contracts = _contracts_of(plain, locked)
     totals = Totals.of([project.pk for project in locked.values()])
     before = paid_by_contract(contract.pk for contract in contracts.values())
     with connection.cursor() as cursor:
         raw = cursor.cursor
         try:
-            # The queued writer sends from a thread: the rows' text is made, and the file
-            # summed, while PostgreSQL takes what was sent.
+            # The queued writer sends from a thread: the rows are checked and their text
+            # made, and the file summed, while PostgreSQL takes what was sent.
             with raw.copy(
                 # ``recorded_at`` left to its default: the transaction's time.
                 "COPY execution_payment (reference, project_id, contract_id, amount, paid_on, "
                 "recorded_by_id, over_approval_reason) FROM STDIN",
                 writer=QueuedLibpqWriter(raw),
             ) as copy:
-                for chunk in _direct_text(columns, locked, contracts, actor):
-                    copy.write(chunk)
+                chunks = []
+                for chunk in plain.chunk_columns(CHUNK):
+                    if chunk is None:
+                        raise _NotPlainError  # the COPY is abandoned
+                    copy.write(_direct_text(chunk, locked, contracts, actor))
+                    chunks.append(chunk)
+                columns = Columns.joined(chunks)
+                if len(set(columns.references)) != len(columns.references):
+                    raise _NotPlainError  # a reference listed twice: the cell checks say where
                 sums = _FileSums.of(columns)
                 if _beyond(sums, locked, contracts, totals, before):
-                    raise _NotPlainError  # the COPY is abandoned
+                    raise _NotPlainError
         except UniqueViolation as error:
-            if error.diag.constraint_name != "payment_reference_unique":
+            if error.diag.constraint_name != PAYMENT_KEY:
                 raise
             raise _NotPlainError from None
     _record_sums(sums, locked, source, actor)
@@ -336,13 +353,15 @@ def _write_directly(
     )
 
 
+# The payments' primary key, the treasury's reference (execution 0007).
+PAYMENT_KEY = "execution_payment_pkey"
 CHUNK = 10_000  # rows a COPY message: PostgreSQL starts on the first while the rest are made
 
 
 def _direct_text(
     columns: Columns, locked: dict[str, Project], contracts: dict[str, Contract], actor: User
-) -> Iterator[bytes]:
-    """The rows in COPY's text format for ``execution_payment``, ``CHUNK`` at a time."""
+) -> bytes:
+    """The rows in COPY's text format for ``execution_payment``."""
     project_ids = {code: str(project.pk) for code, project in locked.items()}
     contract_ids = {"": "\\N"} | {ref: str(contract.pk) for ref, contract in contracts.items()}
     # Every row ends alike: who recorded it, no reason.
@@ -358,8 +377,7 @@ def _direct_text(
             strict=True,
         ),
     )
-    while chunk := end.join(islice(lines, CHUNK)):
-        yield (chunk + end).encode()
+    return (end.join(lines) + end).encode()
 
 
 @dataclass(frozen=True)
@@ -441,14 +459,14 @@ def _record_sums(sums: _FileSums, locked: dict[str, Project], source: str, actor
     )
 
 
-def _contracts_of(columns: Columns, locked: dict[str, Project]) -> dict[str, Contract]:
+def _contracts_of(plain: PlainFile, locked: dict[str, Project]) -> dict[str, Contract]:
     """The file's contracts by reference; ``_NotPlainError`` if one is unknown or not the
     row's project's."""
-    references = set(columns.contracts) - {""}
+    references = set(plain.contracts) - {""}
     if not references:
         return {}
     contracts = Contract.objects.in_bulk(references, field_name="reference")
-    pairs = set(zip(columns.contracts, columns.codes, strict=True))
+    pairs = set(zip(plain.contracts, plain.codes, strict=True))
     if len(contracts) != len(references) or any(
         contracts[reference].project_id != locked[code].pk for reference, code in pairs if reference
     ):

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter, mul, truediv
 from pathlib import PurePath
 from typing import IO, Any, NamedTuple
@@ -23,7 +23,14 @@ from typing import IO, Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from execution.limits import FIRST_DAY, LAST_DAY, date_refusal
+from execution.limits import (
+    FIRST_DAY,
+    LAST_DAY,
+    REFERENCE_MAX,
+    all_references,
+    date_refusal,
+    reference_refusal,
+)
 from standards.pricing import PricingError, check_amount
 from ui.excel import write_table
 from ui.sheets import UnreadableWorkbookError, WorkbookReader, plain_value
@@ -35,7 +42,6 @@ LETTERS = "ABCDE"
 MAX_ROWS = 200_000  # a province's year of payments, with room
 MAX_XLSX_BYTES = 20 * MB
 MAX_CSV_BYTES = 20 * MB
-REFERENCE_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,20 @@ class Columns:
     cents: list[int]  # each amount in fen
     dates: tuple[str, ...]  # ISO
     contracts: tuple[str, ...]  # "" where none
+    first_row: int = 2  # the sheet's row of the first
+
+    @classmethod
+    def joined(cls, parts: Sequence["Columns"]) -> "Columns":
+        """Consecutive chunks of a file as one."""
+        return cls(
+            references=tuple(chain.from_iterable(part.references for part in parts)),
+            codes=tuple(chain.from_iterable(part.codes for part in parts)),
+            amounts=tuple(chain.from_iterable(part.amounts for part in parts)),
+            cents=list(chain.from_iterable(part.cents for part in parts)),
+            dates=tuple(chain.from_iterable(part.dates for part in parts)),
+            contracts=tuple(chain.from_iterable(part.contracts for part in parts)),
+            first_row=parts[0].first_row if parts else 2,
+        )
 
     def copy_text(self) -> bytes:
         """The rows in COPY's text format: row number, reference, project code, amount,
@@ -91,7 +111,7 @@ class Columns:
         lines = map(
             "\t".join,
             zip(
-                map(str, range(2, len(self.references) + 2)),
+                map(str, range(self.first_row, len(self.references) + self.first_row)),
                 self.references,
                 self.codes,
                 self.amount_texts(),
@@ -108,14 +128,52 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class PlainFile:
+    """A workbook shaped as the treasury's system writes it (a header, rows of one length,
+    project codes and contracts plainly right), its other cells not checked yet: the
+    direct write checks them ``CHUNK`` rows at a time (``chunk_columns``) while PostgreSQL
+    takes the rows before (issue #17); ``checked`` checks them all."""
+
+    data: list[list[Any]]  # the header first
+    codes: tuple[str, ...]
+    contracts: tuple[str, ...]  # "" where none
+
+    def chunk_columns(self, size: int) -> Iterator[Columns | None]:
+        """The rows ``size`` at a time as ``Columns``, each checked as ``_plain_columns``
+        checks a file (None for a chunk that is not plain; the references' uniqueness
+        across chunks is the caller's)."""
+        for start in range(1, len(self.data), size):
+            yield _plain_cells(
+                self.data[start : start + size],
+                self.codes[start - 1 : start - 1 + size],
+                self.contracts[start - 1 : start - 1 + size],
+                first_row=start + 1,
+            )
+
+    def checked(self) -> "Payments":
+        """Every cell checked: column-wise when plain, else row by row with each problem
+        (``FileRefusedError``)."""
+        columns = _plain_columns(self.data)
+        if columns is not None:
+            return Payments(count=len(self.data) - 1, columns=columns)
+        rows = _check(_numbered(self.data), SHEET)
+        return Payments(count=len(rows), rows=rows)
+
+
+@dataclass(frozen=True)
 class Payments:
-    """Every payment of a file, each cell checked. A file as the treasury's system writes
-    it comes as ``columns``, checked column by column; any other file as ``rows``, checked
-    cell by cell."""
+    """Every payment of a file. A file as the treasury's system writes it comes as
+    ``plain`` (its cells checked as they are written) or ``columns``, checked column by
+    column; any other file as ``rows``, checked cell by cell."""
 
     count: int
     columns: Columns | None = None
     rows: Sequence[PaymentRow] = ()
+    plain: PlainFile | None = None
+
+    def checked(self) -> "Payments":
+        """Every cell checked (``FileRefusedError`` with every problem)."""
+        return self.plain.checked() if self.plain is not None else self
 
 
 def template() -> bytes:
@@ -148,9 +206,9 @@ def read(file: IO[bytes], name: str) -> Payments:
             [Problem(SHEET, 0, "", _("The workbook is damaged or contains unsafe XML."))]
         ) from None
     _check_header(data[0] if data else [], SHEET)
-    columns = _plain_columns(data)
-    if columns is not None:
-        return Payments(count=len(data) - 1, columns=columns)
+    plain = _plain_shape(data)
+    if plain is not None:
+        return Payments(count=len(data) - 1, plain=plain)
     rows = _check(_numbered(data), SHEET)
     return Payments(count=len(rows), rows=rows)
 
@@ -249,10 +307,8 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
     contract = cells[4] if len(cells) > 4 else None
     if (
         type(reference) is not str
-        or not reference
-        or not _plain_key(reference)
+        or reference_refusal(reference)
         or reference in seen
-        or reference != reference.strip()
         or type(code) is not str
         or not code
         or not _plain_key(code)
@@ -270,12 +326,7 @@ def _plain_row(number: int, cells: list[Any], seen: dict[str, int]) -> PaymentRo
         return None
     if contract == "":
         contract = None
-    elif contract is not None and (
-        type(contract) is not str
-        or not _plain_key(contract)
-        or contract != contract.strip()
-        or not contract
-    ):
+    elif contract is not None and (type(contract) is not str or reference_refusal(contract)):
         return None
     seen[reference] = number
     # repr: the shortest text of the float, its two decimals at most (round above).
@@ -293,19 +344,49 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
     whole columns, no Python call per cell: a tenth of the row-wise time); None to have
     ``_check`` read the rows one by one and say what is wrong. A test holds it to
     ``_check``'s result on the same rows."""
+    plain = _plain_shape(data)
+    if plain is None:
+        return None
+    columns = _plain_cells(data[1:], plain.codes, plain.contracts, first_row=2)
+    if columns is None or len(set(columns.references)) != len(columns.references):
+        return None
+    return columns
+
+
+def _plain_shape(data: list[list[Any]]) -> PlainFile | None:
+    """``data`` as a ``PlainFile`` when it is shaped as the treasury writes it: a header
+    and rows of one length, four or five columns, the project codes and contracts
+    plainly right; None to have ``_check`` read it row by row. Only what the direct write
+    needs before its first row (the projects to lock, the contracts) is checked here."""
     body = data[1:]
     if not body or len(body) > MAX_ROWS or len(set(map(len, body))) != 1 or len(body[0]) < 4:
         return None
     # A column at a time (``zip(*body)`` is several times slower on 100,000 rows).
-    references, codes, amounts, dates = (tuple(map(itemgetter(n), body)) for n in range(4))
+    codes = tuple(map(itemgetter(1), body))
     contracts = tuple(map(itemgetter(4), body)) if len(body[0]) > 4 else ("",) * len(body)
+    # A file names a few hundred projects and contracts: each distinct one checked once
+    # (every cell's value is among them, its type too).
+    if not (all(map(_plain_code, set(codes))) and all(map(_plain_contract, set(contracts)))):
+        return None
+    return PlainFile(data=data, codes=codes, contracts=contracts)
+
+
+def _plain_cells(
+    body: list[list[Any]],
+    codes: tuple[str, ...],
+    contracts: tuple[str, ...],
+    *,
+    first_row: int,
+) -> Columns | None:
+    """Rows of a ``PlainFile`` (their codes and contracts checked) as ``Columns``, their
+    references, amounts and dates checked a column at a time; None if any is not plain.
+    The references' uniqueness is the caller's to check."""
+    references, amounts, dates = (tuple(map(itemgetter(n), body)) for n in (0, 2, 3))
     if not (
-        _plain_texts(references, empty=False)
-        and len(set(references)) == len(references)
-        and max(map(len, references)) <= REFERENCE_MAX
-        and _plain_texts(codes, empty=False)
-        and _plain_texts(contracts, empty=True)
-        and max(map(len, contracts)) <= REFERENCE_MAX
+        set(map(type, references)) == {str}
+        # The one rule of a treasury reference (``limits``): one match over the column,
+        # which also keeps out what COPY's text format would need escaped.
+        and all_references(references)
         and set(map(type, amounts)) == {float}
         and all(map(math.isfinite, amounts))
         and min(amounts) > 0
@@ -318,9 +399,6 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
     # fen's hundredth (what ``round(amount, 2) == amount`` says, in half the time).
     cents = list(map(round, map(mul, amounts, repeat(100.0))))
     if tuple(map(truediv, cents, repeat(100))) != amounts:
-        return None
-    texts = "".join(references) + "".join(codes) + "".join(contracts)
-    if any(special in texts for special in COPY_SPECIAL):
         return None
     # A date's text once for each date (a year of payments has a few hundred), a
     # datetime's date as ``_plain_row`` takes it.
@@ -335,17 +413,25 @@ def _plain_columns(data: list[list[Any]]) -> Columns | None:
         cents=cents,
         dates=tuple(map(iso.__getitem__, dates)),
         contracts=contracts,
+        first_row=first_row,
     )
 
 
-def _plain_texts(cells: tuple[Any, ...], *, empty: bool) -> bool:
-    """Whether every cell is text without surrounding space (and not empty, unless
-    ``empty``)."""
+def _plain_code(code: Any) -> bool:
+    """Whether a project code is text as ``_plain_row`` takes it, nothing COPY's text format
+    would need escaped."""
     return (
-        set(map(type, cells)) == {str}
-        and tuple(map(str.strip, cells)) == cells
-        and (empty or min(map(len, cells)) > 0)
+        type(code) is str
+        and bool(code)
+        and code == code.strip()
+        and _plain_key(code)
+        and not any(special in code for special in COPY_SPECIAL)
     )
+
+
+def _plain_contract(contract: Any) -> bool:
+    """Whether a contract cell is empty or a treasury reference."""
+    return type(contract) is str and (not contract or not reference_refusal(contract))
 
 
 def _row(
@@ -358,8 +444,8 @@ def _row(
     reference = _text(values[0])
     if not reference:
         problem(0, _("The payment reference is missing."))
-    elif not _plain_key(reference):
-        problem(0, _key_refusal(0))
+    elif refusal := reference_refusal(reference):
+        problem(0, refusal)
     elif reference in seen:
         problem(
             0,
@@ -380,8 +466,8 @@ def _row(
     if isinstance(paid_on, str):
         problem(3, paid_on)
     contract = _text(values[4]) or None
-    if contract and not _plain_key(contract):
-        problem(4, _key_refusal(4))
+    if contract and (refusal := reference_refusal(contract)):
+        problem(4, refusal)
     if len(problems) > before:
         return None
     assert isinstance(amount, Decimal) and isinstance(paid_on, datetime.date)
@@ -389,9 +475,10 @@ def _row(
 
 
 def _plain_key(text: str) -> bool:
-    """The rule of the file's reference, project code and contract: at most
-    ``REFERENCE_MAX`` characters and no NUL, which no PostgreSQL text column takes (the
-    file's rows go into one with COPY before any check)."""
+    """The rule of the file's project code (its references and contracts are treasury
+    references, ``limits.reference_refusal``): at most ``REFERENCE_MAX`` characters and no
+    NUL, which no PostgreSQL text column takes (the file's rows go into one with COPY
+    before any check)."""
     return len(text) <= REFERENCE_MAX and "\x00" not in text
 
 

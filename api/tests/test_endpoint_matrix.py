@@ -264,3 +264,31 @@ def test_an_address_outside_the_api_is_json_404_there_and_the_page_elsewhere(
     page = api_client.get("/projects/%00/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("reference", "status"),
+    [
+        ("ZF\t1", 422),
+        ("ZF\\1", 422),
+        ("\\N", 422),
+        ("=HYPERLINK(1)", 422),
+        ("Z" * 65, 422),
+        ("ZF/2027.1_a", 200),
+    ],
+)
+def test_a_batch_takes_a_reference_by_the_payments_file_s_rule(
+    api_client: Client,
+    register_client: Callable[..., tuple[ApiClient, str]],
+    approved: Project,
+    reference: str,
+    status: int,
+) -> None:
+    """The schema's rule of a treasury reference is ``execution.limits``' (the payments
+    file's too, ``execution/tests/test_import.py``)."""
+    _, key = register_client("treasury", scopes=[Scope.PAYMENTS_WRITE])
+    body = _batch(approved.code, contracts=False, payments=True)
+    body["payments"][0]["reference"] = reference
+    response = api_client.post(WRITE[0], body, content_type="application/json", headers=bearer(key))
+    assert response.status_code == status, response.json()
+    assert approved.payments.exists() == (status == 200)

@@ -1,6 +1,7 @@
 """Finance's payments import (.xlsx and .csv): all or nothing with sheet, row and column,
 idempotent by the payment reference, the written sum equal to the file's total."""
 
+import csv
 import datetime
 import io
 from collections.abc import Iterator
@@ -261,8 +262,11 @@ def test_the_column_wise_path_gives_what_the_cell_checks_give() -> None:
         (1, 0, "Z" * 65),  # too long
         (2, 0, "ZF-1"),  # listed twice
         (1, 0, 12.0),  # a number as the reference
-        (1, 0, "ZF\t1"),  # COPY would need it escaped
+        (1, 0, "ZF\t1"),  # no treasury reference (and COPY would need it escaped)
         (1, 0, "ZF\\1"),
+        (1, 0, "=ZF1"),
+        (1, 0, "ZF-1\nZF-9"),
+        (1, 1, "2027\tEDU"),
         (1, 1, ""),  # no project code
         (1, 1, "2027-EDU-0001 "),
         (1, 2, 1234.505),  # more than two decimals
@@ -276,6 +280,7 @@ def test_the_column_wise_path_gives_what_the_cell_checks_give() -> None:
         (1, 4, " HT-1"),
         (1, 4, 7.0),
         (1, 4, "H" * 65),
+        (1, 4, "HT\\1"),
     ],
 )
 def test_anything_unusual_is_left_to_the_cell_checks(row: int, column: int, odd: Any) -> None:
@@ -297,19 +302,54 @@ def test_ragged_or_empty_rows_and_formulas_are_left_to_the_cell_checks() -> None
     assert payment_file._plain_columns([HEADER]) is None
 
 
-def test_a_reference_copy_would_escape_is_written_as_it_is(
+# What the API's schema refuses as a reference (``limits.REFERENCE_PATTERN``), the file too.
+NO_REFERENCES = ["ZF\t0001", "ZF\\0001", "\\N", "=HYPERLINK(1)", "ZF 0001", "支付0001", "Z" * 65]
+
+
+@pytest.mark.parametrize("reference", NO_REFERENCES)
+@pytest.mark.parametrize("column", [0, 4])
+def test_a_reference_the_api_refuses_is_refused_at_its_row_and_column(
+    approved: Project, finance_reviewer: User, reference: str, column: int
+) -> None:
+    """The payment's reference (A) and the contract's (E) follow the one rule of a treasury
+    reference, in a workbook the column-wise reader takes and in a .csv; nothing is
+    written."""
+    rows = [
+        ["ZF-0001", approved.code, 10.5, datetime.date(2027, 4, 1), None],
+        ["ZF-0002", approved.code, 20.0, EXCEL_TIME, None],
+    ]
+    rows[1][column] = reference
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "AE"[column // 4])]
+    if not reference.startswith("="):  # a workbook's cell of "=…" is a formula, refused so
+        assert "letters, digits and . _ / -" in str(refused.value)
+    cells = ["ZF-0001", approved.code, "10.00", "2027-04-01", ""]
+    cells[column] = reference
+    text = ",".join(payment_file.HEADERS) + "\r\n" + _csv_line(cells)
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(text.encode()), "p.csv", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "AE"[column // 4])]
+    assert "letters, digits and . _ / -" in str(refused.value)
+    assert not Payment.objects.exists()
+
+
+def _csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def test_a_reference_within_the_rule_is_written_as_it_is(
     approved: Project, finance_reviewer: User
 ) -> None:
     rows = [
-        ["ZF\\0001", approved.code, 10.5, datetime.date(2027, 4, 1), None],
-        ["ZF-0002", approved.code, 20, EXCEL_TIME, None],
+        ["ZF/2027.0001_a", approved.code, 10.5, datetime.date(2027, 4, 1), None],
+        ["Z" * 64, approved.code, 20.0, EXCEL_TIME, None],
     ]
     result = services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
     assert (result.created, result.total) == (2, Decimal("30.50"))
-    assert set(Payment.objects.values_list("reference", "amount", "paid_on")) == {
-        ("ZF\\0001", Decimal("10.50"), datetime.date(2027, 4, 1)),
-        ("ZF-0002", Decimal("20.00"), datetime.date(2027, 4, 2)),
-    }
+    assert set(Payment.objects.values_list("reference", flat=True)) == {"ZF/2027.0001_a", "Z" * 64}
 
 
 def test_a_plain_file_writes_every_figure_and_one_event_per_project(
@@ -385,6 +425,12 @@ def test_a_date_outside_the_budget_years_is_refused_at_its_column(
     assert not Payment.objects.exists()
 
 
+# Two savepoints (the test's and the direct write's) and their releases, the lock, the
+# contracts, three totals, what the contracts were paid, the events (the COPY is not
+# counted by Django).
+DIRECT_QUERIES = 11
+
+
 def _plain_file(approved: Project, other: Project, contract: str) -> bytes:
     """A file as the treasury writes it (the column-wise reader and the direct write take
     it): two projects, one row on a contract, references out of order."""
@@ -432,11 +478,11 @@ def test_the_direct_write_records_what_the_checked_path_records(
     )
     content = _plain_file(approved, health_approved, contract.reference)
     payments = payment_file.read(io.BytesIO(content), "p.xlsx")
-    assert payments.columns is not None
+    assert payments.plain is not None
     scope = services.import_scope(finance_reviewer)
     with transaction.atomic():
         checked = file_import._write_checked(
-            payments, sheet="s", projects=scope, source="p.xlsx", actor=finance_reviewer
+            payments.checked(), sheet="s", projects=scope, source="p.xlsx", actor=finance_reviewer
         )
         expected = _written()
         transaction.set_rollback(True)
@@ -446,6 +492,8 @@ def test_the_direct_write_records_what_the_checked_path_records(
             payments, sheet="s", projects=scope, source="p.xlsx", actor=finance_reviewer
         )
     assert not any("execution_import_rows" in query["sql"] for query in queries)
+    # Whatever the number of rows and projects (no field of a locked project read apart).
+    assert len(queries) == DIRECT_QUERIES, [query["sql"][:60] for query in queries]
     assert direct == checked == file_import.Written(4, 0, Decimal("4300.74"))
     assert _written() == expected
     assert sorted((event[5] for event in expected[1]), key=lambda data: data["paid"]) == [
@@ -479,7 +527,7 @@ def test_a_plain_file_with_one_wrong_row_says_where_and_writes_nothing(
     row, column, value, message = where[case]
     rows[row - 2]["ABCDE".index(column)] = value
     content = workbook(rows)
-    assert payment_file.read(io.BytesIO(content), "p.xlsx").columns is not None
+    assert payment_file.read(io.BytesIO(content), "p.xlsx").plain is not None
     with pytest.raises(payment_file.FileRefusedError) as refused:
         services.import_payments(io.BytesIO(content), "p.xlsx", actor=finance_reviewer)
     assert [(p.row, p.column) for p in refused.value.problems] == [(row, column)]
@@ -502,3 +550,44 @@ def test_a_plain_file_recorded_in_part_writes_only_its_new_rows(
     again = services.import_payments(io.BytesIO(content), "b.xlsx", actor=finance_reviewer)
     assert (again.created, again.unchanged, again.total) == (0, 2, Decimal("12.50"))
     assert _written() == before
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "odd", "message"),
+    [
+        (6, "C", 1234.505, "two decimal places"),
+        (6, "A", "ZF-0001", "listed already in row 2"),
+        (5, "A", "ZF\\0005", "letters, digits"),
+        (6, "D", datetime.date(9999, 12, 31), "A date from"),
+    ],
+)
+def test_a_bad_cell_in_a_later_chunk_stops_the_direct_write(
+    approved: Project,
+    finance_reviewer: User,
+    monkeypatch: pytest.MonkeyPatch,
+    row: int,
+    column: str,
+    odd: Any,
+    message: str,
+) -> None:
+    """The direct write checks each chunk just before sending it: a cell that is not plain
+    in a chunk after the first (rows already sent) undoes the COPY, and the cell checks
+    say where; nothing is written."""
+    monkeypatch.setattr(file_import, "CHUNK", 2)
+    rows: list[list[Any]] = [
+        [f"ZF-{n:04d}", approved.code, 10.0 + n, datetime.date(2027, 4, n), None]
+        for n in range(1, 6)
+    ]
+    rows[row - 2]["ABCDE".index(column)] = odd
+    content = workbook(rows)
+    assert payment_file.read(io.BytesIO(content), "p.xlsx").plain is not None
+    with pytest.raises(payment_file.FileRefusedError) as refused:
+        services.import_payments(io.BytesIO(content), "p.xlsx", actor=finance_reviewer)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(row, column)]
+    assert message in str(refused.value)
+    assert not Payment.objects.exists()
+    # The same rows, plain, are written whole in chunks of two.
+    rows[row - 2] = [f"ZF-{row - 1:04d}", approved.code, 9.0, datetime.date(2027, 4, 1), None]
+    result = services.import_payments(io.BytesIO(workbook(rows)), "p.xlsx", actor=finance_reviewer)
+    assert (result.created, result.unchanged) == (5, 0)
+    assert Payment.objects.count() == 5
