@@ -36,20 +36,16 @@ __all__ = [
 # starts one of them when the other is nearly done. The browser tests come right after.
 SLOW_FIRST = (
     "ops/tests/test_replica.py",
-    "budgeting/tests/test_scale_jurisdictions.py",
-    "execution/tests/test_demo.py",
     "budgeting/tests/test_seed_demo_over_existing_units.py",
     "tests/test_access_matrix.py",
     # The demo_province group (one worker, seed_demo once): it starts where this,
     # its first module in this order, stands; then the access matrix's second module.
     "budgeting/tests/test_scale.py",
     "tests/test_access_by_stage.py",
-    "budgeting/tests/test_procurement_demo.py",
     "budgeting/tests/test_concurrency.py",
     "ops/tests/test_backup.py",
     "tests/test_serving.py",
     "reports/tests/test_export_jobs.py",
-    "standards/tests/test_demo.py",
     "api/tests/test_schema.py",
     "tests/test_security.py",
 )
