@@ -5,6 +5,7 @@ education department (EDU) with a secondary unit (EDUEXAM), and the health
 department (HEALTH), whose clerk is the outsider to everything of EDU.
 """
 
+import gc
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             group = suite_setup.group_of(item, config.rootpath)
             if group is not None:
                 suite_setup.join_group(item, group)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fewer, cheaper garbage collections: what is alive once the tests are collected
+    (modules, the items, Django's registries) lives to the end, so it leaves the
+    collector's generations (``gc.freeze``), and the youngest generation is collected
+    after 50,000 new objects instead of 700. Measured on 138 tests: 1.05 s of CPU in
+    821 collections before, 0.38 s in 12 after."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @pytest.fixture(scope="session")
