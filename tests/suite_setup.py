@@ -180,11 +180,10 @@ def seeded_alike(name: str, seed: Callable[[], Any], state: Callable[[], object]
             return seed()
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
-            for table, rows in kept[2].items():
-                with cursor.copy(
-                    f"COPY {connection.ops.quote_name(table)} FROM STDIN (FORMAT binary)"
-                ) as copy:
-                    copy.write(rows)
+            for table, data in kept[2].items():
+                quote = connection.ops.quote_name(table)
+                with cursor.copy(f"COPY {quote} FROM STDIN (FORMAT binary)") as copy:
+                    copy.write(data)
             cursor.execute("SET LOCAL session_replication_role = origin")
         return kept[1]
     with connection.cursor() as cursor:
@@ -194,10 +193,11 @@ def seeded_alike(name: str, seed: Callable[[], Any], state: Callable[[], object]
         }
         sums = {table: _checksum(cursor, table, last.get(table), connection) for table in tables}
         result = seed()
-        rows: dict[str, bytes] | None = {}
+        rows: dict[str, bytes] = {}
+        inserted_only = True
         for table, has_id in tables.items():
             if _checksum(cursor, table, last.get(table), connection) != sums[table]:
-                rows = None  # it changed or removed a row that was there
+                inserted_only = False  # it changed or removed a row that was there
                 break
             if not has_id:
                 continue
@@ -207,7 +207,7 @@ def seeded_alike(name: str, seed: Callable[[], Any], state: Callable[[], object]
             if cursor.fetchone()[0]:
                 with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)") as copy:
                     rows[table] = b"".join(bytes(block) for block in copy)
-    _seeded_alike[name] = (before, result, rows)
+    _seeded_alike[name] = (before, result, rows if inserted_only else None)
     return result
 
 
