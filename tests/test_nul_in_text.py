@@ -18,8 +18,8 @@ from inventory.tests.factories import open_survey, submitted, survey_of
 from projects.models import EstimateLine, PerformanceTarget, Project, ProjectState
 from projects.tests.factories import register
 from projects.tests.test_views import _form_data
-from standards.demo import seed_standards
 from standards.models import StandardSet
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 NUL = "正文\x00后文"

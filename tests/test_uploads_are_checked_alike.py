@@ -26,8 +26,8 @@ from inventory.tests.factories import open_survey, survey_of
 from projects.models import Attachment, AttachmentKind, PendingImport
 from projects.tests.factories import register
 from standards import excel
-from standards.demo import seed_standards
 from standards.models import Grade, StandardSet
+from tests.helpers import seed_standards
 from ui import uploads
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,9 @@ from projects import services as project_services
 from projects.models import Project
 from projects.tests.factories import register
 from standards import services as standards_services
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
 from standards.models import Grade, ServiceItem, StandardSet
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

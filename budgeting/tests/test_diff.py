@@ -20,8 +20,9 @@ from budgeting.tests.workflow_fixtures import add_line
 from projects import services as project_services
 from projects.models import Project
 from projects.tests.factories import register
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
 from standards.models import ServiceItem
+from tests.helpers import seed_standards
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,8 @@ from projects.tests.factories import (
     publish_newer_version,
     register,
 )
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

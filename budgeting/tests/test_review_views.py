@@ -24,7 +24,7 @@ from projects import services as project_services
 from projects.models import Project, ProjectState
 from projects.readiness import BEFORE_SUBMISSION
 from projects.tests.factories import add_priced_line, register
-from standards.demo import seed_standards
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

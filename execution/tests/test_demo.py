@@ -17,11 +17,12 @@ from execution.dashboard import dashboard, default_year
 from execution.models import CarryOver, CarryOverState, Closure, Payment
 from projects.models import Continuity, Project, ProjectState
 
-pytestmark = pytest.mark.django_db
+# seed_demo's rows as it left them (``demo_province``: seeded once per worker, copied
+# back for this module), instead of seed_demo again here (11 s of CPU).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_province")]
 
 
 def test_the_demo_takes_2026_from_approval_to_carry_over_and_closure() -> None:
-    call_command("seed_demo")
     last_year = Project.objects.filter(budget_year=2026)
     assert last_year.count() == 5
     # Approved through the review, each stage passed, in one batch with its 批复文号.

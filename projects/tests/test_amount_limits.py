@@ -25,7 +25,7 @@ from projects.tests.factories import (
     publish_newer_version,
     register,
 )
-from standards.demo import seed_standards
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,8 @@ from projects.errors import ProjectError
 from projects.models import EstimateLine, PendingImport, Project
 from projects.tests.estimate_files import fill_template, upload
 from projects.tests.factories import NEWER_DEMO_CODE, publish_newer_version, register
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from audit.models import Event
 from projects import estimates, services
 from projects.errors import ProjectError
 from projects.tests.factories import add_priced_line, register
-from standards.demo import seed_standards
 from standards.models import ServiceItem
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

@@ -25,9 +25,10 @@ from projects.duplicates import inventory_flags
 from projects.errors import ProjectError
 from projects.models import EstimateLine, LineBasis, Project
 from projects.tests.factories import register
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
 from standards.models import ProjectKind, ServiceItem, SetStatus
 from standards.tests.factories import filled_set
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

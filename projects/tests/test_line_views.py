@@ -8,7 +8,7 @@ from accounts.models import User
 from audit.models import Event
 from projects.models import EstimateLine, Project
 from projects.tests.factories import register
-from standards.demo import seed_standards
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from audit.models import Event
 from projects.errors import ProjectError
 from projects.models import EstimateLine, Project
 from projects.tests.factories import add_priced_line, register
-from standards.demo import seed_standards
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

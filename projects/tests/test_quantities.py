@@ -17,7 +17,7 @@ from projects import quantities
 from projects.models import EstimateLine, Project, ProjectState
 from projects.tests.estimate_files import fill_template, upload
 from projects.tests.factories import add_priced_line, register
-from standards.demo import seed_standards
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,9 @@ from projects.errors import ProjectError
 from projects.models import Project
 from projects.tests.factories import NEWER_DEMO_CODE as NEW_CODE
 from projects.tests.factories import add_priced_line, publish_newer_version, register
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
 from standards.models import StandardSet
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from projects.tests.factories import register as register_project
 from reports.models import SummaryShare
 from reports.summary import DIMENSIONS, ZERO, counted, line_amount_after, summarise, total
 from reports.tests.test_roll_up_cells import assert_roll_up_is_live
-from standards.demo import seed_standards
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from standards import catalogue, demo, pricing
 from standards.models import SetStatus, StandardSet
@@ -57,9 +56,3 @@ def test_sample_function_point_item_prices_the_worked_example():
         person_month_rate=p["person_month_rate"],
     )
     assert result.amount == Decimal("897931.03")
-
-
-def test_seed_demo_command_loads_the_standards(capsys):
-    call_command("seed_demo")
-    assert demo.CITY_CODE in capsys.readouterr().out
-    assert StandardSet.objects.filter(code=demo.PROVINCE_CODE).exists()

@@ -20,10 +20,11 @@ from projects.models import Project
 from projects.tests.estimate_files import fill_template
 from projects.tests.factories import publish_newer_version, register
 from reports.tests.report_fixtures import World, report_world
-from standards.demo import PROVINCE_CODE, seed_standards
+from standards.demo import PROVINCE_CODE
 from standards.models import ServiceItem
 from standards.tests.factories import filled_set
 from tests.e2e.test_accessibility import assert_accessible, csp_violations, log_in
+from tests.helpers import seed_standards
 
 __all__ = ["at_finance", "csp_violations", "ready_project", "report_world"]  # the fixtures, shared
 

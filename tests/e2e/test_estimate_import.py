@@ -7,8 +7,8 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from projects.tests.estimate_files import fill_template
 from projects.tests.factories import register
-from standards.demo import seed_standards
 from tests.e2e.test_smoke import log_in
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

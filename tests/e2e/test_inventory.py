@@ -21,9 +21,9 @@ from budgeting.tests.workflow_fixtures import make_ready
 from inventory.models import SurveyState, UnitSurvey
 from projects.models import Project
 from projects.tests.factories import register
-from standards.demo import seed_standards
 from standards.models import ProjectKind
 from tests.e2e.test_smoke import log_in
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

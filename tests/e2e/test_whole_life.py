@@ -25,8 +25,8 @@ from execution import payment_file
 from execution.models import CarryOver, CarryOverState, Closure, Payment
 from projects.models import Project, ProjectState
 from projects.tests import documents
-from standards.demo import seed_standards
 from tests.e2e.test_smoke import log_in
+from tests.helpers import seed_standards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
