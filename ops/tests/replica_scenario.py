@@ -60,8 +60,8 @@ def _caught_up() -> None:
 
 def _report_queries(captured: CaptureQueriesContext) -> int:
     """Queries of the report's figures (not the session, the user, the replica's state)."""
-    # The summary reads the kept totals (reports_summarycell) and the projects.
-    tables = ("projects_project", "reports_summarycell")
+    # The summary reads the kept totals (per project and per unit) and the projects.
+    tables = ("projects_project", "reports_summarycell", "reports_unitcell")
     return sum(any(table in query["sql"] for table in tables) for query in captured)
 
 
