@@ -119,7 +119,7 @@ class Actor:
 
 def reader(port: int, codes: list[str]) -> Callable[[Tally], None]:
     rng = random.Random(7)  # noqa: S311  # load mix, not secrets
-    paths = ["/projects/", "/review/", "/review/summary/", *(f"/projects/{c}/" for c in codes)]
+    paths = ["/projects/", "/review/", "/reports/summary/", *(f"/projects/{c}/" for c in codes)]
     return timed_get(port, lambda: rng.choice(paths), session_cookie("finance_reviewer"))
 
 

@@ -29,9 +29,16 @@ def test_my_tasks_scale(capsys: pytest.CaptureFixture[str]) -> None:
     client = Client()
     client.force_login(reviewer)
     url = "/review/"
-    stage = ReviewStage.objects.get(cycle__year=BUDGET_YEAR, code="finance")
+    # The province's finance stage: the demo runs a year in each jurisdiction (issue #18).
+    stage = ReviewStage.objects.get(
+        cycle__year=BUDGET_YEAR, cycle__jurisdiction__parent=None, code="finance"
+    )
     units = list(
-        Organization.objects.filter(is_finance_department=False, is_data_administration=False)
+        Organization.objects.filter(
+            is_finance_department=False,
+            is_data_administration=False,
+            jurisdiction=stage.cycle.jurisdiction,
+        )
     )
 
     def fill_to(total: int) -> None:
@@ -54,4 +61,7 @@ def test_my_tasks_scale(capsys: pytest.CaptureFixture[str]) -> None:
     }
     with capsys.disabled():
         print("BENCH " + json.dumps(figures))
-    assert small_queries == large_queries == sorted_queries
+    assert small_queries == large_queries
+    # A page past the capped count (the first pages count up to the cap only) counts the
+    # queue exactly: one query more, whatever the queue's size.
+    assert sorted_queries == large_queries + 1

@@ -38,7 +38,7 @@ from reports.tests.export_helpers import requested_job
 LINES_PER_PROJECT = 10
 REPEATS = 5
 RUNS = 2
-URL = "/review/summary/?year=2027"
+URL = "/reports/summary/?year=2027"
 
 
 def _measure(client: Client) -> tuple[float, int]:
