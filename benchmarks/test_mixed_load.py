@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import User
 from audit.models import Event
@@ -119,7 +120,8 @@ class Actor:
 
 def reader(port: int, codes: list[str]) -> Callable[[Tally], None]:
     rng = random.Random(7)  # noqa: S311  # load mix, not secrets
-    paths = ["/projects/", "/review/", "/reports/summary/", *(f"/projects/{c}/" for c in codes)]
+    pages = [reverse("projects:list"), reverse("budgeting:tasks"), reverse("reports:summary")]
+    paths = [*pages, *(reverse("projects:detail", args=[code]) for code in codes)]
     return timed_get(port, lambda: rng.choice(paths), session_cookie("finance_reviewer"))
 
 

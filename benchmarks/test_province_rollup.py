@@ -18,31 +18,19 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 
 from accounts.models import User
 from benchmarks.pages import measure
-from budgeting.scale import seed_jurisdictions, seed_reviews
+from benchmarks.seeding import fill_to
+from budgeting.scale import seed_jurisdictions
 from projects.demo import BUDGET_YEAR
 from projects.models import Project
-from projects.scale import seed_scale
 from reports.models import RollUpCell, SummaryCell
 
 SMALL = 1_000
 LARGE = int(os.environ.get("BENCH_ROLLUP_PROJECTS", "20000"))
 JURISDICTIONS = 140
-CHUNK = 10_000
-
-
-def _fill_to(total: int) -> None:
-    while (missing := total - Project.objects.count()) > 0:
-        seed_scale(min(missing, CHUNK), year=BUDGET_YEAR, lines=10, seed=missing)
-        seed_reviews(BUDGET_YEAR, seed=missing)
-    # Committed, then vacuumed as autovacuum would: the kept cells' old row versions
-    # cleared, as in production (see ``benchmarks/test_province_scale.py``).
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
 
 
 URLS = {
@@ -77,7 +65,7 @@ def _kept_rows() -> dict[str, int]:
     }
 
 
-@pytest.mark.django_db(transaction=True)  # committed as in production: see ``_fill_to``
+@pytest.mark.django_db(transaction=True)  # committed as in production: see ``benchmarks.seeding``
 def test_the_roll_up_against_one_jurisdiction_s_summary(
     capsys: pytest.CaptureFixture[str], settings: Any
 ) -> None:
@@ -86,10 +74,10 @@ def test_the_roll_up_against_one_jurisdiction_s_summary(
     seed_jurisdictions(JURISDICTIONS, year=BUDGET_YEAR)
     reviewer = Client()
     reviewer.force_login(User.objects.get(username="finance_reviewer"))
-    _fill_to(SMALL)
+    fill_to(SMALL)
     small = _pages(reviewer)
     kept_small = _kept_rows()
-    _fill_to(LARGE)
+    fill_to(LARGE)
     large = _pages(reviewer)
     figures: dict[str, Any] = {"rollup_projects": Project.objects.count()}
     for size, kept in ((SMALL, kept_small), (LARGE, _kept_rows())):

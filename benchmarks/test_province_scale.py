@@ -40,10 +40,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from benchmarks.pages import measure
-from budgeting.scale import seed_reviews
+from benchmarks.seeding import fill_to
 from projects.demo import BUDGET_YEAR
 from projects.models import EstimateLine, Project, ProjectState
-from projects.scale import seed_scale
 from reports import cells
 from reports.export_jobs import write_lines_export
 from reports.models import ExportJob, ExportState
@@ -52,21 +51,7 @@ from reports.tests.export_helpers import requested_job
 SMALL = 1_000
 LARGE = int(os.environ.get("BENCH_SCALE_PROJECTS", "100000"))
 LINES = 10
-CHUNK = 10_000  # projects a seeding call: 100,000 lines of models at a time at most
 REPEATS = 9
-
-
-def _fill_to(total: int) -> None:
-    while (missing := total - Project.objects.count()) > 0:
-        seed_scale(min(missing, CHUNK), year=BUDGET_YEAR, lines=LINES, seed=missing)
-        seed_reviews(BUDGET_YEAR, seed=missing)
-    # Each call commits (the test is transactional), and then autovacuum would have run:
-    # a million lines folded into the same few hundred kept cells leave their old
-    # versions behind, which only a committed write lets VACUUM (or page pruning) clear.
-    # Seeded in one open transaction, they stayed: 909 cells in 10.7 MB, and the summary
-    # timed 1.5x slower at 100,000 projects than at 1,000 (docs/performance.md).
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
 
 
 def _measure(client: Client, url: str) -> tuple[float, int]:
@@ -145,7 +130,7 @@ def _memory(reviewer: Client, summary_url: str, tmp_path: Path) -> dict[str, Any
     return figures
 
 
-@pytest.mark.django_db(transaction=True)  # committed as in production: see ``_fill_to``
+@pytest.mark.django_db(transaction=True)  # committed as in production: see ``benchmarks.seeding``
 def test_pages_at_province_scale(
     capsys: pytest.CaptureFixture[str], settings: Any, tmp_path: Path
 ) -> None:
@@ -155,7 +140,7 @@ def test_pages_at_province_scale(
     reviewer, director = Client(), Client()
     reviewer.force_login(User.objects.get(username="finance_reviewer"))
     director.force_login(User.objects.get(username="finance_director"))
-    _fill_to(SMALL)
+    fill_to(SMALL, lines=LINES)
     # The same project at both sizes: a synthetic one waiting at the finance review.
     project = (
         Project.objects.filter(
@@ -174,7 +159,7 @@ def test_pages_at_province_scale(
     }
     small = _measure_all(pages)
     start = time.perf_counter()
-    _fill_to(LARGE)
+    fill_to(LARGE, lines=LINES)
     seeding = time.perf_counter() - start
     large = _measure_all(pages)
     figures: dict[str, Any] = {

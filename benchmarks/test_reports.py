@@ -14,7 +14,6 @@ Figures (one "BENCH" JSON line, collected by ``make bench``):
 
 import io
 import json
-import statistics
 import time
 import tracemalloc
 from pathlib import Path
@@ -24,10 +23,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.models import User
+from benchmarks.pages import measure
 from projects.models import EstimateLine, Project
 from projects.scale import seed_scale
 from reports import exports
@@ -38,19 +38,10 @@ from reports.tests.export_helpers import requested_job
 LINES_PER_PROJECT = 10
 REPEATS = 5
 RUNS = 2
-URL = "/reports/summary/?year=2027"
 
 
 def _measure(client: Client) -> tuple[float, int]:
-    client.get(URL)  # warm caches
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        assert client.get(URL).status_code == 200
-        timings.append(time.perf_counter() - start)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(URL)
-    return statistics.median(timings), len(queries.captured_queries)
+    return measure(client, reverse("reports:summary") + "?year=2027", REPEATS)
 
 
 def _bare_dump(path: Path, rows: list[tuple[object, ...]]) -> float:
