@@ -34,10 +34,17 @@ def _reason(label: Any, *, required: bool = False, help_text: Any = "") -> forms
 
 
 OVER_APPROVAL_HELP = _("Only when the total would exceed the approved amount.")
+
+
+def _listed() -> forms.IntegerField:
+    """How many of the project's contracts (or payments) the page listed: the service
+    refuses the form when more are recorded by then (a second click of the same form)."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_147_483_647)
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ContractForm(forms.Form):
+    listed = _listed()
     supplier = forms.CharField(label=_("Supplier"), max_length=200)
     amount = _money(_("Contract amount (yuan)"))
     signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
@@ -47,6 +54,7 @@ class ContractForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
+    listed = _listed()
     amount = _money(_("Amount paid (yuan)"))
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
     contract = forms.ModelChoiceField(

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Jurisdiction, province_pk
 from projects.models import Project, money_field
@@ -136,9 +137,10 @@ class ExecutionTarget(models.Model):
 
 
 class CarryOverState(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+    # In their own context: "Requested" elsewhere is the requested amount (申报数).
+    REQUESTED = "requested", pgettext_lazy("carry-over", "Requested")
+    APPROVED = "approved", pgettext_lazy("carry-over", "Approved")
+    REFUSED = "refused", pgettext_lazy("carry-over", "Refused")
 
 
 class CarryOver(models.Model):

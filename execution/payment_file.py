@@ -42,6 +42,7 @@ LETTERS = "ABCDE"
 MAX_ROWS = 200_000  # a province's year of payments, with room
 MAX_XLSX_BYTES = 20 * MB
 MAX_CSV_BYTES = 20 * MB
+ZIP_SIGNATURE = b"PK\x03\x04"  # how every .xlsx starts
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,15 @@ def template() -> bytes:
 def read(file: IO[bytes], name: str) -> Payments:
     """Every row of the uploaded file (.xlsx or .csv, by its name), or FileRefusedError
     with every problem; ValidationError for a file too large or no workbook at all."""
-    if PurePath(name).suffix.lower() == ".csv":
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".csv":
         rows = _check(_csv_rows(file, name), "CSV")
         return Payments(count=len(rows), rows=rows)
+    if suffix != ".xlsx":
+        raise ValidationError(
+            _("%(name)s: only .xlsx and .csv files are accepted here.") % {"name": name},
+            code="type",
+        )
     check_package(file, name, max_bytes=MAX_XLSX_BYTES)
     try:
         with WorkbookReader(file) as book:
@@ -223,6 +230,16 @@ def _csv_rows(file: IO[bytes], name: str) -> Iterator[tuple[int, list[Any]]]:
             code="size",
         )
     data = file.read()
+    if data.startswith(ZIP_SIGNATURE):
+        # A workbook named .csv: decoded, its bytes would be shown as the header.
+        raise ValidationError(
+            _(
+                "%(name)s is not a CSV text file: save the sheet as CSV, or upload the "
+                "workbook as .xlsx."
+            )
+            % {"name": name},
+            code="type",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

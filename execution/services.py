@@ -373,14 +373,17 @@ def record_contract(
     amount: Decimal,
     signed_on: datetime.date,
     over_approval_reason: str = "",
+    listed: int | None = None,
 ) -> Contract:
     """The unit's clerk records a contract of an approved project. Refused for another
     unit's clerk, a project not approved (or closed), an amount outside 0.01 to
     999,999,999,999.99, a date outside 2000 to 2100, and contracts totalling more than
     the approved amount unless ``over_approval_reason`` says why (kept on the contract
-    and in the history)."""
+    and in the history). ``listed``: how many contracts the clerk's page showed; with
+    more recorded by now (the same form sent twice), nothing is recorded."""
     with transaction.atomic():
         locked = _lock_for_recording(project, actor)
+        _check_listed(locked.contracts, listed)
         _check_amount(amount)
         _check_day(signed_on, "signed_on")
         reason = _reason_for(over_approval(locked, contracts=amount), over_approval_reason.strip())
@@ -417,13 +420,15 @@ def record_payment(
     paid_on: datetime.date,
     contract: Contract | None = None,
     over_approval_reason: str = "",
+    listed: int | None = None,
 ) -> Payment:
     """The unit's clerk records a payment of an approved project, perhaps against one of
     its contracts. Refused as ``record_contract``, and for payments totalling more than
     the approved amount, or a contract's payments more than the contract, unless
-    ``over_approval_reason`` says why."""
+    ``over_approval_reason`` says why; ``listed`` as ``record_contract``'s."""
     with transaction.atomic():
         locked = _lock_for_recording(project, actor)
+        _check_listed(locked.payments, listed)
         _check_amount(amount)
         _check_day(paid_on, "paid_on")
         if contract is not None and contract.project_id != locked.pk:
@@ -466,6 +471,20 @@ def _lock_for_recording(project: Project, actor: User) -> Project:
     if locked.state != ProjectState.APPROVED:
         raise ExecutionError(_("Only an approved project is executed."))
     return locked
+
+
+def _check_listed(records: Any, listed: int | None) -> None:
+    """Refuse a clerk's form drawn when fewer of the project's contracts (or payments) were
+    recorded than now: the same form sent twice (a double click) records once. Checked
+    under the project's lock, which every recording takes first."""
+    if listed is not None and records.count() != listed:
+        raise ExecutionError(
+            _(
+                "Another entry was recorded on this project after this page was opened "
+                "(perhaps this same form, sent twice), so this one was not recorded. Check "
+                "the list above before recording it again."
+            )
+        )
 
 
 def _lock_project(project: Project) -> Project:

@@ -53,16 +53,24 @@ def _render_project(
     carry = CarryOver.objects.filter(project=project).select_related("requested_by").first()
     waiting = carry is not None and carry.state == CarryOverState.REQUESTED
     may_request = records and (carry is None or carry.state == CarryOverState.REFUSED)
+    contracts = list(project.contracts.all())
+    payments = list(project.payments.select_related("contract"))
+    # A form drawn again (refused) counts what this page lists now, as a fresh one does.
+    for key, listed in (("contract_form", contracts), ("payment_form", payments)):
+        if forms.get(key) is not None and forms[key].is_bound:
+            forms[key].data = forms[key].data.copy()
+            forms[key].data["listed"] = str(len(listed))
     context = {
         "project": project,
         "execution": execution_of(project),
-        "contracts": project.contracts.all(),
-        "payments": project.payments.select_related("contract"),
+        "contracts": contracts,
+        "payments": payments,
         "carry_over": carry,
         "closure": Closure.objects.filter(project=project).select_related("closed_by").first(),
-        "contract_form": forms.get("contract_form") or (ContractForm() if records else None),
+        "contract_form": forms.get("contract_form")
+        or (ContractForm(initial={"listed": len(contracts)}) if records else None),
         "payment_form": forms.get("payment_form")
-        or (PaymentForm(project=project) if records else None),
+        or (PaymentForm(project=project, initial={"listed": len(payments)}) if records else None),
         "carry_form": forms.get("carry_form") or (CarryOverRequestForm() if may_request else None),
         "decision_form": forms.get("decision_form")
         or (CarryOverDecisionForm() if finance and waiting else None),

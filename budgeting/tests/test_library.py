@@ -158,6 +158,20 @@ def test_a_project_of_the_year_cannot_be_declared_for_it_again(
         )
 
 
+def test_the_declare_page_says_why_it_is_refused(
+    client: Client, cycle: BudgetCycle, submitter: User
+) -> None:
+    """A clerk who may declare in general is told the reason, not that their role forbids it."""
+    project = register(submitter)
+    client.force_login(submitter)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("library:declare", args=[project.code, 2027]))
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "Only a project of an earlier year can be continued into 2027." in text
+    assert "Your roles do not allow this action" not in text
+
+
 def test_a_request_that_differs_from_the_plan_needs_a_reason_to_be_submitted(
     cycle: BudgetCycle, submitter: User
 ) -> None:

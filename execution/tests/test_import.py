@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -163,6 +164,26 @@ def test_a_large_csv_is_refused_before_reading(finance_reviewer: User) -> None:
     huge = io.BytesIO(b"a" * (payment_file.MAX_CSV_BYTES + 1))
     with pytest.raises(Exception, match="larger than"):
         services.import_payments(huge, "p.csv", actor=finance_reviewer)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"MZ\x90\x00", "payments.exe", "payments.exe: only .xlsx and .csv files are accepted"),
+        (b"a,b", "payments", "payments: only .xlsx and .csv files are accepted"),
+        # A workbook named .csv: no bytes shown as a header.
+        (None, "payments.CSV", "payments.CSV is not a CSV text file"),
+    ],
+)
+def test_a_file_of_another_kind_is_refused_by_name(
+    approved: Project, finance_reviewer: User, content: bytes | None, name: str, message: str
+) -> None:
+    data = content if content is not None else workbook(good_rows(approved.code))
+    with pytest.raises(ValidationError) as refused:
+        services.import_payments(io.BytesIO(data), name, actor=finance_reviewer)
+    assert message in refused.value.messages[0]
+    assert "PK" not in refused.value.messages[0]
+    assert not Payment.objects.exists()
 
 
 def test_a_file_partly_recorded_writes_only_its_new_rows_and_refuses_changed_figures(

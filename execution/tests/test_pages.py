@@ -2,6 +2,7 @@
 filtered, constant queries), the project page's and the review page's cards."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -37,26 +38,26 @@ def test_the_clerk_records_through_the_page_and_is_told_when_over(
     assert "Close the project" not in html
     over = page.post(
         reverse("execution:contract_add", args=[approved.code]),
-        {"supplier": "某公司", "amount": "600000.00", "signed_on": "2027-03-01"},
+        {"listed": "0", "supplier": "某公司", "amount": "600000.00", "signed_on": "2027-03-01"},
     )
     assert over.status_code == 400
     assert "Give the reason for exceeding the approved amount" in over.content.decode()
     assert not Contract.objects.exists()
     done = page.post(
         reverse("execution:contract_add", args=[approved.code]),
-        {"supplier": "某公司", "amount": "300000.00", "signed_on": "2027-03-01"},
+        {"listed": "0", "supplier": "某公司", "amount": "300000.00", "signed_on": "2027-03-01"},
     )
     assert done.status_code == 302
     signed = Contract.objects.get()
     page.post(
         reverse("execution:payment_add", args=[approved.code]),
-        {"amount": "100000.00", "paid_on": "2027-04-01", "contract": signed.reference},
+        {"listed": "0", "amount": "100000.00", "paid_on": "2027-04-01", "contract": signed.reference},
     )
     assert Payment.objects.get().contract == signed
     # The text fields take 10,000 characters and no NUL (the form says so).
     nul = page.post(
         reverse("execution:contract_add", args=[approved.code]),
-        {"supplier": "a\x00b", "amount": "1.00", "signed_on": "2027-03-01"},
+        {"listed": "1", "supplier": "a\x00b", "amount": "1.00", "signed_on": "2027-03-01"},
     )
     assert nul.status_code == 400
     # Finance sees the figures, may not record, closes.
@@ -66,12 +67,66 @@ def test_the_clerk_records_through_the_page_and_is_told_when_over(
     assert (
         finance.post(
             reverse("execution:payment_add", args=[approved.code]),
-            {"amount": "1.00", "paid_on": "2027-04-01"},
+            {"listed": "1", "amount": "1.00", "paid_on": "2027-04-01"},
         ).status_code
         == 403
     )
     detail = page.get(reverse("projects:detail", args=[approved.code])).content.decode()
     assert "100,000.00" in detail and "20.00%" in detail
+
+
+def test_the_same_form_sent_twice_records_once_and_says_why(
+    approved: Project, submitter: User
+) -> None:
+    """A double click: both posts carry what the page listed; the second is refused with
+    a message, and the form drawn with it counts the list as it is now."""
+    page = browser(submitter)
+    for url, data, model in (
+        (
+            reverse("execution:contract_add", args=[approved.code]),
+            {"supplier": "某公司", "amount": "1000.00", "signed_on": "2027-03-01"},
+            Contract,
+        ),
+        (
+            reverse("execution:payment_add", args=[approved.code]),
+            {"amount": "500.00", "paid_on": "2027-04-01"},
+            Payment,
+        ),
+    ):
+        assert page.post(url, {"listed": "0", **data}).status_code == 302
+        again = page.post(url, {"listed": "0", **data})
+        assert again.status_code == 400
+        assert "perhaps this same form, sent twice" in again.content.decode()
+        assert model.objects.count() == 1
+        assert 'name="listed" value="1"' in again.content.decode()
+        # Sent from the page as drawn again, it is recorded.
+        assert page.post(url, {"listed": "1", **data}).status_code == 302
+        assert model.objects.count() == 2
+
+
+@pytest.mark.parametrize("hidden", ["", "abc", "\x00", "-1", "9" * 20])
+def test_a_bad_hidden_field_says_the_page_is_out_of_date(
+    approved: Project, submitter: User, finance_reviewer: User, hidden: str
+) -> None:
+    contract = browser(submitter).post(
+        reverse("execution:contract_add", args=[approved.code]),
+        {"listed": hidden, "supplier": "某公司", "amount": "1000.00", "signed_on": "2027-03-01"},
+    )
+    close = browser(finance_reviewer).post(
+        reverse("execution:close", args=[approved.code]), {"version": hidden}
+    )
+    assert contract.status_code == 400
+    assert "This page is out of date: reload it and try again." in contract.content.decode()
+    # A version that is a number, but none of the project's, is the service's stale page.
+    assert close.status_code == 400
+    assert re.search(
+        r"This page is out of date: reload it|Reload the page to see its current state",
+        close.content.decode(),
+        flags=re.IGNORECASE,
+    )
+    assert not Contract.objects.exists()
+    approved.refresh_from_db()
+    assert approved.state == ProjectState.APPROVED
 
 
 def test_carry_over_and_closure_through_the_pages(

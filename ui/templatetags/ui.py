@@ -56,3 +56,11 @@ def sortable_th(label: str, key: str, current: str, query: str, css_class: str =
         label,
         arrow,
     )
+
+
+@register.filter
+def stale_page(form: forms.BaseForm) -> bool:
+    """Whether a hidden field of ``form`` was refused: the page the form came from was
+    drawn with a value the server no longer takes (or someone altered it), so nothing
+    the user can correct is shown; ``includes/form_errors.html`` says to reload."""
+    return any(field.errors for field in form.hidden_fields())
