@@ -11,6 +11,7 @@ from accounts.models import Organization
 from budgeting.figures import MAX_PERCENT, MIN_PERCENT
 from budgeting.models import FigureDraft
 from standards.pricing import MAX_AMOUNT
+from ui.forms import IdPrefixedForm
 
 NAME_MAX_LENGTH = FigureDraft._meta.get_field("name").max_length or 100
 
@@ -79,13 +80,15 @@ class DraftForm(DraftRuleForm):
         }
 
 
-class SheetUploadForm(forms.Form):
+class SheetUploadForm(IdPrefixedForm):
+    id_prefix = "upload"
     file = forms.FileField(label=_("Control figure sheet (.xlsx)"))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
 
 
-class IssueForm(forms.Form):
+class IssueForm(IdPrefixedForm):
     """The confirmation of an issue: the draft's version and the issue the user saw."""
 
+    id_prefix = "issue"
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
     seen_issue = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)

@@ -81,6 +81,11 @@ def declare_refusal(
 
 
 def _reserve_refusal(project: Project, year: int) -> str | None:
+    if project.end_year is not None and project.end_year < year:
+        return _(
+            "The project is planned to end in %(end)s: change its years before declaring "
+            "it for %(year)s."
+        ) % {"end": project.end_year, "year": year}
     predecessor = project.predecessor
     if predecessor is not None and (predecessor.budget_year or year) >= year:
         return _("The earlier project must be from an earlier budget year.")

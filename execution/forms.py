@@ -9,6 +9,7 @@ from accounts.models import Organization
 from execution.models import Contract
 from projects.forms import amount_limit
 from projects.models import Project
+from ui.forms import IdPrefixedForm
 
 TEXT_MAX = 10_000
 
@@ -40,10 +41,13 @@ def _listed() -> forms.IntegerField:
     """How many of the project's contracts (or payments) the page listed: the service
     refuses the form when more are recorded by then (a second click of the same form)."""
     return forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_147_483_647)
+
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ContractForm(forms.Form):
+class ContractForm(IdPrefixedForm):
+    id_prefix = "contract"
     listed = _listed()
     supplier = forms.CharField(label=_("Supplier"), max_length=200)
     amount = _money(_("Contract amount (yuan)"))
@@ -53,7 +57,8 @@ class ContractForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(IdPrefixedForm):
+    id_prefix = "payment"
     listed = _listed()
     amount = _money(_("Amount paid (yuan)"))
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
@@ -75,11 +80,13 @@ class PaymentForm(forms.Form):
         field.queryset = project.contracts.all()
 
 
-class CarryOverRequestForm(forms.Form):
+class CarryOverRequestForm(IdPrefixedForm):
+    id_prefix = "carry"
     reason = _reason(_("Reason for the carry-over"), required=True)
 
 
-class CarryOverDecisionForm(forms.Form):
+class CarryOverDecisionForm(IdPrefixedForm):
+    id_prefix = "decision"
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve the carry-over")), ("refuse", _("Refuse the carry-over"))],
@@ -88,7 +95,8 @@ class CarryOverDecisionForm(forms.Form):
     comment = _reason(_("Comment"), help_text=_("Required when refusing."))
 
 
-class CloseForm(forms.Form):
+class CloseForm(IdPrefixedForm):
+    id_prefix = "close"
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = _reason(_("Comment"))
 
@@ -99,7 +107,8 @@ class ImportForm(forms.Form):
     )
 
 
-class TargetForm(forms.Form):
+class TargetForm(IdPrefixedForm):
+    id_prefix = "target"
     year = forms.IntegerField(label=_("Budget year"), min_value=2000, max_value=2100)
     rate = forms.DecimalField(
         label=_("Target execution rate (%)"),

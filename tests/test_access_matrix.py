@@ -8,6 +8,8 @@ Only GETs here; every POST is also checked for CSRF below.
 """
 
 import datetime
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +56,7 @@ TODAY = datetime.date(2027, 3, 1)
 pytestmark = pytest.mark.django_db
 
 ANONYMOUS = "anonymous"
+ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
 ADMIN = "admin_user"
 PERSONAS = (ANONYMOUS, *MEMBERS)
 
@@ -632,17 +635,22 @@ def test_each_persona_gets_the_expected_status_everywhere(
     One walk for both: the second used to be a test of its own that walked the same
     pages again as three of these personas."""
     client = _client_for(persona, province_once)
-    expected, actual, kept = {}, {}, []
+    expected, actual, kept, twice = {}, {}, [], []
     for name in URL_NAMES:
         response = client.get(_url(name, world))
         expected[name] = MATRIX[name].expected[persona]
         actual[name] = response.status_code
         assert "object-src 'none'" in response["Content-Security-Policy"], name
+        if response.get("Content-Type", "").startswith("text/html"):
+            ids = Counter(ID_ATTRIBUTE.findall(response.content.decode()))
+            twice += [(name, id_) for id_, count in ids.items() if count > 1]
         directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
         if persona != ANONYMOUS and not {"private", "no-store"} <= directives:
             kept.append((name, response.status_code, response.get("Cache-Control")))
     assert actual == expected
     assert not kept, f"answers to a logged-in user that a cache may keep: {kept}"
+    # A label names the first element of its id: with two alike, one field has no label.
+    assert not twice, f"ids used twice on a page: {twice}"
 
 
 @pytest.mark.parametrize("persona", [ANONYMOUS, "submitter", "outsider", ADMIN])

@@ -35,6 +35,8 @@ def test_the_clerk_records_through_the_page_and_is_told_when_over(
     url = reverse("execution:project", args=[approved.code])
     html = page.get(url).content.decode()
     assert "Record contract" in html and "Request carry-over" in html
+    # Each form's label names its own field: the payment's amount is not the contract's.
+    assert 'for="id_contract_amount"' in html and 'for="id_payment_amount"' in html
     assert "Close the project" not in html
     over = page.post(
         reverse("execution:contract_add", args=[approved.code]),
@@ -51,7 +53,12 @@ def test_the_clerk_records_through_the_page_and_is_told_when_over(
     signed = Contract.objects.get()
     page.post(
         reverse("execution:payment_add", args=[approved.code]),
-        {"listed": "0", "amount": "100000.00", "paid_on": "2027-04-01", "contract": signed.reference},
+        {
+            "listed": "0",
+            "amount": "100000.00",
+            "paid_on": "2027-04-01",
+            "contract": signed.reference,
+        },
     )
     assert Payment.objects.get().contract == signed
     # The text fields take 10,000 characters and no NUL (the form says so).
