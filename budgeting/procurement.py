@@ -67,6 +67,8 @@ def _refusal_for(project: Project, year: int) -> str | None:
             "code": project.code,
             "year": project.budget_year,
         }
+    if project.state == ProjectState.CLOSED:
+        return _("%(code)s is closed (结项): its procurement is over.") % {"code": project.code}
     if project.state != ProjectState.APPROVED:
         return _("%(code)s is not approved (批复) yet.") % {"code": project.code}
     if project.procurement_method != ProcurementMethod.SINGLE_SOURCE:

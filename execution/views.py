@@ -301,6 +301,9 @@ def target_set(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Execution target saved."))
         return redirect(f"{reverse('execution:progress')}?year={form.cleaned_data['year']}")
-    for errors in form.errors.values():
-        messages.error(request, " ".join(str(error) for error in errors))
+    for name, errors in form.errors.items():
+        # Shown above the page, not beside the field: each says which field it is about.
+        label = form[name].label if name in form.fields else ""
+        text = " ".join(str(error) for error in errors)
+        messages.error(request, f"{label}: {text}" if label else text)
     return redirect("execution:progress")

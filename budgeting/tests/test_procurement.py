@@ -179,6 +179,10 @@ def test_a_project_not_approved_or_not_single_source_is_refused(
         )
     assert f"{draft.code} is not approved" in refused.value.message
     assert f"{tender.code} is not procured by single source" in refused.value.message
+    closed = approved(submitter, reviewers, "已结项的项目", **JUSTIFIED)
+    Project.objects.filter(pk=closed.pk).update(state=ProjectState.CLOSED)
+    with pytest.raises(WorkflowError, match=f"{closed.code} is closed"):
+        procurement.create_batch(actor=finance_reviewer, year=2027, name=BATCH, projects=[closed])
 
 
 def test_a_project_in_a_batch_already_and_a_name_used_already_are_refused(

@@ -237,3 +237,9 @@ def test_finance_saves_the_target_from_the_dashboard(
     response = browser(finance_reviewer).post(reverse("execution:target_set"), data)
     assert response.status_code == 302
     assert browser(submitter).post(reverse("execution:target_set"), data).status_code == 403
+    # Refused, each message names its field.
+    finance = browser(finance_reviewer)
+    refused = finance.post(reverse("execution:target_set"), {}, follow=True)
+    text = refused.content.decode()
+    for label in ("Budget year: ", "Target execution rate (%): "):
+        assert label + "This field is required." in text
