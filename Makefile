@@ -91,6 +91,7 @@ lint: install
 	$(DEV) $(BIN)/mypy .
 	$(BIN)/bandit --recursive --severity-level medium --quiet $(PACKAGES)
 	$(BIN)/lint-imports
+	$(DEV) $(MANAGE) check_messages
 
 format: install
 	$(BIN)/ruff format .

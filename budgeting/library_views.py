@@ -192,6 +192,9 @@ def library_return(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("library:index")
 
 
+FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 2000, 2100
+
+
 @login_required
 def rolling_plan_page(request: HttpRequest) -> HttpResponse:
     """The rolling three-year plan: each project's plan figure for year N, N+1 and N+2, in
@@ -217,15 +220,19 @@ def rolling_plan_page(request: HttpRequest) -> HttpResponse:
             "rows": plan.rows(page.object_list),
             "totals": plan.totals,
             "query": query.urlencode(),
-            "previous": first_year - 1,
-            "next": first_year + 1,
+            # No link past the years the form takes (2000 to 2100).
+            "previous": first_year - 1 if first_year > FIRST_PLAN_YEAR else None,
+            "next": first_year + 1 if first_year < LAST_PLAN_YEAR else None,
         },
     )
 
 
 class PlanFilterForm(forms.Form):
     year = forms.IntegerField(
-        label=gettext_lazy("First year"), required=False, min_value=2000, max_value=2100
+        label=gettext_lazy("First year"),
+        required=False,
+        min_value=FIRST_PLAN_YEAR,
+        max_value=LAST_PLAN_YEAR,
     )
     unit = forms.ModelChoiceField(
         label=gettext_lazy("Budget unit"),

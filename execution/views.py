@@ -246,7 +246,12 @@ def progress(request: HttpRequest) -> HttpResponse:
     units = units_visible_to(user).order_by("name")
     form = DashboardFilterForm(request.GET or None, units=units)
     years = years_with_approvals(user)
-    cleaned = form.cleaned_data if form.is_valid() else {}
+    # Each valid filter applies (a unit outside the scope keeps the year asked for): the
+    # validation leaves the valid fields alone in ``cleaned_data``; the form shows the rest.
+    cleaned: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        cleaned = form.cleaned_data
     year = cleaned.get("year") or default_year(user, years)
     board = dashboard(
         user,

@@ -180,7 +180,7 @@ def seeded_alike(name: str, seed: Callable[[], Any], state: Callable[[], object]
     kept = _seeded_alike.get(name)
     if kept is not None and kept[2] is None:
         return seed()
-    if kept is not None and kept[0] == before:
+    if kept is not None and kept[0] == before and kept[2] is not None:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
             for table, data in kept[2].items():

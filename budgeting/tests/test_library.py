@@ -435,6 +435,11 @@ def test_the_rolling_plan_shows_each_projects_three_years(client: Client, submit
         of_year.code: [Decimal("1200000.00"), Decimal("300000.00"), None],
     }
     assert response.context["totals"] == [Decimal("1700000.00"), Decimal("500000.00"), 0]
+    assert (response.context["previous"], response.context["next"]) == (2026, 2028)
+    # No link to a year the page would refuse.
+    for year, links in ((2000, (None, 2001)), (2100, (2099, None))):
+        edge = client.get(reverse("library:plan"), {"year": year})
+        assert (edge.context["previous"], edge.context["next"]) == links
 
 
 def test_the_plan_and_request_report_compares_per_unit_and_exports(

@@ -228,6 +228,13 @@ def test_the_dashboard_lists_projects_below_target_in_constant_queries(
     assert "121 projects" in everything
     # Another unit's clerk sees none of them.
     assert approved.code not in browser(outsider).get(url + "&everything=on").content.decode()
+    # A unit outside the clerk's scope is refused, and the year asked for still applies.
+    mixed = browser(outsider).get(
+        reverse("execution:progress"), {"year": "2026", "unit": approved.organization.code}
+    )
+    assert mixed.status_code == 200
+    assert mixed.context["board"].year == 2026
+    assert "unit" in mixed.context["filter_form"].errors
 
 
 def test_finance_saves_the_target_from_the_dashboard(

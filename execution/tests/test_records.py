@@ -27,14 +27,16 @@ def english() -> Iterator[None]:
         yield
 
 
-def contract(project: Project, clerk: User, amount: str, **more: str) -> Contract:
+def contract(
+    project: Project, clerk: User, amount: str, *, over_approval_reason: str = ""
+) -> Contract:
     return services.record_contract(
         project,
         actor=clerk,
         supplier="广州某科技有限公司",
         amount=Decimal(amount),
         signed_on=DAY,
-        **more,
+        over_approval_reason=over_approval_reason,
     )
 
 
