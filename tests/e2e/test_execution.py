@@ -61,6 +61,11 @@ def test_an_approved_project_from_contract_to_closure(
     page.get_by_label("签订日期").fill("2027-03-01")
     page.get_by_role("button", name="登记合同").click()
     expect(page.get_by_text("合同已登记。")).to_be_visible()
+    # And a payment, by its own labels (the contract's form is on the same page).
+    page.get_by_label("支付金额（元）").fill("10000.00")
+    page.get_by_label("支付日期").fill("2027-03-15")
+    page.get_by_role("button", name="登记支付").click()
+    expect(page.get_by_text("支付已登记。")).to_be_visible()
 
     # Finance imports the treasury's payments: a bad file first, refused where it is wrong.
     _as(page, url, "finance_reviewer")
@@ -81,7 +86,7 @@ def test_an_approved_project_from_contract_to_closure(
     page.get_by_label("支付明细文件").set_input_files(good)
     page.get_by_role("button", name="导入支付").click()
     expect(page.get_by_text("2 条已存在，未重复导入")).to_be_visible()
-    assert Payment.objects.aggregate(total=Sum("amount"))["total"] == Decimal("150000.50")
+    assert Payment.objects.aggregate(total=Sum("amount"))["total"] == Decimal("160000.50")
 
     # The dashboard, with finance's target of 50 % by 30 September: listed below it.
     page.get_by_role("link", name="执行进度").click()
@@ -91,7 +96,7 @@ def test_an_approved_project_from_contract_to_closure(
     expect(page.get_by_text("执行目标已保存。")).to_be_visible()
     listed = page.get_by_role("link", name=code)
     expect(listed).to_be_visible()
-    expect(page.get_by_role("row", name=code)).to_contain_text("30.00%")
+    expect(page.get_by_role("row", name=code)).to_contain_text("32.00%")
 
     # The unit asks to carry the unspent amount over; finance approves.
     _as(page, url, "edu_clerk")
@@ -105,22 +110,22 @@ def test_an_approved_project_from_contract_to_closure(
     page.get_by_role("button", name="保存决定").click()
     expect(page.get_by_text("已同意结转。")).to_be_visible()
 
-    # Finance closes it: the final figures agree with the file; no more payments.
+    # Finance closes it: the final figures agree with the file and the clerk's payment.
     page.get_by_role("button", name="结项").click()
     expect(page.get_by_text("项目已结项。")).to_be_visible()
     closure = Closure.objects.get(project=approved)
     assert (closure.approved, closure.contracted, closure.paid, closure.carried_over) == (
         Decimal("500000.00"),
         Decimal("400000.00"),
-        Decimal("150000.50"),
-        Decimal("349999.50"),
+        Decimal("160000.50"),
+        Decimal("339999.50"),
     )
     approved.refresh_from_db()
     assert approved.state == ProjectState.CLOSED
     page.goto(f"{url}/execution/{code}/")
     expect(page.get_by_text("已于")).to_be_visible()
-    expect(page.locator("body")).to_contain_text("150,000.50")
-    expect(page.locator("body")).to_contain_text("349,999.50")
+    expect(page.locator("body")).to_contain_text("160,000.50")
+    expect(page.locator("body")).to_contain_text("339,999.50")
     _as(page, url, "edu_clerk")
     page.goto(f"{url}/execution/{code}/")
     expect(page.get_by_role("button", name="登记支付")).to_have_count(0)
