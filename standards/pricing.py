@@ -277,7 +277,11 @@ def _shown(value: Decimal) -> str:
     if value.is_infinite():
         return "∞" if value > 0 else "-∞"
     if abs(value) < SHOWN_IN_FULL:
-        return f"{value:,.2f}"
+        # As typed past the fen (999,999,999,999.995, not rounded up to the limit's
+        # next yuan), to six places at most.
+        exponent = value.normalize().as_tuple().exponent
+        places = min(max(2, -exponent if isinstance(exponent, int) else 2), 6)
+        return f"{value:,.{places}f}"
     return f"{value:.3E}"
 
 

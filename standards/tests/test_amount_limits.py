@@ -43,6 +43,17 @@ def test_the_refusal_starts_alike_in_chinese_and_names_the_amount() -> None:
     )
 
 
+def test_a_value_past_the_fen_is_shown_as_typed_not_rounded_to_the_next_yuan() -> None:
+    with pytest.raises(PricingError) as error:
+        pricing.check_amount(D("999999999999.995"), "x")
+    assert error.value.message == (
+        "Exceeds the amount limit: x is 999,999,999,999.995 yuan, at most 999,999,999,999.99 yuan."
+    )
+    with pytest.raises(PricingError) as computed:
+        pricing.check_amount(D("1300000000000.0000"), "x")
+    assert "x is 1,300,000,000,000.00 yuan" in computed.value.message
+
+
 def test_an_absurd_value_is_shown_short() -> None:
     with pytest.raises(PricingError) as error:
         pricing.check_amount(D("1e999999"), "x")
