@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from execution.models import CarryOver, CarryOverState, Contract, Payment
@@ -19,20 +20,25 @@ from projects.models import Project
 from ui.templatetags.ui import yuan
 
 ZERO = Decimal("0.00")
-# A contract's or payment's date within the budget years every form and the API take
-# (2000 to 2100): 9999-12-31 or year 1 is a typing slip, which would count as paid "by"
+# A contract's or payment's date: from 2000 to the end of next year (the budget year being
+# prepared). 9999-12-31, 2100 or year 1 is a typing slip, which would count as paid "by"
 # any date of the dashboard. The clerk's forms, the API's batches and the file alike.
 FIRST_DAY = datetime.date(2000, 1, 1)
-LAST_DAY = datetime.date(2100, 12, 31)
+
+
+def last_day() -> datetime.date:
+    """The latest date of a contract or payment: 31 December of next year."""
+    return datetime.date(timezone.localdate().year + 1, 12, 31)
 
 
 def date_refusal(day: datetime.date) -> str | None:
     """Why ``day`` is no date of a contract or payment, or None."""
-    if FIRST_DAY <= day <= LAST_DAY:
+    last = last_day()
+    if FIRST_DAY <= day <= last:
         return None
     return _("A date from %(first)s to %(last)s.") % {
         "first": FIRST_DAY.isoformat(),
-        "last": LAST_DAY.isoformat(),
+        "last": last.isoformat(),
     }
 
 

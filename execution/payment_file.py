@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 
 from execution.limits import (
     FIRST_DAY,
-    LAST_DAY,
     REFERENCE_MAX,
     all_references,
     date_refusal,
+    last_day,
     reference_refusal,
 )
 from standards.pricing import PricingError, check_amount
@@ -421,7 +421,7 @@ def _plain_cells(
     # datetime's date as ``_plain_row`` takes it.
     iso = {day: datetime.date.isoformat(day) for day in set(dates)}
     # ISO dates sort as the days do: the first and last against the limits.
-    if min(iso.values()) < FIRST_DAY.isoformat() or max(iso.values()) > LAST_DAY.isoformat():
+    if min(iso.values()) < FIRST_DAY.isoformat() or max(iso.values()) > last_day().isoformat():
         return None
     return Columns(
         references=references,

@@ -85,16 +85,15 @@ def record_batch(
     source: str,
     actor: User | None = None,
 ) -> BatchResult:
-    """Write the batch's new contracts and payments; leave those already recorded
-    with the same figures; refuse the whole batch (``BatchRefusedError``, nothing
-    written) for a project outside ``projects`` or not approved, an amount outside
-    0.01 to 999,999,999,999.99, a date outside 2000 to 2100 (``limits.date_refusal``),
-    a payment's contract of another project or unknown, a reference twice in the batch,
-    one already recorded with other figures, or new rows that take a project's contracts
-    or payments (or a contract's payments) past what was approved (``over_approval``:
-    a batch carries no reason for that).
-    The projects are locked in id order, so two batches queue instead of racing.
-    ``actor``: the finance user importing a file; None for the API's client."""
+    """Write the batch's new contracts and payments; leave those already recorded with the same
+    figures; refuse the whole batch (``BatchRefusedError``, nothing written) for a project
+    outside ``projects`` or not approved, an amount outside 0.01 to 999,999,999,999.99, a
+    date outside 2000 to the end of next year (``limits.date_refusal``), a payment's
+    contract of another project or unknown, a reference twice in the batch, one already
+    recorded with other figures, or new rows that take a project's contracts or payments (or
+    a contract's payments) past what was approved (``over_approval``: a batch carries no
+    reason for that). The projects are locked in id order, so two batches queue instead of
+    racing. ``actor``: the finance user importing a file; None for the API's client."""
     codes = {item.project_code for item in contracts} | {item.project_code for item in payments}
     with transaction.atomic():
         locked = {
@@ -375,12 +374,12 @@ def record_contract(
     over_approval_reason: str = "",
     listed: int | None = None,
 ) -> Contract:
-    """The unit's clerk records a contract of an approved project. Refused for another
-    unit's clerk, a project not approved (or closed), an amount outside 0.01 to
-    999,999,999,999.99, a date outside 2000 to 2100, and contracts totalling more than
-    the approved amount unless ``over_approval_reason`` says why (kept on the contract
-    and in the history). ``listed``: how many contracts the clerk's page showed; with
-    more recorded by now (the same form sent twice), nothing is recorded."""
+    """The unit's clerk records a contract of an approved project. Refused for another unit's
+    clerk, a project not approved (or closed), an amount outside 0.01 to 999,999,999,999.99,
+    a date outside 2000 to the end of next year, and contracts totalling more than the
+    approved amount unless ``over_approval_reason`` says why (kept on the contract and in
+    the history). ``listed``: how many contracts the clerk's page showed; with more recorded
+    by now (the same form sent twice), nothing is recorded."""
     with transaction.atomic():
         locked = _lock_for_recording(project, actor)
         _check_listed(locked.contracts, listed)

@@ -580,6 +580,7 @@ def test_a_plain_file_recorded_in_part_writes_only_its_new_rows(
         (6, "A", "ZF-0001", "listed already in row 2"),
         (5, "A", "ZF\\0005", "letters, digits"),
         (6, "D", datetime.date(9999, 12, 31), "A date from"),
+        (6, "D", datetime.date(2100, 12, 31), "A date from"),
     ],
 )
 def test_a_bad_cell_in_a_later_chunk_stops_the_direct_write(

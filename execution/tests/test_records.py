@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import User
 from audit.models import Event
@@ -119,7 +119,15 @@ def test_the_treasury_batch_keeps_the_same_rule(approved: Project) -> None:
 
 
 @pytest.mark.parametrize(
-    "day", [datetime.date(9999, 12, 31), datetime.date(1, 1, 1), datetime.date(1999, 12, 31)]
+    "day",
+    [
+        datetime.date(9999, 12, 31),
+        datetime.date(1, 1, 1),
+        datetime.date(1999, 12, 31),
+        datetime.date(2100, 12, 31),
+        # Past the end of next year, the budget year being prepared.
+        datetime.date(timezone.localdate().year + 2, 1, 1),
+    ],
 )
 def test_a_date_outside_the_budget_years_is_refused_everywhere(
     approved: Project, submitter: User, day: datetime.date
