@@ -94,3 +94,11 @@ def _body(
     except ValidationError as error:
         # The unit's own field names mean nothing on the jurisdiction's form.
         raise ValidationError({field: error.messages}) from None
+
+
+def lock_jurisdiction(jurisdiction_id: int) -> None:
+    """Take the jurisdiction's row lock for the rest of the transaction, so that the
+    writes of one thing per jurisdiction and year (its execution target, its survey) queue
+    instead of both finding none and both inserting. ``FOR NO KEY UPDATE``: the units and
+    records that merely refer to the jurisdiction are not held up."""
+    Jurisdiction.objects.select_for_update(no_key=True).filter(pk=jurisdiction_id).exists()

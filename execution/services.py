@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.jurisdictions import lock_jurisdiction
 from accounts.models import User
 from accounts.permissions import jurisdiction_id_of
 from audit.services import record_event, record_events
@@ -551,6 +552,9 @@ def set_target(year: int, *, actor: User, rate: Decimal, due_on: datetime.date) 
     if due_on.year not in (year, year + 1):
         raise ExecutionError(_("The date falls in the budget year (or the next)."), field="due_on")
     with transaction.atomic():
+        # Two finance users setting a year's first target at once: the second waits and
+        # replaces the first's (no row yet for ``select_for_update`` to lock).
+        lock_jurisdiction(jurisdiction_id)
         target = (
             ExecutionTarget.objects.select_for_update()
             .filter(year=year, jurisdiction_id=jurisdiction_id)

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.jurisdictions import lock_jurisdiction
 from accounts.models import Organization, User
 from accounts.permissions import jurisdiction_id_of
 from audit.services import record_event
@@ -127,7 +128,9 @@ def open_campaign(
             _("The deadline falls in the survey year (or the next)."), field="deadline"
         )
     with transaction.atomic():
-        # The unique constraint on (year, jurisdiction) settles two runners racing.
+        # Two runners opening the year's survey at once: the second waits, then finds the
+        # first's (the unique constraint on year and jurisdiction stays the backstop).
+        lock_jurisdiction(jurisdiction_id)
         if (
             SurveyCampaign.objects.select_for_update()
             .filter(year=year, jurisdiction_id=jurisdiction_id)

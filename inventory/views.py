@@ -38,6 +38,7 @@ from inventory.services import InventoryError
 from ui import charts
 from ui.excel import write_table, xlsx_response
 from ui.params import posted_version, whole_number
+from ui.submissions import act_once
 
 
 def _runner(request: HttpRequest) -> None:
@@ -124,11 +125,19 @@ def campaign_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def campaign_remind(request: HttpRequest, public_id: UUID) -> HttpResponse:
     _runner(request)
     campaign = get_campaign_for_runner(request.user, public_id)
-    sent = services.send_reminders(campaign, actor=request_member(request))
-    messages.success(
-        request, _("%(count)d reminders queued; they are sent by mail shortly.") % {"count": sent}
+
+    def remind() -> HttpResponse:
+        sent = services.send_reminders(campaign, actor=request_member(request))
+        messages.success(
+            request,
+            _("%(count)d reminders queued; they are sent by mail shortly.") % {"count": sent},
+        )
+        return redirect("inventory:campaign", public_id=campaign.public_id)
+
+    # Sent twice (a double click), each unit is reminded once.
+    return act_once(
+        request, remind, fallback=reverse("inventory:campaign", args=[campaign.public_id])
     )
-    return redirect("inventory:campaign", public_id=campaign.public_id)
 
 
 def _survey_context(request: HttpRequest, survey: UnitSurvey) -> dict[str, object]:

@@ -50,6 +50,7 @@ from ui import fragments
 from ui.excel import write_table, xlsx_response
 from ui.paging import CappedPaginator
 from ui.params import posted_version
+from ui.submissions import act_once
 
 PAGE_SIZE = 50
 
@@ -148,17 +149,26 @@ def _register(request: HttpRequest, *, reserve: bool) -> HttpResponse:
     if not can_register_projects(user):
         raise PermissionDenied
     form = ProjectForm(request.POST or None, user=user, reserve=reserve)
-    if request.method == "POST" and form.is_valid():
-        try:
-            project = services.register_project(
-                actor=user, fields=form.project_fields(), plan=form.plan()
-            )
-        except ProjectError as error:
-            add_refusal(form, error)
-        else:
-            messages.success(request, _("Project %(code)s registered.") % {"code": project.code})
-            return redirect("projects:detail", code=project.code)
-    return render(request, "projects/project_form.html", {"form": form, "project": None})
+
+    def register() -> HttpResponse:
+        if request.method == "POST" and form.is_valid():
+            try:
+                project = services.register_project(
+                    actor=user, fields=form.project_fields(), plan=form.plan()
+                )
+            except ProjectError as error:
+                add_refusal(form, error)
+            else:
+                messages.success(
+                    request, _("Project %(code)s registered.") % {"code": project.code}
+                )
+                return redirect("projects:detail", code=project.code)
+        return render(request, "projects/project_form.html", {"form": form, "project": None})
+
+    if request.method != "POST":
+        return register()
+    # Sent twice (a double click), the form registers one project.
+    return act_once(request, register, fallback=reverse("projects:list"))
 
 
 @login_required
@@ -297,22 +307,27 @@ def target_remove(request: HttpRequest, code: str, target_id: int) -> HttpRespon
 def attachment_add(request: HttpRequest, code: str) -> HttpResponse:
     project = get_project_for_edit(request.user, code)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.attach_document(
-                project,
-                actor=request_member(request),
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-            )
-        except ValidationError as error:
-            form.add_error("file", error)
-        except ProjectError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Document uploaded."))
-            return redirect(f"{project_url(project)}#attachments")
-    return _render_detail(request, project, attachment_form=form, status=400)
+
+    def attach() -> HttpResponse:
+        if form.is_valid():
+            try:
+                services.attach_document(
+                    project,
+                    actor=request_member(request),
+                    kind=form.cleaned_data["kind"],
+                    upload=form.cleaned_data["file"],
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            except ProjectError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Document uploaded."))
+                return redirect(f"{project_url(project)}#attachments")
+        return _render_detail(request, project, attachment_form=form, status=400)
+
+    # Sent twice, the document is attached once.
+    return act_once(request, attach, fallback=f"{project_url(project)}#attachments")
 
 
 @login_required

@@ -64,3 +64,11 @@ def stale_page(form: forms.BaseForm) -> bool:
     drawn with a value the server no longer takes (or someone altered it), so nothing
     the user can correct is shown; ``includes/form_errors.html`` says to reload."""
     return any(field.errors for field in form.hidden_fields())
+
+
+@register.simple_tag
+def submission_field() -> SafeString:
+    """The hidden one-time token of a create form (``ui.submissions``)."""
+    from ui.submissions import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
