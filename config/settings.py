@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "api.middleware.ApiCallLogMiddleware",
     # A view that meets a database connection error answers 503 (ops/outage.py).
     "ops.outage.DatabaseUnavailableMiddleware",
+    # Two requests saving the same unique thing at once: the second answers 409 (ops/conflicts.py).
+    "ops.conflicts.UniqueConflictMiddleware",
     # After a POST, this browser's reports wait for the replica to replay it (ops/replica.py).
     "ops.replica.ReadYourWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
