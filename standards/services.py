@@ -189,6 +189,13 @@ def copy_to_new_version(
     """
     with transaction.atomic():
         source = _lock(standard_set.pk)
+        # Two copies of one set at once: the second waited on the source's lock, with the
+        # code it chose before; told, not a validation error's 500.
+        if StandardSet.objects.filter(code=code).exists():
+            raise StandardsError(
+                _("A standard with the code %(code)s exists already: nothing was copied.")
+                % {"code": code}
+            )
         copy = StandardSet(
             code=code,
             name=name or source.name,

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.utils import translation
 
 from audit.models import Event
 from standards import catalogue, services
@@ -225,6 +226,25 @@ def test_copy_to_new_version_copies_everything_into_an_editable_draft(system_adm
     grade.unit_price = Decimal("90000.00")
     services.save_grade(grade, actor=system_admin)
     assert not Grade.objects.filter(item__standard_set=source, unit_price=90000).exists()
+
+
+def test_a_copy_under_a_code_taken_meanwhile_is_refused_with_nothing_copied(system_admin):
+    """The second of two copies made at once waited on the source's lock, holding the
+    code it chose before: told, nothing written."""
+    source = filled_set(1, code="GD-2019")
+
+    def copy() -> StandardSet:
+        return services.copy_to_new_version(
+            source, code="GD-2021", version_label="v2", effective_from=TODAY, actor=system_admin
+        )
+
+    copy()
+    with translation.override("en"), pytest.raises(services.StandardsError) as refused:
+        copy()
+    assert refused.value.message == (
+        "A standard with the code GD-2021 exists already: nothing was copied."
+    )
+    assert len(events("standards.set.copied")) == 1
 
 
 def test_copy_keeps_the_category_tree():
