@@ -287,3 +287,16 @@ def test_only_the_units_submitters_open_an_approved_projects_procurement_change(
     expected = {submitter: 200, outsider: 404, finance_reviewer: 403, department_approver: 403}
     for person, status in expected.items():
         assert _english(Client(), person).get(url).status_code == status, person
+
+
+@pytest.mark.parametrize("year", ["abc", "", "\x00", "99999"])
+def test_a_garbled_year_on_the_new_batch_form_says_the_page_is_out_of_date(
+    client: Client, finance_reviewer: User, year: str
+) -> None:
+    page = _english(client, finance_reviewer)
+    response = page.post(
+        reverse("budgeting:procurement_create"), {"year": year, "name": "2027年第一批"}
+    )
+    assert response.status_code == 400
+    assert "This page is out of date: reload it and try again." in response.content.decode()
+    assert not ProcurementBatch.objects.exists()
