@@ -8,12 +8,16 @@ the check and the second meets the unique key. Its transaction is rolled back al
 (nothing was written twice); this answers it with ``templates/409.html`` ("someone
 saved the same at the same moment: reload") and one log line. Only a unique key's
 violation: a foreign key or a check constraint that fails is a defect, and stays a 500.
+Alike a model's own uniqueness check (``full_clean``'s ValidationError with the code
+"unique") that escapes a view: the form before it found the name free, so it too was
+taken meanwhile.
 """
 
 import logging
 from collections.abc import Callable
 
 import psycopg
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -21,11 +25,19 @@ from django.shortcuts import render
 logger = logging.getLogger("ops.conflicts")
 
 
-def unique_violation_in(error: BaseException) -> psycopg.errors.UniqueViolation | None:
-    """The unique key's violation behind Django's IntegrityError ``error``, if it is one."""
+UNIQUE_CODES = {"unique", "unique_together"}
+
+
+def conflict_in(error: BaseException) -> str | None:
+    """What was taken meanwhile (the unique key's name, or the fields that model
+    validation found taken) if ``error`` is a race for a unique value, else None."""
     cause = error.__cause__
     if isinstance(error, IntegrityError) and isinstance(cause, psycopg.errors.UniqueViolation):
-        return cause
+        return str(cause.diag.constraint_name)
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        codes = {e.code for errors in error.error_dict.values() for e in errors}
+        if codes and codes <= UNIQUE_CODES:
+            return ", ".join(sorted(error.error_dict))
     return None
 
 
@@ -39,13 +51,10 @@ class UniqueConflictMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        violation = unique_violation_in(exception)
-        if violation is None:
+        taken = conflict_in(exception)
+        if taken is None:
             return None
         logger.warning(
-            "Unique conflict on %s %s, answering 409: %s",
-            request.method,
-            request.path,
-            violation.diag.constraint_name,
+            "Unique conflict on %s %s, answering 409: %s", request.method, request.path, taken
         )
         return render(request, "409.html", status=409)

@@ -32,7 +32,28 @@ def broken(request: HttpRequest) -> HttpResponse:
     return HttpResponse("unreachable")
 
 
-urlpatterns = [path("twice/", twice), path("broken/", broken), *site_urls]
+def checked_twice(request: HttpRequest) -> HttpResponse:
+    """As the admin's user form: its check passed, the model's own check (the service's
+    ``full_clean``) finds the name taken meanwhile."""
+    unit = request.user.organization_id  # type: ignore[union-attr]
+    User.objects.create(username="同名用户", organization_id=unit)
+    User(username="同名用户", organization_id=unit).full_clean(exclude=["password"])
+    return HttpResponse("unreachable")
+
+
+def invalid(request: HttpRequest) -> HttpResponse:
+    """A validation error of another kind escaping a view is a defect."""
+    User(username="", organization_id=None).full_clean()
+    return HttpResponse("unreachable")
+
+
+urlpatterns = [
+    path("twice/", twice),
+    path("broken/", broken),
+    path("checked-twice/", checked_twice),
+    path("invalid/", invalid),
+    *site_urls,
+]
 
 
 def test_a_unique_conflict_answers_409_saying_so(
@@ -53,3 +74,17 @@ def test_another_integrity_error_stays_a_server_error(submitter: User) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(submitter)
     assert client.post("/broken/").status_code == 500
+
+
+def test_a_name_the_model_finds_taken_meanwhile_answers_409_too(
+    submitter: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = Client()
+    client.force_login(submitter)
+    assert client.post("/checked-twice/").status_code == 409
+    assert [r.getMessage() for r in caplog.records if r.name == "ops.conflicts"] == [
+        "Unique conflict on POST /checked-twice/, answering 409: username"
+    ]
+    other = Client(raise_request_exception=False)
+    other.force_login(submitter)
+    assert other.post("/invalid/").status_code == 500
