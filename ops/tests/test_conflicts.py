@@ -43,7 +43,7 @@ def checked_twice(request: HttpRequest) -> HttpResponse:
 
 def invalid(request: HttpRequest) -> HttpResponse:
     """A validation error of another kind escaping a view is a defect."""
-    User(username="", organization_id=None).full_clean()
+    User(username="").full_clean()
     return HttpResponse("unreachable")
 
 
