@@ -189,14 +189,6 @@ class ProjectForm(forms.ModelForm):
         start, end = cleaned.get("start_year"), cleaned.get("end_year")
         if start and end and end < start:
             self.add_error("end_year", _("The end year cannot be before the start year."))
-        this_year = timezone.localdate().year
-        if self.reserve and start and start < this_year:
-            # The reserve holds projects still to be budgeted; its plan starts at the start
-            # year, so a start in the past would plan years no budget can take.
-            self.add_error(
-                "start_year",
-                _("A project in the library starts in %(year)s or later.") % {"year": this_year},
-            )
         continuity, predecessor = cleaned.get("continuity"), cleaned.get("predecessor")
         if continuity == "continuing" and predecessor is None:
             self.add_error("predecessor", _("A continuing project must name its earlier project."))

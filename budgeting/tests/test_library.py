@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from accounts.models import Organization, User
 from audit.models import Event
@@ -500,28 +500,6 @@ def test_a_reserve_projects_pages_work_without_a_year(
     assert response["Location"] == reverse("projects:detail", args=[created.code])
     assert (created.state, created.budget_year) == (ProjectState.RESERVE, None)
     assert [(p.year, p.amount) for p in created.year_plans.all()] == [(2027, Decimal("300000.00"))]
-    # A plan wholly in the past is refused at its start year; nothing is registered.
-    this_year = timezone.localdate().year
-    past = client.post(
-        reverse("projects:create_reserve"),
-        {
-            **{
-                name: value
-                for name, value in project_fields(submitter.organization).items()
-                if name not in {"budget_year", "predecessor"} and value is not None
-            },
-            "organization": submitter.organization_id,
-            "contact_phone": "020-83134000",
-            "start_year": this_year - 6,
-            "end_year": this_year - 5,
-            "plan_0": "100000",
-        },
-    )
-    assert past.status_code == 200
-    assert past.context["form"].errors["start_year"] == [
-        f"A project in the library starts in {this_year} or later."
-    ]
-    assert Project.objects.count() == 2
 
 
 def test_a_reserve_project_planned_to_end_before_the_year_is_not_declared_for_it(
