@@ -80,12 +80,15 @@ READ_ONLY = re.compile(
 # page shows: the session (saved on every request for the idle timeout),
 # django-axes, the background exports' jobs and task queue (progress is
 # written every second while an export runs), the log of API calls; and the
-# summary's kept totals (``reports.cells``), which no cached page shows; and the
-# stored pages themselves (``ops_pagecache``, the ``pages`` cache in PostgreSQL).
+# summary's kept totals (``reports.cells``), which no cached page shows; the
+# stored pages themselves (``ops_pagecache``, the ``pages`` cache in PostgreSQL); and
+# the forms already acted on (``ui.submissions``: a registration's own rows touch
+# their scopes, its token must not empty every cached page).
 UNSHOWN_TABLE = re.compile(
     r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"
     r'"(?:django_session|axes_\w+|budgeting_exportjob|django_tasks_database_\w+|api_apicall'
-    r"|reports_summarycell|reports_summaryshare|reports_unitcell|ops_pagecache)\"",
+    r"|reports_summarycell|reports_summaryshare|reports_unitcell|ops_pagecache"
+    r"|ui_formsubmission)\"",
     re.I,
 )
 

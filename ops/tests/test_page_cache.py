@@ -72,6 +72,9 @@ def test_statements_that_count_as_writes() -> None:
     # The stored pages themselves (the pages cache in PostgreSQL).
     assert not is_write('INSERT INTO "ops_pagecache" ("cache_key") VALUES (%s)')
     assert not is_write('DELETE FROM "ops_pagecache" WHERE "expires" < %s')
+    # The forms already acted on (ui.submissions), claimed with every registration.
+    assert not is_write('INSERT INTO "ui_formsubmission" ("token") VALUES (%s)')
+    assert not is_write('DELETE FROM "ui_formsubmission" WHERE "created_at" < %s')
 
 
 def test_a_committed_write_moves_the_generation_once_and_a_rolled_back_one_not_at_all(
