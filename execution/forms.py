@@ -10,6 +10,7 @@ from execution.models import Contract
 from projects.forms import amount_limit
 from projects.models import Project
 from ui.forms import IdPrefixedForm
+from ui.params import POSTGRES_INT_MAX
 
 TEXT_MAX = 10_000
 
@@ -40,7 +41,7 @@ OVER_APPROVAL_HELP = _("Only when the total would exceed the approved amount.")
 def _listed() -> forms.IntegerField:
     """How many of the project's contracts (or payments) the page listed: the service
     refuses the form when more are recorded by then (a second click of the same form)."""
-    return forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2_147_483_647)
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=POSTGRES_INT_MAX)
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -165,9 +165,7 @@ def _register(request: HttpRequest, *, reserve: bool) -> HttpResponse:
                 return redirect("projects:detail", code=project.code)
         return render(request, "projects/project_form.html", {"form": form, "project": None})
 
-    if request.method != "POST":
-        return register()
-    # Sent twice (a double click), the form registers one project.
+    # Sent twice (a double click), the form registers one project (a GET acts at once).
     return act_once(request, register, fallback=reverse("projects:list"))
 
 

@@ -271,7 +271,7 @@ def check_file(path: Path, name: str | None = None) -> None:
     name = name or path.name
     try:
         with path.open("rb") as file:
-            check_package(file, name, max_bytes=MAX_FILE_BYTES)
+            check_package(file, name, max_bytes=MAX_FILE_BYTES, kind=".xlsx")
     except ValidationError as error:
         raise WorkbookError([Issue(_("file"), 0, "", " ".join(error.messages))]) from error
 

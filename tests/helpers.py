@@ -7,12 +7,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import translation
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
@@ -156,3 +157,28 @@ def seed_standards() -> int:
         )
 
     return int(suite_setup.seeded_alike("seed_standards", demo.seed_standards, state))
+
+
+def at_once(*jobs: Callable[[], Any]) -> list[Any]:
+    """Run ``jobs`` in threads released together by a barrier, each on its own database
+    connection and in English: what each returned or raised, in the order of ``jobs``.
+    For the races of requests sent at the same moment (a transactional test's)."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[Any] = [None] * len(jobs)
+
+    def run(index: int) -> None:
+        translation.activate("en")
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = jobs[index]()
+        except Exception as error:  # the caller looks at what was raised
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes

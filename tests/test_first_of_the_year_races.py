@@ -1,16 +1,13 @@
 """Two users creating the one record a jurisdiction has per year at the same moment (the
 execution target, the inventory survey): one creates it, the other waits and then replaces
 it (the target) or is told (the survey); never an error page. Real threads with their own
-PostgreSQL connections, released together by a barrier."""
+PostgreSQL connections, released together (``tests.helpers.at_once``)."""
 
 import datetime
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from accounts.models import Organization, User
 from execution import services as execution
@@ -18,33 +15,22 @@ from execution.models import ExecutionTarget
 from inventory.models import SurveyCampaign
 from inventory.services import InventoryError
 from inventory.tests.factories import open_survey
+from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _at_once(*jobs: Callable[[], object]) -> list[str]:
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = []
+    """Each job's outcome, sorted: done, told (a refusal), or an error, which none may be."""
+    return sorted(map(_said, at_once(*jobs)))
 
-    def run(job: Callable[[], object]) -> None:
-        translation.activate("en")
-        try:
-            barrier.wait(timeout=10)
-            job()
-            outcomes.append("done")
-        except InventoryError as error:
-            outcomes.append("told: " + error.message)
-        except Exception as error:  # the test's point: none may escape
-            outcomes.append(f"error: {error!r}")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return sorted(outcomes)
+def _said(outcome: object) -> str:
+    if isinstance(outcome, InventoryError):
+        return "told: " + outcome.message
+    if isinstance(outcome, Exception):
+        return f"error: {outcome!r}"
+    return "done"
 
 
 def test_two_finance_users_setting_the_first_target_at_once(

@@ -43,8 +43,8 @@ def act_once(
     redirect is kept with the token, or (the token taken already) a redirect to where the
     first went (``fallback`` if it was no redirect), saying the form was sent twice. An
     answer that is no redirect (the form drawn again, refused) keeps nothing: the claim
-    is undone, so the corrected form may act. A post without a valid token (an old page)
-    acts as before."""
+    is undone, so the corrected form may act. A request without a valid token (a GET, a
+    page drawn before the token) acts as before."""
     token = _token(request.POST.get(FIELD))
     if token is None:
         return act()

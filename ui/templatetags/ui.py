@@ -4,6 +4,8 @@ from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from ui.submissions import FIELD, new_token
+
 register = template.Library()
 
 
@@ -69,6 +71,4 @@ def stale_page(form: forms.BaseForm) -> bool:
 @register.simple_tag
 def submission_field() -> SafeString:
     """The hidden one-time token of a create form (``ui.submissions``)."""
-    from ui.submissions import FIELD, new_token
-
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())

@@ -5,10 +5,8 @@ so the corrected one acts; and two sent at the same moment (real threads, their 
 connections) make one record."""
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -16,6 +14,7 @@ from accounts.models import Organization, User
 from projects.models import Project
 from projects.tests import documents
 from projects.tests.test_views import _form_data
+from tests.helpers import at_once
 from ui.models import FormSubmission
 
 TOKEN = re.compile(r'name="submission" value="([0-9a-f-]{36})"')
@@ -86,23 +85,12 @@ def test_two_registrations_sent_at_the_same_moment_make_one_project(
     page.force_login(submitter)
     url = reverse("projects:create")
     data = {**_form_data(education), "submission": _token(page, url)}
-    session = page.cookies
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def send() -> None:
+    def send() -> int:
         client = Client()
-        client.cookies = session
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(client.post(url, data).status_code)
-        finally:
-            connection.close()
+        client.cookies = page.cookies
+        return client.post(url, data).status_code
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = at_once(send, send)
     assert statuses == [302, 302]
     assert Project.objects.count() == 1
